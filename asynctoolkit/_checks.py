@@ -1,0 +1,300 @@
+"""What the checks see during one test, and what they report after it.
+
+A ``TestWatch`` is opened on the test's loop before setUp and finished after
+the cleanups.  It remembers what existed before the test (so a shared loop's
+older tasks, timers and registrations never count against the test), records
+what the test produces (tasks with their creation site, exceptions passed to
+the loop's handler, unawaited coroutines), and at the end reports every
+leftover by name, then cleans it up so the next test starts clean.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import os
+import re
+import sys
+import traceback
+import unittest
+import warnings
+import weakref
+from collections.abc import Callable, Coroutine, Mapping
+from types import FrameType
+from typing import Any, TextIO
+
+from asynctoolkit import _internals, _report, _tracking
+
+__all__: list[str] = []
+
+# unittest leaves frames of modules that define ``__unittest`` out of
+# tracebacks: a failing check shows the report, not this machinery.
+__unittest = True
+
+#: Every check, with its default.  The order is the order of the report.
+DEFAULT_CHECKS: Mapping[str, bool] = {
+    "pending_tasks": True,
+    "unhandled_exceptions": True,
+    "unawaited_coroutines": True,
+    "active_selector_callbacks": True,
+    "active_handles": False,
+    "unused_loop": False,
+}
+
+_ASYNCIO_DIR = os.path.dirname(asyncio.__file__)
+_PACKAGE_DIR = os.path.dirname(__file__)
+_UNITTEST_DIR = os.path.dirname(unittest.__file__)
+_UNAWAITED = re.compile(r"coroutine '.*' was never awaited")
+
+
+def _creation_site() -> str | None:
+    """The first frame outside asyncio and asynctoolkit, as ``file:line``."""
+    frame: FrameType | None = sys._getframe(2)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if filename.startswith(_UNITTEST_DIR):
+            return None  # created by the test machinery itself (the test's own task)
+        if not filename.startswith((_ASYNCIO_DIR, _PACKAGE_DIR)):
+            return f"{_report.short_path(filename)}:{frame.f_lineno}"
+        frame = frame.f_back
+    return None
+
+
+_sites: weakref.WeakKeyDictionary[asyncio.Task[Any], str] = weakref.WeakKeyDictionary()
+_report.set_creation_registry(_sites)
+
+
+def _recording_task_factory(
+    loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any
+) -> asyncio.Task[Any]:
+    task: asyncio.Task[Any] = asyncio.Task(coro, loop=loop, **kwargs)
+    site = _creation_site()
+    if site is not None:
+        _sites[task] = site
+    return task
+
+
+class TestWatch:
+    """Observes one test on ``loop`` for the ``enabled`` checks."""
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        enabled: Mapping[str, bool],
+        warn: Callable[[str], None],
+    ) -> None:
+        self.loop = loop
+        self.enabled = {name: on for name, on in enabled.items() if on}
+        self._warn = warn
+        self._tasks_before = asyncio.all_tasks(loop) if self.on("pending_tasks") else set()
+        self._selector = _internals.loop_selector(loop)
+        self._fds_before: set[int] = set()
+        self._handles_before: set[int] = set()
+        self._exceptions: list[dict[str, Any]] = []
+        self._unawaited: list[str] = []
+        self._marker: asyncio.Handle | None = None
+        self._loop_ran = False
+        self._restore: list[Callable[[], None]] = []
+        self._collector: list[_tracking.TrackedCoroutine] | None = None
+        self._start()
+
+    def on(self, check: str) -> bool:
+        """True if ``check`` is enabled for this test."""
+        return check in self.enabled
+
+    # -- start ---------------------------------------------------------
+    def _start(self) -> None:
+        loop = self.loop
+        if self.on("pending_tasks") and loop.get_task_factory() is None:
+            loop.set_task_factory(_recording_task_factory)
+            self._restore.append(lambda: loop.set_task_factory(None))
+        if self.on("unhandled_exceptions"):
+            previous = loop.get_exception_handler()
+            loop.set_exception_handler(self._record_exception)
+            self._restore.append(lambda: loop.set_exception_handler(previous))
+        if self.on("unawaited_coroutines"):
+            self._start_unawaited()
+        if self.on("active_selector_callbacks"):
+            if self._selector is None:
+                self._skip("active_selector_callbacks", "the loop has no selector")
+            else:
+                self._fds_before = {key.fd for key in self._selector.get_map().values()}
+        if self.on("active_handles"):
+            self._handles_before = {id(h) for h in _internals.ready_handles(loop)}
+            self._handles_before |= {id(h) for h in _internals.scheduled_timers(loop)}
+        if self.on("unused_loop"):
+            self._marker = loop.call_soon(self._mark_loop_ran)
+
+    def _skip(self, check: str, why: str) -> None:
+        del self.enabled[check]
+        self._warn(f"check {check!r} skipped: {why} ({type(self.loop).__name__})")
+
+    def _mark_loop_ran(self) -> None:
+        self._loop_ran = True
+
+    def _record_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        self._exceptions.append(context)
+
+    def _start_unawaited(self) -> None:
+        catcher = warnings.catch_warnings()
+        catcher.__enter__()
+        self._restore.append(lambda: catcher.__exit__(None, None, None))
+        warnings.filterwarnings("always", message=_UNAWAITED.pattern, category=RuntimeWarning)
+        forward = warnings.showwarning
+
+        def show(
+            message: Warning | str,
+            category: type[Warning],
+            filename: str,
+            lineno: int,
+            file: TextIO | None = None,
+            line: str | None = None,
+        ) -> None:
+            if category is RuntimeWarning and _UNAWAITED.match(str(message)):
+                where = f"{_report.short_path(filename)}:{lineno}"
+                self._unawaited.append(f"{message} (dropped at {where})")
+            else:
+                forward(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        self._collector = _tracking.open_collector()
+
+    # -- finish --------------------------------------------------------
+    def finish(self, settle: Callable[[Coroutine[Any, Any, Any]], Any]) -> list[str]:
+        """Report and clean up what the test left behind.
+
+        ``settle`` runs a coroutine on the loop (bounded by the test's time
+        limit); it is used to let cancelled leftover tasks finish.
+        Returns one message per failed check, empty when all passed.
+        """
+        problems: list[str] = []
+        try:
+            if self._marker is not None:
+                self._marker.cancel()
+                if not self._loop_ran:
+                    problems.append(
+                        "unused_loop: the event loop never ran during the test; a coroutine "
+                        "may have been created but not awaited, or the test needs no loop "
+                        "(turn the check off with @fail_on(unused_loop=False))."
+                    )
+            if self.on("pending_tasks"):
+                problems += self._finish_tasks(settle)
+            if self.on("active_selector_callbacks"):
+                problems += self._finish_selector()
+            if self.on("active_handles"):
+                problems += self._finish_handles()
+            if self.on("unawaited_coroutines"):
+                problems += self._finish_unawaited()
+            if self.on("unhandled_exceptions"):
+                problems += self._finish_exceptions()
+        finally:
+            for restore in reversed(self._restore):
+                restore()
+            self._restore.clear()
+        return problems
+
+    def _finish_tasks(self, settle: Callable[[Coroutine[Any, Any, Any]], Any]) -> list[str]:
+        leftover = {
+            t for t in asyncio.all_tasks(self.loop) if not t.done() and t not in self._tasks_before
+        }
+        if not leftover:
+            return []
+        text = _report.describe_tasks(leftover)
+        for task in leftover:
+            task.cancel()
+        settle(asyncio.wait(leftover))
+        return [
+            f"pending_tasks: {len(leftover)} task(s) still pending at the end of the test "
+            "(they were cancelled); await them, cancel them in tearDown/addCleanup, "
+            "or turn the check off with @fail_on(pending_tasks=False):\n" + _indent(text)
+        ]
+
+    def _finish_selector(self) -> list[str]:
+        assert self._selector is not None
+        lines: list[str] = []
+        for key in list(self._selector.get_map().values()):
+            fd = key.fd
+            if fd in self._fds_before:
+                continue
+            reader, writer = _internals.key_handles(key)
+            for kind, handle, remove in (
+                ("reader", reader, self.loop.remove_reader),
+                ("writer", writer, self.loop.remove_writer),
+            ):
+                if handle is None or handle.cancelled():
+                    continue
+                lines.append(
+                    f"{kind} on {key.fileobj!r} (fd {fd}): {_report.describe_handle(handle)}"
+                )
+                remove(key.fileobj)
+        if not lines:
+            return []
+        return [
+            "active_selector_callbacks: callbacks still registered at the end of the test "
+            "(they were removed); call loop.remove_reader()/remove_writer() or close the "
+            "transport:\n" + _indent("\n".join(lines))
+        ]
+
+    def _finish_handles(self) -> list[str]:
+        handles = [
+            h
+            for h in [*_internals.ready_handles(self.loop), *_internals.scheduled_timers(self.loop)]
+            if not h.cancelled() and id(h) not in self._handles_before
+        ]
+        if not handles:
+            return []
+        lines = [_report.describe_handle(h) for h in handles]
+        for handle in handles:
+            handle.cancel()
+        return [
+            "active_handles: callbacks still scheduled at the end of the test (they were "
+            "cancelled); cancel the handles, or await helpers.exhaust_callbacks(loop):\n"
+            + _indent("\n".join(lines))
+        ]
+
+    def _finish_unawaited(self) -> list[str]:
+        collected = _tracking.close_collector() if self._collector is not None else []
+        lines = list(self._unawaited)
+        for tracked in collected:
+            coro = tracked.coroutine
+            if inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:
+                lines.append(f"{tracked.owner!r} was called as {tracked.call!r} but never awaited")
+                coro.close()
+        if not lines:
+            return []
+        return [
+            "unawaited_coroutines: coroutine(s) created during the test and never awaited; "
+            "add the missing await, or turn the check off with "
+            "@fail_on(unawaited_coroutines=False):\n" + _indent("\n".join(lines))
+        ]
+
+    def _finish_exceptions(self) -> list[str]:
+        if not self._exceptions:
+            return []
+        blocks = [_describe_exception_context(c) for c in self._exceptions]
+        return [
+            f"unhandled_exceptions: {len(blocks)} error(s) reached the event loop's exception "
+            "handler during the test (an exception in a callback, or a task whose exception "
+            "was never retrieved):\n" + _indent("\n".join(blocks))
+        ]
+
+
+def _describe_exception_context(context: Mapping[str, Any]) -> str:
+    lines = [str(context.get("message", "unhandled error"))]
+    for key in ("task", "future", "handle"):
+        value = context.get(key)
+        if isinstance(value, asyncio.Task):
+            lines.append(f"  {_report.describe_task(value).splitlines()[0]}")
+        elif isinstance(value, asyncio.Handle):
+            lines.append(f"  callback {_report.describe_handle(value)}")
+        elif value is not None:
+            lines.append(f"  {key}: {value!r}")
+    exc = context.get("exception")
+    if isinstance(exc, BaseException):
+        formatted = traceback.format_exception(type(exc), exc, exc.__traceback__)
+        lines.extend("  " + line for chunk in formatted for line in chunk.rstrip().splitlines())
+    return "\n".join(lines)
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.splitlines())

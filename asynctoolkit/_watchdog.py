@@ -1,0 +1,112 @@
+"""One background thread that enforces the per-test real-time limit.
+
+The loop cannot time itself out: under a virtual clock its timers follow
+virtual time, and a test stuck in synchronous code never returns to the loop.
+So one daemon thread, started on first use and shared by every test, waits
+for the current deadline.  Arming and disarming cost a lock and, only when the
+new deadline is earlier than the one the thread sleeps towards, a notify;
+no thread is started per test.
+
+When a deadline passes, the thread calls the ``on_expiry`` callback given to
+``arm`` (the TestCase uses ``loop.call_soon_threadsafe`` to cancel the test).
+If the same arming is still active ``grace`` seconds later, the test is stuck
+outside the loop: the thread prints every thread's stack to stderr and
+interrupts the main thread (KeyboardInterrupt), so a suite never hangs.
+"""
+
+from __future__ import annotations
+
+import _thread
+import contextlib
+import faulthandler
+import sys
+import threading
+import time
+from collections.abc import Callable
+
+__all__: list[str] = []
+
+#: Seconds between a missed deadline and the interrupt of a stuck main thread.
+GRACE_SECONDS = 10.0
+
+
+class _Watchdog:
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        # The arming being watched: a token (increases with each arm), the
+        # monotonic deadline, and what to do at expiry.  ``_token`` is None
+        # while disarmed.
+        self._token: int | None = None
+        self._counter = 0
+        self._deadline = 0.0
+        self._on_expiry: Callable[[], None] | None = None
+        self._expired = False
+        self._sleeping_until = float("inf")
+        self._thread: threading.Thread | None = None
+
+    def arm(self, seconds: float, on_expiry: Callable[[], None]) -> int:
+        """Watch a new deadline ``seconds`` from now; returns its token."""
+        deadline = time.monotonic() + seconds
+        with self._cond:
+            self._counter += 1
+            self._token = self._counter
+            self._deadline = deadline
+            self._on_expiry = on_expiry
+            self._expired = False
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="asynctoolkit-watchdog", daemon=True
+                )
+                self._thread.start()
+            elif deadline < self._sleeping_until:
+                self._cond.notify()
+            return self._counter
+
+    def disarm(self, token: int) -> bool:
+        """Stop watching ``token``; True if its deadline had already passed."""
+        with self._cond:
+            expired = self._expired and self._token == token
+            if self._token == token:
+                self._token = None
+                self._on_expiry = None
+            return expired
+
+    def _run(self) -> None:  # pragma: no cover - timing-dependent thread body
+        interrupted_token: int | None = None
+        with self._cond:
+            while True:
+                if self._token is None:
+                    self._sleeping_until = float("inf")
+                    self._cond.wait()
+                    continue
+                now = time.monotonic()
+                due = self._deadline + (GRACE_SECONDS if self._expired else 0.0)
+                if now < due:
+                    self._sleeping_until = due
+                    self._cond.wait(due - now)
+                    continue
+                token = self._token
+                if not self._expired:
+                    self._expired = True
+                    callback = self._on_expiry
+                    if callback is not None:
+                        with contextlib.suppress(Exception):  # the loop may be closed
+                            callback()
+                elif interrupted_token != token:
+                    interrupted_token = token
+                    sys.stderr.write(
+                        "\nasynctoolkit: a test is still running "
+                        f"{GRACE_SECONDS:g}s after its time limit and does not return to "
+                        "its event loop; stacks of every thread follow, then the main "
+                        "thread is interrupted.\n"
+                    )
+                    faulthandler.dump_traceback(all_threads=True)
+                    _thread.interrupt_main()
+                else:
+                    self._sleeping_until = float("inf")
+                    self._cond.wait()
+
+
+_watchdog = _Watchdog()
+arm = _watchdog.arm
+disarm = _watchdog.disarm

@@ -1,0 +1,741 @@
+"""Test cases that give every test its own event loop, and check it afterwards.
+
+``TestCase`` is a ``unittest.TestCase`` whose setUp, test, tearDown and
+cleanups may be coroutine functions.  Each test gets a fresh loop (or the
+class's shared loop with ``use_default_loop = True``), set as the current loop
+while the test runs, and one ``contextvars.Context`` for all of its phases.
+After the cleanups, the checks chosen with ``fail_on`` look at what the test
+left behind (pending tasks, unhandled exceptions, unawaited coroutines, ...)
+and fail *that* test with a message naming the culprit.
+
+A suite written for ``asynctest.TestCase`` or ``unittest.IsolatedAsyncioTestCase``
+runs unchanged once its import points here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import inspect
+import selectors
+import sys
+import unittest
+import warnings
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from typing import Any, ClassVar, TypeVar
+
+from asynctoolkit import _checks, _internals, _report, _watchdog
+from asynctoolkit._settings import settings
+
+__all__ = [
+    "ClockedTestCase",
+    "FunctionTestCase",
+    "TestCase",
+    "fail_on",
+    "ignore_loop",
+    "lenient",
+    "strict",
+    "timeout",
+]
+
+# unittest leaves frames of modules that define ``__unittest`` out of tracebacks.
+__unittest = True
+
+_T = TypeVar("_T")
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+# Attribute names under which the decorators store their settings.
+_CHECKS_ATTR = "__asynctoolkit_checks__"
+_TIMEOUT_ATTR = "__asynctoolkit_timeout__"
+
+
+
+class TestCase(unittest.TestCase):
+    """A test case whose tests run on their own event loop.
+
+    The test method, ``setUp``, ``tearDown`` and cleanups may be coroutine
+    functions (or return an awaitable); ``asyncSetUp``, ``asyncTearDown``,
+    ``addAsyncCleanup`` and ``enterAsyncContext`` work as in
+    ``unittest.IsolatedAsyncioTestCase``.  Order: setUp, asyncSetUp, test,
+    asyncTearDown, tearDown, cleanups (last added first), then the checks.
+
+    Class attributes:
+
+    ``use_default_loop``
+        False (default): a new loop per test, closed after it.  True: the
+        tests of the class share one loop, the current loop if one was set
+        before the class ran, else one created for the class and closed after
+        it; ``asyncSetUpClass``/``asyncTearDownClass`` then run on it.
+    ``forbid_get_event_loop``
+        True: ``asyncio.get_event_loop()`` called from synchronous code during
+        the test raises an AssertionError (code under test must receive its
+        loop or call ``asyncio.get_running_loop()``).
+    ``loop_factory``
+        A callable returning the loop to use (for example
+        ``uvloop.new_event_loop``).  Checks the loop cannot support are
+        skipped with a warning.
+    ``timeout``
+        Real seconds a test (setUp, test and tearDown together) may take
+        before it is cancelled and fails with every task's await chain
+        printed.  Default 60; ``None`` disables it.  ``python -m asynctoolkit
+        --timeout S`` changes the default for classes that set none.
+    """
+
+    use_default_loop: ClassVar[bool] = False
+    forbid_get_event_loop: ClassVar[bool] = False
+    loop_factory: ClassVar[Callable[[], asyncio.AbstractEventLoop] | None] = None
+    timeout: ClassVar[float | None] = None
+
+    #: The loop of the running test (None outside a test).
+    loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
+
+    _class_loop: ClassVar[asyncio.AbstractEventLoop | None] = None
+    _class_loop_owned: ClassVar[bool] = False
+    _class_context: ClassVar[contextvars.Context | None] = None
+
+    # -- class-level shared loop ---------------------------------------------
+    @classmethod
+    def setUpClass(cls) -> None:
+        """With ``use_default_loop``, prepare the shared loop and run ``asyncSetUpClass``."""
+        super().setUpClass()
+        if not cls.use_default_loop:
+            for name in ("asyncSetUpClass", "asyncTearDownClass"):
+                if getattr(cls, name, None) is not None:
+                    raise TypeError(
+                        f"{cls.__qualname__}.{name} needs a loop shared by the tests of the "
+                        "class: set use_default_loop = True on the class"
+                    )
+            return
+        loop = _internals.current_event_loop()
+        owned = loop is None or loop.is_closed()
+        if owned:
+            loop = cls._make_loop()
+        assert loop is not None
+        cls._class_loop, cls._class_loop_owned = loop, owned
+        cls._class_context = contextvars.copy_context()
+        hook = getattr(cls, "asyncSetUpClass", None)
+        if hook is not None:
+            _run_on(loop, cls._class_context, hook())
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        """With ``use_default_loop``, run ``asyncTearDownClass`` and close an owned loop."""
+        loop = cls.__dict__.get("_class_loop")
+        try:
+            hook = getattr(cls, "asyncTearDownClass", None)
+            if loop is not None and hook is not None and cls._class_context is not None:
+                _run_on(loop, cls._class_context, hook())
+        finally:
+            if loop is not None:
+                if cls._class_loop_owned:
+                    _close_loop(loop)
+                cls._class_loop = None
+                cls._class_context = None
+            super().tearDownClass()
+
+    @classmethod
+    def _make_loop(cls) -> asyncio.AbstractEventLoop:
+        factory = cls.loop_factory
+        if factory is not None:
+            return factory()
+        return asyncio.SelectorEventLoop(_new_selector())
+
+    # -- unittest hooks ---------------------------------------------------------
+    def run(self, result: unittest.result.TestResult | None = None) -> Any:
+        try:
+            return super().run(result)
+        finally:
+            self._end_test()
+
+    def debug(self) -> None:
+        try:
+            super().debug()
+        finally:
+            self._end_test()
+
+    def _callSetUp(self) -> None:
+        self._begin_test()
+        self._call_user(self.setUp)
+        if type(self).asyncSetUp is not TestCase.asyncSetUp:
+            self._call_user(self.asyncSetUp)
+
+    def _callTestMethod(self, method: Callable[[], Any]) -> None:
+        if self._call_user(method) is not None:
+            warnings.warn(
+                f"It is deprecated to return a value that is not None from a test case ({method})",
+                DeprecationWarning,
+                stacklevel=4,
+            )
+
+    def _callTearDown(self) -> None:
+        if type(self).asyncTearDown is not TestCase.asyncTearDown:
+            self._call_user(self.asyncTearDown)
+        self._call_user(self.tearDown)
+
+    def _callCleanup(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
+        if function == self._finish_checks:
+            function()
+        else:
+            self._call_user(function, *args, **kwargs)
+
+    def doCleanups(self) -> Any:
+        """Run the cleanups now (also allowed from inside a test)."""
+        outcome = super().doCleanups()
+        if self.__dict__.get("_checks_deferred"):
+            self._checks_deferred = False
+            self.addCleanup(self._finish_checks)
+        return outcome
+
+    # -- the stdlib IsolatedAsyncioTestCase names ---------------------------
+    async def asyncSetUp(self) -> None:
+        """Coroutine run after ``setUp``; override it."""
+
+    async def asyncTearDown(self) -> None:
+        """Coroutine run before ``tearDown``; override it."""
+
+    def addAsyncCleanup(self, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
+        """Register a coroutine function (or any callable) as a cleanup."""
+        self.addCleanup(func, *args, **kwargs)
+
+    async def enterAsyncContext(self, cm: Any) -> Any:
+        """Enter an async context manager; its exit is registered as a cleanup."""
+        cls = type(cm)
+        try:
+            enter, exit_ = cls.__aenter__, cls.__aexit__
+        except AttributeError:
+            raise TypeError(
+                f"'{cls.__module__}.{cls.__qualname__}' object does not support the "
+                "asynchronous context manager protocol"
+            ) from None
+        result = await enter(cm)
+        self.addAsyncCleanup(exit_, cm, None, None, None)
+        return result
+
+    # -- assertions ----------------------------------------------------------------
+    async def assertAsyncRaises(
+        self, exception: type[BaseException] | tuple[type[BaseException], ...], awaitable: Any
+    ) -> Any:
+        """Await ``awaitable`` and assert it raises ``exception``; returns the context."""
+        with self.assertRaises(exception) as context:
+            await awaitable
+        return context
+
+    async def assertAsyncRaisesRegex(
+        self,
+        exception: type[BaseException] | tuple[type[BaseException], ...],
+        regex: str,
+        awaitable: Any,
+    ) -> Any:
+        """Like ``assertAsyncRaises``; ``regex`` must also match ``str(exception)``."""
+        with self.assertRaisesRegex(exception, regex) as context:
+            await awaitable
+        return context
+
+    async def assertAsyncWarns(
+        self, warning: type[Warning] | tuple[type[Warning], ...], awaitable: Any
+    ) -> Any:
+        """Await ``awaitable`` and assert it triggers ``warning``; returns the context."""
+        with self.assertWarns(warning) as context:
+            await awaitable
+        return context
+
+    async def assertAsyncWarnsRegex(
+        self, warning: type[Warning] | tuple[type[Warning], ...], regex: str, awaitable: Any
+    ) -> Any:
+        """Like ``assertAsyncWarns``; ``regex`` must also match the warning message."""
+        with self.assertWarnsRegex(warning, regex) as context:
+            await awaitable
+        return context
+
+    # -- result inspection, after Twisted's trial -----------------------------
+    def successResultOf(self, awaitable: Any) -> Any:
+        """The result of a finished future, task or coroutine, without running the loop.
+
+        Fails the test if it is still pending or ended with an exception.  A
+        coroutine is run synchronously up to its first suspension (and closed
+        if it suspends).
+        """
+        state, value = _settle_now(awaitable)
+        if state == "pending":
+            self.fail(f"{_describe_awaitable(awaitable)} has no result yet: it is still pending")
+        if state == "failed":
+            self.fail(
+                f"{_describe_awaitable(awaitable)} failed instead of succeeding: "
+                f"{type(value).__name__}: {value}"
+            )
+        return value
+
+    def failureResultOf(self, awaitable: Any, *expected_types: type[BaseException]) -> Any:
+        """The exception of a future, task or coroutine that failed (or was cancelled).
+
+        Fails the test if it is pending, succeeded, or (with ``expected_types``)
+        failed with another type.
+        """
+        state, value = _settle_now(awaitable)
+        if state == "pending":
+            self.fail(f"{_describe_awaitable(awaitable)} has no result yet: it is still pending")
+        if state == "succeeded":
+            self.fail(
+                f"{_describe_awaitable(awaitable)} succeeded with {value!r} instead of failing"
+            )
+        if expected_types and not isinstance(value, expected_types):
+            names = ", ".join(t.__name__ for t in expected_types)
+            self.fail(
+                f"{_describe_awaitable(awaitable)} failed with {type(value).__name__}: {value}, "
+                f"expected one of: {names}"
+            )
+        return value
+
+    def assertNoResult(self, awaitable: Any) -> None:
+        """Assert a future, task or coroutine has neither succeeded nor failed yet."""
+        state, value = _settle_now(awaitable)
+        if state == "succeeded":
+            self.fail(f"{_describe_awaitable(awaitable)} already has a result: {value!r}")
+        if state == "failed":
+            self.fail(
+                f"{_describe_awaitable(awaitable)} already failed: {type(value).__name__}: {value}"
+            )
+
+    # -- per-test machinery (private) -----------------------------------------------
+    def _begin_test(self) -> None:
+        cls = type(self)
+        self._user_depth = 0
+        self._checks_deferred = False
+        self._timed_out = False
+        self._timeout_report = ""
+        self._phase_task: asyncio.Task[Any] | None = None
+        self._watch: _checks.TestWatch | None = None
+        self._owns_loop = not cls.use_default_loop
+        if self._owns_loop:
+            loop = cls._make_loop()
+            self._context = contextvars.copy_context()
+        else:
+            if cls._class_loop is None or cls._class_loop.is_closed():
+                cls.setUpClass()  # setUpClass was overridden without calling super()
+            assert cls._class_loop is not None and cls._class_context is not None
+            loop = cls._class_loop
+            self._context = cls._class_context.copy()
+        self.loop = loop
+        self._previous_loop = _internals.current_event_loop()
+        self._restore_get_event_loop: Callable[[], None] | None = None
+        if cls.forbid_get_event_loop:
+            asyncio.set_event_loop(None)
+            self._restore_get_event_loop = _forbid_get_event_loop()
+        else:
+            asyncio.set_event_loop(loop)
+        self._limit = self._time_limit()
+        self._token: int | None = None
+        if self._limit:
+            self._token = _watchdog.arm(self._limit, self._on_watchdog)
+        self._watch = _checks.TestWatch(loop, self._enabled_checks(), self._warn_skipped)
+        self.addCleanup(self._finish_checks)
+
+    def _end_test(self) -> None:
+        loop = self.__dict__.get("loop")
+        if loop is None:
+            return
+        try:
+            if self._token is not None:
+                _watchdog.disarm(self._token)
+                self._token = None
+            watch = self._watch
+            if watch is not None:  # debug() or an error before the cleanups ran
+                self._watch = None
+                watch.finish(self._settle)
+            if self._owns_loop:
+                _close_loop(loop)
+        finally:
+            if self._restore_get_event_loop is not None:
+                self._restore_get_event_loop()
+            previous = self._previous_loop
+            asyncio.set_event_loop(None if previous is None or previous.is_closed() else previous)
+            self.loop = None  # type: ignore[assignment]
+            self._context = None  # type: ignore[assignment]
+
+    def _time_limit(self) -> float | None:
+        method = getattr(self, self._testMethodName, None)
+        for source in (method, type(self)):
+            value = getattr(source, _TIMEOUT_ATTR, _UNSET)
+            if value is not _UNSET:
+                return _validate_timeout(value)
+        if type(self).timeout is not None:
+            return _validate_timeout(type(self).timeout)
+        return settings.timeout
+
+    def _enabled_checks(self) -> dict[str, bool]:
+        if settings.strict:
+            return dict.fromkeys(_checks.DEFAULT_CHECKS, True)
+        enabled = dict(_checks.DEFAULT_CHECKS)
+        enabled.update(getattr(type(self), _CHECKS_ATTR, {}))
+        method = getattr(self, self._testMethodName, None)
+        enabled.update(getattr(method, _CHECKS_ATTR, {}))
+        return enabled
+
+    def _warn_skipped(self, message: str) -> None:
+        warnings.warn(f"{self.id()}: {message}", RuntimeWarning, stacklevel=2)
+
+    def _finish_checks(self) -> None:
+        if self._user_depth:  # doCleanups() called from inside the test: not the end yet
+            self._checks_deferred = True
+            return
+        problems: list[str] = []
+        if self._token is not None:
+            _watchdog.disarm(self._token)
+            self._token = None
+        if self._timed_out and self._phase_task is None and self._timeout_report:
+            problems.append(self._timeout_report)
+            self._timeout_report = ""
+        watch, self._watch = self._watch, None
+        if watch is not None:
+            problems += watch.finish(self._settle)
+        if problems:
+            raise self.failureException("\n\n".join(problems))
+
+    def _call_user(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        # Nested: a cleanup run by doCleanups() called from the test itself,
+        # which already runs inside the test's context.
+        nested = self._user_depth > 0
+        self._user_depth += 1
+        try:
+            if nested:
+                result = function(*args, **kwargs)
+            else:
+                result = self._context.run(function, *args, **kwargs)
+            if inspect.isawaitable(result):
+                if self.loop.is_running():
+                    if inspect.iscoroutine(result):
+                        result.close()
+                    raise RuntimeError(
+                        f"cannot run the async cleanup {function!r} from doCleanups() inside a "
+                        "running coroutine: the loop is busy running the test; let the test "
+                        "end (cleanups run after it), or call doCleanups() from a sync test"
+                    )
+                result = self._await(result, in_test_context=not nested)
+            return result
+        finally:
+            self._user_depth -= 1
+
+    def _await(self, awaitable: Awaitable[_T], in_test_context: bool = True) -> _T:
+        loop = self.loop
+        if self._timed_out and self._token is None and self._limit:
+            # The test already used its time: what still runs (tearDown, the
+            # cleanups) gets a fresh limit of its own.
+            self._timed_out = False
+            self._token = _watchdog.arm(self._limit, self._on_watchdog)
+        coro = awaitable if inspect.iscoroutine(awaitable) else _await_any(awaitable)
+        task: asyncio.Task[_T]
+        if not in_test_context:
+            task = loop.create_task(coro)  # inherits a copy of the current context
+        elif sys.version_info >= (3, 11):
+            task = loop.create_task(coro, context=self._context)
+        else:
+            task = self._context.run(loop.create_task, _carry_context(coro, self))
+        self._phase_task = task
+        # ``create_task(context=...)`` exists from Python 3.11; on 3.10 each async
+        # phase runs in a copy and the context it ends with is carried forward.
+        try:
+            result: _T = loop.run_until_complete(task)
+            return result
+        except asyncio.CancelledError:
+            if self._timed_out and task.cancelled():
+                report, self._timeout_report = self._timeout_report, ""
+                raise self.failureException(report) from None
+            raise
+        finally:
+            self._phase_task = None
+
+    def _settle(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        return self._await(coro)
+
+    def _on_watchdog(self) -> None:
+        """Called in the watchdog thread when the time limit passes."""
+        loop = self.loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._expire)
+
+    def _expire(self) -> None:
+        if self._timed_out or self.loop is None:
+            return
+        self._timed_out = True
+        self._token = None  # the watchdog is now only waiting to interrupt
+        tasks = asyncio.all_tasks(self.loop)
+        self._timeout_report = (
+            f"timeout: the test took longer than its limit of {self._limit:g}s (real time); "
+            "it was cancelled. Tasks at that moment:\n"
+            + "\n".join("    " + line for line in _report.describe_tasks(tasks).splitlines())
+        )
+        if self._phase_task is not None:
+            self._phase_task.cancel()
+
+
+class FunctionTestCase(TestCase, unittest.FunctionTestCase):
+    """``unittest.FunctionTestCase`` with the features of ``TestCase``.
+
+    ``testFunc``, ``setUp`` and ``tearDown`` may be coroutine functions.
+    """
+
+    # unittest.FunctionTestCase drops what the functions return; keep it, so
+    # that a coroutine is awaited on the test's loop.
+    def setUp(self) -> Any:
+        if self._setUpFunc is not None:  # type: ignore[attr-defined]
+            return self._setUpFunc()  # type: ignore[attr-defined]
+        return None
+
+    def tearDown(self) -> Any:
+        if self._tearDownFunc is not None:  # type: ignore[attr-defined]
+            return self._tearDownFunc()  # type: ignore[attr-defined]
+        return None
+
+    def runTest(self) -> Any:
+        return self._testFunc()  # type: ignore[attr-defined]
+
+
+class ClockedTestCase(TestCase):
+    """A ``TestCase`` whose loop runs on virtual time.
+
+    Time starts at 0 and moves only through ``await self.advance(seconds)``,
+    ``await self.advance_to(when)``, or, with ``autojump = True``, by itself
+    whenever every task is blocked on a timer.  Every check of ``TestCase``
+    still applies.
+    """
+
+    #: Jump to the next timer whenever every task is blocked (see ``ClockedEventLoop``).
+    autojump: ClassVar[bool] = False
+    #: Make ``time.monotonic``/``time.time``/``time.perf_counter`` follow the clock.
+    patch_time: ClassVar[bool] = False
+
+    @classmethod
+    def _make_loop(cls) -> asyncio.AbstractEventLoop:
+        from asynctoolkit.clock import ClockedEventLoop
+
+        factory = cls.loop_factory
+        if factory is not None:
+            loop = factory()
+            if not isinstance(loop, ClockedEventLoop):
+                loop.close()
+                raise TypeError(
+                    f"{cls.__qualname__}.loop_factory returned a {type(loop).__qualname__}, which "
+                    "cannot run on virtual time; a ClockedTestCase needs a ClockedEventLoop "
+                    "(subclass): remove loop_factory or use TestCase instead"
+                )
+            loop.autojump = cls.autojump
+            return loop
+        return ClockedEventLoop(_new_selector(), autojump=cls.autojump)
+
+    def _begin_test(self) -> None:
+        super()._begin_test()
+        if type(self).patch_time:
+            patcher = self._clock.patch_time()
+            patcher.__enter__()
+            self.addCleanup(patcher.__exit__, None, None, None)
+
+    @property
+    def _clock(self) -> Any:
+        return self.loop
+
+    async def advance(self, seconds: float) -> None:
+        """Move virtual time forward by ``seconds``, running everything due on time."""
+        await self._clock.advance(seconds)
+
+    async def advance_to(self, when: float) -> None:
+        """Move virtual time forward to ``when`` (absolute loop time)."""
+        await self._clock.advance_to(when)
+
+    async def run_until_idle(self) -> None:
+        """Run until no callback is ready and every task is blocked; time stays."""
+        await self._clock.run_until_idle()
+
+
+# -- decorators -----------------------------------------------------------------
+
+
+def fail_on(**checks: bool) -> Callable[[_F], _F]:
+    """Turn checks on or off for a TestCase class or one test method.
+
+    Checks: ``pending_tasks``, ``unhandled_exceptions``, ``unawaited_coroutines``,
+    ``active_selector_callbacks`` (on by default), ``active_handles`` and
+    ``unused_loop`` (off by default).  A method's settings win over its
+    class's; a subclass inherits its parents' settings.  An unknown name
+    raises TypeError at once.
+    """
+    unknown = sorted(set(checks) - set(_checks.DEFAULT_CHECKS))
+    if unknown:
+        known = ", ".join(_checks.DEFAULT_CHECKS)
+        raise TypeError(f"fail_on() got unknown check(s) {', '.join(unknown)}; known: {known}")
+    for name, value in checks.items():
+        if not isinstance(value, bool):
+            raise TypeError(f"fail_on({name}=...) takes True or False, not {value!r}")
+
+    def decorate(target: _F) -> _F:
+        inherited: Mapping[str, bool] = getattr(target, _CHECKS_ATTR, {})
+        setattr(target, _CHECKS_ATTR, {**inherited, **checks})
+        return target
+
+    return decorate
+
+
+def strict(target: _F) -> _F:
+    """Enable every check on a class or method (``fail_on`` with all True)."""
+    return fail_on(**dict.fromkeys(_checks.DEFAULT_CHECKS, True))(target)
+
+
+def lenient(target: _F) -> _F:
+    """Disable every check on a class or method (``fail_on`` with all False)."""
+    return fail_on(**dict.fromkeys(_checks.DEFAULT_CHECKS, False))(target)
+
+
+def ignore_loop(target: _F | None = None) -> Any:
+    """Deprecated alias of ``fail_on(unused_loop=False)``."""
+    warnings.warn(
+        "ignore_loop is deprecated; use @fail_on(unused_loop=False)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    decorate = fail_on(unused_loop=False)
+    return decorate if target is None else decorate(target)
+
+
+def timeout(seconds: float | None) -> Callable[[_F], _F]:
+    """Set the real-time limit of a TestCase class or one test method.
+
+    ``None`` removes the limit.  A method's limit wins over its class's.
+    """
+    limit = _validate_timeout(seconds)
+
+    def decorate(target: _F) -> _F:
+        setattr(target, _TIMEOUT_ATTR, limit)
+        return target
+
+    return decorate
+
+
+# -- private helpers --------------------------------------------------------------
+
+_UNSET: Any = object()
+
+
+def _validate_timeout(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(
+            f"a test time limit must be a positive number of seconds or None, not {value!r}"
+        )
+    if value == float("inf"):
+        return None
+    return float(value)
+
+
+def _new_selector() -> selectors.BaseSelector:
+    selector: selectors.BaseSelector = selectors.DefaultSelector()
+    try:
+        from asynctoolkit.selector import TestSelector  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:  # pragma: no cover - the selector module is part of the package
+        return selector
+    wrapped: selectors.BaseSelector = TestSelector(selector)
+    return wrapped
+
+
+def _run_on(
+    loop: asyncio.AbstractEventLoop, context: contextvars.Context, awaitable: Awaitable[_T]
+) -> _T:
+    """Run ``awaitable`` to completion on ``loop`` within ``context`` (class level)."""
+    previous = _internals.current_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        coro = awaitable if inspect.iscoroutine(awaitable) else _await_any(awaitable)
+        task = context.run(loop.create_task, coro)
+        result: _T = loop.run_until_complete(task)
+        return result
+    finally:
+        asyncio.set_event_loop(previous)
+
+
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what is left on ``loop``, finalise async generators, close it."""
+    if loop.is_closed():
+        return
+    try:
+        leftover = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in leftover:
+            task.cancel()
+        if leftover:
+            loop.run_until_complete(asyncio.wait(leftover, timeout=_CLOSE_WAIT))
+        if _internals.has_async_generators(loop):
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        if _internals.has_default_executor(loop):
+            loop.run_until_complete(loop.shutdown_default_executor())
+    finally:
+        loop.close()
+
+
+#: Seconds (loop time) given to leftover tasks to finish once cancelled at loop close.
+_CLOSE_WAIT = 5.0
+
+
+async def _await_any(awaitable: Awaitable[_T]) -> _T:
+    return await awaitable
+
+
+async def _carry_context(coro: Coroutine[Any, Any, _T], test: TestCase) -> _T:
+    """Python 3.10: run ``coro`` and keep the context it ends with for the next phase."""
+    try:
+        return await coro
+    finally:
+        test._context = contextvars.copy_context()
+
+
+def _forbid_get_event_loop() -> Callable[[], None]:
+    """Make ``asyncio.get_event_loop()`` outside a coroutine fail; returns the undo."""
+    original = asyncio.get_event_loop
+
+    def get_event_loop() -> asyncio.AbstractEventLoop:
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            raise AssertionError(
+                "asyncio.get_event_loop() was called outside a coroutine during a test whose "
+                "class sets forbid_get_event_loop = True: pass the loop explicitly, or call "
+                "asyncio.get_running_loop() from a coroutine"
+            ) from None
+
+    asyncio.get_event_loop = get_event_loop
+    asyncio.events.get_event_loop = get_event_loop
+
+    def restore() -> None:
+        asyncio.get_event_loop = original
+        asyncio.events.get_event_loop = original
+
+    return restore
+
+
+def _settle_now(awaitable: Any) -> tuple[str, Any]:
+    """('succeeded', result), ('failed', exception) or ('pending', None), synchronously."""
+    if isinstance(awaitable, asyncio.Future):
+        if not awaitable.done():
+            return "pending", None
+        if awaitable.cancelled():
+            return "failed", asyncio.CancelledError()
+        exc = awaitable.exception()
+        return ("failed", exc) if exc is not None else ("succeeded", awaitable.result())
+    if inspect.iscoroutine(awaitable):
+        try:
+            awaitable.send(None)
+        except StopIteration as stop:
+            return "succeeded", stop.value
+        except BaseException as exc:
+            return "failed", exc
+        awaitable.close()
+        return "pending", None
+    raise TypeError(
+        f"expected a future, a task or a coroutine, got {type(awaitable).__qualname__}: "
+        "wrap other awaitables with asyncio.ensure_future() first"
+    )
+
+
+def _describe_awaitable(awaitable: Any) -> str:
+    if isinstance(awaitable, asyncio.Task):
+        return f"task {awaitable.get_name()!r}"
+    if isinstance(awaitable, asyncio.Future):
+        return "the future"
+    return f"coroutine {_report.coroutine_name(awaitable)}"

@@ -1,0 +1,63 @@
+"""Sessions run by CI and by developers: ``nox`` runs them all.
+
+``tests`` runs on every supported Python that is installed (a missing one is
+skipped, never an error) and always on the Python running nox.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+
+import nox
+
+nox.options.sessions = ["lint", "typecheck", "tests", "examples", "bench"]
+nox.options.error_on_missing_interpreters = False
+nox.options.reuse_existing_virtualenvs = True
+
+SUPPORTED = ["3.10", "3.11", "3.12", "3.13"]
+CURRENT = f"{sys.version_info.major}.{sys.version_info.minor}"
+TEST_DEPS = ["pytest", "hypothesis", "grpcio-tools"]
+
+
+def _installed(version: str) -> bool:
+    return version == CURRENT or shutil.which(f"python{version}") is not None
+
+
+@nox.session(python=[v for v in SUPPORTED if _installed(v)] or [CURRENT])
+def tests(session: nox.Session) -> None:
+    """The whole test suite, under pytest, in random order too (``-p random`` when given)."""
+    session.install("-e", ".[grpc]", *TEST_DEPS)
+    session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *session.posargs)
+
+
+@nox.session(python=CURRENT)
+def examples(session: nox.Session) -> None:
+    """The example suites under the toolkit's own runner, strict."""
+    session.install("-e", ".[grpc]")
+    session.run("python", "-m", "asynctoolkit", "--strict", "examples")
+
+
+@nox.session(python=CURRENT)
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check."""
+    session.install("ruff")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=CURRENT)
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the package."""
+    session.install("-e", ".[grpc]", "mypy", "types-protobuf")
+    session.run("mypy", "--strict", "asynctoolkit")
+
+
+@nox.session(python=CURRENT)
+def bench(session: nox.Session) -> None:
+    """Every benchmark in bench/, in quick mode (a smoke run; figures are printed)."""
+    session.install("-e", ".[grpc]", *TEST_DEPS)
+    for name in sorted(os.listdir("bench")):
+        if name.startswith("bench_") and name.endswith(".py"):
+            session.run("python", os.path.join("bench", name), "--quick")
