@@ -11,6 +11,7 @@ leftover by name, then cleans it up so the next test starts clean.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import os
 import re
@@ -24,6 +25,7 @@ from types import FrameType
 from typing import Any, TextIO
 
 from asynctoolkit import _internals, _report, _tracking
+from asynctoolkit.helpers import exhaust_callbacks
 
 __all__: list[str] = []
 
@@ -194,9 +196,12 @@ class TestWatch:
         return problems
 
     def _finish_tasks(self, settle: Callable[[Coroutine[Any, Any, Any]], Any]) -> list[str]:
-        leftover = {
-            t for t in asyncio.all_tasks(self.loop) if not t.done() and t not in self._tasks_before
-        }
+        leftover = self._leftover_tasks()
+        if leftover:
+            # A cleanup may have just cancelled them: let those requests land.
+            with contextlib.suppress(RuntimeError):
+                settle(exhaust_callbacks())
+            leftover = self._leftover_tasks()
         if not leftover:
             return []
         text = _report.describe_tasks(leftover)
@@ -208,6 +213,11 @@ class TestWatch:
             "(they were cancelled); await them, cancel them in tearDown/addCleanup, "
             "or turn the check off with @fail_on(pending_tasks=False):\n" + _indent(text)
         ]
+
+    def _leftover_tasks(self) -> set[asyncio.Task[Any]]:
+        return {
+            t for t in asyncio.all_tasks(self.loop) if not t.done() and t not in self._tasks_before
+        }
 
     def _finish_selector(self) -> list[str]:
         assert self._selector is not None
