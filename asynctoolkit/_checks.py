@@ -66,9 +66,10 @@ _sites: weakref.WeakKeyDictionary[asyncio.Task[Any], str] = weakref.WeakKeyDicti
 _report.set_creation_registry(_sites)
 
 
-def _recording_task_factory(
+def recording_task_factory(
     loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any
 ) -> asyncio.Task[Any]:
+    """Build a plain Task and remember where the code under test created it."""
     task: asyncio.Task[Any] = asyncio.Task(coro, loop=loop, **kwargs)
     site = _creation_site()
     if site is not None:
@@ -84,11 +85,18 @@ class TestWatch:
         loop: asyncio.AbstractEventLoop,
         enabled: Mapping[str, bool],
         warn: Callable[[str], None],
+        fresh: bool = False,
     ) -> None:
         self.loop = loop
         self.enabled = {name: on for name, on in enabled.items() if on}
+        #: True once the checks cancelled every task left on the loop.
+        self.tasks_cleared = False
         self._warn = warn
-        self._tasks_before = asyncio.all_tasks(loop) if self.on("pending_tasks") else set()
+        # A fresh loop has no task yet: no need to list them.
+        self._tasks_before: set[asyncio.Task[Any]] = set()
+        self._fresh = fresh
+        if not fresh and self.on("pending_tasks"):
+            self._tasks_before = asyncio.all_tasks(loop)
         self._selector = _internals.loop_selector(loop)
         self._fds_before: set[int] = set()
         self._handles_before: set[int] = set()
@@ -108,7 +116,7 @@ class TestWatch:
     def _start(self) -> None:
         loop = self.loop
         if self.on("pending_tasks") and loop.get_task_factory() is None:
-            loop.set_task_factory(_recording_task_factory)
+            loop.set_task_factory(recording_task_factory)
             self._restore.append(lambda: loop.set_task_factory(None))
         if self.on("unhandled_exceptions"):
             previous = loop.get_exception_handler()
@@ -119,7 +127,13 @@ class TestWatch:
         if self.on("active_selector_callbacks"):
             if self._selector is None:
                 self._skip("active_selector_callbacks", "the loop has no selector")
-            else:
+            elif self._fresh:
+                # A new selector loop has registered only its own wake-up socket.
+                self_fd = _internals.self_pipe_fd(loop)
+                self._fds_before = set() if self_fd is None else {self_fd}
+            if self._selector is not None and len(self._selector.get_map()) != len(
+                self._fds_before
+            ):
                 self._fds_before = {key.fd for key in self._selector.get_map().values()}
         if self.on("active_handles"):
             self._handles_before = {id(h) for h in _internals.ready_handles(loop)}
@@ -203,11 +217,13 @@ class TestWatch:
                 settle(exhaust_callbacks())
             leftover = self._leftover_tasks()
         if not leftover:
+            self.tasks_cleared = not self._tasks_before
             return []
         text = _report.describe_tasks(leftover)
         for task in leftover:
             task.cancel()
         settle(asyncio.wait(leftover))
+        self.tasks_cleared = not self._tasks_before
         return [
             f"pending_tasks: {len(leftover)} task(s) still pending at the end of the test "
             "(they were cancelled); await them, cancel them in tearDown/addCleanup, "
@@ -215,14 +231,18 @@ class TestWatch:
         ]
 
     def _leftover_tasks(self) -> set[asyncio.Task[Any]]:
-        return {
-            t for t in asyncio.all_tasks(self.loop) if not t.done() and t not in self._tasks_before
-        }
+        pending = asyncio.all_tasks(self.loop)  # only tasks not done
+        return pending - self._tasks_before if self._tasks_before else pending
 
     def _finish_selector(self) -> list[str]:
         assert self._selector is not None
+        registered = self._selector.get_map()
+        if len(registered) == len(self._fds_before) and all(
+            fd in self._fds_before for fd in (key.fd for key in registered.values())
+        ):
+            return []
         lines: list[str] = []
-        for key in list(self._selector.get_map().values()):
+        for key in list(registered.values()):
             fd = key.fd
             if fd in self._fds_before:
                 continue

@@ -17,11 +17,13 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import inspect
+import re
 import selectors
 import sys
 import unittest
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from types import CoroutineType
 from typing import Any, ClassVar, TypeVar
 
 from asynctoolkit import _checks, _internals, _report, _watchdog
@@ -47,7 +49,6 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 # Attribute names under which the decorators store their settings.
 _CHECKS_ATTR = "__asynctoolkit_checks__"
 _TIMEOUT_ATTR = "__asynctoolkit_timeout__"
-
 
 
 class TestCase(unittest.TestCase):
@@ -155,8 +156,11 @@ class TestCase(unittest.TestCase):
 
     def _callSetUp(self) -> None:
         self._begin_test()
-        self._call_user(self.setUp)
-        if type(self).asyncSetUp is not TestCase.asyncSetUp:
+        cls = type(self)
+        # The inherited no-op hooks are skipped: each call costs a loop run.
+        if cls.setUp is not unittest.TestCase.setUp:
+            self._call_user(self.setUp)
+        if cls.asyncSetUp is not TestCase.asyncSetUp:
             self._call_user(self.asyncSetUp)
 
     def _callTestMethod(self, method: Callable[[], Any]) -> None:
@@ -168,9 +172,11 @@ class TestCase(unittest.TestCase):
             )
 
     def _callTearDown(self) -> None:
-        if type(self).asyncTearDown is not TestCase.asyncTearDown:
+        cls = type(self)
+        if cls.asyncTearDown is not TestCase.asyncTearDown:
             self._call_user(self.asyncTearDown)
-        self._call_user(self.tearDown)
+        if cls.tearDown is not unittest.TestCase.tearDown:
+            self._call_user(self.tearDown)
 
     def _callCleanup(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
         if function == self._finish_checks:
@@ -214,22 +220,43 @@ class TestCase(unittest.TestCase):
     # -- assertions ----------------------------------------------------------------
     async def assertAsyncRaises(
         self, exception: type[BaseException] | tuple[type[BaseException], ...], awaitable: Any
-    ) -> Any:
-        """Await ``awaitable`` and assert it raises ``exception``; returns the context."""
-        with self.assertRaises(exception) as context:
-            await awaitable
-        return context
+    ) -> RaisedContext:
+        """Await ``awaitable`` and assert it raises ``exception``.
+
+        Returns an object whose ``exception`` attribute is what was raised.
+        Unlike ``with self.assertRaises(...)``, the frames of the traceback
+        are not cleared: clearing them would close the suspended coroutines of
+        other tasks whose frames the exception passed through (a worker that
+        set it on a future, for instance).
+        """
+        return RaisedContext(await self._await_raising(exception, awaitable))
 
     async def assertAsyncRaisesRegex(
         self,
         exception: type[BaseException] | tuple[type[BaseException], ...],
-        regex: str,
+        regex: str | re.Pattern[str],
         awaitable: Any,
-    ) -> Any:
+    ) -> RaisedContext:
         """Like ``assertAsyncRaises``; ``regex`` must also match ``str(exception)``."""
-        with self.assertRaisesRegex(exception, regex) as context:
+        raised = await self._await_raising(exception, awaitable)
+        pattern = re.compile(regex) if isinstance(regex, str) else regex
+        if not pattern.search(str(raised)):
+            self.fail(f'"{pattern.pattern}" does not match "{raised}"')
+        return RaisedContext(raised)
+
+    async def _await_raising(
+        self, exception: type[BaseException] | tuple[type[BaseException], ...], awaitable: Any
+    ) -> BaseException:
+        try:
             await awaitable
-        return context
+        except exception as raised:
+            return raised
+        names = (
+            exception.__name__
+            if isinstance(exception, type)
+            else " or ".join(e.__name__ for e in exception)
+        )
+        self.fail(f"{names} not raised by {_describe_awaitable(awaitable)}")
 
     async def assertAsyncWarns(
         self, warning: type[Warning] | tuple[type[Warning], ...], awaitable: Any
@@ -305,6 +332,7 @@ class TestCase(unittest.TestCase):
         self._timeout_report = ""
         self._phase_task: asyncio.Task[Any] | None = None
         self._watch: _checks.TestWatch | None = None
+        self._tasks_cleared = False
         self._owns_loop = not cls.use_default_loop
         if self._owns_loop:
             loop = cls._make_loop()
@@ -323,11 +351,11 @@ class TestCase(unittest.TestCase):
             self._restore_get_event_loop = _forbid_get_event_loop()
         else:
             asyncio.set_event_loop(loop)
-        self._limit = self._time_limit()
+        self._limit, enabled = self._configuration()
         self._token: int | None = None
         if self._limit:
             self._token = _watchdog.arm(self._limit, self._on_watchdog)
-        self._watch = _checks.TestWatch(loop, self._enabled_checks(), self._warn_skipped)
+        self._watch = _checks.TestWatch(loop, enabled, self._warn_skipped, fresh=self._owns_loop)
         self.addCleanup(self._finish_checks)
 
     def _end_test(self) -> None:
@@ -343,7 +371,7 @@ class TestCase(unittest.TestCase):
                 self._watch = None
                 watch.finish(self._settle)
             if self._owns_loop:
-                _close_loop(loop)
+                _close_loop(loop, tasks_left=not self._tasks_cleared)
         finally:
             if self._restore_get_event_loop is not None:
                 self._restore_get_event_loop()
@@ -351,6 +379,14 @@ class TestCase(unittest.TestCase):
             asyncio.set_event_loop(None if previous is None or previous.is_closed() else previous)
             self.loop = None  # type: ignore[assignment]
             self._context = None  # type: ignore[assignment]
+
+    def _configuration(self) -> tuple[float | None, Mapping[str, bool]]:
+        """The time limit and the checks of this test (cached per class and method)."""
+        key = (type(self), self._testMethodName, settings.strict, settings.timeout)
+        found = _configurations.get(key)
+        if found is None:
+            found = _configurations[key] = (self._time_limit(), self._enabled_checks())
+        return found
 
     def _time_limit(self) -> float | None:
         method = getattr(self, self._testMethodName, None)
@@ -388,6 +424,7 @@ class TestCase(unittest.TestCase):
         watch, self._watch = self._watch, None
         if watch is not None:
             problems += watch.finish(self._settle)
+            self._tasks_cleared = watch.tasks_cleared
         if problems:
             raise self.failureException("\n\n".join(problems))
 
@@ -401,7 +438,9 @@ class TestCase(unittest.TestCase):
                 result = function(*args, **kwargs)
             else:
                 result = self._context.run(function, *args, **kwargs)
-            if inspect.isawaitable(result):
+            if result is not None and (
+                type(result) is CoroutineType or inspect.isawaitable(result)
+            ):
                 if self.loop.is_running():
                     if inspect.iscoroutine(result):
                         result.close()
@@ -422,12 +461,16 @@ class TestCase(unittest.TestCase):
             # cleanups) gets a fresh limit of its own.
             self._timed_out = False
             self._token = _watchdog.arm(self._limit, self._on_watchdog)
-        coro = awaitable if inspect.iscoroutine(awaitable) else _await_any(awaitable)
+        coro = awaitable if type(awaitable) is CoroutineType else _await_any(awaitable)
         task: asyncio.Task[_T]
         if not in_test_context:
             task = loop.create_task(coro)  # inherits a copy of the current context
         elif sys.version_info >= (3, 11):
-            task = loop.create_task(coro, context=self._context)
+            if loop.get_task_factory() in _PLAIN_TASK_FACTORIES:
+                # Our own phase task: no need to record where it was created.
+                task = asyncio.Task(coro, loop=loop, context=self._context)
+            else:
+                task = loop.create_task(coro, context=self._context)
         else:
             task = self._context.run(loop.create_task, _carry_context(coro, self))
         self._phase_task = task
@@ -466,6 +509,13 @@ class TestCase(unittest.TestCase):
         )
         if self._phase_task is not None:
             self._phase_task.cancel()
+
+
+class RaisedContext:
+    """What ``assertAsyncRaises`` returns: ``exception`` is the exception raised."""
+
+    def __init__(self, exception: BaseException) -> None:
+        self.exception = exception
 
 
 class FunctionTestCase(TestCase, unittest.FunctionTestCase):
@@ -613,6 +663,13 @@ def timeout(seconds: float | None) -> Callable[[_F], _F]:
 
 _UNSET: Any = object()
 
+# (class, method name, strict, default timeout) -> (time limit, checks).
+_configurations: dict[tuple[type, str, bool, float | None], tuple[float | None, Mapping[str, bool]]]
+_configurations = {}
+
+# Task factories under which the test's own phase task may be built directly.
+_PLAIN_TASK_FACTORIES = (None, _checks.recording_task_factory)
+
 
 def _validate_timeout(value: object) -> float | None:
     if value is None:
@@ -627,13 +684,10 @@ def _validate_timeout(value: object) -> float | None:
 
 
 def _new_selector() -> selectors.BaseSelector:
-    selector: selectors.BaseSelector = selectors.DefaultSelector()
-    try:
-        from asynctoolkit.selector import TestSelector  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:  # pragma: no cover - the selector module is part of the package
-        return selector
-    wrapped: selectors.BaseSelector = TestSelector(selector)
-    return wrapped
+    """A real selector wrapped in a TestSelector, so mocks and real files mix."""
+    from asynctoolkit.selector import TestSelector
+
+    return TestSelector(selectors.DefaultSelector())
 
 
 def _run_on(
@@ -651,12 +705,15 @@ def _run_on(
         asyncio.set_event_loop(previous)
 
 
-def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
-    """Cancel what is left on ``loop``, finalise async generators, close it."""
+def _close_loop(loop: asyncio.AbstractEventLoop, tasks_left: bool = True) -> None:
+    """Cancel what is left on ``loop``, finalise async generators, close it.
+
+    ``tasks_left=False``: the checks already cancelled every leftover task.
+    """
     if loop.is_closed():
         return
     try:
-        leftover = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        leftover = [t for t in asyncio.all_tasks(loop) if not t.done()] if tasks_left else []
         for task in leftover:
             task.cancel()
         if leftover:

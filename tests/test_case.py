@@ -439,6 +439,35 @@ class AsyncAssertionsTest(asynctoolkit.TestCase):
         with self.assertRaises(AssertionError):
             await self.assertAsyncRaisesRegex(ValueError, "other", boom())
 
+    async def test_assert_async_raises_leaves_other_tasks_frames_alone(self) -> None:
+        # The exception's traceback runs through the worker's suspended
+        # coroutine; clearing its frames (as assertRaises does) would close it.
+        failures: asyncio.Queue[asyncio.Future[None]] = asyncio.Queue()
+
+        async def worker() -> str:
+            for _ in range(2):
+                future = await failures.get()
+                try:
+                    raise ValueError("from the worker")
+                except ValueError as exc:
+                    future.set_exception(exc)
+                await asyncio.sleep(0)
+            return "worker finished"
+
+        task = asyncio.get_running_loop().create_task(worker())
+        for _ in range(2):
+            future = asyncio.get_running_loop().create_future()
+            failures.put_nowait(future)
+            caught = await self.assertAsyncRaises(ValueError, future)
+            self.assertEqual(str(caught.exception), "from the worker")
+        self.assertEqual(await task, "worker finished")
+
+    async def test_assert_async_raises_messages(self) -> None:
+        with self.assertRaisesRegex(
+            AssertionError, "KeyError or IndexError not raised by coroutine sleep"
+        ):
+            await self.assertAsyncRaises((KeyError, IndexError), asyncio.sleep(0))
+
     async def test_assert_async_warns(self) -> None:
         async def warn() -> None:
             warnings.warn("careful now", UserWarning, stacklevel=1)

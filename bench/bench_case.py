@@ -1,0 +1,115 @@
+"""Per-test overhead of asynctoolkit.TestCase, against the standard library, in one run.
+
+Runs N trivial async tests three ways and prints microseconds per test and
+ratios:
+
+- bare loop: ``new_event_loop()``, ``run_until_complete(coro)``, ``close()``;
+- ``asynctoolkit.TestCase`` with its default checks on;
+- ``unittest.IsolatedAsyncioTestCase``.
+
+Then runs 1,000 and 10,000 asynctoolkit tests to show that the cost per test
+and the process's memory stay flat (nothing accumulates across tests).
+Target: asynctoolkit at most 2x the bare loop.  ``--quick`` for a smoke run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import os
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import asynctoolkit
+
+
+async def _trivial(self: object = None) -> None:
+    pass
+
+
+def _make_class(base: type[unittest.TestCase], n: int) -> type[unittest.TestCase]:
+    namespace = {f"test_{i:05d}": _trivial for i in range(n)}
+    return type(f"Bench{base.__name__}", (base,), namespace)
+
+
+def _run_suite(base: type[unittest.TestCase], n: int) -> float:
+    cls = _make_class(base, n)
+    suite = unittest.defaultTestLoader.loadTestsFromTestCase(cls)
+    result = unittest.TestResult()
+    gc.collect()
+    start = time.perf_counter()
+    suite.run(result)
+    elapsed = time.perf_counter() - start
+    if not result.wasSuccessful() or result.testsRun != n:
+        raise SystemExit(f"{base.__name__}: the benchmark tests failed: {result}")
+    return elapsed / n
+
+
+def _run_bare(n: int) -> float:
+    gc.collect()
+    start = time.perf_counter()
+    for _ in range(n):
+        loop = asyncio.new_event_loop()
+        loop.run_until_complete(_trivial())
+        loop.close()
+    return (time.perf_counter() - start) / n
+
+
+def _rss_kib() -> int:
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+    except OSError:  # not Linux: report the peak instead
+        import resource
+
+        return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def _best(func: object, repeat: int) -> float:
+    return min(func() for _ in range(repeat))  # type: ignore[operator]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small counts, for CI")
+    args = parser.parse_args()
+    n = 200 if args.quick else 2000
+    repeat = 1 if args.quick else 5
+
+    _run_bare(50)
+    _run_suite(asynctoolkit.TestCase, 50)  # warm-up: imports, watchdog thread
+    bare = _best(lambda: _run_bare(n), repeat)
+    ours = _best(lambda: _run_suite(asynctoolkit.TestCase, n), repeat)
+    stdlib = _best(lambda: _run_suite(unittest.IsolatedAsyncioTestCase, n), repeat)
+
+    print(
+        f"per-test time, {n} trivial async tests, best of {repeat} "
+        f"(Python {sys.version.split()[0]})"
+    )
+    print(f"  bare loop                        {bare * 1e6:8.1f} us   1.00x")
+    print(f"  asynctoolkit.TestCase            {ours * 1e6:8.1f} us   {ours / bare:5.2f}x bare")
+    print(f"  unittest.IsolatedAsyncioTestCase {stdlib * 1e6:8.1f} us   {stdlib / bare:5.2f}x bare")
+    print(f"  asynctoolkit vs stdlib: {ours / stdlib:.3f}x (target: <= 2x bare)")
+
+    small, large = (100, 1000) if args.quick else (1000, 10000)
+    before = _rss_kib()
+    per_small = _run_suite(asynctoolkit.TestCase, small)
+    after_small = _rss_kib()
+    per_large = _run_suite(asynctoolkit.TestCase, large)
+    after_large = _rss_kib()
+    print(
+        f"flatness: {small} tests {per_small * 1e6:.1f} us/test, {large} tests "
+        f"{per_large * 1e6:.1f} us/test (ratio {per_large / per_small:.2f})"
+    )
+    print(
+        f"  RSS: start {before} KiB, after {small} tests {after_small} KiB, "
+        f"after {large} more {after_large} KiB ({after_large - after_small:+d} KiB)"
+    )
+
+
+if __name__ == "__main__":
+    main()

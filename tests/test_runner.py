@@ -1,0 +1,127 @@
+"""``python -m asynctoolkit``: discovery, exit codes, --strict and --timeout."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _run(directory: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "asynctoolkit", *args],
+        cwd=directory,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+class RunnerTest(unittest.TestCase):
+    def setUp(self) -> None:
+        self.dir = tempfile.mkdtemp()
+        self.addCleanup(__import__("shutil").rmtree, self.dir)
+
+    def write(self, name: str, source: str) -> None:
+        path = os.path.join(self.dir, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(textwrap.dedent(source))
+
+    def test_passing_suite_exits_zero_with_a_summary_line(self) -> None:
+        self.write(
+            "test_ok.py",
+            """
+            import asyncio, asynctoolkit
+            class T(asynctoolkit.TestCase):
+                async def test_a(self):
+                    await asyncio.sleep(0)
+                def test_b(self):
+                    pass
+            """,
+        )
+        out = _run(self.dir)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("asynctoolkit: 2 passed, 0 failed, 0 skipped", out.stderr)
+
+    def test_failing_check_exits_non_zero(self) -> None:
+        self.write(
+            "test_leak.py",
+            """
+            import asyncio, asynctoolkit
+            class T(asynctoolkit.TestCase):
+                async def test_leak(self):
+                    asyncio.get_running_loop().create_task(asyncio.sleep(60))
+            """,
+        )
+        out = _run(self.dir, "-v")
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("pending_tasks", out.stderr)
+        self.assertIn("0 passed, 1 failed", out.stderr)
+
+    def test_strict_enables_every_check(self) -> None:
+        self.write(
+            "test_sync.py",
+            """
+            import asynctoolkit
+            class T(asynctoolkit.TestCase):
+                @asynctoolkit.lenient
+                def test_never_runs_the_loop(self):
+                    pass
+            """,
+        )
+        self.assertEqual(_run(self.dir).returncode, 0)
+        out = _run(self.dir, "--strict")
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("unused_loop", out.stderr)
+
+    def test_timeout_flag_sets_the_default_limit(self) -> None:
+        self.write(
+            "test_slow.py",
+            """
+            import asyncio, asynctoolkit
+            class T(asynctoolkit.TestCase):
+                async def test_slow(self):
+                    await asyncio.sleep(2)
+            """,
+        )
+        out = _run(self.dir, "--timeout", "0.2")
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("limit of 0.2s", out.stderr)
+        out = _run(self.dir, "--timeout", "abc")
+        self.assertEqual(out.returncode, 2)
+        self.assertIn("--timeout takes a number of seconds", out.stderr)
+
+    def test_directory_arguments_are_discovered(self) -> None:
+        self.write(
+            "suite_a/test_one.py",
+            "import unittest\nclass T(unittest.TestCase):\n    def test_x(self): pass\n",
+        )
+        self.write(
+            "suite_b/test_two.py",
+            "import unittest\nclass T(unittest.TestCase):\n    def test_y(self): pass\n",
+        )
+        out = _run(self.dir, "suite_a", "suite_b")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("2 passed", out.stderr)
+
+    def test_module_names_work_as_with_unittest(self) -> None:
+        self.write(
+            "test_named.py",
+            "import unittest\nclass T(unittest.TestCase):\n"
+            "    def test_z(self): self.fail('named')\n",
+        )
+        out = _run(self.dir, "test_named")
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("named", out.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
