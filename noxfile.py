@@ -18,7 +18,14 @@ nox.options.reuse_existing_virtualenvs = True
 
 SUPPORTED = ["3.10", "3.11", "3.12", "3.13"]
 CURRENT = f"{sys.version_info.major}.{sys.version_info.minor}"
-TEST_DEPS = ["pytest", "hypothesis", "grpcio-tools"]
+# pytest-randomly runs the tests in a new random order each time (the seed is printed).
+TEST_DEPS = [
+    "pytest",
+    "pytest-randomly",
+    "hypothesis",
+    "grpcio-tools",
+    "uvloop; sys_platform != 'win32'",
+]
 
 
 def _installed(version: str) -> bool:
@@ -27,7 +34,7 @@ def _installed(version: str) -> bool:
 
 @nox.session(python=[v for v in SUPPORTED if _installed(v)] or [CURRENT])
 def tests(session: nox.Session) -> None:
-    """The whole test suite, under pytest, in random order too (``-p random`` when given)."""
+    """The whole test suite, under pytest, in a random order (pytest-randomly)."""
     session.install("-e", ".[grpc]", *TEST_DEPS)
     session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *session.posargs)
 

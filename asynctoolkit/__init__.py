@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from asynctoolkit import case, helpers
+from asynctoolkit import case, entry, helpers
 from asynctoolkit.case import (
     ClockedTestCase,
     FunctionTestCase,
@@ -22,6 +22,7 @@ from asynctoolkit.case import (
     strict,
     timeout,
 )
+from asynctoolkit.entry import function, method, run
 from asynctoolkit.helpers import exhaust_callbacks
 
 __version__ = "0.1.0"
@@ -31,12 +32,16 @@ __all__ = [
     "FunctionTestCase",
     "TestCase",
     "case",
+    "entry",
     "exhaust_callbacks",
     "fail_on",
+    "function",
     "helpers",
     "ignore_loop",
     "lenient",
+    "method",
     "rpc",
+    "run",
     "strict",
     "timeout",
 ]

@@ -385,11 +385,12 @@ class TestCase(unittest.TestCase):
         key = (type(self), self._testMethodName, settings.strict, settings.timeout)
         found = _configurations.get(key)
         if found is None:
-            found = _configurations[key] = (self._time_limit(), self._enabled_checks())
+            method = getattr(self, self._testMethodName, None)
+            found = (self._time_limit(method), self._enabled_checks(method))
+            _configurations[key] = found
         return found
 
-    def _time_limit(self) -> float | None:
-        method = getattr(self, self._testMethodName, None)
+    def _time_limit(self, method: object) -> float | None:
         for source in (method, type(self)):
             value = getattr(source, _TIMEOUT_ATTR, _UNSET)
             if value is not _UNSET:
@@ -398,12 +399,11 @@ class TestCase(unittest.TestCase):
             return _validate_timeout(type(self).timeout)
         return settings.timeout
 
-    def _enabled_checks(self) -> dict[str, bool]:
+    def _enabled_checks(self, method: object) -> dict[str, bool]:
         if settings.strict:
             return dict.fromkeys(_checks.DEFAULT_CHECKS, True)
         enabled = dict(_checks.DEFAULT_CHECKS)
         enabled.update(getattr(type(self), _CHECKS_ATTR, {}))
-        method = getattr(self, self._testMethodName, None)
         enabled.update(getattr(method, _CHECKS_ATTR, {}))
         return enabled
 
@@ -538,6 +538,11 @@ class FunctionTestCase(TestCase, unittest.FunctionTestCase):
 
     def runTest(self) -> Any:
         return self._testFunc()  # type: ignore[attr-defined]
+
+    def _configuration(self) -> tuple[float | None, Mapping[str, bool]]:
+        # ``fail_on``/``timeout`` may decorate the test function itself.
+        func = self._testFunc  # type: ignore[attr-defined]
+        return self._time_limit(func), self._enabled_checks(func)
 
 
 class ClockedTestCase(TestCase):
