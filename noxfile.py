@@ -20,6 +20,8 @@ SUPPORTED = ["3.10", "3.11", "3.12", "3.13"]
 CURRENT = f"{sys.version_info.major}.{sys.version_info.minor}"
 # pytest-randomly runs the tests in a new random order each time (the seed is printed).
 TEST_DEPS = [
+    "pytest-asyncio",
+    "pytest-xdist",
     "pytest",
     "pytest-randomly",
     "hypothesis",

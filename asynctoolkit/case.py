@@ -411,6 +411,7 @@ class TestCase(unittest.TestCase):
         warnings.warn(f"{self.id()}: {message}", RuntimeWarning, stacklevel=2)
 
     def _finish_checks(self) -> None:
+        __tracebackhide__ = True  # pytest: show the report, not this frame
         if self._user_depth:  # doCleanups() called from inside the test: not the end yet
             self._checks_deferred = True
             return

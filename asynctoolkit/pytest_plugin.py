@@ -1,0 +1,239 @@
+"""The pytest plugin: plain ``async def test_...`` functions on a fresh checked loop.
+
+Installed with the package (entry point ``pytest11``), it runs every
+``async def`` test function that no other plugin claims the way
+``asynctoolkit.TestCase`` runs a test: a new event loop per test, one
+context for the test and its async fixtures, and the same checks afterwards.
+
+Fixtures:
+
+``loop``
+    The test's event loop.
+``clock``
+    The test's loop when it runs on virtual time (a ``ClockedEventLoop``):
+    asking for it is enough to make the test clocked.  ``await
+    clock.advance(1)``, ``clock.advance_to``, ``clock.run_until_idle``,
+    ``clock.autojump = True``.
+
+Marker ``@pytest.mark.asynctoolkit(clock=False, timeout=..., **checks)``:
+``clock=True`` (or ``"autojump"``) runs the test on virtual time; ``timeout``
+is the real-time limit in seconds (``None``: no limit); each other keyword
+turns a check on or off as ``fail_on`` does.
+
+Async fixtures (``async def`` and async generators, function scope) run on
+the test's loop.  A failed check is reported as an error in the test's
+teardown, since it runs after every fixture was finalised.
+
+Living with pytest-asyncio: a test or fixture that pytest-asyncio handles
+(marked ``@pytest.mark.asyncio``, declared with ``@pytest_asyncio.fixture``,
+or any async test in its ``auto`` mode) is left to it; a test marked
+``@pytest.mark.asynctoolkit`` is always ours, so mark tests explicitly when
+pytest-asyncio runs in ``auto`` mode.
+"""
+
+from __future__ import annotations
+
+import inspect
+import unittest
+from collections.abc import Callable, Generator, Mapping
+from typing import Any
+
+import pytest
+
+from asynctoolkit import case
+
+__all__: list[str] = []
+
+_HARNESS = "_asynctoolkit_harness"
+_MARKER = "asynctoolkit"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{_MARKER}(clock=False, timeout=None, **checks): run this async test with "
+        "asynctoolkit (virtual time with clock=True or 'autojump', a real-time limit, "
+        "checks turned on or off by name)",
+    )
+
+
+def _is_ours(item: pytest.Item) -> bool:
+    if not isinstance(item, pytest.Function):
+        return False
+    if isinstance(item.cls, type) and issubclass(item.cls, unittest.TestCase):
+        return False  # unittest classes run themselves (asynctoolkit.TestCase included)
+    if item.get_closest_marker(_MARKER) is not None:
+        return True
+    if item.get_closest_marker("asyncio") is not None:
+        return False  # pytest-asyncio's
+    return inspect.iscoroutinefunction(item.obj)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _is_ours(item) and isinstance(item, pytest.Function):
+            # First fixture: set up before, finalised after every other one.
+            if _HARNESS in item.fixturenames:
+                item.fixturenames.remove(_HARNESS)
+            item.fixturenames.insert(0, _HARNESS)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    harness = pyfuncitem.funcargs.get(_HARNESS)
+    if not isinstance(harness, _Harness):
+        return None
+    # Another plugin (pytest-asyncio in auto mode) may have swapped in a
+    # synchronous wrapper of the test for this call: a test we claimed at
+    # collection still runs on our loop.
+    function = inspect.unwrap(pyfuncitem.obj)
+    if not inspect.iscoroutinefunction(function):
+        return None
+    argnames = pyfuncitem._fixtureinfo.argnames
+    kwargs = {name: pyfuncitem.funcargs[name] for name in argnames}
+    harness._call_user(function, **kwargs)
+    return True
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_fixture_setup(
+    fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest
+) -> None:
+    func = fixturedef.func
+    if not (inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func)):
+        return
+    if getattr(func, "_asynctoolkit_wrapped", False) or _HARNESS not in request.fixturenames:
+        return
+    if fixturedef.scope != "function":
+        raise pytest.UsageError(
+            f"async fixture {fixturedef.argname!r} has scope {fixturedef.scope!r}: asynctoolkit "
+            "runs each test on its own loop, so its async fixtures must be function-scoped"
+        )
+    fixturedef.func = _sync_fixture(func)  # type: ignore[misc]
+
+
+def _sync_fixture(func: Callable[..., Any]) -> Callable[..., Any]:
+    """A synchronous stand-in that runs ``func`` on the test's loop."""
+    if inspect.isasyncgenfunction(func):
+
+        def generator_fixture(*args: Any, **kwargs: Any) -> Generator[Any, None, None]:
+            harness = _current_harness(func)
+            agen = func(*args, **kwargs)
+            yield harness._call_user(agen.__anext__)
+            try:
+                harness._call_user(agen.__anext__)
+            except StopAsyncIteration:
+                return
+            harness._call_user(agen.aclose)
+            raise RuntimeError(f"async fixture {func.__qualname__} yielded more than once")
+
+        wrapper: Callable[..., Any] = generator_fixture
+    else:
+
+        def coroutine_fixture(*args: Any, **kwargs: Any) -> Any:
+            return _current_harness(func)._call_user(func, *args, **kwargs)
+
+        wrapper = coroutine_fixture
+    wrapper._asynctoolkit_wrapped = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _current_harness(func: Callable[..., Any]) -> _Harness:
+    if _active is None:
+        raise RuntimeError(
+            f"async fixture {func.__qualname__} was requested outside an async test run by "
+            "asynctoolkit; request it from an async test"
+        )
+    return _active
+
+
+# The harness of the test being set up, run or torn down (pytest runs one
+# test at a time per process, also under xdist).
+_active: _Harness | None = None
+
+
+class _Harness(case.FunctionTestCase):
+    """The TestCase machinery, driven phase by phase by the plugin."""
+
+    _limit_and_checks: tuple[float | None, Mapping[str, bool]] = (None, {})
+
+    def _configuration(self) -> tuple[float | None, Mapping[str, bool]]:
+        return self._limit_and_checks
+
+    def run_cleanups(self) -> None:
+        """Run the cleanups (the checks last), raising the first failure, as ``debug()`` does."""
+        __tracebackhide__ = True
+        error: BaseException | None = None
+        # unittest keeps them in ``_cleanups`` (it pops the same list in ``debug()``).
+        cleanups: list[tuple[Any, Any, Any]] = self._cleanups  # type: ignore[attr-defined]
+        while cleanups:
+            function, args, kwargs = cleanups.pop()
+            try:
+                self._callCleanup(function, *args, **kwargs)
+            except BaseException as exc:
+                error = error or exc
+        if error is not None:
+            raise error
+
+
+class _ClockedHarness(case.ClockedTestCase, _Harness):
+    """The harness of a test on virtual time."""
+
+
+def _settings_from(item: pytest.Item) -> tuple[bool, bool, float | None, dict[str, bool]]:
+    """(clocked, autojump, time limit, checks) from the test's marker."""
+    marker = item.get_closest_marker(_MARKER)
+    if marker is not None and marker.args:
+        raise pytest.UsageError(
+            f"@pytest.mark.{_MARKER} takes keywords only (clock=, timeout=, check=True/False)"
+        )
+    checks: dict[str, Any] = dict(marker.kwargs) if marker is not None else {}
+    clock = checks.pop("clock", False)
+    if clock not in (False, True, "autojump"):
+        raise pytest.UsageError(
+            f"@pytest.mark.{_MARKER}(clock=...) takes True, False or 'autojump'"
+        )
+    timeout = checks.pop("timeout", case._UNSET)
+
+    def test() -> None:
+        """Carries the marker's settings the way a decorated test method would."""
+
+    case.fail_on(**checks)(test)
+    if timeout is not case._UNSET:
+        case.timeout(timeout)(test)
+    probe = _Harness(test)
+    return bool(clock), clock == "autojump", probe._time_limit(test), probe._enabled_checks(test)
+
+
+@pytest.fixture
+def _asynctoolkit_harness(request: pytest.FixtureRequest) -> Generator[_Harness, None, None]:
+    global _active
+    clocked, autojump, limit, enabled = _settings_from(request.node)
+    clocked = clocked or "clock" in request.fixturenames
+    harness = (_ClockedHarness if clocked else _Harness)(lambda: None)
+    harness._limit_and_checks = (limit, enabled)
+    harness._begin_test()
+    if autojump:
+        harness.loop.autojump = True  # type: ignore[attr-defined]
+    _active = harness
+    try:
+        yield harness
+    finally:
+        _active = None
+        try:
+            harness.run_cleanups()
+        finally:
+            harness._end_test()
+
+
+@pytest.fixture
+def loop(_asynctoolkit_harness: _Harness) -> Any:
+    """The event loop the test runs on."""
+    return _asynctoolkit_harness.loop
+
+
+@pytest.fixture
+def clock(_asynctoolkit_harness: _Harness) -> Any:
+    """The test's clocked loop: ``await clock.advance(seconds)``, ``clock.autojump``."""
+    return _asynctoolkit_harness.loop

@@ -1,0 +1,193 @@
+"""The pytest plugin, through pytester: plain async tests, fixtures, markers, coexistence."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+HAS_PYTEST_ASYNCIO = importlib.util.find_spec("pytest_asyncio") is not None
+HAS_XDIST = importlib.util.find_spec("xdist") is not None
+
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+
+
+def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider", *args)
+
+
+def test_plain_async_tests_run_on_their_own_loop(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import asyncio
+        loops = []
+
+        async def test_one(loop):
+            assert asyncio.get_running_loop() is loop
+            loops.append(loop)
+            await asyncio.sleep(0)
+
+        async def test_two(loop):
+            loops.append(loop)
+            assert loops[0] is not loop
+            assert loops[0].is_closed()
+
+        def test_sync_tests_are_untouched():
+            pass
+        """
+    )
+    _run(pytester).assert_outcomes(passed=3)
+
+
+def test_a_leak_fails_the_test_at_teardown_naming_the_task(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import asyncio, pytest
+
+        async def test_leaks():
+            asyncio.get_running_loop().create_task(asyncio.sleep(60), name="leaked-one")
+
+        @pytest.mark.asynctoolkit(pending_tasks=False)
+        async def test_allowed():
+            asyncio.get_running_loop().create_task(asyncio.sleep(60))
+        """
+    )
+    result = _run(pytester)
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*pending_tasks*", "*task 'leaked-one' running sleep()*"])
+
+
+def test_async_fixtures_share_the_test_loop_and_context(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import asyncio, contextvars, pytest
+        var = contextvars.ContextVar("var", default="unset")
+        events = []
+
+        @pytest.fixture
+        async def value():
+            var.set("fixture")
+            return asyncio.get_running_loop()
+
+        @pytest.fixture
+        async def server():
+            task = asyncio.get_running_loop().create_task(asyncio.sleep(3600))
+            yield task
+            task.cancel()
+            events.append("server closed")
+
+        async def test_it(loop, value, server):
+            assert value is loop
+            assert var.get() == "fixture"
+            assert not server.done()
+
+        def test_after():
+            assert events == ["server closed"]
+        """
+    )
+    _run(pytester).assert_outcomes(passed=2)
+
+
+def test_wider_scoped_async_fixture_is_refused(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.fixture(scope="module")
+        async def shared():
+            return 1
+
+        async def test_it(shared):
+            pass
+        """
+    )
+    result = _run(pytester)
+    result.stdout.fnmatch_lines(["*must be function-scoped*"])
+    assert result.ret != 0
+
+
+def test_timeout_marker(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import asyncio, pytest
+
+        @pytest.mark.asynctoolkit(timeout=0.2)
+        async def test_hangs():
+            await asyncio.Event().wait()
+        """
+    )
+    result = _run(pytester)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*limit of 0.2s*"])
+
+
+def test_bad_marker_arguments(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.asynctoolkit(pending_task=False)
+        async def test_it():
+            pass
+        """
+    )
+    result = _run(pytester)
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(["*unknown check(s) pending_task*"])
+
+
+@pytest.mark.skipif(not HAS_PYTEST_ASYNCIO, reason="pytest-asyncio is not installed")
+def test_coexists_with_pytest_asyncio_strict_mode(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import asyncio, pytest
+
+        @pytest.mark.asyncio
+        async def test_theirs(request):
+            assert "_asynctoolkit_harness" not in request.fixturenames
+            await asyncio.sleep(0)
+
+        async def test_ours(request, loop):
+            assert "_asynctoolkit_harness" in request.fixturenames
+            assert asyncio.get_running_loop() is loop
+        """
+    )
+    _run(pytester, "-p", "asyncio", "--asyncio-mode=strict").assert_outcomes(passed=2)
+
+
+@pytest.mark.skipif(not HAS_PYTEST_ASYNCIO, reason="pytest-asyncio is not installed")
+def test_coexists_with_pytest_asyncio_auto_mode(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import asyncio, pytest
+
+        async def test_theirs(request):
+            assert "_asynctoolkit_harness" not in request.fixturenames
+
+        @pytest.mark.asynctoolkit
+        async def test_ours(request, loop):
+            assert "_asynctoolkit_harness" in request.fixturenames
+            assert asyncio.get_running_loop() is loop
+        """
+    )
+    _run(pytester, "-p", "asyncio", "--asyncio-mode=auto").assert_outcomes(passed=2)
+
+
+@pytest.mark.skipif(not HAS_XDIST, reason="pytest-xdist is not installed")
+def test_works_under_xdist(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import asyncio
+
+        async def test_a(loop):
+            await asyncio.sleep(0)
+
+        async def test_b(loop):
+            await asyncio.sleep(0)
+
+        async def test_c():
+            asyncio.get_running_loop().create_task(asyncio.sleep(60))
+        """
+    )
+    # A failed check is a teardown error: the test counts as passed and errored.
+    _run(pytester, "-p", "xdist", "-n", "2").assert_outcomes(passed=3, errors=1)
