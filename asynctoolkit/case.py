@@ -18,7 +18,6 @@ import asyncio
 import contextvars
 import inspect
 import re
-import selectors
 import sys
 import unittest
 import warnings
@@ -26,7 +25,8 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from types import CoroutineType
 from typing import Any, ClassVar, TypeVar
 
-from asynctoolkit import _checks, _internals, _report, _watchdog
+from asynctoolkit import _checks, _decorators, _internals, _loops, _report, _results, _watchdog
+from asynctoolkit._decorators import fail_on, ignore_loop, lenient, strict, timeout
 from asynctoolkit._settings import settings
 
 __all__ = [
@@ -45,10 +45,6 @@ __unittest = True
 
 _T = TypeVar("_T")
 _F = TypeVar("_F", bound=Callable[..., Any])
-
-# Attribute names under which the decorators store their settings.
-_CHECKS_ATTR = "__asynctoolkit_checks__"
-_TIMEOUT_ATTR = "__asynctoolkit_timeout__"
 
 
 class TestCase(unittest.TestCase):
@@ -116,7 +112,7 @@ class TestCase(unittest.TestCase):
         cls._class_context = contextvars.copy_context()
         hook = getattr(cls, "asyncSetUpClass", None)
         if hook is not None:
-            _run_on(loop, cls._class_context, hook())
+            _loops.run_on(loop, cls._class_context, hook())
 
     @classmethod
     def tearDownClass(cls) -> None:
@@ -125,11 +121,11 @@ class TestCase(unittest.TestCase):
         try:
             hook = getattr(cls, "asyncTearDownClass", None)
             if loop is not None and hook is not None and cls._class_context is not None:
-                _run_on(loop, cls._class_context, hook())
+                _loops.run_on(loop, cls._class_context, hook())
         finally:
             if loop is not None:
                 if cls._class_loop_owned:
-                    _close_loop(loop)
+                    _loops.close_loop(loop)
                 cls._class_loop = None
                 cls._class_context = None
             super().tearDownClass()
@@ -139,7 +135,7 @@ class TestCase(unittest.TestCase):
         factory = cls.loop_factory
         if factory is not None:
             return factory()
-        return asyncio.SelectorEventLoop(_new_selector())
+        return asyncio.SelectorEventLoop(_loops.new_selector())
 
     # -- unittest hooks ---------------------------------------------------------
     def run(self, result: unittest.result.TestResult | None = None) -> Any:
@@ -220,7 +216,7 @@ class TestCase(unittest.TestCase):
     # -- assertions ----------------------------------------------------------------
     async def assertAsyncRaises(
         self, exception: type[BaseException] | tuple[type[BaseException], ...], awaitable: Any
-    ) -> RaisedContext:
+    ) -> _results.RaisedContext:
         """Await ``awaitable`` and assert it raises ``exception``.
 
         Returns an object whose ``exception`` attribute is what was raised.
@@ -229,20 +225,20 @@ class TestCase(unittest.TestCase):
         other tasks whose frames the exception passed through (a worker that
         set it on a future, for instance).
         """
-        return RaisedContext(await self._await_raising(exception, awaitable))
+        return _results.RaisedContext(await self._await_raising(exception, awaitable))
 
     async def assertAsyncRaisesRegex(
         self,
         exception: type[BaseException] | tuple[type[BaseException], ...],
         regex: str | re.Pattern[str],
         awaitable: Any,
-    ) -> RaisedContext:
+    ) -> _results.RaisedContext:
         """Like ``assertAsyncRaises``; ``regex`` must also match ``str(exception)``."""
         raised = await self._await_raising(exception, awaitable)
         pattern = re.compile(regex) if isinstance(regex, str) else regex
         if not pattern.search(str(raised)):
             self.fail(f'"{pattern.pattern}" does not match "{raised}"')
-        return RaisedContext(raised)
+        return _results.RaisedContext(raised)
 
     async def _await_raising(
         self, exception: type[BaseException] | tuple[type[BaseException], ...], awaitable: Any
@@ -256,7 +252,7 @@ class TestCase(unittest.TestCase):
             if isinstance(exception, type)
             else " or ".join(e.__name__ for e in exception)
         )
-        self.fail(f"{names} not raised by {_describe_awaitable(awaitable)}")
+        self.fail(f"{names} not raised by {_results.describe_awaitable(awaitable)}")
 
     async def assertAsyncWarns(
         self, warning: type[Warning] | tuple[type[Warning], ...], awaitable: Any
@@ -282,14 +278,12 @@ class TestCase(unittest.TestCase):
         coroutine is run synchronously up to its first suspension (and closed
         if it suspends).
         """
-        state, value = _settle_now(awaitable)
+        state, value = _results.settle_now(awaitable)
+        what = _results.describe_awaitable(awaitable)
         if state == "pending":
-            self.fail(f"{_describe_awaitable(awaitable)} has no result yet: it is still pending")
+            self.fail(f"{what} has no result yet: it is still pending")
         if state == "failed":
-            self.fail(
-                f"{_describe_awaitable(awaitable)} failed instead of succeeding: "
-                f"{type(value).__name__}: {value}"
-            )
+            self.fail(f"{what} failed instead of succeeding: {type(value).__name__}: {value}")
         return value
 
     def failureResultOf(self, awaitable: Any, *expected_types: type[BaseException]) -> Any:
@@ -298,30 +292,27 @@ class TestCase(unittest.TestCase):
         Fails the test if it is pending, succeeded, or (with ``expected_types``)
         failed with another type.
         """
-        state, value = _settle_now(awaitable)
+        state, value = _results.settle_now(awaitable)
+        what = _results.describe_awaitable(awaitable)
         if state == "pending":
-            self.fail(f"{_describe_awaitable(awaitable)} has no result yet: it is still pending")
+            self.fail(f"{what} has no result yet: it is still pending")
         if state == "succeeded":
-            self.fail(
-                f"{_describe_awaitable(awaitable)} succeeded with {value!r} instead of failing"
-            )
+            self.fail(f"{what} succeeded with {value!r} instead of failing")
         if expected_types and not isinstance(value, expected_types):
             names = ", ".join(t.__name__ for t in expected_types)
             self.fail(
-                f"{_describe_awaitable(awaitable)} failed with {type(value).__name__}: {value}, "
-                f"expected one of: {names}"
+                f"{what} failed with {type(value).__name__}: {value}, expected one of: {names}"
             )
         return value
 
     def assertNoResult(self, awaitable: Any) -> None:
         """Assert a future, task or coroutine has neither succeeded nor failed yet."""
-        state, value = _settle_now(awaitable)
+        state, value = _results.settle_now(awaitable)
+        what = _results.describe_awaitable(awaitable)
         if state == "succeeded":
-            self.fail(f"{_describe_awaitable(awaitable)} already has a result: {value!r}")
+            self.fail(f"{what} already has a result: {value!r}")
         if state == "failed":
-            self.fail(
-                f"{_describe_awaitable(awaitable)} already failed: {type(value).__name__}: {value}"
-            )
+            self.fail(f"{what} already failed: {type(value).__name__}: {value}")
 
     # -- per-test machinery (private) -----------------------------------------------
     def _begin_test(self) -> None:
@@ -348,7 +339,7 @@ class TestCase(unittest.TestCase):
         self._restore_get_event_loop: Callable[[], None] | None = None
         if cls.forbid_get_event_loop:
             asyncio.set_event_loop(None)
-            self._restore_get_event_loop = _forbid_get_event_loop()
+            self._restore_get_event_loop = _loops.forbid_get_event_loop()
         else:
             asyncio.set_event_loop(loop)
         self._limit, enabled = self._configuration()
@@ -371,7 +362,7 @@ class TestCase(unittest.TestCase):
                 self._watch = None
                 watch.finish(self._settle)
             if self._owns_loop:
-                _close_loop(loop, tasks_left=not self._tasks_cleared)
+                _loops.close_loop(loop, tasks_left=not self._tasks_cleared)
         finally:
             if self._restore_get_event_loop is not None:
                 self._restore_get_event_loop()
@@ -392,19 +383,19 @@ class TestCase(unittest.TestCase):
 
     def _time_limit(self, method: object) -> float | None:
         for source in (method, type(self)):
-            value = getattr(source, _TIMEOUT_ATTR, _UNSET)
-            if value is not _UNSET:
-                return _validate_timeout(value)
+            value = getattr(source, _decorators.TIMEOUT_ATTR, _decorators.UNSET)
+            if value is not _decorators.UNSET:
+                return _decorators.validate_timeout(value)
         if type(self).timeout is not None:
-            return _validate_timeout(type(self).timeout)
+            return _decorators.validate_timeout(type(self).timeout)
         return settings.timeout
 
     def _enabled_checks(self, method: object) -> dict[str, bool]:
         if settings.strict:
             return dict.fromkeys(_checks.DEFAULT_CHECKS, True)
         enabled = dict(_checks.DEFAULT_CHECKS)
-        enabled.update(getattr(type(self), _CHECKS_ATTR, {}))
-        enabled.update(getattr(method, _CHECKS_ATTR, {}))
+        enabled.update(getattr(type(self), _decorators.CHECKS_ATTR, {}))
+        enabled.update(getattr(method, _decorators.CHECKS_ATTR, {}))
         return enabled
 
     def _warn_skipped(self, message: str) -> None:
@@ -462,7 +453,7 @@ class TestCase(unittest.TestCase):
             # cleanups) gets a fresh limit of its own.
             self._timed_out = False
             self._token = _watchdog.arm(self._limit, self._on_watchdog)
-        coro = awaitable if type(awaitable) is CoroutineType else _await_any(awaitable)
+        coro = awaitable if type(awaitable) is CoroutineType else _loops.await_any(awaitable)
         task: asyncio.Task[_T]
         if not in_test_context:
             task = loop.create_task(coro)  # inherits a copy of the current context
@@ -510,13 +501,6 @@ class TestCase(unittest.TestCase):
         )
         if self._phase_task is not None:
             self._phase_task.cancel()
-
-
-class RaisedContext:
-    """What ``assertAsyncRaises`` returns: ``exception`` is the exception raised."""
-
-    def __init__(self, exception: BaseException) -> None:
-        self.exception = exception
 
 
 class FunctionTestCase(TestCase, unittest.FunctionTestCase):
@@ -576,7 +560,7 @@ class ClockedTestCase(TestCase):
                 )
             loop.autojump = cls.autojump
             return loop
-        return ClockedEventLoop(_new_selector(), autojump=cls.autojump)
+        return ClockedEventLoop(_loops.new_selector(), autojump=cls.autojump)
 
     def _begin_test(self) -> None:
         super()._begin_test()
@@ -602,72 +586,7 @@ class ClockedTestCase(TestCase):
         await self._clock.run_until_idle()
 
 
-# -- decorators -----------------------------------------------------------------
-
-
-def fail_on(**checks: bool) -> Callable[[_F], _F]:
-    """Turn checks on or off for a TestCase class or one test method.
-
-    Checks: ``pending_tasks``, ``unhandled_exceptions``, ``unawaited_coroutines``,
-    ``active_selector_callbacks`` (on by default), ``active_handles`` and
-    ``unused_loop`` (off by default).  A method's settings win over its
-    class's; a subclass inherits its parents' settings.  An unknown name
-    raises TypeError at once.
-    """
-    unknown = sorted(set(checks) - set(_checks.DEFAULT_CHECKS))
-    if unknown:
-        known = ", ".join(_checks.DEFAULT_CHECKS)
-        raise TypeError(f"fail_on() got unknown check(s) {', '.join(unknown)}; known: {known}")
-    for name, value in checks.items():
-        if not isinstance(value, bool):
-            raise TypeError(f"fail_on({name}=...) takes True or False, not {value!r}")
-
-    def decorate(target: _F) -> _F:
-        inherited: Mapping[str, bool] = getattr(target, _CHECKS_ATTR, {})
-        setattr(target, _CHECKS_ATTR, {**inherited, **checks})
-        return target
-
-    return decorate
-
-
-def strict(target: _F) -> _F:
-    """Enable every check on a class or method (``fail_on`` with all True)."""
-    return fail_on(**dict.fromkeys(_checks.DEFAULT_CHECKS, True))(target)
-
-
-def lenient(target: _F) -> _F:
-    """Disable every check on a class or method (``fail_on`` with all False)."""
-    return fail_on(**dict.fromkeys(_checks.DEFAULT_CHECKS, False))(target)
-
-
-def ignore_loop(target: _F | None = None) -> Any:
-    """Deprecated alias of ``fail_on(unused_loop=False)``."""
-    warnings.warn(
-        "ignore_loop is deprecated; use @fail_on(unused_loop=False)",
-        DeprecationWarning,
-        stacklevel=2,
-    )
-    decorate = fail_on(unused_loop=False)
-    return decorate if target is None else decorate(target)
-
-
-def timeout(seconds: float | None) -> Callable[[_F], _F]:
-    """Set the real-time limit of a TestCase class or one test method.
-
-    ``None`` removes the limit.  A method's limit wins over its class's.
-    """
-    limit = _validate_timeout(seconds)
-
-    def decorate(target: _F) -> _F:
-        setattr(target, _TIMEOUT_ATTR, limit)
-        return target
-
-    return decorate
-
-
 # -- private helpers --------------------------------------------------------------
-
-_UNSET: Any = object()
 
 # (class, method name, strict, default timeout) -> (time limit, checks).
 _configurations: dict[tuple[type, str, bool, float | None], tuple[float | None, Mapping[str, bool]]]
@@ -677,128 +596,9 @@ _configurations = {}
 _PLAIN_TASK_FACTORIES = (None, _checks.recording_task_factory)
 
 
-def _validate_timeout(value: object) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValueError(
-            f"a test time limit must be a positive number of seconds or None, not {value!r}"
-        )
-    if value == float("inf"):
-        return None
-    return float(value)
-
-
-def _new_selector() -> selectors.BaseSelector:
-    """A real selector wrapped in a TestSelector, so mocks and real files mix."""
-    from asynctoolkit.selector import TestSelector
-
-    return TestSelector(selectors.DefaultSelector())
-
-
-def _run_on(
-    loop: asyncio.AbstractEventLoop, context: contextvars.Context, awaitable: Awaitable[_T]
-) -> _T:
-    """Run ``awaitable`` to completion on ``loop`` within ``context`` (class level)."""
-    previous = _internals.current_event_loop()
-    asyncio.set_event_loop(loop)
-    try:
-        coro = awaitable if inspect.iscoroutine(awaitable) else _await_any(awaitable)
-        task = context.run(loop.create_task, coro)
-        result: _T = loop.run_until_complete(task)
-        return result
-    finally:
-        asyncio.set_event_loop(previous)
-
-
-def _close_loop(loop: asyncio.AbstractEventLoop, tasks_left: bool = True) -> None:
-    """Cancel what is left on ``loop``, finalise async generators, close it.
-
-    ``tasks_left=False``: the checks already cancelled every leftover task.
-    """
-    if loop.is_closed():
-        return
-    try:
-        leftover = [t for t in asyncio.all_tasks(loop) if not t.done()] if tasks_left else []
-        for task in leftover:
-            task.cancel()
-        if leftover:
-            loop.run_until_complete(asyncio.wait(leftover, timeout=_CLOSE_WAIT))
-        if _internals.has_async_generators(loop):
-            loop.run_until_complete(loop.shutdown_asyncgens())
-        if _internals.has_default_executor(loop):
-            loop.run_until_complete(loop.shutdown_default_executor())
-    finally:
-        loop.close()
-
-
-#: Seconds (loop time) given to leftover tasks to finish once cancelled at loop close.
-_CLOSE_WAIT = 5.0
-
-
-async def _await_any(awaitable: Awaitable[_T]) -> _T:
-    return await awaitable
-
-
 async def _carry_context(coro: Coroutine[Any, Any, _T], test: TestCase) -> _T:
     """Python 3.10: run ``coro`` and keep the context it ends with for the next phase."""
     try:
         return await coro
     finally:
         test._context = contextvars.copy_context()
-
-
-def _forbid_get_event_loop() -> Callable[[], None]:
-    """Make ``asyncio.get_event_loop()`` outside a coroutine fail; returns the undo."""
-    original = asyncio.get_event_loop
-
-    def get_event_loop() -> asyncio.AbstractEventLoop:
-        try:
-            return asyncio.get_running_loop()
-        except RuntimeError:
-            raise AssertionError(
-                "asyncio.get_event_loop() was called outside a coroutine during a test whose "
-                "class sets forbid_get_event_loop = True: pass the loop explicitly, or call "
-                "asyncio.get_running_loop() from a coroutine"
-            ) from None
-
-    asyncio.get_event_loop = get_event_loop
-    asyncio.events.get_event_loop = get_event_loop
-
-    def restore() -> None:
-        asyncio.get_event_loop = original
-        asyncio.events.get_event_loop = original
-
-    return restore
-
-
-def _settle_now(awaitable: Any) -> tuple[str, Any]:
-    """('succeeded', result), ('failed', exception) or ('pending', None), synchronously."""
-    if isinstance(awaitable, asyncio.Future):
-        if not awaitable.done():
-            return "pending", None
-        if awaitable.cancelled():
-            return "failed", asyncio.CancelledError()
-        exc = awaitable.exception()
-        return ("failed", exc) if exc is not None else ("succeeded", awaitable.result())
-    if inspect.iscoroutine(awaitable):
-        try:
-            awaitable.send(None)
-        except StopIteration as stop:
-            return "succeeded", stop.value
-        except BaseException as exc:
-            return "failed", exc
-        awaitable.close()
-        return "pending", None
-    raise TypeError(
-        f"expected a future, a task or a coroutine, got {type(awaitable).__qualname__}: "
-        "wrap other awaitables with asyncio.ensure_future() first"
-    )
-
-
-def _describe_awaitable(awaitable: Any) -> str:
-    if isinstance(awaitable, asyncio.Task):
-        return f"task {awaitable.get_name()!r}"
-    if isinstance(awaitable, asyncio.Future):
-        return "the future"
-    return f"coroutine {_report.coroutine_name(awaitable)}"

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from typing_extensions import ParamSpec
 
-from asynctoolkit import case
+from asynctoolkit import _decorators, case
 
 __all__ = ["function", "method", "run"]
 
@@ -35,7 +35,7 @@ def run(
     coro: Awaitable[_T],
     *,
     checks: Mapping[str, bool] | None = None,
-    timeout: float | None = case._UNSET,
+    timeout: float | None = _decorators.UNSET,
     clock: bool = False,
     autojump: bool = False,
 ) -> _T:
@@ -63,7 +63,7 @@ def run(
             raise ValueError("run(autojump=True) needs clock=True: autojump moves virtual time")
         if checks is not None:
             case.fail_on(**checks)(main)
-        if timeout is not case._UNSET:
+        if timeout is not _decorators.UNSET:
             case.timeout(timeout)(main)
         _CLASSES[clock, autojump](main).debug()
     finally:

@@ -40,7 +40,7 @@ from typing import Any
 
 import pytest
 
-from asynctoolkit import case
+from asynctoolkit import _decorators, case
 
 __all__: list[str] = []
 
@@ -194,13 +194,13 @@ def _settings_from(item: pytest.Item) -> tuple[bool, bool, float | None, dict[st
         raise pytest.UsageError(
             f"@pytest.mark.{_MARKER}(clock=...) takes True, False or 'autojump'"
         )
-    timeout = checks.pop("timeout", case._UNSET)
+    timeout = checks.pop("timeout", _decorators.UNSET)
 
     def test() -> None:
         """Carries the marker's settings the way a decorated test method would."""
 
     case.fail_on(**checks)(test)
-    if timeout is not case._UNSET:
+    if timeout is not _decorators.UNSET:
         case.timeout(timeout)(test)
     probe = _Harness(test)
     return bool(clock), clock == "autojump", probe._time_limit(test), probe._enabled_checks(test)

@@ -1,0 +1,91 @@
+"""Creating, running on and closing the loops of tests."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import inspect
+import selectors
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from asynctoolkit import _internals
+
+__all__: list[str] = []
+
+_T = TypeVar("_T")
+
+
+def new_selector() -> selectors.BaseSelector:
+    """A real selector wrapped in a TestSelector, so mocks and real files mix."""
+    from asynctoolkit.selector import TestSelector
+
+    return TestSelector(selectors.DefaultSelector())
+
+
+def run_on(
+    loop: asyncio.AbstractEventLoop, context: contextvars.Context, awaitable: Awaitable[_T]
+) -> _T:
+    """Run ``awaitable`` to completion on ``loop`` within ``context`` (class level)."""
+    previous = _internals.current_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        coro = awaitable if inspect.iscoroutine(awaitable) else await_any(awaitable)
+        task = context.run(loop.create_task, coro)
+        result: _T = loop.run_until_complete(task)
+        return result
+    finally:
+        asyncio.set_event_loop(previous)
+
+
+def close_loop(loop: asyncio.AbstractEventLoop, tasks_left: bool = True) -> None:
+    """Cancel what is left on ``loop``, finalise async generators, close it.
+
+    ``tasks_left=False``: the checks already cancelled every leftover task.
+    """
+    if loop.is_closed():
+        return
+    try:
+        leftover = [t for t in asyncio.all_tasks(loop) if not t.done()] if tasks_left else []
+        for task in leftover:
+            task.cancel()
+        if leftover:
+            loop.run_until_complete(asyncio.wait(leftover, timeout=CLOSE_WAIT))
+        if _internals.has_async_generators(loop):
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        if _internals.has_default_executor(loop):
+            loop.run_until_complete(loop.shutdown_default_executor())
+    finally:
+        loop.close()
+
+
+#: Seconds (loop time) given to leftover tasks to finish once cancelled at loop close.
+CLOSE_WAIT = 5.0
+
+
+async def await_any(awaitable: Awaitable[_T]) -> _T:
+    return await awaitable
+
+
+def forbid_get_event_loop() -> Callable[[], None]:
+    """Make ``asyncio.get_event_loop()`` outside a coroutine fail; returns the undo."""
+    original = asyncio.get_event_loop
+
+    def get_event_loop() -> asyncio.AbstractEventLoop:
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            raise AssertionError(
+                "asyncio.get_event_loop() was called outside a coroutine during a test whose "
+                "class sets forbid_get_event_loop = True: pass the loop explicitly, or call "
+                "asyncio.get_running_loop() from a coroutine"
+            ) from None
+
+    asyncio.get_event_loop = get_event_loop
+    asyncio.events.get_event_loop = get_event_loop
+
+    def restore() -> None:
+        asyncio.get_event_loop = original
+        asyncio.events.get_event_loop = original
+
+    return restore
