@@ -1,0 +1,423 @@
+"""The channel double: multicallables for stubs, and ``take_*`` for the test.
+
+Every RPC the code under test starts becomes an ``Exchange`` queued under its
+method path until the test takes it; RPCs of one method are taken in the
+order they were started.  An RPC of a method the channel does not serve ends
+at once with UNIMPLEMENTED and is never queued, as on a real server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import grpc
+import grpc.aio
+from google.protobuf import descriptor as _descriptor
+
+from asynctoolkit.rpc import (
+    Channel,
+    StreamStreamChannelRpc,
+    StreamUnaryChannelRpc,
+    Time,
+    UnaryStreamChannelRpc,
+    UnaryUnaryChannelRpc,
+    _common,
+)
+from asynctoolkit.rpc._calls import (
+    StreamStreamCall,
+    StreamUnaryCall,
+    UnaryStreamCall,
+    UnaryUnaryCall,
+)
+from asynctoolkit.rpc._channel_rpc import (
+    FakeStreamStreamChannelRpc,
+    FakeStreamUnaryChannelRpc,
+    FakeUnaryStreamChannelRpc,
+    FakeUnaryUnaryChannelRpc,
+)
+from asynctoolkit.rpc._common import (
+    STREAM_STREAM,
+    STREAM_UNARY,
+    UNARY_STREAM,
+    UNARY_UNARY,
+    MetadataTuple,
+    Method,
+    Waiters,
+)
+from asynctoolkit.rpc._exchange import BY_CLOSE, Exchange
+
+__all__: list[str] = []
+
+_CHANNEL_CLOSED = "Channel closed!"
+
+_INTERCEPTOR_KINDS = (
+    (UNARY_UNARY, grpc.aio.UnaryUnaryClientInterceptor),
+    (UNARY_STREAM, grpc.aio.UnaryStreamClientInterceptor),
+    (STREAM_UNARY, grpc.aio.StreamUnaryClientInterceptor),
+    (STREAM_STREAM, grpc.aio.StreamStreamClientInterceptor),
+)
+
+
+def make_channel(
+    service_descriptors: Iterable[_descriptor.ServiceDescriptor],
+    time: Time | None,
+    interceptors: Sequence[Any],
+) -> FakeChannel:
+    if isinstance(service_descriptors, _descriptor.ServiceDescriptor):
+        service_descriptors = [service_descriptors]
+    table = _common.method_table(service_descriptors, "rpc.channel()")
+    clock, on_loop = _common.resolve_time(time, "rpc.channel()")
+    by_kind: dict[str, list[Any]] = {kind: [] for kind, _ in _INTERCEPTOR_KINDS}
+    for interceptor in interceptors:
+        if not isinstance(interceptor, grpc.aio.ClientInterceptor):
+            raise TypeError(
+                "rpc.channel(): interceptors must be grpc.aio client interceptors "
+                f"(UnaryUnaryClientInterceptor, ...), got {interceptor!r}"
+            )
+        for kind, base in _INTERCEPTOR_KINDS:
+            if isinstance(interceptor, base):
+                by_kind[kind].append(interceptor)
+    return FakeChannel(table, clock, on_loop, by_kind)
+
+
+class FakeChannel(Channel):
+    def __init__(
+        self,
+        table: dict[str, Method],
+        time: Time,
+        on_loop_clock: bool,
+        interceptors: dict[str, list[Any]],
+    ) -> None:
+        self._table = table
+        self._time = time
+        self._on_loop_clock = on_loop_clock
+        self._interceptors = interceptors
+        # RPCs started and not taken yet, by method path, oldest first.
+        self._pending: dict[str, deque[Exchange]] = {}
+        # RPCs that have not ended (taken or not).
+        self._active: set[Exchange] = set()
+        self._take_waiters = Waiters()
+        # (descriptor, shape) pairs take_* already validated, to their path.
+        self._checked: dict[tuple[Any, str], str] = {}
+        self._closed = False
+        self._closed_event: asyncio.Event | None = None
+
+    def __repr__(self) -> str:
+        services = sorted({path.rsplit("/", 1)[0][1:] for path in self._table})
+        state = "closed" if self._closed else f"{len(self._active)} active RPCs"
+        return f"<rpc.channel of {', '.join(services)}: {state}>"
+
+    # -- grpc.aio.Channel -----------------------------------------------------
+
+    async def __aenter__(self) -> FakeChannel:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close(None)
+
+    async def close(self, grace: float | None = None) -> None:
+        if not self._closed:
+            self._closed = True
+            if self._closed_event is not None:
+                self._closed_event.set()
+            self._take_waiters.wake()
+        if grace and self._active:
+            await self._drain(grace)
+        for exchange in list(self._active):
+            exchange.cancel(_CHANNEL_CLOSED, BY_CLOSE)
+
+    async def _drain(self, grace: float) -> None:
+        waiters = self._take_waiters
+        with contextlib.suppress(TimeoutError):
+            await _common.wait_until(waiters, lambda: not self._active, grace, lambda _: "")
+
+    def get_state(self, try_to_connect: bool = False) -> grpc.ChannelConnectivity:
+        if self._closed:
+            return grpc.ChannelConnectivity.SHUTDOWN
+        return grpc.ChannelConnectivity.READY
+
+    async def wait_for_state_change(self, last_observed_state: grpc.ChannelConnectivity) -> None:
+        if self.get_state() != last_observed_state:
+            return
+        if self._closed_event is None:
+            self._closed_event = asyncio.Event()
+        await self._closed_event.wait()
+
+    async def channel_ready(self) -> None:
+        if self._closed:
+            raise grpc.aio.UsageError("Channel is closed.")
+
+    def unary_unary(
+        self,
+        method: str,
+        request_serializer: Any = None,
+        response_deserializer: Any = None,
+        _registered_method: bool | None = False,
+    ) -> Any:
+        return _UnaryUnaryMultiCallable(
+            self, method, UNARY_UNARY, request_serializer, response_deserializer
+        )
+
+    def unary_stream(
+        self,
+        method: str,
+        request_serializer: Any = None,
+        response_deserializer: Any = None,
+        _registered_method: bool | None = False,
+    ) -> Any:
+        return _UnaryStreamMultiCallable(
+            self, method, UNARY_STREAM, request_serializer, response_deserializer
+        )
+
+    def stream_unary(
+        self,
+        method: str,
+        request_serializer: Any = None,
+        response_deserializer: Any = None,
+        _registered_method: bool | None = False,
+    ) -> Any:
+        return _StreamUnaryMultiCallable(
+            self, method, STREAM_UNARY, request_serializer, response_deserializer
+        )
+
+    def stream_stream(
+        self,
+        method: str,
+        request_serializer: Any = None,
+        response_deserializer: Any = None,
+        _registered_method: bool | None = False,
+    ) -> Any:
+        return _StreamStreamMultiCallable(
+            self, method, STREAM_STREAM, request_serializer, response_deserializer
+        )
+
+    # -- starting RPCs (the client side) -------------------------------------
+
+    def start(
+        self,
+        path: str,
+        shape: str,
+        request: Any,
+        timeout: float | None,
+        metadata: MetadataTuple,
+        request_serializer: Any,
+        response_deserializer: Any,
+    ) -> Any:
+        """Start one RPC and return the call object the code under test gets."""
+        if self._closed:
+            raise grpc.aio.UsageError("Channel is closed.")
+        loop = _common.running_loop(f"calling {path} on an rpc.channel()")
+        method = self._table.get(path)
+        exchange = Exchange(
+            self,
+            loop,
+            path,
+            shape,
+            method,
+            metadata,
+            self._time,
+            request_serializer,
+            response_deserializer,
+        )
+        self._active.add(exchange)
+        call: Any
+        if shape == UNARY_UNARY:
+            call = UnaryUnaryCall(exchange)
+        elif shape == UNARY_STREAM:
+            call = UnaryStreamCall(exchange)
+        elif shape == STREAM_UNARY:
+            call = StreamUnaryCall(exchange, request)
+        else:
+            call = StreamStreamCall(exchange, request)
+        if method is None or method.shape != shape:
+            exchange.fail(grpc.StatusCode.UNIMPLEMENTED, "Method not found!")
+            return call
+        if not shape.startswith("stream") and not self._encode_request(exchange, request):
+            return call
+        if timeout is not None:
+            self._arm_deadline(exchange, loop, timeout)
+        queue = self._pending.get(path)
+        if queue is None:
+            queue = self._pending[path] = deque()
+        queue.append(exchange)
+        self._take_waiters.wake()
+        return call
+
+    def _encode_request(self, exchange: Exchange, request: Any) -> bool:
+        serializer = exchange.serialize_request
+        try:
+            data = request if serializer is None else serializer(request)
+            exchange.request = exchange.decode_request(data)
+        except Exception:
+            exchange.fail(grpc.StatusCode.INTERNAL, "Exception serializing request!")
+            return False
+        return True
+
+    def _arm_deadline(
+        self, exchange: Exchange, loop: asyncio.AbstractEventLoop, timeout: float
+    ) -> None:
+        deadline = self._time.time() + timeout
+        exchange.deadline = deadline
+        if self._on_loop_clock:
+            exchange.loop_deadline = deadline
+        if timeout <= 0:
+            loop.call_soon(exchange.expire)
+        else:
+            exchange.deadline_handle = self._time.call_at(exchange.expire, deadline)
+
+    def forget(self, exchange: Exchange) -> None:
+        """Called once when ``exchange`` ends."""
+        self._active.discard(exchange)
+        if self._closed:
+            self._take_waiters.wake()
+
+    # -- taking RPCs (the test side) ------------------------------------------
+
+    async def _take(
+        self, descriptor: Any, shape: str, caller: str, timeout: float | None
+    ) -> Exchange:
+        try:
+            known = self._checked.get((descriptor, shape))
+        except TypeError:  # unhashable: certainly not a descriptor, find_method says so
+            known = None
+        if known is None:
+            method = _common.find_method(self._table, descriptor, shape, caller, "channel")
+            known = self._checked[(descriptor, shape)] = method.path
+        path = known
+        if self._closed:
+            raise RuntimeError(f"{caller}({path}): the channel is closed; nothing more to take")
+        queue = self._pending.get(path)
+        if queue is None:
+            queue = self._pending[path] = deque()
+        if not queue:
+            await self._wait_to_take(caller, path, queue, timeout)
+        exchange = queue.popleft()
+        exchange.taken = True
+        return exchange
+
+    async def _wait_to_take(
+        self, caller: str, path: str, queue: deque[Exchange], timeout: float | None
+    ) -> None:
+        bound = _common.wait_bound(timeout, f"{caller}({path})", None)
+        await _common.wait_until(
+            self._take_waiters,
+            lambda: bool(queue) or self._closed,
+            bound,
+            lambda seconds: self._explain_take(caller, path, seconds),
+        )
+        if not queue:
+            raise RuntimeError(f"{caller}({path}): the channel was closed while waiting")
+
+    def _explain_take(self, caller: str, path: str, seconds: float) -> str:
+        lines = [
+            f"{caller}({path}) timed out after {seconds:g} s: the code under test "
+            f"started no {path} RPC that is not taken yet."
+        ]
+        waiting = [x for queue in self._pending.values() for x in queue]
+        if waiting:
+            lines.append("RPCs started and waiting to be taken instead:")
+            lines.extend(f"  {x.describe()}" for x in waiting)
+        else:
+            lines.append("No other RPC is waiting to be taken.")
+        taken = [x for x in self._active if x.taken]
+        if taken:
+            lines.append("RPCs taken and still active:")
+            lines.extend(f"  {x.describe()}" for x in taken)
+        return "\n".join(lines)
+
+    async def take_unary_unary(
+        self, method_descriptor: Any, *, timeout: float | None = None
+    ) -> tuple[MetadataTuple, Any, UnaryUnaryChannelRpc]:
+        x = await self._take(method_descriptor, UNARY_UNARY, "take_unary_unary", timeout)
+        return x.invocation_metadata, x.request, FakeUnaryUnaryChannelRpc(x)
+
+    async def take_unary_stream(
+        self, method_descriptor: Any, *, timeout: float | None = None
+    ) -> tuple[MetadataTuple, Any, UnaryStreamChannelRpc]:
+        x = await self._take(method_descriptor, UNARY_STREAM, "take_unary_stream", timeout)
+        return x.invocation_metadata, x.request, FakeUnaryStreamChannelRpc(x)
+
+    async def take_stream_unary(
+        self, method_descriptor: Any, *, timeout: float | None = None
+    ) -> tuple[MetadataTuple, StreamUnaryChannelRpc]:
+        x = await self._take(method_descriptor, STREAM_UNARY, "take_stream_unary", timeout)
+        return x.invocation_metadata, FakeStreamUnaryChannelRpc(x)
+
+    async def take_stream_stream(
+        self, method_descriptor: Any, *, timeout: float | None = None
+    ) -> tuple[MetadataTuple, StreamStreamChannelRpc]:
+        x = await self._take(method_descriptor, STREAM_STREAM, "take_stream_stream", timeout)
+        return x.invocation_metadata, FakeStreamStreamChannelRpc(x)
+
+
+class _MultiCallable:
+    """What ``channel.unary_unary(...)`` and friends return to a stub."""
+
+    __slots__ = ("_channel", "_deserializer", "_interceptors", "_path", "_serializer", "_shape")
+
+    def __init__(
+        self,
+        channel: FakeChannel,
+        method: str | bytes,
+        shape: str,
+        serializer: Any,
+        deserializer: Any,
+    ) -> None:
+        self._channel = channel
+        self._path = method.decode() if isinstance(method, bytes) else method
+        self._shape = shape
+        self._serializer = serializer
+        self._deserializer = deserializer
+        self._interceptors = channel._interceptors[shape]
+
+    def __call__(
+        self,
+        request: Any = None,
+        timeout: float | None = None,
+        metadata: Any = None,
+        credentials: Any = None,
+        wait_for_ready: bool | None = None,
+        compression: Any = None,
+    ) -> Any:
+        if timeout is not None:
+            timeout = _common.check_timeout(timeout, f"calling {self._path}")
+        pairs = _common.metadata(metadata, f"calling {self._path}: metadata") if metadata else ()
+        if self._interceptors:
+            from asynctoolkit.rpc._intercept import intercepted_call
+
+            return intercepted_call(
+                self._channel,
+                self._interceptors,
+                self._path,
+                self._shape,
+                request,
+                timeout,
+                pairs,
+                credentials,
+                wait_for_ready,
+                self._serializer,
+                self._deserializer,
+            )
+        return self._channel.start(
+            self._path, self._shape, request, timeout, pairs, self._serializer, self._deserializer
+        )
+
+
+class _UnaryUnaryMultiCallable(_MultiCallable, grpc.aio.UnaryUnaryMultiCallable):  # type: ignore[misc]
+    __slots__ = ()
+
+
+class _UnaryStreamMultiCallable(_MultiCallable, grpc.aio.UnaryStreamMultiCallable):  # type: ignore[misc]
+    __slots__ = ()
+
+
+class _StreamUnaryMultiCallable(_MultiCallable, grpc.aio.StreamUnaryMultiCallable):  # type: ignore[misc]
+    __slots__ = ()
+
+
+class _StreamStreamMultiCallable(_MultiCallable, grpc.aio.StreamStreamMultiCallable):  # type: ignore[misc]
+    __slots__ = ()

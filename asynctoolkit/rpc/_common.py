@@ -1,0 +1,265 @@
+"""What the channel double and the server double share.
+
+Method tables built from descriptors, validation of metadata and status at
+the boundary (so a mistake in a test is reported where it was made), the
+bounded wait every waiting method uses, and the clock adapter for ``time=None``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+import grpc.aio
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message_factory
+
+import asynctoolkit.rpc as _public
+from asynctoolkit.rpc import Time
+
+__all__: list[str] = []
+
+UNARY_UNARY = "unary-unary"
+UNARY_STREAM = "unary-stream"
+STREAM_UNARY = "stream-unary"
+STREAM_STREAM = "stream-stream"
+
+MetadataTuple = tuple[tuple[str, Any], ...]
+
+_KEY = re.compile(r"[0-9a-z_.\-]+\Z")
+
+
+@dataclass(frozen=True)
+class Method:
+    """One RPC method: its descriptor, wire path, shape and message classes."""
+
+    descriptor: _descriptor.MethodDescriptor
+    path: str
+    shape: str
+    request_class: Any
+    response_class: Any
+
+    def deserialize_request(self, data: bytes) -> Any:
+        return self.request_class.FromString(data)
+
+    def deserialize_response(self, data: bytes) -> Any:
+        return self.response_class.FromString(data)
+
+
+def shape_of(descriptor: _descriptor.MethodDescriptor) -> str:
+    client = "stream" if descriptor.client_streaming else "unary"
+    server = "stream" if descriptor.server_streaming else "unary"
+    return f"{client}-{server}"
+
+
+def method_table(services: Iterable[_descriptor.ServiceDescriptor], what: str) -> dict[str, Method]:
+    """Every method of ``services`` by wire path (``/package.Service/Method``)."""
+    table: dict[str, Method] = {}
+    for service in services:
+        if not isinstance(service, _descriptor.ServiceDescriptor):
+            raise TypeError(
+                f"{what} needs protobuf ServiceDescriptors (e.g. "
+                f"my_pb2.DESCRIPTOR.services_by_name['Greeter']), got {service!r}"
+            )
+        for descriptor in service.methods:
+            path = f"/{service.full_name}/{descriptor.name}"
+            table[path] = Method(
+                descriptor,
+                path,
+                shape_of(descriptor),
+                message_factory.GetMessageClass(descriptor.input_type),
+                message_factory.GetMessageClass(descriptor.output_type),
+            )
+    return table
+
+
+def find_method(
+    table: dict[str, Method], descriptor: object, shape: str, caller: str, owner: str
+) -> Method:
+    """The method ``descriptor`` names, checking it belongs to ``owner`` and has ``shape``."""
+    if not isinstance(descriptor, _descriptor.MethodDescriptor):
+        raise TypeError(
+            f"{caller}() needs a protobuf MethodDescriptor (e.g. my_pb2.DESCRIPTOR."
+            f"services_by_name['Greeter'].methods_by_name['SayHello']), got {descriptor!r}"
+        )
+    path = f"/{descriptor.containing_service.full_name}/{descriptor.name}"
+    method = table.get(path)
+    if method is None:
+        known = ", ".join(sorted({p.rsplit("/", 1)[0][1:] for p in table})) or "none"
+        raise ValueError(
+            f"{caller}(): {path} is not a method of this {owner}'s services ({known}); "
+            f"pass its service descriptor when creating the {owner}"
+        )
+    if method.shape != shape:
+        right = method.shape.replace("-", "_")
+        raise TypeError(
+            f"{caller}(): {path} is a {method.shape} method, not {shape}; use the {right} variant"
+        )
+    return method
+
+
+def metadata(value: object, what: str) -> MetadataTuple:
+    """``value`` as a tuple of ``(key, value)`` pairs, checked like gRPC checks it."""
+    if value is None:
+        return ()
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise TypeError(f"{what} must be a sequence of (key, value) pairs, got {value!r}")
+    pairs: list[tuple[str, Any]] = []
+    for item in value:
+        if not isinstance(item, tuple) or len(item) != 2:
+            raise TypeError(f"{what}: each entry must be a (key, value) pair, got {item!r}")
+        key, val = item
+        if not isinstance(key, str) or not _KEY.match(key):
+            raise ValueError(
+                f"{what}: metadata key {key!r} is not valid; keys are lowercase ASCII "
+                "letters, digits, '-', '_' and '.'"
+            )
+        if key.endswith("-bin"):
+            if not isinstance(val, (bytes, str)):
+                raise TypeError(f"{what}: binary metadata {key!r} needs bytes, got {val!r}")
+        elif not isinstance(val, str):
+            raise TypeError(
+                f"{what}: metadata {key!r} needs a str value (bytes only for keys "
+                f"ending in '-bin'), got {val!r}"
+            )
+        pairs.append((key, val))
+    return tuple(pairs)
+
+
+def status_code(code: object, what: str) -> grpc.StatusCode:
+    if not isinstance(code, grpc.StatusCode):
+        raise TypeError(f"{what}: code must be a grpc.StatusCode, got {code!r}")
+    return code
+
+
+def status_details(details: object, what: str) -> str:
+    if details is None:
+        return ""
+    if not isinstance(details, str):
+        raise TypeError(f"{what}: details must be a str, got {details!r}")
+    return details
+
+
+def check_message(message: object, expected: Any, what: str) -> None:
+    """Raise TypeError unless ``message`` is a protobuf message of ``expected``'s type."""
+    descriptor = getattr(message, "DESCRIPTOR", None)
+    if descriptor is None or descriptor.full_name != expected.DESCRIPTOR.full_name:
+        raise TypeError(
+            f"{what} must be a {expected.DESCRIPTOR.full_name} message, "
+            f"got {type(message).__name__}: {message!r}"
+        )
+
+
+def resolve_time(time: Time | None, what: str) -> tuple[Time, bool]:
+    """The Time to use and whether it is the running loop's clock (``time=None``)."""
+    if time is None:
+        from asynctoolkit.rpc._time import LoopTime
+
+        return LoopTime(), True
+    if not isinstance(time, Time):
+        raise TypeError(
+            f"{what}: time must be an asynctoolkit.rpc.Time (strict_fake_time(...), "
+            f"strict_real_time()) or None for the loop's clock, got {time!r}"
+        )
+    from asynctoolkit.rpc._time import LoopTime
+
+    return time, isinstance(time, LoopTime)
+
+
+def check_timeout(timeout: object, what: str) -> float | None:
+    if timeout is None:
+        return None
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, (int, float))
+        or math.isnan(timeout)
+        or timeout < 0
+    ):
+        raise ValueError(
+            f"{what}: timeout must be a number of seconds >= 0 or None, got {timeout!r}"
+        )
+    return float(timeout)
+
+
+def wait_bound(timeout: object, what: str, loop_deadline: float | None) -> float:
+    """Seconds a test-side wait may last: the given timeout, else the default.
+
+    The default stretches to an RPC deadline on the loop clock: that deadline
+    ends the RPC, so waiting until then cannot hang.
+    """
+    given = check_timeout(timeout, what)
+    if given is not None:
+        return given
+    bound = float(_public.DEFAULT_TIMEOUT)
+    if loop_deadline is not None:
+        remaining = loop_deadline - asyncio.get_running_loop().time()
+        bound = max(bound, remaining + bound)
+    return bound
+
+
+class Waiters:
+    """Futures of coroutines waiting for a change; ``wake`` resolves them all."""
+
+    __slots__ = ("_futures",)
+
+    def __init__(self) -> None:
+        self._futures: list[asyncio.Future[None]] | None = None  # made on first wait
+
+    def add(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future[None]:
+        future: asyncio.Future[None] = loop.create_future()
+        if self._futures is None:
+            self._futures = [future]
+        else:
+            self._futures.append(future)
+        return future
+
+    def wake(self) -> None:
+        futures = self._futures
+        if not futures:
+            return
+        self._futures = None
+        for future in futures:
+            if not future.done():
+                future.set_result(None)
+
+
+async def wait_until(
+    waiters: Waiters,
+    ready: Callable[[], bool],
+    timeout: float | None,
+    explain: Callable[[float], str],
+) -> None:
+    """Wait until ``ready()``; after ``timeout`` seconds raise TimeoutError(explain(timeout))."""
+    if ready():
+        return
+    loop = asyncio.get_running_loop()
+    expired = False
+
+    def expire() -> None:
+        nonlocal expired
+        expired = True
+        waiters.wake()
+
+    timer = loop.call_later(timeout, expire) if timeout is not None else None
+    try:
+        while not ready():
+            if expired:
+                raise TimeoutError(explain(timeout if timeout is not None else 0.0))
+            await waiters.add(loop)
+    finally:
+        if timer is not None:
+            timer.cancel()
+
+
+def running_loop(what: str) -> asyncio.AbstractEventLoop:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        raise RuntimeError(
+            f"{what} needs a running event loop: call it from a coroutine of the test"
+        ) from None

@@ -1,0 +1,263 @@
+"""The servicer context a handler under test gets from the server double.
+
+``AsyncContext`` is a full ``grpc.aio.ServicerContext`` for ``async def``
+handlers and async generators.  ``SyncContext`` is what grpc.aio hands plain
+functions and generators: the same operations, synchronous (``abort`` raises
+at once), usable from the worker thread that runs stream-request handlers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import threading
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, NamedTuple, NoReturn
+
+import grpc
+import grpc.aio
+
+from asynctoolkit.rpc import _common
+from asynctoolkit.rpc._server_rpc import (
+    BY_CANCEL,
+    BY_DEADLINE,
+    RESPONSE_WINDOW,
+    ServerExchange,
+)
+
+__all__: list[str] = []
+
+PEER = "local:asynctoolkit.rpc"
+
+
+class Metadatum(NamedTuple):
+    """One invocation metadata entry, as grpc.aio gives it (a key, value pair)."""
+
+    key: str
+    value: Any
+
+
+def _never(_: float) -> str:  # pragma: no cover - handler waits have no timeout
+    return "unbounded wait"
+
+
+class _ContextCore:
+    """The state operations both context flavours share."""
+
+    _x: ServerExchange
+
+    def __init__(self, exchange: ServerExchange, deserializer: Any, serializer: Any) -> None:
+        self._x = exchange
+        self._deserializer = deserializer
+        self._serializer = serializer
+
+    # -- status the handler sets ----------------------------------------------
+
+    def set_trailing_metadata(self, trailing_metadata: Any) -> None:
+        self._x.set_trailing = _common.metadata(trailing_metadata, "set_trailing_metadata()")
+
+    def trailing_metadata(self) -> Any:
+        return self._x.set_trailing
+
+    def set_code(self, code: grpc.StatusCode) -> None:
+        self._x.set_code = _common.status_code(code, "set_code()")
+
+    def set_details(self, details: str) -> None:
+        self._x.set_details = _common.status_details(details, "set_details()")
+
+    def code(self) -> grpc.StatusCode | None:
+        return self._x.set_code
+
+    def details(self) -> str | None:
+        return self._x.set_details
+
+    def _record_abort(self, code: Any, details: Any, trailing_metadata: Any) -> None:
+        x = self._x
+        if x.aborted:
+            raise grpc.aio.UsageError("Abort already called!")
+        code = _common.status_code(code, "abort()")
+        if code == grpc.StatusCode.OK:
+            code = grpc.StatusCode.UNKNOWN  # as gRPC does: abort needs a failure
+        x.aborted = True
+        x.set_code = code
+        x.set_details = _common.status_details(details, "abort()")
+        if trailing_metadata:
+            x.set_trailing = _common.metadata(trailing_metadata, "abort(): trailing_metadata")
+
+    # -- information ------------------------------------------------------------
+
+    def invocation_metadata(self) -> tuple[Metadatum, ...]:
+        return tuple(Metadatum(key, value) for key, value in self._x.invocation_metadata)
+
+    def peer(self) -> str:
+        return PEER
+
+    def peer_identities(self) -> None:
+        return None
+
+    def peer_identity_key(self) -> None:
+        return None
+
+    def auth_context(self) -> dict[str, Any]:
+        return {}
+
+    def set_compression(self, compression: Any) -> None:
+        """Accepted and ignored: nothing is compressed in memory."""
+
+    def disable_next_message_compression(self) -> None:
+        """Accepted and ignored: nothing is compressed in memory."""
+
+    def time_remaining(self) -> float | None:
+        deadline = self._x.deadline
+        if deadline is None:
+            return None
+        return max(0.0, deadline - self._x.time.time())
+
+    def cancelled(self) -> bool:
+        return self._x.ended_by in (BY_CANCEL, BY_DEADLINE)
+
+    def done(self) -> bool:
+        return self._x.code is not None
+
+    def add_done_callback(self, callback: Any) -> None:
+        callbacks = self._x.done_callbacks
+        if callbacks is None:
+            callback(self)
+        else:
+            callbacks.append(functools.partial(callback, self))
+
+    # -- messages (loop thread) -------------------------------------------------
+
+    async def _read(self) -> Any:
+        x = self._x
+        await _common.wait_until(
+            x.handler_waiters,
+            lambda: bool(x.requests) or x.half_closed or x.code is not None,
+            None,
+            _never,
+        )
+        if x.requests and x.code is None:
+            data = x.requests.popleft()
+            return data if self._deserializer is None else self._deserializer(data)
+        return grpc.aio.EOF
+
+    async def _write(self, message: Any) -> None:
+        x = self._x
+        if not x.method.shape.endswith("stream"):
+            raise grpc.aio.UsageError(
+                f"write() on {x.path}: a {x.method.shape} method returns its one response"
+            )
+        if x.code is not None:
+            raise asyncio.InvalidStateError(f"{x.path} already ended with {x.code.name}")
+        data = message if self._serializer is None else self._serializer(message)
+        decoded = x.method.deserialize_response(data) if isinstance(data, bytes) else data
+        if len(x.responses) >= RESPONSE_WINDOW:
+            await _common.wait_until(
+                x.handler_waiters,
+                lambda: x.code is not None or len(x.responses) < RESPONSE_WINDOW,
+                None,
+                _never,
+            )
+            if x.code is not None:
+                raise asyncio.InvalidStateError(f"{x.path} already ended with {x.code.name}")
+        x.add_response(decoded)
+
+    def _send_initial_metadata(self, initial_metadata: Any) -> None:
+        pairs = _common.metadata(initial_metadata, "send_initial_metadata()")
+        if self._x.initial_metadata is not None:
+            raise grpc.aio.UsageError("Send initial metadata failed: already sent")
+        self._x.send_initial_metadata(pairs)
+
+    async def request_iterator(self) -> AsyncIterator[Any]:
+        """The requests as an async iterator, for ``async def`` stream-request handlers."""
+        while True:
+            request = await self._read()
+            if request is grpc.aio.EOF:
+                return
+            yield request
+
+
+class AsyncContext(_ContextCore, grpc.aio.ServicerContext):  # type: ignore[misc]
+    """A ``grpc.aio.ServicerContext`` for coroutine and async-generator handlers."""
+
+    async def read(self) -> Any:
+        return await self._read()
+
+    async def write(self, message: Any) -> None:
+        await self._write(message)
+
+    async def send_initial_metadata(self, initial_metadata: Any) -> None:
+        self._send_initial_metadata(initial_metadata)
+
+    async def abort(
+        self, code: grpc.StatusCode, details: str = "", trailing_metadata: Any = ()
+    ) -> NoReturn:
+        self._record_abort(code, details, trailing_metadata)
+        raise grpc.aio.AbortError("Locally aborted.")
+
+    async def abort_with_status(self, status: Any) -> NoReturn:
+        await self.abort(status.code, status.details, status.trailing_metadata)
+
+
+class SyncContext(_ContextCore, grpc.ServicerContext):  # type: ignore[misc]
+    """The context of plain-function and generator handlers (see module docstring)."""
+
+    def __init__(self, exchange: ServerExchange, deserializer: Any, serializer: Any) -> None:
+        super().__init__(exchange, deserializer, serializer)
+        self._loop_thread = threading.get_ident()
+
+    def _on_loop(self) -> bool:
+        return threading.get_ident() == self._loop_thread
+
+    def _run(self, coroutine: Any) -> Any:
+        """Run a coroutine of this context on the loop, from the worker thread."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self._x.loop).result()
+
+    def is_active(self) -> bool:
+        return self._x.code is None
+
+    def cancel(self) -> None:
+        x = self._x
+        if self._on_loop():
+            x.interrupt(grpc.StatusCode.CANCELLED, "Cancelled by the handler", BY_CANCEL)
+        else:
+            x.loop.call_soon_threadsafe(
+                x.interrupt, grpc.StatusCode.CANCELLED, "Cancelled by the handler", BY_CANCEL
+            )
+
+    def add_callback(self, callback: Any) -> bool:
+        callbacks = self._x.done_callbacks
+        if callbacks is None:
+            return False
+        callbacks.append(callback)
+        return True
+
+    def send_initial_metadata(self, initial_metadata: Any) -> None:
+        if self._on_loop():
+            self._send_initial_metadata(initial_metadata)
+        else:
+
+            async def send() -> None:
+                self._send_initial_metadata(initial_metadata)
+
+            self._run(send())
+
+    def abort(
+        self, code: grpc.StatusCode, details: str = "", trailing_metadata: Any = ()
+    ) -> NoReturn:
+        self._record_abort(code, details, trailing_metadata)
+        raise grpc.aio.AbortError("Locally aborted.")
+
+    def abort_with_status(self, status: Any) -> NoReturn:
+        self.abort(status.code, status.details, status.trailing_metadata)
+
+    def blocking_requests(self) -> Iterator[Any]:
+        """The requests as a blocking iterator, for handlers run in a worker thread."""
+        while True:
+            request = self._run(self._read())
+            if request is grpc.aio.EOF:
+                return
+            yield request
+
+    def blocking_write(self, message: Any) -> None:
+        self._run(self._write(message))
