@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import inspect
 import os
 import re
@@ -234,15 +235,24 @@ class TestWatch:
         pending = asyncio.all_tasks(self.loop)  # only tasks not done
         return pending - self._tasks_before if self._tasks_before else pending
 
-    def _finish_selector(self) -> list[str]:
+    def _new_registrations(self) -> bool:
         assert self._selector is not None
         registered = self._selector.get_map()
-        if len(registered) == len(self._fds_before) and all(
-            fd in self._fds_before for fd in (key.fd for key in registered.values())
-        ):
+        return len(registered) != len(self._fds_before) or any(
+            key.fd not in self._fds_before for key in registered.values()
+        )
+
+    def _finish_selector(self) -> list[str]:
+        if not self._new_registrations():
             return []
+        # Objects that unregister themselves when collected (grpc.aio's poller,
+        # transports in reference cycles) get their chance before the report.
+        gc.collect()
+        if not self._new_registrations():
+            return []
+        assert self._selector is not None
         lines: list[str] = []
-        for key in list(registered.values()):
+        for key in list(self._selector.get_map().values()):
             fd = key.fd
             if fd in self._fds_before:
                 continue

@@ -496,8 +496,8 @@ def serve(
     it.  For integration tests next to the doubles: this runs on real time
     (gRPC's own threads and clock), so a virtual-clock loop cannot drive it.
     grpc.aio keeps a reader of its own on the loop while any of its objects
-    lives: drop the channel (``del channel``) after the block if a check of
-    leftover selector callbacks runs at the end of the test.
+    lives; the TestCase check of leftover selector callbacks collects garbage
+    before it reports, so that reader goes away with the channel.
     """
     from asynctoolkit.rpc._serve import serve as _serve
 

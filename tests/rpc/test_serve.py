@@ -7,13 +7,14 @@ import unittest
 import grpc
 import grpc.aio
 
+import asynctoolkit
 from asynctoolkit import rpc
 from tests.rpc._proto import SHAPES, pb, pb_grpc
 from tests.rpc.test_interceptors import Gatekeeper
 from tests.rpc.test_server import AsyncServicer, SyncServicer
 
 
-class ServeTest(unittest.IsolatedAsyncioTestCase):
+class ServeTest(asynctoolkit.TestCase):
     async def test_async_servicer_on_a_real_server(self) -> None:
         async with rpc.serve({SHAPES: AsyncServicer()}) as channel:
             self.assertIsInstance(channel, grpc.aio.Channel)
