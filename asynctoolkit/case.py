@@ -15,6 +15,7 @@ runs unchanged once its import points here.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import inspect
 import re
@@ -478,6 +479,12 @@ class TestCase(unittest.TestCase):
             raise
         finally:
             self._phase_task = None
+            if not task.done():
+                # The loop stopped with an error (a deadlock or stalled clock):
+                # end the phase's own task so it is not reported as a leak too.
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    loop.run_until_complete(task)
 
     def _settle(self, coro: Coroutine[Any, Any, Any]) -> Any:
         return self._await(coro)

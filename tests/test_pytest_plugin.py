@@ -191,3 +191,31 @@ def test_works_under_xdist(pytester: pytest.Pytester) -> None:
     )
     # A failed check is a teardown error: the test counts as passed and errored.
     _run(pytester, "-p", "xdist", "-n", "2").assert_outcomes(passed=3, errors=1)
+
+
+def test_clock_fixture_and_marker(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import asyncio, pytest
+        from asynctoolkit.clock import ClockedEventLoop
+
+        async def test_manual(clock):
+            assert isinstance(asyncio.get_running_loop(), ClockedEventLoop)
+            seen = []
+            clock.call_later(2, lambda: seen.append(clock.time()))
+            await clock.advance(5)
+            assert seen == [2] and clock.time() == 5
+
+        @pytest.mark.asynctoolkit(clock="autojump")
+        async def test_autojump(loop):
+            await asyncio.sleep(86400)
+            assert loop.time() == 86400
+
+        @pytest.mark.asynctoolkit(clock=True)
+        async def test_stalled():
+            await asyncio.sleep(10)
+        """
+    )
+    result = _run(pytester)
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(["*advance*"])
