@@ -48,6 +48,7 @@ _ASYNCIO_DIR = os.path.dirname(asyncio.__file__)
 _PACKAGE_DIR = os.path.dirname(__file__)
 _UNITTEST_DIR = os.path.dirname(unittest.__file__)
 _UNAWAITED = re.compile(r"coroutine '.*' was never awaited")
+_ALWAYS_SHOW_UNAWAITED = ("always", re.compile(_UNAWAITED.pattern, re.I), RuntimeWarning, None, 0)
 
 
 def _creation_site() -> str | None:
@@ -156,7 +157,9 @@ class TestWatch:
         catcher = warnings.catch_warnings()
         catcher.__enter__()
         self._restore.append(lambda: catcher.__exit__(None, None, None))
-        warnings.filterwarnings("always", message=_UNAWAITED.pattern, category=RuntimeWarning)
+        # What ``warnings.filterwarnings("always", ...)`` would insert, prebuilt:
+        # entering catch_warnings just invalidated the "already shown" caches.
+        warnings.filters.insert(0, _ALWAYS_SHOW_UNAWAITED)
         forward = warnings.showwarning
 
         def show(
@@ -238,9 +241,9 @@ class TestWatch:
     def _new_registrations(self) -> bool:
         assert self._selector is not None
         registered = self._selector.get_map()
-        return len(registered) != len(self._fds_before) or any(
-            key.fd not in self._fds_before for key in registered.values()
-        )
+        if len(registered) != len(self._fds_before):
+            return True
+        return not all(fd in registered for fd in self._fds_before)
 
     def _finish_selector(self) -> list[str]:
         if not self._new_registrations():
