@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from asynctoolkit import case, entry, helpers
+from asynctoolkit import case, entry, helpers, mock
 from asynctoolkit.case import (
     ClockedTestCase,
     FunctionTestCase,
@@ -24,14 +24,51 @@ from asynctoolkit.case import (
 )
 from asynctoolkit.entry import function, method, run
 from asynctoolkit.helpers import exhaust_callbacks
+from asynctoolkit.mock import (
+    ANY,
+    CONTEXT,
+    DEFAULT,
+    DEFAULT_AWAIT_TIMEOUT,
+    GLOBAL,
+    LIMITED,
+    CoroutineMock,
+    MagicMock,
+    Mock,
+    NonCallableMagicMock,
+    NonCallableMock,
+    PatchScope,
+    PropertyMock,
+    call,
+    create_autospec,
+    mock_open,
+    patch,
+    return_once,
+    seal,
+    sentinel,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ANY",
+    "CONTEXT",
+    "DEFAULT",
+    "DEFAULT_AWAIT_TIMEOUT",
+    "GLOBAL",
+    "LIMITED",
     "ClockedTestCase",
+    "CoroutineMock",
     "FunctionTestCase",
+    "MagicMock",
+    "Mock",
+    "NonCallableMagicMock",
+    "NonCallableMock",
+    "PatchScope",
+    "PropertyMock",
     "TestCase",
+    "call",
     "case",
+    "create_autospec",
     "entry",
     "exhaust_callbacks",
     "fail_on",
@@ -40,8 +77,14 @@ __all__ = [
     "ignore_loop",
     "lenient",
     "method",
+    "mock",
+    "mock_open",
+    "patch",
+    "return_once",
     "rpc",
     "run",
+    "seal",
+    "sentinel",
     "strict",
     "timeout",
 ]

@@ -9,17 +9,21 @@ import warnings
 from typing import Any
 
 import asynctoolkit
-from asynctoolkit import case
+from asynctoolkit import case, entry, helpers, mock
 from tests._inner import failure_text, passed, run_test
+
+PUBLIC_MODULES = [case, entry, helpers, mock]
 
 var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="unset")
 
 
 class ReExportTest(unittest.TestCase):
     def test_top_level_names_are_the_module_names(self) -> None:
-        for name in case.__all__:
-            self.assertIs(getattr(asynctoolkit, name), getattr(case, name), name)
-            self.assertIn(name, asynctoolkit.__all__)
+        for module in PUBLIC_MODULES:
+            self.assertIn(module.__name__.split(".")[1], asynctoolkit.__all__)
+            for name in module.__all__:
+                self.assertIs(getattr(asynctoolkit, name), getattr(module, name), name)
+                self.assertIn(name, asynctoolkit.__all__)
 
     def test_import_does_not_import_grpc(self) -> None:
         import subprocess
