@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from asynctoolkit import case, entry, helpers, mock
+from asynctoolkit import case, entry, helpers, mock, selector
 from asynctoolkit.case import (
     ClockedTestCase,
     FunctionTestCase,
@@ -46,6 +46,17 @@ from asynctoolkit.mock import (
     seal,
     sentinel,
 )
+from asynctoolkit.selector import (
+    FileDescriptor,
+    FileMock,
+    SocketMock,
+    SSLSocketMock,
+    TestSelector,
+    fd,
+    isfilemock,
+    set_read_ready,
+    set_write_ready,
+)
 
 __version__ = "0.1.0"
 
@@ -58,6 +69,8 @@ __all__ = [
     "LIMITED",
     "ClockedTestCase",
     "CoroutineMock",
+    "FileDescriptor",
+    "FileMock",
     "FunctionTestCase",
     "MagicMock",
     "Mock",
@@ -65,16 +78,21 @@ __all__ = [
     "NonCallableMock",
     "PatchScope",
     "PropertyMock",
+    "SSLSocketMock",
+    "SocketMock",
     "TestCase",
+    "TestSelector",
     "call",
     "case",
     "create_autospec",
     "entry",
     "exhaust_callbacks",
     "fail_on",
+    "fd",
     "function",
     "helpers",
     "ignore_loop",
+    "isfilemock",
     "lenient",
     "method",
     "mock",
@@ -84,7 +102,10 @@ __all__ = [
     "rpc",
     "run",
     "seal",
+    "selector",
     "sentinel",
+    "set_read_ready",
+    "set_write_ready",
     "strict",
     "timeout",
 ]

@@ -1,0 +1,419 @@
+"""Mock files and sockets with virtual descriptors (re-exported by ``asynctoolkit.selector``).
+
+A ``FileMock`` answers ``fileno()`` with a ``FileDescriptor``: an ``int`` that
+no real file of the process can have.  ``TestSelector`` recognises such
+descriptors and keeps their registrations to itself, so a mock can be watched
+by a real event loop (``loop.add_reader(mock, callback)``) and made "ready"
+by the test with ``set_read_ready``/``set_write_ready``.
+
+``SocketMock`` adds the defaults the loop's socket machinery needs to run over
+a mock (non-blocking, stream type, ``send`` reporting every byte sent, ``recv``
+reporting "nothing yet" until configured), so a protocol can be tested end to
+end: transports, ``sock_recv``/``sock_sendall``/``sock_accept``/``sock_connect``.
+"""
+
+from __future__ import annotations
+
+import operator
+import socket
+import ssl
+import threading
+import unittest.mock
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+# The mock module our mocks derive from (its classes subclass unittest.mock's).
+from asynctoolkit import mock as _mock
+
+__all__ = [
+    "FileDescriptor",
+    "FileMock",
+    "SSLSocketMock",
+    "SocketMock",
+    "fd",
+    "isfilemock",
+]
+
+
+def _first_virtual_descriptor() -> int:
+    """The smallest value virtual descriptors may take.
+
+    A real descriptor is an index below the process's ``RLIMIT_NOFILE`` limit
+    (which only the hard limit bounds) and a C ``int``, so it is always below
+    ``max(2**31, hard limit)``.  Starting there means a virtual descriptor can
+    never name a real file (asynctest started at 0, the process's stdin), and
+    one that leaks into a real system call fails (OverflowError, EBADF)
+    instead of reading or closing somebody else's file.
+    """
+    floor = 2**31
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows: socket handles stay small
+        return floor
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard < floor:
+        return floor
+    return int(hard)  # pragma: no cover - no system has a hard limit above 2**31
+
+
+_allocation_lock = threading.Lock()
+#: Where a FileMock keeps its FileDescriptor (in its instance dict, out of the mock's way).
+_DESCRIPTOR_KEY = "_asynctoolkit_descriptor"
+
+
+class FileDescriptor(int):
+    """The virtual descriptor of a mock file: an ``int`` no real file can have.
+
+    ``FileDescriptor()`` takes the next free value (``FileDescriptor.next_fd``);
+    ``FileDescriptor(n)`` wraps a chosen value.  Every creation moves
+    ``next_fd`` past the highest value seen, so automatic values never repeat.
+    Values start far above any real descriptor of the process (above both
+    ``2**31`` and the ``RLIMIT_NOFILE`` hard limit), so a mock registered on a
+    loop can never be confused with a real file.
+
+    ``str(d)`` is the bare number; ``repr(d)`` also names the mock owning it.
+    """
+
+    #: The value ``FileDescriptor()`` will take next.
+    next_fd: ClassVar[int] = _first_virtual_descriptor()
+
+    # The mock whose fileno() returns this descriptor (None for one made by hand).
+    # A strong reference: a registration naming only the descriptor still names
+    # its mock in failure messages; the cycle it forms is collected as usual.
+    _owner: Any
+
+    def __new__(cls, value: int | None = None) -> FileDescriptor:
+        with _allocation_lock:
+            if value is None:
+                value = FileDescriptor.next_fd
+            else:
+                try:
+                    value = operator.index(value)
+                except TypeError:
+                    raise TypeError(
+                        f"FileDescriptor() takes an int (or nothing, for the next free value), "
+                        f"not {type(value).__name__}"
+                    ) from None
+                if value < 0:
+                    raise ValueError(f"a FileDescriptor cannot be negative, got {value}")
+            self = super().__new__(cls, value)
+            self._owner = None
+            FileDescriptor.next_fd = max(FileDescriptor.next_fd, value + 1)
+        return self
+
+    def __repr__(self) -> str:
+        owner = self._owner
+        number = int.__repr__(self)
+        if owner is None:
+            return f"FileDescriptor({number})"
+        return f"<FileDescriptor {number} of {owner!r}>"
+
+    def __str__(self) -> str:
+        return int.__repr__(self)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FileDescriptor, (int(self),))
+
+
+class FileMock(_mock.NonCallableMagicMock):
+    """A mock file object whose ``fileno()`` returns a fresh ``FileDescriptor``.
+
+    It is a ``NonCallableMagicMock`` (a file object is not callable, and is a
+    context manager): pass ``spec``/``spec_set``/``name`` and attributes as
+    for any mock, and assert on its calls as usual.  Register it on a loop
+    whose selector is a ``TestSelector`` (every ``asynctoolkit.TestCase`` loop)
+    with ``loop.add_reader(mock, callback)``, then call
+    ``set_read_ready(mock, loop)`` to have the loop run the callback.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        descriptor = FileDescriptor()
+        descriptor._owner = self
+        self.__dict__[_DESCRIPTOR_KEY] = descriptor
+        try:
+            self.fileno  # noqa: B018 - created now, to refuse a spec without fileno at once
+        except AttributeError:
+            raise TypeError(
+                f"{type(self).__name__} needs a fileno() method, but its spec has none; "
+                "give it a spec with fileno() or no spec"
+            ) from None
+
+    def _get_child_mock(self, /, **kw: Any) -> Any:
+        child = super()._get_child_mock(**kw)
+        if kw.get("_new_name") == "fileno" and kw.get("_new_parent") is self:
+            child.return_value = self.__dict__[_DESCRIPTOR_KEY]
+        return child
+
+
+class SocketMock(FileMock):
+    """A mock non-blocking stream socket, specced on ``socket.socket``.
+
+    ``isinstance(mock, socket.socket)`` is true, unknown attributes raise
+    AttributeError (``spec_set=True`` also forbids setting them), and the
+    defaults let the event loop drive it like a connected TCP socket:
+
+    - ``fileno()`` is a ``FileDescriptor``; ``family``/``type``/``proto`` are
+      ``AF_INET``/``SOCK_STREAM``/``0``; ``gettimeout()`` is ``0.0``
+      (non-blocking); ``getsockopt()`` is ``0`` (no pending error, so a
+      ``sock_connect`` completes); ``getsockname()``/``getpeername()`` are
+      ``("127.0.0.1", 0)``; ``setblocking``, ``setsockopt``, ``connect``,
+      ``shutdown``, ``close``... return None.
+    - ``send(data)`` returns ``len(data)`` (everything was sent) and
+      ``recv()``/``accept()``/``recvfrom()`` raise ``BlockingIOError`` (nothing
+      to read yet), until the test sets their ``return_value`` or
+      ``side_effect``: ``mock.recv.return_value = b"line\\n"``,
+      ``mock.send.side_effect = [3, BlockingIOError()]`` (a partial write,
+      then a full buffer), ``mock.recv.return_value = b""`` (end of file).
+      A call for which the test gives no value (``side_effect = None``, or a
+      ``side_effect`` yielding ``mock.DEFAULT``) gets the default again.
+    - ``sendmsg(buffers)`` and ``recv_into(buffer)`` go through ``send`` and
+      ``recv``: Python 3.12+ transports write with ``sendmsg`` and buffered
+      protocols read with ``recv_into``, so tests configure and assert on
+      ``send``/``recv`` alone whatever the Python version.
+    """
+
+    #: What the reading methods raise while the test configured nothing.
+    _nothing_to_read: ClassVar[type[OSError]] = BlockingIOError
+    #: The return values of the other methods (methods are created on first use).
+    _default_returns: ClassVar[Mapping[str, Any]] = {
+        "gettimeout": 0.0,
+        "getsockopt": 0,
+        "getsockname": ("127.0.0.1", 0),
+        "getpeername": ("127.0.0.1", 0),
+        "connect_ex": 0,
+        **dict.fromkeys(
+            ["setblocking", "settimeout", "setsockopt", "connect", "shutdown", "close"], None
+        ),
+        **dict.fromkeys(["listen", "bind", "sendall"], None),
+    }
+    _socket_class: ClassVar[type] = socket.socket
+
+    def __init__(self, *, spec_set: bool = False, **kwargs: Any) -> None:
+        if "spec" in kwargs:
+            raise TypeError(
+                f"{type(self).__name__}() has a fixed spec; pass spec_set=True to also forbid "
+                f"setting attributes the real class lacks, not spec={kwargs['spec']!r}"
+            )
+        spec_key = "spec_set" if spec_set else "spec"
+        super().__init__(**{spec_key: self._socket_class}, **kwargs)
+        self.family = socket.AF_INET
+        self.type = socket.SOCK_STREAM
+        self.proto = 0
+
+    def _get_child_mock(self, /, **kw: Any) -> Any:
+        # Methods are created on first use (creating them all would cost more
+        # than the mock itself); the ones with a default get it here.
+        name: str = kw.get("_new_name", "")
+        if kw.get("_new_parent") is not self:
+            return super()._get_child_mock(**kw)
+        make = _SOCKET_METHODS.get(name)
+        if make is not None:
+            method_class, default = make
+            child = method_class(socket_default=default(self), **kw)
+        elif name in self._default_returns:
+            child = _mock.MagicMock(**kw)
+            child.return_value = self._default_returns[name]
+        else:
+            return super()._get_child_mock(**kw)
+        if getattr(self, "_mock_sealed", False):
+            # seal() forbids new attributes, but these are part of the mock's
+            # configuration: create them (and the return value that stands
+            # for "not configured"), sealed like the rest.
+            child.return_value  # noqa: B018
+            _mock.seal(child)
+        return child
+
+
+class SSLSocketMock(SocketMock):
+    """A mock non-blocking TLS socket, specced on ``ssl.SSLSocket``.
+
+    Defaults as for ``SocketMock``, except that ``recv()`` raises
+    ``ssl.SSLWantReadError`` (what a non-blocking ``SSLSocket`` raises when no
+    record is ready), ``pending()`` is 0 and ``do_handshake()`` succeeds.  Like
+    a real one, it is refused by ``loop.sock_recv`` and friends.
+    """
+
+    _nothing_to_read = ssl.SSLWantReadError
+    _default_returns = {**SocketMock._default_returns, "pending": 0, "do_handshake": None}
+    _socket_class = ssl.SSLSocket
+
+
+def fd(fileobj: Any) -> int:
+    """The descriptor of ``fileobj``: itself for a ``FileDescriptor``, else ``fileobj.fileno()``.
+
+    For a ``FileMock`` this is its ``FileDescriptor``; for a real file object,
+    its real descriptor.  Raises ValueError for a plain ``int`` (it names no
+    object: wrap it in ``FileDescriptor`` if it is a mock's) and for an object
+    without a ``fileno()`` method returning an int.
+    """
+    if isinstance(fileobj, FileDescriptor):
+        return fileobj
+    if isinstance(fileobj, int):
+        raise ValueError(
+            f"fd() takes a file object, a FileMock or a FileDescriptor, not the plain int "
+            f"{fileobj!r}; it already is a descriptor (wrap it in FileDescriptor() if it is a "
+            "mock's)"
+        )
+    fileno = getattr(fileobj, "fileno", None)
+    if not callable(fileno):
+        raise ValueError(
+            f"fd() takes a file object, a FileMock or a FileDescriptor; {fileobj!r} has no "
+            "fileno() method"
+        )
+    value = fileno()
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(
+            f"fd(): {fileobj!r}.fileno() returned {value!r}, not a descriptor (an int); "
+            "a FileMock's fileno() returns a FileDescriptor unless reconfigured"
+        )
+    return value
+
+
+def isfilemock(obj: Any) -> bool:
+    """True if ``obj`` is a ``FileDescriptor`` or its ``fileno()`` returns one."""
+    return virtual_descriptor(obj) is not None
+
+
+# -- private helpers ------------------------------------------------------------
+
+
+def virtual_descriptor(obj: Any) -> FileDescriptor | None:
+    """The FileDescriptor ``obj`` is or has, or None (never raises).
+
+    Plain ints and objects whose ``fileno()`` fails or returns a real
+    descriptor are real files: None.
+    """
+    if isinstance(obj, int):
+        return obj if isinstance(obj, FileDescriptor) else None
+    if isinstance(obj, FileMock):
+        # Read the configured answer rather than calling fileno(): the
+        # selector's lookups stay out of the mock's recorded calls.
+        fileno = obj.fileno
+        if fileno.side_effect is None:
+            value = fileno.return_value
+            return value if isinstance(value, FileDescriptor) else None
+    fileno = getattr(obj, "fileno", None)
+    if fileno is None or not callable(fileno):
+        return None
+    try:
+        value = fileno()
+    except Exception:  # a closed file, or no file at all: not a mock
+        return None
+    return value if isinstance(value, FileDescriptor) else None
+
+
+class _SocketMethod(_mock.MagicMock):
+    """A socket method falling back on ``socket_default`` when the test configured nothing.
+
+    A call that would return the automatic ``return_value`` mock (neither
+    ``return_value`` nor a ``side_effect`` value was given) returns
+    ``socket_default(*args)`` instead, so ``side_effect = None`` or a
+    ``side_effect`` returning ``DEFAULT`` restore the socket behaviour.
+    """
+
+    def __init__(
+        self, *args: Any, socket_default: Callable[..., Any] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.__dict__["_socket_default"] = socket_default
+
+    def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
+        result = super().__call__(*args, **kwargs)
+        default: Callable[..., Any] | None = self.__dict__.get("_socket_default")
+        if default is not None and result is self.return_value and not _configured(self):
+            return default(*args, **kwargs)
+        return result
+
+
+class _SendMethod(_SocketMethod):
+    """A send method that records a bytes copy of the data it is given."""
+
+    def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
+        if args and isinstance(args[0], (bytearray, memoryview)):
+            args = (bytes(args[0]), *args[1:])
+        sent = super().__call__(*args, **kwargs)
+        if args:
+            _check_sent(self, sent, memoryview(args[0]).nbytes)
+        return sent
+
+
+class _SendmsgMethod(_SocketMethod):
+    """``sendmsg`` recording its buffers as a list of bytes (the loop passes an iterator)."""
+
+    def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
+        if args:
+            args = ([bytes(buffer) for buffer in args[0]], *args[1:])
+        sent = super().__call__(*args, **kwargs)
+        if args:
+            _check_sent(self, sent, sum(map(len, args[0])))
+        return sent
+
+
+def _configured(method: Any) -> bool:
+    """True if the test set ``method.return_value`` (an unset one is a child mock)."""
+    return not isinstance(method.return_value, unittest.mock.NonCallableMock)
+
+
+def _check_sent(method: Any, sent: Any, given: int) -> None:
+    """A send that claims more bytes than it was given would corrupt the transport's buffer."""
+    if isinstance(sent, int) and sent > given:
+        raise ValueError(
+            f"{method!r} returned {sent} but was given {given} bytes: a socket never sends "
+            "more than it is given; configure send() with counts the data can satisfy"
+        )
+
+
+def _all_sent(mock: SocketMock) -> Callable[..., Any]:
+    def send(data: Any, *args: Any) -> int:
+        return memoryview(data).nbytes
+
+    return send
+
+
+def _sendmsg_through_send(mock: SocketMock) -> Callable[..., Any]:
+    def sendmsg(buffers: list[bytes], *args: Any) -> Any:
+        return mock.send(b"".join(buffers))
+
+    return sendmsg
+
+
+def _nothing_ready(name: str, error: type[OSError] | None = None) -> Callable[..., Any]:
+    def bind(mock: SocketMock) -> Callable[..., Any]:
+        raised = error or mock._nothing_to_read
+
+        def nothing_ready(*args: Any) -> Any:
+            raise raised(f"{name}(): nothing ready on {mock!r} (set {name}.return_value)")
+
+        return nothing_ready
+
+    return bind
+
+
+def _recv_into_through_recv(mock: SocketMock) -> Callable[..., Any]:
+    def recv_into(buffer: Any, nbytes: int = 0, *args: Any) -> Any:
+        view = memoryview(buffer).cast("B")
+        size = nbytes or len(view)
+        data = mock.recv(size, *args)
+        if len(data) > size:
+            raise ValueError(
+                f"recv_into() read through {mock!r}.recv({size}), which returned "
+                f"{len(data)} bytes: more than the buffer holds; return at most {size} "
+                "bytes per call"
+            )
+        view[: len(data)] = data
+        return len(data)
+
+    return recv_into
+
+
+#: The methods whose unconfigured calls compute their result: class, default factory.
+_SOCKET_METHODS: Mapping[str, tuple[type[_SocketMethod], Callable[[SocketMock], Any]]] = {
+    "send": (_SendMethod, _all_sent),
+    "sendto": (_SendMethod, _all_sent),
+    "sendmsg": (_SendmsgMethod, _sendmsg_through_send),
+    "recv": (_SocketMethod, _nothing_ready("recv")),
+    "recvfrom": (_SocketMethod, _nothing_ready("recvfrom")),
+    "accept": (_SocketMethod, _nothing_ready("accept", BlockingIOError)),
+    "recv_into": (_SocketMethod, _recv_into_through_recv),
+}
