@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from asynctoolkit import case, entry, helpers, mock, selector
+from asynctoolkit import case, clock, entry, helpers, mock, selector
 from asynctoolkit.case import (
     ClockedTestCase,
     FunctionTestCase,
@@ -22,6 +22,7 @@ from asynctoolkit.case import (
     strict,
     timeout,
 )
+from asynctoolkit.clock import ClockedEventLoop, DeadlockError, StalledClockError, clock_of
 from asynctoolkit.entry import function, method, run
 from asynctoolkit.helpers import exhaust_callbacks
 from asynctoolkit.mock import (
@@ -67,8 +68,10 @@ __all__ = [
     "DEFAULT_AWAIT_TIMEOUT",
     "GLOBAL",
     "LIMITED",
+    "ClockedEventLoop",
     "ClockedTestCase",
     "CoroutineMock",
+    "DeadlockError",
     "FileDescriptor",
     "FileMock",
     "FunctionTestCase",
@@ -80,10 +83,13 @@ __all__ = [
     "PropertyMock",
     "SSLSocketMock",
     "SocketMock",
+    "StalledClockError",
     "TestCase",
     "TestSelector",
     "call",
     "case",
+    "clock",
+    "clock_of",
     "create_autospec",
     "entry",
     "exhaust_callbacks",

@@ -159,7 +159,8 @@ class TestWatch:
         self._restore.append(lambda: catcher.__exit__(None, None, None))
         # What ``warnings.filterwarnings("always", ...)`` would insert, prebuilt:
         # entering catch_warnings just invalidated the "already shown" caches.
-        warnings.filters.insert(0, _ALWAYS_SHOW_UNAWAITED)
+        filters: list[Any] = warnings.filters  # type: ignore[assignment]  # a list at run time
+        filters.insert(0, _ALWAYS_SHOW_UNAWAITED)
         forward = warnings.showwarning
 
         def show(

@@ -9,10 +9,10 @@ import warnings
 from typing import Any
 
 import asynctoolkit
-from asynctoolkit import case, entry, helpers, mock, selector
+from asynctoolkit import case, clock, entry, helpers, mock, selector
 from tests._inner import failure_text, passed, run_test
 
-PUBLIC_MODULES = [case, entry, helpers, mock, selector]
+PUBLIC_MODULES = [case, clock, entry, helpers, mock, selector]
 
 var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="unset")
 

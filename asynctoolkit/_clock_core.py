@@ -1,0 +1,411 @@
+"""The engine behind ``ClockedEventLoop``: virtual time and what the loop does when idle.
+
+asyncio's selector loop calls ``selector.select(timeout)`` once per iteration,
+with ``timeout == 0`` while callbacks are ready and a positive timeout (or
+None) when every task is blocked.  ``ClockSelector`` wraps the real selector
+and hands that second case to ``VirtualClock.idle``, which decides, from the
+``advance()`` calls in progress, the autojump setting, the pending real work
+and the watched file descriptors, whether to wait for real I/O, move virtual
+time to the next due timer, or fail with a report.  Everything else (polling
+I/O while callbacks are ready) goes straight to the real selector.
+
+Prior art: trio's ``MockClock`` (autojump, ``wait_all_tasks_blocked``) and
+asynctest's ``ClockedTestCase`` (advance through timers in due order).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import math
+import selectors
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from asynctoolkit import _clock_messages, _internals
+from asynctoolkit._clock_work import RealWork
+
+if TYPE_CHECKING:
+    from _typeshed import FileDescriptorLike
+
+__all__: list[str] = []
+
+NS_PER_SECOND = 1_000_000_000
+# Below this many seconds, ``delay * 1e9`` is below 2**52: see ``due_after``.
+_FAST_DELAY = 4e6
+
+# The real clock, captured before ``patch_time`` may replace ``time.monotonic``.
+real_monotonic = time.monotonic
+
+_Events = list[tuple[selectors.SelectorKey, int]]
+_Advance = tuple[float, "int | None", int, "asyncio.Future[None]"]
+
+
+class DeadlockError(AssertionError):
+    """Every task is blocked and nothing can ever wake one up.
+
+    Raised out of ``run_until_complete``/``run_forever`` (so out of the test)
+    instead of letting the loop hang.  The message lists every pending task
+    with its await chain.  Also raised when the only possible wake-ups are
+    watched descriptors or real work and none arrives within ``real_timeout``
+    seconds of real time.
+    """
+
+    __module__ = "asynctoolkit.clock"
+
+
+class StalledClockError(AssertionError):
+    """Every task waits for time to pass, and the clock cannot move by itself.
+
+    In manual mode (``autojump`` off, no ``advance()`` running) the message
+    lists the pending timers and blocked tasks and says how to move time.
+    Also raised when the next timer is further away than ``real_timeout``
+    and real work (an executor job, a child process) is still pending after
+    ``real_timeout`` seconds of real time: the clock never skips past it.
+    """
+
+    __module__ = "asynctoolkit.clock"
+
+
+def seconds_to_ns(seconds: float) -> int:
+    """``seconds`` (finite) as the nearest whole number of nanoseconds, exactly."""
+    if isinstance(seconds, int):
+        return seconds * NS_PER_SECOND
+    num, den = float(seconds).as_integer_ratio()
+    return (2 * num * NS_PER_SECOND + den) // (2 * den)
+
+
+class FifoTimerHandle(asyncio.TimerHandle):
+    """A timer that sorts by (due time, scheduling order).
+
+    asyncio's ``TimerHandle`` compares by due time only, so timers due at the
+    same instant leave its heap in no particular order.  ``ClockedEventLoop.
+    call_at`` gives each timer its due time and a rising sequence number
+    (``_due``, ``_order``); the heap then pops timers due together in the order
+    they were scheduled.
+    """
+
+    __slots__ = ("_due", "_order")
+    _due: float
+    _order: int
+
+    # ``other: Any``: the heap only ever compares timers of ``ClockedEventLoop``.
+    def __lt__(self, other: Any) -> bool:
+        try:
+            due, other_due = self._due, other._due
+            return due < other_due or (due == other_due and self._order < other._order)  # type: ignore[no-any-return]
+        except AttributeError:  # a plain TimerHandle pushed by other code
+            return self.when() < other.when()  # type: ignore[no-any-return]
+
+    def __le__(self, other: Any) -> bool:
+        return not other < self
+
+    def __gt__(self, other: Any) -> bool:
+        return other < self  # type: ignore[no-any-return]
+
+    def __ge__(self, other: Any) -> bool:
+        return not self < other
+
+
+def timer_order(timer: asyncio.TimerHandle) -> tuple[float, int]:
+    """The sort key of a timer: due time, then scheduling order."""
+    return timer.when(), getattr(timer, "_order", 0)
+
+
+class ClockSelector(selectors.BaseSelector):
+    """The selector a ``ClockedEventLoop`` polls: the real one, plus the clock.
+
+    Registrations go to ``inner`` unchanged (``get_map`` shows them), so
+    sockets, pipes and selector mocks work as on any selector loop, and other
+    attributes of ``inner`` stay reachable through the wrapper.  The wrapper
+    keeps ``user_fds``, the real descriptors registered besides the loop's own
+    wake-up socket: while there are any, real I/O may still wake a task up.
+    A selector mock's virtual descriptors (``int`` subclasses, such as
+    ``asynctoolkit.selector.FileDescriptor``) are not real I/O: the test
+    itself makes them ready, from the loop's thread.
+    """
+
+    def __init__(self, inner: selectors.BaseSelector, clock: VirtualClock) -> None:
+        #: The real selector (or selector mock) that does the I/O.
+        self.inner = inner
+        self._clock = clock
+        #: Registered descriptors, except the loop's wake-up socket.
+        self.user_fds: set[int] = {k.fd for k in inner.get_map().values() if type(k.fd) is int}
+        self._ignored_fd: int | None = None
+
+    def ignore_fd(self, fd: int | None) -> None:
+        """Do not count ``fd`` (the loop's wake-up socket) as user I/O."""
+        self._ignored_fd = fd
+        if fd is not None:
+            self.user_fds.discard(fd)
+
+    def register(
+        self, fileobj: FileDescriptorLike, events: int, data: Any = None
+    ) -> selectors.SelectorKey:
+        key = self.inner.register(fileobj, events, data)
+        if type(key.fd) is int and key.fd != self._ignored_fd:
+            self.user_fds.add(key.fd)
+        return key
+
+    def unregister(self, fileobj: FileDescriptorLike) -> selectors.SelectorKey:
+        key = self.inner.unregister(fileobj)
+        self.user_fds.discard(key.fd)
+        return key
+
+    def modify(
+        self, fileobj: FileDescriptorLike, events: int, data: Any = None
+    ) -> selectors.SelectorKey:
+        key = self.inner.modify(fileobj, events, data)
+        if type(key.fd) is int and key.fd != self._ignored_fd:
+            self.user_fds.add(key.fd)
+        return key
+
+    def select(self, timeout: float | None = None) -> _Events:
+        if timeout is not None and timeout <= 0:
+            return self._clock.busy()
+        return self._clock.idle()
+
+    def close(self) -> None:
+        self.user_fds.clear()
+        self.inner.close()
+
+    def get_key(self, fileobj: FileDescriptorLike) -> selectors.SelectorKey:
+        return self.inner.get_key(fileobj)
+
+    def get_map(self) -> Mapping[FileDescriptorLike, selectors.SelectorKey]:
+        return self.inner.get_map()
+
+    def __getattr__(self, name: str) -> Any:
+        # Extra methods of a selector mock stay reachable through the wrapper.
+        if name == "inner":  # not set yet: do not recurse
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+
+class VirtualClock:
+    """Virtual time of one loop, the ``advance``/``run_until_idle`` waiters, the idle policy."""
+
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, inner: selectors.BaseSelector, work: RealWork
+    ) -> None:
+        self.loop = loop
+        self.work = work
+        self.selector = ClockSelector(inner, self)
+        self._inner = inner
+        # ``now`` is what ``loop.time()`` returns; it never decreases.  While
+        # ``_grid_of == now``: ``_base_ns`` is the nearest whole number of
+        # nanoseconds to ``now``, and ``_on_grid`` says whether it is exact (it
+        # is unless the clock jumped to a timer set with an arbitrary
+        # ``call_at``).  When ``now`` moves, both are recomputed on demand.
+        self.now = 0.0
+        self._grid_of = 0.0
+        self._base_ns = 0
+        self._on_grid = True
+        self._resolution = -1.0
+        # Settings, validated by ClockedEventLoop.
+        self.autojump = False
+        self.io_grace = 0.02
+        self.real_timeout = 10.0
+        self.spin_limit = 100_000
+        # ``advance``/``advance_to`` calls in progress, sorted by (target, call
+        # order): (target, target in ns or None, order, future).
+        self._advances: list[_Advance] = []
+        self._advance_count = 0
+        # ``run_until_idle`` calls in progress.
+        self._idle_waiters: list[asyncio.Future[None]] = []
+        # Loop iterations with ready callbacks since the clock last found the loop idle.
+        self._spins = 0
+
+    # -- time -----------------------------------------------------------------
+    def set_now(self, when: float, ns: int | None = None) -> None:
+        """Move the clock to ``when`` (never backwards); ``ns`` if it is a whole count."""
+        if when > self.now:
+            self.now = when
+        elif when < self.now:  # pragma: no cover - guarded by every caller
+            raise AssertionError(f"virtual time cannot go back from {self.now!r} to {when!r}")
+        if ns is not None:
+            self._grid_of, self._base_ns, self._on_grid = self.now, ns, True
+        # A timer due now must satisfy ``when < now + resolution`` and no timer
+        # due later may: one float step above ``now`` does exactly that.
+        step = math.ulp(self.now)
+        if step != self._resolution:
+            self._resolution = step
+            _internals.set_clock_resolution(self.loop, step)
+
+    def base_ns(self) -> int:
+        """``now`` in whole nanoseconds (the nearest, if it is not a whole number of them)."""
+        if self._grid_of != self.now:
+            self._refresh_grid()
+        return self._base_ns
+
+    def due_after(self, delay: float) -> float:
+        """The due time of ``call_later(delay)``, in whole nanoseconds.
+
+        Adding delays as integers keeps a long run of sleeps free of float
+        drift: 10,000 sleeps of 0.001 s end at exactly t=10.0.  From a time
+        that is not a whole number of nanoseconds (after a jump to a timer set
+        with an arbitrary ``call_at``, like ``0.1 + 0.2``), a positive delay
+        counts from the nearest whole nanosecond, which puts the clock back on
+        whole nanoseconds (asyncio itself fires timers up to its clock
+        resolution, a nanosecond, early).
+        """
+        if self._grid_of != self.now:
+            self._refresh_grid()
+        if self._on_grid:
+            if delay.__class__ is float and -_FAST_DELAY < delay < _FAST_DELAY:
+                # Fast path: the product is within 0.25 of the exact one, so a
+                # delay that is a whole number of nanoseconds converts exactly.
+                return (self._base_ns + round(delay * 1e9)) / NS_PER_SECOND
+            if math.isfinite(delay):
+                return (self._base_ns + seconds_to_ns(delay)) / NS_PER_SECOND
+        elif delay > 0 and math.isfinite(delay):
+            when = (self._base_ns + seconds_to_ns(delay)) / NS_PER_SECOND
+            if when > self.now:  # else the delay is below a nanosecond
+                return when
+        return self.now + delay
+
+    def _refresh_grid(self) -> None:
+        self._base_ns = seconds_to_ns(self.now)
+        self._on_grid = self._base_ns / NS_PER_SECOND == self.now
+        self._grid_of = self.now
+
+    def pending_timers(self) -> list[asyncio.TimerHandle]:
+        """The loop's live timers, in the order they will fire."""
+        live = [t for t in _internals.scheduled_timers(self.loop) if not t.cancelled()]
+        return sorted(live, key=timer_order)
+
+    # -- waiters ----------------------------------------------------------------
+    def wait_until(self, when: float, ns: int | None) -> asyncio.Future[None]:
+        """A future resolved once the clock rests at ``when``, all due work done."""
+        future = self.loop.create_future()
+        self._advance_count += 1
+        bisect.insort(self._advances, (when, ns, self._advance_count, future), key=_advance_order)
+        return future
+
+    def wait_idle(self) -> asyncio.Future[None]:
+        """A future resolved the next time the loop is idle."""
+        future = self.loop.create_future()
+        self._idle_waiters.append(future)
+        return future
+
+    # -- the selector's two cases -------------------------------------------------
+    def busy(self) -> _Events:
+        """Callbacks are ready: poll real I/O; count iterations while someone waits."""
+        if self._advances or self._idle_waiters:
+            self._spins += 1
+            if self._spins > self.spin_limit:
+                self._fail_waiters()
+        return self._inner.select(0)
+
+    def idle(self) -> _Events:
+        """No callback is ready: every task is blocked.  Decide what happens next."""
+        loop = self.loop
+        if _internals.ready_handles(loop):  # another thread queued a callback
+            return self._inner.select(0)
+        self._spins = 0
+        user_io = bool(self.selector.user_fds)
+        if user_io:
+            events = self._inner.select(0)
+            if events:
+                return events
+        if self._idle_waiters:
+            for future in self._idle_waiters:
+                if not future.done():
+                    future.set_result(None)
+            self._idle_waiters.clear()
+            return []
+        timers = _internals.scheduled_timers(loop)
+        timer = timers[0] if timers else None
+        if timer is not None and timer.cancelled():
+            timer = self._next_live_timer()
+        due = timer.when() if timer is not None else math.inf
+        advances = self._advances
+        while advances and advances[0][3].done():  # cancelled advance() calls
+            del advances[0]
+        # Where time goes next: the next timer, or the first advance() target if
+        # nothing is due before it (then the clock rests there).
+        if advances and not due <= advances[0][0]:
+            target, ns, resting = advances[0][0], advances[0][1], True
+        elif (advances or self.autojump) and math.isfinite(due):
+            target, ns, resting = due, None, False
+        else:
+            return self._blocked(timer, user_io)
+        if user_io or self.work.pending():
+            news = self._wait_before_jump(target, user_io)
+            if news is not None:
+                return news
+        self.set_now(target, ns)
+        if resting:  # nothing is due up to the target any more: wake the advancers
+            while advances and advances[0][0] <= target:
+                future = advances.pop(0)[3]
+                if not future.done():
+                    future.set_result(None)
+        return []
+
+    # -- private --------------------------------------------------------------------
+    def _next_live_timer(self) -> asyncio.TimerHandle | None:
+        # ``_run_once`` drops cancelled timers from the head of its heap before
+        # polling, so this is only a safety net.
+        live = self.pending_timers()
+        return live[0] if live else None
+
+    def _fail_waiters(self) -> None:
+        message = _clock_messages.spin(self)
+        for future in [*(a[3] for a in self._advances), *self._idle_waiters]:
+            if not future.done():
+                future.set_exception(RuntimeError(message))
+        self._advances.clear()
+        self._idle_waiters.clear()
+        self._spins = 0
+
+    def _real_wait(self, seconds: float) -> _Events | None:
+        """Wait up to ``seconds`` of real time for I/O or another thread.
+
+        Returns the events (maybe empty, if a callback was queued) as soon as
+        something happens, or None if the whole interval passed quietly.
+        """
+        deadline = real_monotonic() + seconds
+        remaining = seconds
+        while True:
+            events = self._inner.select(max(remaining, 0))
+            if events or _internals.ready_handles(self.loop):
+                return events
+            remaining = deadline - real_monotonic()
+            if remaining <= 0:
+                return None
+
+    def _wait_before_jump(self, target: float, user_io: bool) -> _Events | None:
+        """Let real work catch up before time moves to ``target``.
+
+        Pending executor jobs and child processes: wait real time up to the
+        virtual delay, so time runs no faster than real time; if the delay is
+        longer than ``real_timeout``, fail after ``real_timeout``.  Watched
+        descriptors only: wait up to ``io_grace`` of real time for them.
+        """
+        delay = target - self.now
+        if delay <= 0:
+            return None
+        if self.work.pending():
+            events = self._real_wait(min(delay, self.real_timeout))
+            if events is None and delay > self.real_timeout:
+                raise StalledClockError(_clock_messages.work_stall(self, target))
+            return events
+        if user_io and self.io_grace > 0:
+            return self._real_wait(min(delay, self.io_grace))
+        return None
+
+    def _blocked(self, timer: asyncio.TimerHandle | None, user_io: bool) -> _Events:
+        """Nothing may move the clock: wait a bounded real time, then fail."""
+        work = self.work.pending()
+        waited = self.real_timeout if (work or user_io) else self.io_grace
+        events = self._real_wait(waited)
+        if events is not None:
+            return events
+        if timer is not None and math.isfinite(timer.when()):
+            raise StalledClockError(_clock_messages.stall(self, waited, work=work, user_io=user_io))
+        raise DeadlockError(_clock_messages.deadlock(self, waited, work=work, user_io=user_io))
+
+
+def _advance_order(advance: _Advance) -> tuple[float, int]:
+    return advance[0], advance[2]

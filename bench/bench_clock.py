@@ -1,0 +1,144 @@
+"""Cost of virtual time, against the standard library, in one run.
+
+(a) Firing N timers: ``ClockedEventLoop`` schedules N ``call_later`` with
+    distinct delays, then one ``advance`` runs them all, each at its own due
+    time (one loop iteration per timer).  Compared with a bare
+    ``asyncio.new_event_loop()`` running N ``call_soon`` callbacks (the
+    target: at most 3x), and with a bare loop firing N ``call_at`` timers
+    that are all already due (asyncio's own timer heap, in one iteration: the
+    floor any timer-based loop pays).
+(b) A virtual year in autojump mode: a task sleeping one day 365 times, in
+    real milliseconds.
+
+``--quick`` for a smoke run (smaller counts, for CI).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import os
+import sys
+import time
+from collections.abc import Callable
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from asynctoolkit.clock import ClockedEventLoop
+
+
+def _noop() -> None:
+    pass
+
+
+def _bare_call_soon(n: int) -> float:
+    loop = asyncio.new_event_loop()
+    try:
+
+        async def main() -> None:
+            done = loop.create_future()
+            for _ in range(n):
+                loop.call_soon(_noop)
+            loop.call_soon(done.set_result, None)
+            await done
+
+        gc.collect()
+        start = time.perf_counter()
+        loop.run_until_complete(main())
+        return time.perf_counter() - start
+    finally:
+        loop.close()
+
+
+def _bare_due_timers(n: int) -> float:
+    loop = asyncio.new_event_loop()
+    try:
+
+        async def main() -> None:
+            base = loop.time() - 10.0
+            for i in range(n):
+                loop.call_at(base + i * 1e-6, _noop)  # distinct, all due already
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+
+        gc.collect()
+        start = time.perf_counter()
+        loop.run_until_complete(main())
+        return time.perf_counter() - start
+    finally:
+        loop.close()
+
+
+def _clocked_advance(n: int) -> float:
+    loop = ClockedEventLoop()
+    fired = 0
+
+    def count() -> None:
+        nonlocal fired
+        fired += 1
+
+    try:
+
+        async def main() -> None:
+            for i in range(n):
+                loop.call_later((i + 1) * 0.001, count)
+            await loop.advance((n + 1) * 0.001)
+
+        gc.collect()
+        start = time.perf_counter()
+        loop.run_until_complete(main())
+        elapsed = time.perf_counter() - start
+    finally:
+        loop.close()
+    if fired != n:
+        raise SystemExit(f"advance fired {fired} of {n} timers")
+    return elapsed
+
+
+def _virtual_year(days: int) -> float:
+    loop = ClockedEventLoop(autojump=True)
+    try:
+
+        async def main() -> None:
+            for _ in range(days):
+                await asyncio.sleep(86400)
+
+        gc.collect()
+        start = time.perf_counter()
+        loop.run_until_complete(main())
+        elapsed = time.perf_counter() - start
+        if loop.time() != 86400.0 * days:
+            raise SystemExit(f"the clock ended at {loop.time()}, not {86400.0 * days}")
+        return elapsed
+    finally:
+        loop.close()
+
+
+def _best(func: Callable[[int], float], arg: int, repeat: int) -> float:
+    return min(func(arg) for _ in range(repeat))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small counts, for CI")
+    args = parser.parse_args()
+    n = 10_000 if args.quick else 100_000
+    repeat = 1 if args.quick else 3
+
+    soon = _best(_bare_call_soon, n, repeat)
+    due = _best(_bare_due_timers, n, repeat)
+    clocked = _best(_clocked_advance, n, repeat)
+    print(f"(a) {n:,} callbacks, best of {repeat}:")
+    print(f"    bare loop, call_soon:                  {soon * 1e9 / n:8.0f} ns/callback")
+    print(f"    bare loop, call_at already due:        {due * 1e9 / n:8.0f} ns/timer")
+    print(f"    ClockedEventLoop, call_later+advance:  {clocked * 1e9 / n:8.0f} ns/timer")
+    print(f"    ratio clocked / call_soon:   {clocked / soon:5.2f}x  (target <= 3x)")
+    print(f"    ratio clocked / due timers:  {clocked / due:5.2f}x")
+
+    year = _best(_virtual_year, 365, repeat)
+    print(f"(b) a virtual year, 365 sleeps of one day in autojump: {year * 1e3:.1f} ms real")
+
+
+if __name__ == "__main__":
+    main()
