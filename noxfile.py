@@ -44,7 +44,7 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=CURRENT)
 def examples(session: nox.Session) -> None:
     """The example suites under the toolkit's own runner, strict."""
-    session.install("-e", ".[grpc]")
+    session.install("-e", ".[grpc]", "grpcio-tools")
     session.run("python", "-m", "asynctoolkit", "--strict", "examples")
 
 

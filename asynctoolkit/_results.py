@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from asynctoolkit import _report
 
 __all__ = ["RaisedContext"]
 
+_E = TypeVar("_E", bound=BaseException)
 
-class RaisedContext:
+
+class RaisedContext(Generic[_E]):
     """What ``assertAsyncRaises`` returns: ``exception`` is the exception raised."""
 
-    def __init__(self, exception: BaseException) -> None:
-        self.exception = exception
+    def __init__(self, exception: _E) -> None:
+        self.exception: _E = exception
 
 
 def settle_now(awaitable: Any) -> tuple[str, Any]:

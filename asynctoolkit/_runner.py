@@ -33,10 +33,20 @@ class _Result(unittest.TextTestResult):
     """unittest's text result, plus the one-line summary at the end."""
 
     def summary_line(self) -> str:
-        failed = len(self.failures) + len(self.errors) + len(self.unexpectedSuccesses)
-        skipped = len(self.skipped)
-        passed = self.testsRun - failed - skipped - len(self.expectedFailures)
-        return f"asynctoolkit: {passed} passed, {failed} failed, {skipped} skipped"
+        # A test may fail several ways (an assertion, then a check; subtests):
+        # count tests, not reports.
+        failed = {_test_id(t) for t, _ in [*self.failures, *self.errors]}
+        failed |= {_test_id(t) for t in self.unexpectedSuccesses}
+        skipped = {_test_id(t) for t, _ in self.skipped} - failed
+        expected = {_test_id(t) for t, _ in self.expectedFailures} - failed
+        passed = max(self.testsRun - len(failed) - len(skipped) - len(expected), 0)
+        return f"asynctoolkit: {passed} passed, {len(failed)} failed, {len(skipped)} skipped"
+
+
+def _test_id(test: Any) -> str:
+    """The id of the test a report is about (a subtest's own test)."""
+    test = getattr(test, "test_case", test)
+    return str(test.id()) if hasattr(test, "id") else repr(test)
 
 
 class _Runner(unittest.TextTestRunner):
@@ -62,11 +72,27 @@ class _Program(unittest.TestProgram):
         suite = unittest.TestSuite()
         for name in names:
             if os.path.isdir(name):
-                top = os.path.abspath(name)
-                suite.addTest(loader.discover(top, top_level_dir=top))
+                start = os.path.abspath(name)
+                suite.addTest(loader.discover(start, top_level_dir=_top_level(start)))
             else:
                 suite.addTest(loader.loadTestsFromName(name))
         self.test = suite
+
+
+def _top_level(directory: str) -> str:
+    """The directory itself, or the first ancestor that is not a package.
+
+    ``examples`` is searched as the top level; ``examples/workerpool`` (a
+    package) is searched with ``examples`` as the top level, so its modules
+    import as ``workerpool.x`` either way.
+    """
+    top = directory
+    while os.path.isfile(os.path.join(top, "__init__.py")):
+        parent = os.path.dirname(top)
+        if parent == top:
+            break
+        top = parent
+    return top
 
 
 def _split_own_options(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:

@@ -45,6 +45,7 @@ __all__ = [
 __unittest = True
 
 _T = TypeVar("_T")
+_E = TypeVar("_E", bound=BaseException)
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
@@ -216,8 +217,8 @@ class TestCase(unittest.TestCase):
 
     # -- assertions ----------------------------------------------------------------
     async def assertAsyncRaises(
-        self, exception: type[BaseException] | tuple[type[BaseException], ...], awaitable: Any
-    ) -> _results.RaisedContext:
+        self, exception: type[_E] | tuple[type[_E], ...], awaitable: Awaitable[object]
+    ) -> _results.RaisedContext[_E]:
         """Await ``awaitable`` and assert it raises ``exception``.
 
         Returns an object whose ``exception`` attribute is what was raised.
@@ -230,10 +231,10 @@ class TestCase(unittest.TestCase):
 
     async def assertAsyncRaisesRegex(
         self,
-        exception: type[BaseException] | tuple[type[BaseException], ...],
+        exception: type[_E] | tuple[type[_E], ...],
         regex: str | re.Pattern[str],
-        awaitable: Any,
-    ) -> _results.RaisedContext:
+        awaitable: Awaitable[object],
+    ) -> _results.RaisedContext[_E]:
         """Like ``assertAsyncRaises``; ``regex`` must also match ``str(exception)``."""
         raised = await self._await_raising(exception, awaitable)
         pattern = re.compile(regex) if isinstance(regex, str) else regex
@@ -242,8 +243,8 @@ class TestCase(unittest.TestCase):
         return _results.RaisedContext(raised)
 
     async def _await_raising(
-        self, exception: type[BaseException] | tuple[type[BaseException], ...], awaitable: Any
-    ) -> BaseException:
+        self, exception: type[_E] | tuple[type[_E], ...], awaitable: Awaitable[object]
+    ) -> _E:
         try:
             await awaitable
         except exception as raised:
@@ -272,7 +273,7 @@ class TestCase(unittest.TestCase):
         return context
 
     # -- result inspection, after Twisted's trial -----------------------------
-    def successResultOf(self, awaitable: Any) -> Any:
+    def successResultOf(self, awaitable: Awaitable[_T]) -> _T:
         """The result of a finished future, task or coroutine, without running the loop.
 
         Fails the test if it is still pending or ended with an exception.  A
@@ -285,9 +286,12 @@ class TestCase(unittest.TestCase):
             self.fail(f"{what} has no result yet: it is still pending")
         if state == "failed":
             self.fail(f"{what} failed instead of succeeding: {type(value).__name__}: {value}")
-        return value
+        result: _T = value
+        return result
 
-    def failureResultOf(self, awaitable: Any, *expected_types: type[BaseException]) -> Any:
+    def failureResultOf(
+        self, awaitable: Awaitable[object], *expected_types: type[BaseException]
+    ) -> BaseException:
         """The exception of a future, task or coroutine that failed (or was cancelled).
 
         Fails the test if it is pending, succeeded, or (with ``expected_types``)
@@ -304,9 +308,10 @@ class TestCase(unittest.TestCase):
             self.fail(
                 f"{what} failed with {type(value).__name__}: {value}, expected one of: {names}"
             )
+        assert isinstance(value, BaseException)
         return value
 
-    def assertNoResult(self, awaitable: Any) -> None:
+    def assertNoResult(self, awaitable: Awaitable[object]) -> None:
         """Assert a future, task or coroutine has neither succeeded nor failed yet."""
         state, value = _results.settle_now(awaitable)
         what = _results.describe_awaitable(awaitable)

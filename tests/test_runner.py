@@ -112,6 +112,39 @@ class RunnerTest(unittest.TestCase):
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertIn("2 passed", out.stderr)
 
+    def test_a_package_directory_is_searched_from_its_parent(self) -> None:
+        self.write("pkg/__init__.py", "")
+        self.write("pkg/lib.py", "VALUE = 3\n")
+        self.write(
+            "pkg/test_lib.py",
+            "import unittest\nfrom pkg.lib import VALUE\n"
+            "class T(unittest.TestCase):\n    def test_v(self): self.assertEqual(VALUE, 3)\n",
+        )
+        out = _run(self.dir, "pkg")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("1 passed", out.stderr)
+
+    def test_a_test_failing_twice_counts_once(self) -> None:
+        self.write(
+            "test_twice.py",
+            """
+            import asyncio, asynctoolkit
+            class T(asynctoolkit.TestCase):
+                async def test_fails_and_leaks(self):
+                    asyncio.get_running_loop().create_task(asyncio.sleep(60))
+                    self.fail("first")
+                def test_ok(self):
+                    pass
+                def test_subtests(self):
+                    for i in range(3):
+                        with self.subTest(i=i):
+                            self.assertEqual(i, 0)
+            """,
+        )
+        out = _run(self.dir)
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("asynctoolkit: 1 passed, 2 failed, 0 skipped", out.stderr)
+
     def test_module_names_work_as_with_unittest(self) -> None:
         self.write(
             "test_named.py",
