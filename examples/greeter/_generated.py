@@ -39,7 +39,7 @@ def _load() -> tuple[ModuleType, ModuleType]:
     # grpc looks the .proto file up on sys.path, the way imports find modules.
     sys.path.insert(0, _HERE)
     try:
-        protos, services = grpc.protos_and_services("greeter.proto")  # type: ignore[attr-defined]
+        protos, services = grpc.protos_and_services("greeter.proto")
     finally:
         sys.path.remove(_HERE)
     return protos, services

@@ -36,7 +36,7 @@ def _load() -> tuple[ModuleType, ModuleType]:
     # grpc looks the .proto file up on sys.path, like a module.
     sys.path.insert(0, _PROTO_DIR)
     try:
-        protos, services = grpc.protos_and_services("shapes.proto")  # type: ignore[attr-defined]
+        protos, services = grpc.protos_and_services("shapes.proto")
     finally:
         sys.path.remove(_PROTO_DIR)
     return protos, services
