@@ -12,7 +12,7 @@ import sys
 
 import nox
 
-nox.options.sessions = ["lint", "typecheck", "tests", "examples", "bench"]
+nox.options.sessions = ["lint", "typecheck", "tests", "examples", "docs", "bench"]
 nox.options.error_on_missing_interpreters = False
 nox.options.reuse_existing_virtualenvs = True
 
@@ -46,6 +46,15 @@ def examples(session: nox.Session) -> None:
     """The example suites under the toolkit's own runner, strict."""
     session.install("-e", ".[grpc]", "grpcio-tools")
     session.run("python", "-m", "asynctoolkit", "--strict", "examples")
+
+
+@nox.session(python=CURRENT)
+def docs(session: nox.Session) -> None:
+    """Build the documentation with warnings as errors, then run its code examples."""
+    session.install("-e", ".[grpc]", "grpcio-tools", "sphinx")
+    build = ["sphinx-build", "-W", "--keep-going", "-q"]
+    session.run(*build, "-b", "html", "docs", "docs/_build/html")
+    session.run(*build, "-b", "doctest", "docs", "docs/_build/doctest")
 
 
 @nox.session(python=CURRENT)
