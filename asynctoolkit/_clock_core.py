@@ -86,9 +86,12 @@ class FifoTimerHandle(asyncio.TimerHandle):
     they were scheduled.
     """
 
-    __slots__ = ("_due", "_order")
+    __slots__ = ("_due", "_intended", "_order")
     _due: float
     _order: int
+    # What a caller would compute for the due time, ``loop.time() + delay``
+    # for ``call_later`` (``_due`` is that rounded to whole nanoseconds).
+    _intended: float
 
     # ``other: Any``: the heap only ever compares timers of ``ClockedEventLoop``.
     def __lt__(self, other: Any) -> bool:

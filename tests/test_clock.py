@@ -10,6 +10,9 @@ import time
 import unittest
 from typing import Any
 
+import hypothesis
+from hypothesis import strategies
+
 from asynctoolkit import _internals
 from asynctoolkit.clock import ClockedEventLoop, clock_of
 from tests._clocked import ClockedLoopTest, close_loop, run_bounded
@@ -99,6 +102,45 @@ class AdvanceTest(ClockedLoopTest):
             await self.loop.advance_to(10.125)  # "now" is allowed
 
         self.run_loop(main())
+
+    def test_advance_to_fires_a_call_later_of_the_same_arbitrary_delay(self) -> None:
+        # call_later keeps due times on whole nanoseconds; advance_to(d) must
+        # still fire call_later(d) for a delay that is not (found by an example).
+        delay = 1.2550690257394217
+
+        async def main() -> None:
+            fired: list[float] = []
+            handle = self.loop.call_later(delay, lambda: fired.append(self.loop.time()))
+            await self.loop.advance_to(delay)
+            self.assertEqual(fired, [handle.when()])
+            self.assertLess(abs(self.loop.time() - delay), 1e-9)
+
+        self.run_loop(main())
+
+    @hypothesis.settings(max_examples=200, deadline=None)
+    @hypothesis.given(
+        start=strategies.floats(0, 1e6),
+        delay=strategies.floats(0, 1e6),
+        exact=strategies.booleans(),
+    )
+    def test_advance_to_fires_every_timer_due_at_the_target(
+        self, start: float, delay: float, exact: bool
+    ) -> None:
+        loop = ClockedEventLoop()
+        self.addCleanup(close_loop, loop)
+
+        async def main() -> None:
+            await loop.advance(start)
+            fired: list[str] = []
+            target = loop.time() + delay
+            loop.call_later(delay, fired.append, "call_later")
+            if exact:
+                loop.call_at(target, fired.append, "call_at")
+            await loop.advance_to(target)
+            self.assertEqual(sorted(fired), ["call_at", "call_later"] if exact else ["call_later"])
+            self.assertGreaterEqual(loop.time(), target)
+
+        run_bounded(loop, main())
 
     def test_manual_mode_does_not_move_without_advance(self) -> None:
         async def main() -> None:
