@@ -68,6 +68,10 @@ _sites: weakref.WeakKeyDictionary[asyncio.Task[Any], str] = weakref.WeakKeyDicti
 _report.set_creation_registry(_sites)
 
 
+# The tasks created during the running test (weakly), or None between tests.
+_created: weakref.WeakSet[asyncio.Task[Any]] | None = None
+
+
 def recording_task_factory(
     loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any
 ) -> asyncio.Task[Any]:
@@ -76,6 +80,8 @@ def recording_task_factory(
     site = _creation_site()
     if site is not None:
         _sites[task] = site
+    if _created is not None:
+        _created.add(task)
     return task
 
 
@@ -108,6 +114,7 @@ class TestWatch:
         self._loop_ran = False
         self._restore: list[Callable[[], None]] = []
         self._collector: list[_tracking.TrackedCoroutine] | None = None
+        self._created: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
         self._start()
 
     def on(self, check: str) -> bool:
@@ -117,9 +124,13 @@ class TestWatch:
     # -- start ---------------------------------------------------------
     def _start(self) -> None:
         loop = self.loop
-        if self.on("pending_tasks") and loop.get_task_factory() is None:
+        if (self.on("pending_tasks") or self.on("unhandled_exceptions")) and (
+            loop.get_task_factory() is None
+        ):
+            global _created
             loop.set_task_factory(recording_task_factory)
-            self._restore.append(lambda: loop.set_task_factory(None))
+            _created = self._created = weakref.WeakSet()
+            self._restore.append(self._stop_recording)
         if self.on("unhandled_exceptions"):
             previous = loop.get_exception_handler()
             loop.set_exception_handler(self._record_exception)
@@ -142,6 +153,11 @@ class TestWatch:
             self._handles_before |= {id(h) for h in _internals.scheduled_timers(loop)}
         if self.on("unused_loop"):
             self._marker = loop.call_soon(self._mark_loop_ran)
+
+    def _stop_recording(self) -> None:
+        global _created
+        self.loop.set_task_factory(None)
+        _created = None
 
     def _skip(self, check: str, why: str) -> None:
         del self.enabled[check]
@@ -313,6 +329,19 @@ class TestWatch:
         ]
 
     def _finish_exceptions(self) -> list[str]:
+        # A finished task whose exception nobody retrieved would only be
+        # logged when collected, maybe after the run: report it now, as the
+        # loop would, and mark it retrieved.
+        for task in list(self._created):
+            if task.done() and _internals.exception_never_retrieved(task):
+                exception = task.exception()
+                self._exceptions.append(
+                    {
+                        "message": "Task exception was never retrieved",
+                        "exception": exception,
+                        "future": task,
+                    }
+                )
         if not self._exceptions:
             return []
         blocks = [_describe_exception_context(c) for c in self._exceptions]

@@ -169,3 +169,13 @@ def schedule_timer(loop: asyncio.AbstractEventLoop, timer: asyncio.TimerHandle) 
     """
     heapq.heappush(loop._scheduled, timer)  # type: ignore[attr-defined]
     timer._scheduled = True  # type: ignore[attr-defined]
+
+
+def exception_never_retrieved(task: asyncio.Future[Any]) -> bool:
+    """True if ``task`` ended with an exception nobody has looked at yet.
+
+    Detail: ``Future._log_traceback`` (C and Python futures), set when the
+    exception is stored and cleared by ``result()``/``exception()``; the
+    future logs "exception was never retrieved" when collected while it is set.
+    """
+    return bool(getattr(task, "_log_traceback", False))

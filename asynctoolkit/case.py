@@ -272,6 +272,22 @@ class TestCase(unittest.TestCase):
             await awaitable
         return context
 
+    def assertRaises(self, expected_exception: Any, *args: Any, **kwargs: Any) -> Any:
+        """As ``unittest.TestCase.assertRaises``, without clearing traceback frames.
+
+        unittest clears the frames of the caught exception's traceback, which
+        on Python 3.10 to 3.12 closes the suspended coroutine of any other
+        task the traceback ran through; this version leaves them alone.
+        """
+        return _results.RaisesContext(self, expected_exception).handle(args, kwargs)
+
+    def assertRaisesRegex(
+        self, expected_exception: Any, expected_regex: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        """As ``unittest.TestCase.assertRaisesRegex``, without clearing traceback frames."""
+        context = _results.RaisesContext(self, expected_exception, expected_regex)
+        return context.handle(args, kwargs)
+
     # -- result inspection, after Twisted's trial -----------------------------
     def successResultOf(self, awaitable: Awaitable[_T]) -> _T:
         """The result of a finished future, task or coroutine, without running the loop.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import re
 import unittest
 import warnings
 from typing import Any
@@ -465,6 +466,52 @@ class AsyncAssertionsTest(asynctoolkit.TestCase):
             caught = await self.assertAsyncRaises(ValueError, future)
             self.assertEqual(str(caught.exception), "from the worker")
         self.assertEqual(await task, "worker finished")
+
+    async def test_assert_raises_leaves_other_tasks_frames_alone(self) -> None:
+        # unittest's assertRaises clears the traceback's frames, closing the
+        # worker's suspended coroutine on Python 3.10-3.12; ours does not.
+        failures: asyncio.Queue[asyncio.Future[None]] = asyncio.Queue()
+
+        async def worker() -> str:
+            for _ in range(2):
+                future = await failures.get()
+                try:
+                    raise ValueError("from the worker")
+                except ValueError as exc:
+                    future.set_exception(exc)
+                await asyncio.sleep(0)
+            return "worker finished"
+
+        task = asyncio.get_running_loop().create_task(worker())
+        for _ in range(2):
+            future = asyncio.get_running_loop().create_future()
+            failures.put_nowait(future)
+            with self.assertRaisesRegex(ValueError, "worker") as caught:
+                await future
+            self.assertEqual(str(caught.exception), "from the worker")
+        self.assertEqual(await task, "worker finished")
+
+    def test_assert_raises_keeps_unittest_semantics(self) -> None:
+        with self.assertRaises(KeyError) as caught:
+            {}["missing"]
+        self.assertIsInstance(caught.exception, KeyError)
+        self.assertIsNone(self.assertRaises(KeyError, {}.__getitem__, "missing"))
+        with self.assertRaisesRegex(AssertionError, "^KeyError not raised : custom$"):
+            with self.assertRaises(KeyError, msg="custom"):
+                pass
+        with self.assertRaisesRegex(AssertionError, "KeyError, IndexError not raised"):
+            with self.assertRaises((KeyError, IndexError)):
+                pass
+        with self.assertRaisesRegex(AssertionError, re.escape('"^x" does not match "y"')):
+            with self.assertRaisesRegex(ValueError, "^x"):
+                raise ValueError("y")
+        with self.assertRaises(ZeroDivisionError):  # another type propagates
+            with self.assertRaises(KeyError):
+                1 / 0
+        with self.assertRaisesRegex(TypeError, "must be an exception type"):
+            self.assertRaises(int)
+        with self.assertRaisesRegex(TypeError, "invalid keyword"):
+            self.assertRaises(KeyError, bogus=1)
 
     async def test_assert_async_raises_messages(self) -> None:
         with self.assertRaisesRegex(

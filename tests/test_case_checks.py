@@ -113,6 +113,26 @@ class UnhandledExceptionsTest(unittest.TestCase):
         self.assertIn("KeyError: 'lost'", text)
         self.assertIn("never retrieved", text)
 
+    def test_a_failed_task_still_referenced_fails_too(self) -> None:
+        # Kept alive past the test, its "never retrieved" log would come only
+        # when it is collected, maybe after the run: the check looks at it.
+        async def fails() -> None:
+            raise KeyError("kept alive")
+
+        class Inner(asynctoolkit.TestCase):
+            async def test_it(self) -> None:
+                self.task = asyncio.get_running_loop().create_task(fails())
+                await asyncio.sleep(0)
+
+        inner = Inner("test_it")
+        result = unittest.TestResult()
+        inner.run(result)
+        text = failure_text(result)
+        self.assertIn("unhandled_exceptions", text)
+        self.assertIn("KeyError: 'kept alive'", text)
+        self.assertIn("never retrieved", text)
+        self.assertIsInstance(inner.task.exception(), KeyError)
+
     def test_a_retrieved_exception_passes(self) -> None:
         async def fails() -> None:
             raise KeyError("kept")

@@ -64,6 +64,16 @@ class InternalsTest(unittest.TestCase):
 
         self.loop.run_until_complete(main())
 
+    def test_exception_never_retrieved(self) -> None:
+        future = self.loop.create_future()
+        future.set_exception(KeyError("k"))
+        self.assertTrue(_internals.exception_never_retrieved(future))
+        future.exception()
+        self.assertFalse(_internals.exception_never_retrieved(future))
+        done = self.loop.create_future()
+        done.set_result(1)
+        self.assertFalse(_internals.exception_never_retrieved(done))
+
     def test_current_event_loop_does_not_create_one(self) -> None:
         asyncio.set_event_loop(None)
         self.assertIsNone(_internals.current_event_loop())
