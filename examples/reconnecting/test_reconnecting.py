@@ -134,9 +134,10 @@ class BackoffDelaysTest(ServiceTestCase):
         self.service.start()
         # With autojump this await simply returns once the sixth attempt has
         # failed: time jumps from timer to timer, in no real time.
-        # assertAsyncRaisesRegex, not ``with self.assertRaisesRegex``: the
-        # stdlib context manager clears the frames of the traceback, and this
-        # one runs through the service's suspended task, which clearing closes.
+        # The traceback of this exception runs through the service's suspended
+        # task: unittest's own assertRaises would clear its frames and close
+        # that task on Python 3.10-3.12; asynctoolkit's TestCase (both
+        # assertRaises and assertAsyncRaises) leaves them alone.
         await self.assertAsyncRaisesRegex(
             ConnectionRefusedError,
             "attempt 6 refused",
