@@ -68,7 +68,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=CURRENT)
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package."""
-    session.install("-e", ".[grpc]", "mypy", "types-protobuf")
+    session.install("-e", ".[grpc]", "mypy", "types-protobuf", "pytest")
     session.run("mypy", "--strict", "asynctoolkit")
 
 

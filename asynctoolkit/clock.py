@@ -101,10 +101,6 @@ _P = TypeVar("_P", bound=asyncio.BaseProtocol)
 # The real wall clock, captured before ``patch_time`` may replace it.
 _real_time_ns = time.time_ns
 
-#: How far past an ``advance_to`` target a timer may be due and still fire: half a
-#: nanosecond, the most ``call_later`` rounds a due time to whole nanoseconds.
-_NS_TOLERANCE = 0.5e-9
-
 
 class ClockedEventLoop(asyncio.SelectorEventLoop):
     """A selector event loop on virtual time; see the module documentation.
@@ -248,20 +244,10 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
                 f"t={fmt_time(self.time())} and never goes backwards"
             )
         self._check_caller("advance_to")
-        # ``call_later`` keeps due times on whole nanoseconds, so the timer of
-        # ``call_later(d)`` may be due up to half a nanosecond after the float
-        # ``loop.time() + d`` a caller computes for it.  Such a timer counts as
-        # due at that float: time then rests at its due time instead of
-        # exactly at ``when``.
-        end, end_ns = target, None
-        limit = target + _NS_TOLERANCE + math.ulp(target)
-        for timer in self._vclock.pending_timers():
-            due = timer.when()
-            if due > limit:
-                break
-            if due > end and getattr(timer, "_intended", due) <= target:
-                end = due
-        await self._vclock.wait_until(end, end_ns)
+        # A ``call_later`` timer meant for ``when`` but due a fraction of a
+        # nanosecond after it (due times are whole nanoseconds) fires too; time
+        # then rests at its due time.
+        await self._vclock.wait_until(target, None)
 
     async def run_until_idle(self) -> None:
         """Run until no callback is ready and every task is blocked; time does not move.
