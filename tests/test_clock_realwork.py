@@ -223,7 +223,8 @@ class PatchTimeTest(ClockedLoopTest):
                 self.assertEqual(time.perf_counter_ns(), 5_500_000_000)
                 self.assertGreaterEqual(time.time(), before_creation + 5.5 - 1e-6)
                 self.assertLessEqual(time.time(), after_creation + 5.5 + 1e-6)
-                self.assertEqual(time.time_ns() // 1000, int(time.time() * 1e6))
+                # A float time.time() near 1.8e9 s is only good to about 0.25 us.
+                self.assertLessEqual(abs(time.time_ns() // 1000 - int(time.time() * 1e6)), 1)
                 other: list[float] = []
                 worker = threading.Thread(target=lambda: other.append(time.monotonic()))
                 worker.start()
