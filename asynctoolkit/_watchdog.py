@@ -43,6 +43,8 @@ class _Watchdog:
         self._expired = False
         self._sleeping_until = float("inf")
         self._thread: threading.Thread | None = None
+        #: How many times the thread woke up (for tests: arming must not wake it).
+        self.wakeups = 0
 
     def arm(self, seconds: float, on_expiry: Callable[[], None]) -> int:
         """Watch a new deadline ``seconds`` from now; returns its token."""
@@ -75,11 +77,20 @@ class _Watchdog:
         interrupted_token: int | None = None
         with self._cond:
             while True:
-                if self._token is None:
-                    self._sleeping_until = float("inf")
-                    self._cond.wait()
-                    continue
+                self.wakeups += 1
                 now = time.monotonic()
+                if self._token is None:
+                    # Disarmed.  Keep sleeping towards the last deadline: the
+                    # next test arms a later one, which then needs no notify
+                    # (waking this thread for every test costs the main thread
+                    # the GIL); an earlier deadline notifies.
+                    if self._deadline > now:
+                        self._sleeping_until = self._deadline
+                        self._cond.wait(self._deadline - now)
+                    else:
+                        self._sleeping_until = float("inf")
+                        self._cond.wait()
+                    continue
                 due = self._deadline + (GRACE_SECONDS if self._expired else 0.0)
                 if now < due:
                     self._sleeping_until = due
