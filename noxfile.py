@@ -51,7 +51,8 @@ def examples(session: nox.Session) -> None:
 @nox.session(python=CURRENT)
 def docs(session: nox.Session) -> None:
     """Build the documentation with warnings as errors, then run its code examples."""
-    session.install("-e", ".[grpc]", "grpcio-tools", "sphinx")
+    # Some pages run pytest (and pytest-asyncio, for the migration guide) on their examples.
+    session.install("-e", ".[grpc]", "grpcio-tools", "sphinx", "pytest", "pytest-asyncio")
     build = ["sphinx-build", "-W", "--keep-going", "-q"]
     session.run(*build, "-b", "html", "docs", "docs/_build/html")
     session.run(*build, "-b", "doctest", "docs", "docs/_build/doctest")

@@ -2,7 +2,7 @@
 
 For test runners that know nothing of asyncio, or for a script: each runs a
 coroutine on a fresh test loop with the same checks as ``TestCase`` and turns
-its outcome into a plain return value or exception.
+its outcome into a plain return value or exception::
 
     @asynctoolkit.function
     async def test_greeting():
@@ -73,7 +73,7 @@ def run(
 
 
 def function(fn: Callable[_P, Coroutine[Any, Any, _T]]) -> Callable[_P, _T]:
-    """Turn ``async def test_x(...)`` into a plain function that ``run``s it."""
+    """Turn ``async def test_x(...)`` into a plain function that runs it with ``run``."""
     if not inspect.iscoroutinefunction(fn):
         raise TypeError(f"@function decorates an async def function, not {fn!r}")
 
