@@ -7,7 +7,7 @@ import contextvars
 import inspect
 import selectors
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from asynctoolkit import _internals
 
@@ -42,21 +42,44 @@ def close_loop(loop: asyncio.AbstractEventLoop, tasks_left: bool = True) -> None
     """Cancel what is left on ``loop``, finalise async generators, close it.
 
     ``tasks_left=False``: the checks already cancelled every leftover task.
+    Every step runs even if an earlier one failed, and the loop is closed in
+    any case; then the first failure is raised (a clocked loop, for
+    instance, reports executor work that outlives its ``real_timeout``).
     """
     if loop.is_closed():
         return
-    try:
-        leftover = [t for t in asyncio.all_tasks(loop) if not t.done()] if tasks_left else []
-        for task in leftover:
-            task.cancel()
-        if leftover:
-            loop.run_until_complete(asyncio.wait(leftover, timeout=CLOSE_WAIT))
-        if _internals.has_async_generators(loop):
+    errors: list[BaseException] = []
+    steps: list[Callable[[], Any]] = [
+        lambda: _cancel_leftovers(loop) if tasks_left else None,
+        lambda: (
             loop.run_until_complete(loop.shutdown_asyncgens())
-        if _internals.has_default_executor(loop):
+            if _internals.has_async_generators(loop)
+            else None
+        ),
+        lambda: (
             loop.run_until_complete(loop.shutdown_default_executor())
+            if _internals.has_default_executor(loop)
+            else None
+        ),
+    ]
+    try:
+        for step in steps:
+            try:
+                step()
+            except Exception as error:
+                errors.append(error)
     finally:
         loop.close()
+    if errors:
+        raise errors[0]
+
+
+def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:
+    leftover = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in leftover:
+        task.cancel()
+    if leftover:
+        loop.run_until_complete(asyncio.wait(leftover, timeout=CLOSE_WAIT))
 
 
 #: Seconds (loop time) given to leftover tasks to finish once cancelled at loop close.

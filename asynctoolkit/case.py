@@ -383,8 +383,17 @@ class TestCase(unittest.TestCase):
             if watch is not None:  # debug() or an error before the cleanups ran
                 self._watch = None
                 watch.finish(self._settle)
-            if self._owns_loop:
-                _loops.close_loop(loop, tasks_left=not self._tasks_cleared)
+            if self._owns_loop and not loop.is_closed():
+                # Only when the cleanups did not run (debug(), an interrupted
+                # test): nothing may escape run() and stop the suite.
+                try:
+                    _loops.close_loop(loop, tasks_left=not self._tasks_cleared)
+                except Exception as error:
+                    warnings.warn(
+                        f"{self.id()}: closing the test's loop failed: {error!r}",
+                        RuntimeWarning,
+                        stacklevel=2,
+                    )
         finally:
             if self._restore_get_event_loop is not None:
                 self._restore_get_event_loop()
@@ -439,6 +448,13 @@ class TestCase(unittest.TestCase):
         if watch is not None:
             problems += watch.finish(self._settle)
             self._tasks_cleared = watch.tasks_cleared
+        if self._owns_loop:
+            # Closing is part of the test: what fails there (executor work a
+            # clocked loop gives up on) is this test's failure, not the suite's.
+            try:
+                _loops.close_loop(self.loop, tasks_left=not self._tasks_cleared)
+            except Exception as error:
+                problems.append(f"closing the test's loop failed: {type(error).__name__}: {error}")
         if problems:
             raise self.failureException("\n\n".join(problems))
 

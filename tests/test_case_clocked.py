@@ -124,6 +124,26 @@ class ChecksOnClockedTest(unittest.TestCase):
         self.assertIn("test_waits_forever", text)
         self.assertEqual(len(result.errors) + len(result.failures), 1, text)
 
+    def test_a_failure_while_closing_the_loop_fails_that_test_only(self) -> None:
+        # Executor work outliving real_timeout made closing the clocked loop
+        # raise out of TestCase.run, which stopped the whole suite.
+        class Inner(asynctoolkit.ClockedTestCase):
+            autojump = True
+
+            async def test_a_slow_job(self) -> None:
+                self.loop.real_timeout = 0.1
+                await asyncio.wait_for(self.loop.run_in_executor(None, time.sleep, 0.5), 10)
+
+            async def test_b_after(self) -> None:
+                pass
+
+        result = unittest.TestResult()
+        unittest.defaultTestLoader.loadTestsFromTestCase(Inner).run(result)
+        self.assertEqual(result.testsRun, 2)
+        failed = {test.id() for test, _ in [*result.failures, *result.errors]}
+        self.assertEqual([name.rsplit(".", 1)[1] for name in failed], ["test_a_slow_job"])
+        self.assertIn("real_timeout", failure_text(result))
+
     def test_a_loop_factory_that_cannot_be_clocked_is_refused(self) -> None:
         class Inner(asynctoolkit.ClockedTestCase):
             loop_factory = asyncio.SelectorEventLoop
