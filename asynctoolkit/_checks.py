@@ -308,8 +308,9 @@ class TestWatch:
             handle.cancel()
         return [
             "active_handles: callbacks still scheduled at the end of the test (they were "
-            "cancelled); cancel the handles, or await helpers.exhaust_callbacks(loop):\n"
-            + _indent("\n".join(lines))
+            "cancelled); cancel the timers you start (keep the handle of call_later/call_at "
+            "and call its cancel()), and let ready callbacks run before the test ends "
+            "(await asynctoolkit.exhaust_callbacks(loop)):\n" + _indent("\n".join(lines))
         ]
 
     def _finish_unawaited(self) -> list[str]:

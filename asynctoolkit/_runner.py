@@ -9,8 +9,10 @@ It accepts everything ``python -m unittest`` accepts, plus:
     ``0`` for no limit).
 
 A directory named on the command line is searched for tests (unittest
-discovery with that directory as top level), so ``python -m asynctoolkit
-examples`` runs every example suite.  The run ends with a line
+discovery), so ``python -m asynctoolkit examples`` runs every example suite.
+The top level of the search is the directory itself, or, when it is a
+package, its first ancestor that is not: ``examples/workerpool`` is searched
+with ``examples`` as top level, so its tests import ``workerpool.x``.  The run ends with a line
 ``asynctoolkit: N passed, N failed, N skipped`` and a non-zero exit status
 when any test failed.
 """

@@ -177,6 +177,7 @@ class TestCase(unittest.TestCase):
             self._call_user(self.tearDown)
 
     def _callCleanup(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
+        __tracebackhide__ = True  # pytest: the report, not the machinery
         if function == self._finish_checks:
             function()
         else:

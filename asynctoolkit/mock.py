@@ -36,7 +36,7 @@ from __future__ import annotations
 from unittest.mock import ANY, DEFAULT, PropertyMock, call, seal, sentinel
 
 from asynctoolkit._mock_autospec import create_autospec
-from asynctoolkit._mock_awaited import DEFAULT_AWAIT_TIMEOUT
+from asynctoolkit._mock_awaited import DEFAULT_AWAIT_TIMEOUT, AwaitedEvent
 from asynctoolkit._mock_classes import (
     CoroutineMock,
     MagicMock,
@@ -55,6 +55,7 @@ __all__ = [
     "DEFAULT_AWAIT_TIMEOUT",
     "GLOBAL",
     "LIMITED",
+    "AwaitedEvent",
     "CoroutineMock",
     "MagicMock",
     "Mock",
@@ -72,3 +73,4 @@ __all__ = [
 ]
 
 PatchScope.__module__ = __name__
+AwaitedEvent.__module__ = __name__

@@ -209,6 +209,7 @@ def _settings_from(item: pytest.Item) -> tuple[bool, bool, float | None, dict[st
 @pytest.fixture
 def _asynctoolkit_harness(request: pytest.FixtureRequest) -> Generator[_Harness, None, None]:
     global _active
+    __tracebackhide__ = True  # a failed check is reported, not this fixture
     clocked, autojump, limit, enabled = _settings_from(request.node)
     clocked = clocked or "clock" in request.fixturenames
     harness = (_ClockedHarness if clocked else _Harness)(lambda: None)

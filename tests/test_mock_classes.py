@@ -49,6 +49,7 @@ class ReExportsTest(unittest.TestCase):
             "CONTEXT",
             "mock_open",
             "return_once",
+            "AwaitedEvent",
             "DEFAULT_AWAIT_TIMEOUT",
         }
         self.assertEqual(set(mock.__all__), expected)
