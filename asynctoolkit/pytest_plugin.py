@@ -24,11 +24,11 @@ Async fixtures (``async def`` and async generators, function scope) run on
 the test's loop.  A failed check is reported as an error in the test's
 teardown, since it runs after every fixture was finalised.
 
-Living with pytest-asyncio: a test or fixture that pytest-asyncio handles
-(marked ``@pytest.mark.asyncio``, declared with ``@pytest_asyncio.fixture``,
-or any async test in its ``auto`` mode) is left to it; a test marked
-``@pytest.mark.asynctoolkit`` is always ours, so mark tests explicitly when
-pytest-asyncio runs in ``auto`` mode.
+Living with pytest-asyncio: a test that pytest-asyncio handles (marked
+``@pytest.mark.asyncio``, or any async test in its ``auto`` mode) is left to
+it; a test marked ``@pytest.mark.asynctoolkit`` is always ours, so mark tests
+explicitly when pytest-asyncio runs in ``auto`` mode.  Every async fixture a
+test of ours requests runs on that test's loop, however it was declared.
 """
 
 from __future__ import annotations
@@ -96,21 +96,30 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     return True
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_fixture_setup(
     fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest
-) -> None:
-    func = fixturedef.func
-    if not (inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func)):
-        return
-    if getattr(func, "_asynctoolkit_wrapped", False) or _HARNESS not in request.fixturenames:
+) -> Generator[None, Any, None]:
+    # Outermost, so other plugins (pytest-asyncio) see a plain fixture: an
+    # async fixture requested by one of our tests runs on that test's loop.
+    func = inspect.unwrap(fixturedef.func)
+    ours = _HARNESS in request.fixturenames and (
+        inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func)
+    )
+    if not ours:
+        yield
         return
     if fixturedef.scope != "function":
         raise pytest.UsageError(
             f"async fixture {fixturedef.argname!r} has scope {fixturedef.scope!r}: asynctoolkit "
             "runs each test on its own loop, so its async fixtures must be function-scoped"
         )
+    original = fixturedef.func
     fixturedef.func = _sync_fixture(func)  # type: ignore[misc]
+    try:
+        yield
+    finally:
+        fixturedef.func = original  # type: ignore[misc]
 
 
 def _sync_fixture(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -135,7 +144,6 @@ def _sync_fixture(func: Callable[..., Any]) -> Callable[..., Any]:
             return _current_harness(func)._call_user(func, *args, **kwargs)
 
         wrapper = coroutine_fixture
-    wrapper._asynctoolkit_wrapped = True  # type: ignore[attr-defined]
     return wrapper
 
 

@@ -164,13 +164,21 @@ def test_coexists_with_pytest_asyncio_auto_mode(pytester: pytest.Pytester) -> No
         async def test_theirs(request):
             assert "_asynctoolkit_harness" not in request.fixturenames
 
+        @pytest.fixture
+        async def fixture_loop():
+            return asyncio.get_running_loop()
+
         @pytest.mark.asynctoolkit
-        async def test_ours(request, loop):
+        async def test_ours(request, loop, fixture_loop):
             assert "_asynctoolkit_harness" in request.fixturenames
             assert asyncio.get_running_loop() is loop
+            assert fixture_loop is loop  # its async fixtures run on our loop too
+
+        async def test_theirs_with_the_same_fixture(fixture_loop):
+            assert asyncio.get_running_loop() is fixture_loop
         """
     )
-    _run(pytester, "-p", "asyncio", "--asyncio-mode=auto").assert_outcomes(passed=2)
+    _run(pytester, "-p", "asyncio", "--asyncio-mode=auto").assert_outcomes(passed=3)
 
 
 @pytest.mark.skipif(not HAS_XDIST, reason="pytest-xdist is not installed")
