@@ -68,8 +68,9 @@ _sites: weakref.WeakKeyDictionary[asyncio.Task[Any], str] = weakref.WeakKeyDicti
 _report.set_creation_registry(_sites)
 
 
-# The tasks created during the running test (weakly), or None between tests.
-_created: weakref.WeakSet[asyncio.Task[Any]] | None = None
+# The tasks created during the running test, or None between tests.  Held
+# until the test's checks have looked at them (a plain list is the cheapest).
+_created: list[asyncio.Task[Any]] | None = None
 
 
 def recording_task_factory(
@@ -81,7 +82,7 @@ def recording_task_factory(
     if site is not None:
         _sites[task] = site
     if _created is not None:
-        _created.add(task)
+        _created.append(task)
     return task
 
 
@@ -114,7 +115,7 @@ class TestWatch:
         self._loop_ran = False
         self._restore: list[Callable[[], None]] = []
         self._collector: list[_tracking.TrackedCoroutine] | None = None
-        self._created: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
+        self._created: list[asyncio.Task[Any]] = []
         self._start()
 
     def on(self, check: str) -> bool:
@@ -129,7 +130,7 @@ class TestWatch:
         ):
             global _created
             loop.set_task_factory(recording_task_factory)
-            _created = self._created = weakref.WeakSet()
+            _created = self._created
             self._restore.append(self._stop_recording)
         if self.on("unhandled_exceptions"):
             previous = loop.get_exception_handler()
@@ -228,6 +229,7 @@ class TestWatch:
             for restore in reversed(self._restore):
                 restore()
             self._restore.clear()
+            self._created.clear()  # let the test's tasks go
         return problems
 
     def _finish_tasks(self, settle: Callable[[Coroutine[Any, Any, Any]], Any]) -> list[str]:
@@ -333,7 +335,7 @@ class TestWatch:
         # A finished task whose exception nobody retrieved would only be
         # logged when collected, maybe after the run: report it now, as the
         # loop would, and mark it retrieved.
-        for task in list(self._created):
+        for task in self._created:
             if task.done() and _internals.exception_never_retrieved(task):
                 exception = task.exception()
                 self._exceptions.append(
