@@ -7,6 +7,7 @@ import contextvars
 import re
 import unittest
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import asynctoolkit
@@ -444,9 +445,14 @@ class AsyncAssertionsTest(asynctoolkit.TestCase):
         with self.assertRaises(AssertionError):
             await self.assertAsyncRaisesRegex(ValueError, "other", boom())
 
-    async def test_assert_async_raises_leaves_other_tasks_frames_alone(self) -> None:
-        # The exception's traceback runs through the worker's suspended
-        # coroutine; clearing its frames (as assertRaises does) would close it.
+    async def _check_a_worker_survives(self, catch: Callable[[asyncio.Future[None]], Any]) -> None:
+        """A worker fails futures with exceptions raised in its own frame.
+
+        Each exception's traceback runs through the worker's suspended
+        coroutine: clearing those frames (as unittest's assertRaises does)
+        closes it on Python 3.10-3.12, and the worker dies on its next step.
+        ``catch(future)`` must assert the ValueError and return the exception.
+        """
         failures: asyncio.Queue[asyncio.Future[None]] = asyncio.Queue()
 
         async def worker() -> str:
@@ -463,33 +469,22 @@ class AsyncAssertionsTest(asynctoolkit.TestCase):
         for _ in range(2):
             future = asyncio.get_running_loop().create_future()
             failures.put_nowait(future)
-            caught = await self.assertAsyncRaises(ValueError, future)
-            self.assertEqual(str(caught.exception), "from the worker")
+            self.assertEqual(str(await catch(future)), "from the worker")
         self.assertEqual(await task, "worker finished")
+
+    async def test_assert_async_raises_leaves_other_tasks_frames_alone(self) -> None:
+        async def catch(future: asyncio.Future[None]) -> BaseException:
+            return (await self.assertAsyncRaises(ValueError, future)).exception
+
+        await self._check_a_worker_survives(catch)
 
     async def test_assert_raises_leaves_other_tasks_frames_alone(self) -> None:
-        # unittest's assertRaises clears the traceback's frames, closing the
-        # worker's suspended coroutine on Python 3.10-3.12; ours does not.
-        failures: asyncio.Queue[asyncio.Future[None]] = asyncio.Queue()
-
-        async def worker() -> str:
-            for _ in range(2):
-                future = await failures.get()
-                try:
-                    raise ValueError("from the worker")
-                except ValueError as exc:
-                    future.set_exception(exc)
-                await asyncio.sleep(0)
-            return "worker finished"
-
-        task = asyncio.get_running_loop().create_task(worker())
-        for _ in range(2):
-            future = asyncio.get_running_loop().create_future()
-            failures.put_nowait(future)
+        async def catch(future: asyncio.Future[None]) -> BaseException:
             with self.assertRaisesRegex(ValueError, "worker") as caught:
                 await future
-            self.assertEqual(str(caught.exception), "from the worker")
-        self.assertEqual(await task, "worker finished")
+            return caught.exception
+
+        await self._check_a_worker_survives(catch)
 
     def test_assert_raises_keeps_unittest_semantics(self) -> None:
         with self.assertRaises(KeyError) as caught:
