@@ -217,6 +217,11 @@ class TestWatch:
                     )
             if self.on("pending_tasks"):
                 problems += self._finish_tasks(settle)
+            if self.on("unhandled_exceptions"):
+                self._collect_unretrieved()
+            # Let the test's tasks go before the selector check collects
+            # garbage: what they hold (a grpc.aio channel) may unregister then.
+            self._created.clear()
             if self.on("active_selector_callbacks"):
                 problems += self._finish_selector()
             if self.on("active_handles"):
@@ -229,7 +234,7 @@ class TestWatch:
             for restore in reversed(self._restore):
                 restore()
             self._restore.clear()
-            self._created.clear()  # let the test's tasks go
+            self._created.clear()
         return problems
 
     def _finish_tasks(self, settle: Callable[[Coroutine[Any, Any, Any]], Any]) -> list[str]:
@@ -331,7 +336,7 @@ class TestWatch:
             "@fail_on(unawaited_coroutines=False):\n" + _indent("\n".join(lines))
         ]
 
-    def _finish_exceptions(self) -> list[str]:
+    def _collect_unretrieved(self) -> None:
         # A finished task whose exception nobody retrieved would only be
         # logged when collected, maybe after the run: report it now, as the
         # loop would, and mark it retrieved.
@@ -345,6 +350,8 @@ class TestWatch:
                         "future": task,
                     }
                 )
+
+    def _finish_exceptions(self) -> list[str]:
         if not self._exceptions:
             return []
         blocks = [_describe_exception_context(c) for c in self._exceptions]
