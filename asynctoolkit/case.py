@@ -343,6 +343,7 @@ class TestCase(unittest.TestCase):
         self._user_depth = 0
         self._checks_deferred = False
         self._timed_out = False
+        self._rearmed = False
         self._timeout_report = ""
         self._phase_task: asyncio.Task[Any] | None = None
         self._watch: _checks.TestWatch | None = None
@@ -487,10 +488,10 @@ class TestCase(unittest.TestCase):
 
     def _await(self, awaitable: Awaitable[_T], in_test_context: bool = True) -> _T:
         loop = self.loop
-        if self._timed_out and self._token is None and self._limit:
+        if self._timed_out and not self._rearmed and self._limit:
             # The test already used its time: what still runs (tearDown, the
-            # cleanups) gets a fresh limit of its own.
-            self._timed_out = False
+            # cleanups) gets one fresh limit (this arming replaces the spent one).
+            self._rearmed = True
             self._token = _watchdog.arm(self._limit, self._on_watchdog)
         coro = awaitable if type(awaitable) is CoroutineType else _loops.await_any(awaitable)
         task: asyncio.Task[_T]
@@ -513,7 +514,11 @@ class TestCase(unittest.TestCase):
         except asyncio.CancelledError:
             if self._timed_out and task.cancelled():
                 report, self._timeout_report = self._timeout_report, ""
-                raise self.failureException(report) from None
+                raise self.failureException(
+                    report
+                    or f"timeout: after the test's own time ran out, this phase took longer "
+                    f"than the further {self._limit:g}s it was given; it was cancelled"
+                ) from None
             raise
         finally:
             self._phase_task = None
@@ -534,16 +539,16 @@ class TestCase(unittest.TestCase):
             loop.call_soon_threadsafe(self._expire)
 
     def _expire(self) -> None:
-        if self._timed_out or self.loop is None:
+        if self.loop is None or self.loop.is_closed():
             return
-        self._timed_out = True
-        self._token = None  # the watchdog is now only waiting to interrupt
-        tasks = asyncio.all_tasks(self.loop)
-        self._timeout_report = (
-            f"timeout: the test took longer than its limit of {self._limit:g}s (real time); "
-            "it was cancelled. Tasks at that moment:\n"
-            + "\n".join("    " + line for line in _report.describe_tasks(tasks).splitlines())
-        )
+        if not self._timed_out:
+            self._timed_out = True
+            tasks = asyncio.all_tasks(self.loop)
+            self._timeout_report = (
+                f"timeout: the test took longer than its limit of {self._limit:g}s (real "
+                "time); it was cancelled. Tasks at that moment:\n"
+                + "\n".join("    " + line for line in _report.describe_tasks(tasks).splitlines())
+            )
         if self._phase_task is not None:
             self._phase_task.cancel()
 

@@ -376,6 +376,32 @@ class TimeoutTest(unittest.TestCase):
         self.assertIn("0.2s", failure_text(run_test(Inner, "test_it")))
         self.assertEqual(events, ["tearDown"])
 
+    def test_a_timed_out_test_leaves_nothing_armed(self) -> None:
+        # The spent arming was never disarmed when nothing async ran after the
+        # timeout: 10 s later the watchdog interrupted whatever ran then (a
+        # later test), seen as a KeyboardInterrupt in CI.
+        from asynctoolkit import _watchdog
+
+        class Inner(asynctoolkit.TestCase):
+            @asynctoolkit.timeout(0.1)
+            async def test_hangs(self) -> None:
+                await asyncio.Event().wait()
+
+            @asynctoolkit.timeout(0.1)
+            async def test_hangs_in_teardown_too(self) -> None:
+                await asyncio.Event().wait()
+
+            async def tearDown(self) -> None:
+                if self._testMethodName.endswith("too"):
+                    await asyncio.Event().wait()
+
+        self.assertIn("limit of 0.1s", failure_text(run_test(Inner, "test_hangs")))
+        self.assertIsNone(_watchdog._watchdog._token)
+        text = failure_text(run_test(Inner, "test_hangs_in_teardown_too"))
+        self.assertIn("limit of 0.1s", text)
+        self.assertIn("further 0.1s", text)
+        self.assertIsNone(_watchdog._watchdog._token)
+
     def test_bad_limits_are_refused(self) -> None:
         for bad in (0, -1, "5", True):
             with self.assertRaisesRegex(ValueError, "positive number of seconds"):
