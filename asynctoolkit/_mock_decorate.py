@@ -84,6 +84,9 @@ def decorate(func: Callable[..., Any], patcher: Patcher) -> Callable[..., Any]:
     else:
         wrapper = _wrap_function(func, patchings)
     setattr(wrapper, PATCHINGS, patchings)
+    # pytest looks for ``patchings`` (unittest.mock's name) to leave the mock
+    # arguments out of the fixtures it resolves.
+    setattr(wrapper, "patchings", patchings)  # noqa: B010
     return wrapper
 
 

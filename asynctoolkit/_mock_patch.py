@@ -75,6 +75,11 @@ class _Patcher(abc.ABC):
         self.scope = scope
         # Uses entered by `with` or start() and not left yet, innermost last.
         self._entered: list[_AttributeActive | _DictActive] = []
+        # What pytest reads on a decorated test (its ``patchings``) to tell the
+        # mock it passes positionally from fixtures, as for unittest.mock's
+        # patch: ``attribute_name`` None and ``new`` DEFAULT mean one argument.
+        self.attribute_name: str | None = "patch"
+        self.new: Any = None
 
     @abc.abstractmethod
     def begin(self) -> _AttributeActive | _DictActive:
@@ -157,6 +162,8 @@ class _AttributePatcher(_Patcher):
         self._getter = getter
         self._describe = describe
         self._replacements = replacements
+        if not multiple and len(replacements) == 1:
+            self.attribute_name, self.new = None, replacements[0][1]
         self._multiple = multiple
         self._options = options
         self._kwargs = kwargs

@@ -34,6 +34,7 @@ test of ours requests runs on that test's loop, however it was declared.
 from __future__ import annotations
 
 import inspect
+import types
 import unittest
 from collections.abc import Callable, Generator, Mapping
 from typing import Any
@@ -84,16 +85,26 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     harness = pyfuncitem.funcargs.get(_HARNESS)
     if not isinstance(harness, _Harness):
         return None
-    # Another plugin (pytest-asyncio in auto mode) may have swapped in a
-    # synchronous wrapper of the test for this call: a test we claimed at
-    # collection still runs on our loop.
-    function = inspect.unwrap(pyfuncitem.obj)
-    if not inspect.iscoroutinefunction(function):
+    function = _test_function(pyfuncitem)
+    if function is None:
         return None
     argnames = pyfuncitem._fixtureinfo.argnames
     kwargs = {name: pyfuncitem.funcargs[name] for name in argnames}
     harness._call_user(function, **kwargs)
     return True
+
+
+def _test_function(item: pytest.Function) -> Callable[..., Any] | None:
+    """The test as written (with its decorators), bound as pytest binds it."""
+    function = item.obj
+    if inspect.iscoroutinefunction(function):
+        return function  # type: ignore[no-any-return]
+    # Another plugin (pytest-asyncio in auto mode) swapped in a synchronous
+    # stand-in for this call: a test claimed at collection still runs on our
+    # loop, so look it up again where it was defined.
+    owner = item.instance if item.instance is not None else item.module
+    function = getattr(owner, item.originalname, None)
+    return function if inspect.iscoroutinefunction(function) else None
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
@@ -102,9 +113,10 @@ def pytest_fixture_setup(
 ) -> Generator[None, Any, None]:
     # Outermost, so other plugins (pytest-asyncio) see a plain fixture: an
     # async fixture requested by one of our tests runs on that test's loop.
-    func = inspect.unwrap(fixturedef.func)
+    func = fixturedef.func
+    raw = getattr(func, "__func__", func)  # a fixture defined in a test class is bound
     ours = _HARNESS in request.fixturenames and (
-        inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func)
+        inspect.iscoroutinefunction(raw) or inspect.isasyncgenfunction(raw)
     )
     if not ours:
         yield
@@ -123,28 +135,34 @@ def pytest_fixture_setup(
 
 
 def _sync_fixture(func: Callable[..., Any]) -> Callable[..., Any]:
-    """A synchronous stand-in that runs ``func`` on the test's loop."""
-    if inspect.isasyncgenfunction(func):
+    """A synchronous stand-in that runs ``func`` on the test's loop.
+
+    A fixture defined in a test class comes bound to an instance; pytest
+    rebinds it to each test's instance, so the stand-in is bound the same way.
+    """
+    raw: Callable[..., Any] = getattr(func, "__func__", func)
+    if inspect.isasyncgenfunction(raw):
 
         def generator_fixture(*args: Any, **kwargs: Any) -> Generator[Any, None, None]:
-            harness = _current_harness(func)
-            agen = func(*args, **kwargs)
+            harness = _current_harness(raw)
+            agen = raw(*args, **kwargs)
             yield harness._call_user(agen.__anext__)
             try:
                 harness._call_user(agen.__anext__)
             except StopAsyncIteration:
                 return
             harness._call_user(agen.aclose)
-            raise RuntimeError(f"async fixture {func.__qualname__} yielded more than once")
+            raise RuntimeError(f"async fixture {raw.__qualname__} yielded more than once")
 
         wrapper: Callable[..., Any] = generator_fixture
     else:
 
         def coroutine_fixture(*args: Any, **kwargs: Any) -> Any:
-            return _current_harness(func)._call_user(func, *args, **kwargs)
+            return _current_harness(raw)._call_user(raw, *args, **kwargs)
 
         wrapper = coroutine_fixture
-    return wrapper
+    bound_to = getattr(func, "__self__", None)
+    return types.MethodType(wrapper, bound_to) if bound_to is not None else wrapper
 
 
 def _current_harness(func: Callable[..., Any]) -> _Harness:

@@ -227,3 +227,66 @@ def test_clock_fixture_and_marker(pytester: pytest.Pytester) -> None:
     result = _run(pytester)
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(["*advance*"])
+
+
+def test_decorators_and_patch_arguments_are_kept(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        helper="""
+        async def fetch(url):
+            return "real:" + url
+        """
+    )
+    pytester.makepyfile(
+        """
+        import asyncio, functools
+        import helper
+        from asynctoolkit.mock import CoroutineMock, patch
+
+        CALLED = []
+
+        def traced(fn):
+            @functools.wraps(fn)
+            async def wrapper(*args, **kwargs):
+                CALLED.append(fn.__name__)
+                return await fn(*args, **kwargs)
+            return wrapper
+
+        @traced
+        async def test_a_decorated(loop):
+            await asyncio.sleep(0)
+
+        def test_b_the_decorator_ran():
+            assert CALLED == ["test_a_decorated"]
+
+        @patch("helper.fetch", return_value="mocked")
+        async def test_patched(fetch, loop):
+            assert isinstance(fetch, CoroutineMock)
+            assert await helper.fetch("x") == "mocked"
+
+        @patch("helper.fetch")
+        def test_patched_sync(fetch):
+            assert isinstance(fetch, CoroutineMock)
+        """
+    )
+    _run(pytester).assert_outcomes(passed=4)
+
+
+def test_async_fixtures_of_a_test_class_share_the_test_instance(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import asyncio, pytest
+
+        class TestService:
+            @pytest.fixture
+            async def service(self):
+                self.started = True
+                await asyncio.sleep(0)
+                yield "svc"
+                self.started = False
+
+            async def test_it(self, service, loop):
+                assert service == "svc"
+                assert self.started
+        """
+    )
+    _run(pytester).assert_outcomes(passed=1)
