@@ -32,14 +32,17 @@ if TYPE_CHECKING:
 __all__: list[str] = []
 
 NS_PER_SECOND = 1_000_000_000
-# Below this many seconds, ``delay * 1e9`` is below 2**52: see ``due_after``.
-_FAST_DELAY = 4e6
+# Below this many seconds, ``seconds * 1e9`` is below 2**52: see ``to_grid``.
+_FAST_SECONDS = 4e6
+# From about 2**53 ns (104 days) floats are spaced wider than a nanosecond;
+# well beyond, rounding to one is the identity (and the integers get huge).
+_NO_FINER_THAN_NS = 1e12
 
 # The real clock, captured before ``patch_time`` may replace ``time.monotonic``.
 real_monotonic = time.monotonic
 
 _Events = list[tuple[selectors.SelectorKey, int]]
-_Advance = tuple[float, "int | None", int, "asyncio.Future[None]"]
+_Advance = tuple[float, int, "asyncio.Future[None]"]
 
 
 class DeadlockError(AssertionError):
@@ -76,21 +79,27 @@ def seconds_to_ns(seconds: float) -> int:
     return (2 * num * NS_PER_SECOND + den) // (2 * den)
 
 
-#: ``call_later`` rounds due times to whole nanoseconds: at most half of one
-#: past the float ``loop.time() + delay`` a caller computes (seconds).
-_ROUNDING = 0.5e-9
+def grid_ns(when: float) -> int:
+    """``when`` (finite seconds) as the nearest whole number of nanoseconds."""
+    if when.__class__ is float and -_FAST_SECONDS < when < _FAST_SECONDS:
+        # The product is within half a unit of the exact one: the result is
+        # the nearest nanosecond (ties may go either way, the same way each time).
+        return round(when * 1e9)
+    return seconds_to_ns(when)
 
 
-def _intended_by(timer: asyncio.TimerHandle | None, target: float) -> bool:
-    """True if ``timer``, due just after ``target``, was meant for ``target`` or before.
+def to_grid(when: float) -> float:
+    """``when`` rounded to the nearest nanosecond: the clock's resolution.
 
-    The timer of ``call_later(d)`` is due at ``loop.time() + d`` rounded to
-    the nanosecond; ``advance_to(loop.time() + d)`` must fire it all the same.
+    Every due time and every ``advance`` target goes through this one
+    function, so ``call_later(d)``, ``call_at(loop.time() + d)`` (how
+    ``asyncio.timeout`` and ``wait_for`` schedule) and ``advance(d)`` all land
+    on the same instant, and sums of delays do not drift: 10,000 sleeps of
+    0.001 s end at exactly t=10.0.
     """
-    if timer is None:
-        return False
-    intended = getattr(timer, "_intended", math.inf)
-    return intended <= target and timer.when() <= target + _ROUNDING + math.ulp(target)
+    if not abs(when) < _NO_FINER_THAN_NS:
+        return when  # infinite, NaN, or so large that floats are coarser than 1 ns
+    return grid_ns(when) / NS_PER_SECOND
 
 
 class FifoTimerHandle(asyncio.TimerHandle):
@@ -103,12 +112,9 @@ class FifoTimerHandle(asyncio.TimerHandle):
     they were scheduled.
     """
 
-    __slots__ = ("_due", "_intended", "_order")
+    __slots__ = ("_due", "_order")
     _due: float
     _order: int
-    # What a caller would compute for the due time, ``loop.time() + delay``
-    # for ``call_later`` (``_due`` is that rounded to whole nanoseconds).
-    _intended: float
 
     # ``other: Any``: the heap only ever compares timers of ``ClockedEventLoop``.
     def __lt__(self, other: Any) -> bool:
@@ -213,15 +219,9 @@ class VirtualClock:
         self.work = work
         self.selector = ClockSelector(inner, self)
         self._inner = inner
-        # ``now`` is what ``loop.time()`` returns; it never decreases.  While
-        # ``_grid_of == now``: ``_base_ns`` is the nearest whole number of
-        # nanoseconds to ``now``, and ``_on_grid`` says whether it is exact (it
-        # is unless the clock jumped to a timer set with an arbitrary
-        # ``call_at``).  When ``now`` moves, both are recomputed on demand.
+        # ``now`` is what ``loop.time()`` returns: a whole number of
+        # nanoseconds (``to_grid``) that never decreases.
         self.now = 0.0
-        self._grid_of = 0.0
-        self._base_ns = 0
-        self._on_grid = True
         self._resolution = -1.0
         # Settings, validated by ClockedEventLoop.
         self.autojump = False
@@ -238,14 +238,12 @@ class VirtualClock:
         self._spins = 0
 
     # -- time -----------------------------------------------------------------
-    def set_now(self, when: float, ns: int | None = None) -> None:
-        """Move the clock to ``when`` (never backwards); ``ns`` if it is a whole count."""
+    def set_now(self, when: float) -> None:
+        """Move the clock to ``when`` (never backwards)."""
         if when > self.now:
             self.now = when
         elif when < self.now:  # pragma: no cover - guarded by every caller
             raise AssertionError(f"virtual time cannot go back from {self.now!r} to {when!r}")
-        if ns is not None:
-            self._grid_of, self._base_ns, self._on_grid = self.now, ns, True
         # A timer due now must satisfy ``when < now + resolution`` and no timer
         # due later may: one float step above ``now`` does exactly that.
         step = math.ulp(self.now)
@@ -253,42 +251,9 @@ class VirtualClock:
             self._resolution = step
             _internals.set_clock_resolution(self.loop, step)
 
-    def base_ns(self) -> int:
-        """``now`` in whole nanoseconds (the nearest, if it is not a whole number of them)."""
-        if self._grid_of != self.now:
-            self._refresh_grid()
-        return self._base_ns
-
-    def due_after(self, delay: float) -> float:
-        """The due time of ``call_later(delay)``, in whole nanoseconds.
-
-        Adding delays as integers keeps a long run of sleeps free of float
-        drift: 10,000 sleeps of 0.001 s end at exactly t=10.0.  From a time
-        that is not a whole number of nanoseconds (after a jump to a timer set
-        with an arbitrary ``call_at``, like ``0.1 + 0.2``), a positive delay
-        counts from the nearest whole nanosecond, which puts the clock back on
-        whole nanoseconds (asyncio itself fires timers up to its clock
-        resolution, a nanosecond, early).
-        """
-        if self._grid_of != self.now:
-            self._refresh_grid()
-        if self._on_grid:
-            if delay.__class__ is float and -_FAST_DELAY < delay < _FAST_DELAY:
-                # Fast path: the product is within 0.25 of the exact one, so a
-                # delay that is a whole number of nanoseconds converts exactly.
-                return (self._base_ns + round(delay * 1e9)) / NS_PER_SECOND
-            if math.isfinite(delay):
-                return (self._base_ns + seconds_to_ns(delay)) / NS_PER_SECOND
-        elif delay > 0 and math.isfinite(delay):
-            when = (self._base_ns + seconds_to_ns(delay)) / NS_PER_SECOND
-            if when > self.now:  # else the delay is below a nanosecond
-                return when
-        return self.now + delay
-
-    def _refresh_grid(self) -> None:
-        self._base_ns = seconds_to_ns(self.now)
-        self._on_grid = self._base_ns / NS_PER_SECOND == self.now
-        self._grid_of = self.now
+    def now_ns(self) -> int:
+        """``now`` in nanoseconds."""
+        return grid_ns(self.now)
 
     def pending_timers(self) -> list[asyncio.TimerHandle]:
         """The loop's live timers, in the order they will fire."""
@@ -296,11 +261,11 @@ class VirtualClock:
         return sorted(live, key=timer_order)
 
     # -- waiters ----------------------------------------------------------------
-    def wait_until(self, when: float, ns: int | None) -> asyncio.Future[None]:
+    def wait_until(self, when: float) -> asyncio.Future[None]:
         """A future resolved once the clock rests at ``when``, all due work done."""
         future = self.loop.create_future()
         self._advance_count += 1
-        bisect.insort(self._advances, (when, ns, self._advance_count, future), key=_advance_order)
+        bisect.insort(self._advances, (when, self._advance_count, future), key=_advance_order)
         return future
 
     def wait_idle(self) -> asyncio.Future[None]:
@@ -341,26 +306,24 @@ class VirtualClock:
             timer = self._next_live_timer()
         due = timer.when() if timer is not None else math.inf
         advances = self._advances
-        while advances and advances[0][3].done():  # cancelled advance() calls
+        while advances and advances[0][2].done():  # cancelled advance() calls
             del advances[0]
         # Where time goes next: the next timer, or the first advance() target if
         # nothing is due before it (then the clock rests there).
-        if advances and not (due <= advances[0][0] or _intended_by(timer, advances[0][0])):
-            target, ns, resting = advances[0][0], advances[0][1], True
-            if target < self.now:  # a timer due just after the target ran: rest here
-                target, ns = self.now, None
+        if advances and not due <= advances[0][0]:
+            target, resting = advances[0][0], True
         elif (advances or self.autojump) and math.isfinite(due):
-            target, ns, resting = due, None, False
+            target, resting = due, False
         else:
             return self._blocked(timer, user_io)
         if user_io or self.work.pending():
             news = self._wait_before_jump(target, user_io)
             if news is not None:
                 return news
-        self.set_now(target, ns)
+        self.set_now(target)
         if resting:  # nothing is due up to the target any more: wake the advancers
             while advances and advances[0][0] <= target:
-                future = advances.pop(0)[3]
+                future = advances.pop(0)[2]
                 if not future.done():
                     future.set_result(None)
         return []
@@ -374,7 +337,7 @@ class VirtualClock:
 
     def _fail_waiters(self) -> None:
         message = _clock_messages.spin(self)
-        for future in [*(a[3] for a in self._advances), *self._idle_waiters]:
+        for future in [*(a[2] for a in self._advances), *self._idle_waiters]:
             if not future.done():
                 future.set_exception(RuntimeError(message))
         self._advances.clear()
@@ -430,4 +393,4 @@ class VirtualClock:
 
 
 def _advance_order(advance: _Advance) -> tuple[float, int]:
-    return advance[0], advance[2]
+    return advance[0], advance[1]

@@ -21,15 +21,17 @@ Two ways time moves:
 * ``await loop.advance(seconds)`` / ``await loop.advance_to(when)``: every
   timer due in the window fires at its own due time (``loop.time()`` equals
   its ``when()`` while it runs), including timers scheduled by callbacks
-  during the window; then time rests exactly at the target.
+  during the window; then time rests at the target (to the nanosecond).
 * ``autojump``: whenever every task is blocked and only timers are left,
   time jumps straight to the next due timer.
 
 Timers fire in due order; timers due at the same instant fire in the order
-they were scheduled.  Time is kept so that long runs do not drift:
-``call_later`` and ``advance`` count delays in whole nanoseconds (from the
-nearest whole nanosecond, after a jump to a timer set with an arbitrary
-``call_at``), so 10,000 sleeps of 0.001 s end at exactly 10.0.
+they were scheduled.  The clock's resolution is one nanosecond: every due
+time and every ``advance`` target is rounded to the nearest one, the same
+way, so ``call_later(d)``, ``call_at(loop.time() + d)`` (how
+``asyncio.timeout`` and ``wait_for`` schedule) and ``advance(d)`` name the
+same instant, and long runs do not drift: 10,000 sleeps of 0.001 s end at
+exactly 10.0.
 
 When the loop can never make progress it fails at once instead of hanging,
 by raising out of ``run_until_complete`` (and so out of the test):
@@ -84,7 +86,7 @@ from asynctoolkit._clock_core import (
     FifoTimerHandle,
     StalledClockError,
     VirtualClock,
-    seconds_to_ns,
+    to_grid,
 )
 from asynctoolkit._clock_messages import fmt_time
 from asynctoolkit._clock_work import RealWork
@@ -156,7 +158,7 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         super().__init__(self._vclock.selector)
         self._vready = True
         self._vclock.selector.ignore_fd(_internals.self_pipe_fd(self))
-        self._vclock.set_now(0.0, 0)
+        self._vclock.set_now(0.0)
         self.autojump = autojump
         self.io_grace = io_grace
         self.real_timeout = real_timeout
@@ -216,7 +218,7 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
 
         Every timer due up to the target fires at its own due time, in order,
         with the callbacks and tasks it wakes, including timers they schedule
-        within the window; then time rests exactly at the target.
+        within the window; then time rests at the target (to the nanosecond).
         ``advance(0)`` runs what is ready now.  Pending real work is waited
         for, never skipped (see the module documentation).  Await it from a
         task running on this loop.  Raises ValueError for a negative, NaN or
@@ -224,13 +226,14 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         """
         span = _checked_seconds("advance", seconds)
         self._check_caller("advance")
-        step_ns = seconds_to_ns(span)
-        end_ns = self._vclock.base_ns() + step_ns
-        target = _ns_to_seconds("advance", end_ns)
-        if step_ns == 0 or target < self.time():  # less than a nanosecond: stay
-            await self._vclock.wait_until(self.time(), None)
-        else:
-            await self._vclock.wait_until(target, end_ns)
+        # The same instant as a timer set now with ``call_later(seconds)``.
+        target = to_grid(self.time() + span)
+        if not math.isfinite(target):
+            raise ValueError(
+                f"advance({seconds!r}) from t={fmt_time(self.time())} goes past the largest "
+                "time a float can hold (the target is too large for a float)"
+            )
+        await self._vclock.wait_until(max(target, self.time()))
 
     async def advance_to(self, when: float) -> None:
         """Move virtual time forward to ``when`` (absolute loop time), like ``advance``.
@@ -244,10 +247,9 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
                 f"t={fmt_time(self.time())} and never goes backwards"
             )
         self._check_caller("advance_to")
-        # A ``call_later`` timer meant for ``when`` but due a fraction of a
-        # nanosecond after it (due times are whole nanoseconds) fires too; time
-        # then rests at its due time.
-        await self._vclock.wait_until(target, None)
+        # Due times are whole nanoseconds: ``when`` rounds the same way, so a
+        # timer set with ``call_at(when)`` fires within this call.
+        await self._vclock.wait_until(max(to_grid(target), self.time()))
 
     async def run_until_idle(self) -> None:
         """Run until no callback is ready and every task is blocked; time does not move.
@@ -281,19 +283,19 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
 
         def nanoseconds(real: Callable[[], int]) -> Callable[[], int]:
             def virtual() -> int:
-                return clock.base_ns() if threading.get_ident() == owner else real()
+                return clock.now_ns() if threading.get_ident() == owner else real()
 
             return virtual
 
         def wall() -> float:
             if threading.get_ident() != owner:
                 return originals["time"]()  # type: ignore[no-any-return]
-            return (epoch_ns + clock.base_ns()) / NS_PER_SECOND
+            return (epoch_ns + clock.now_ns()) / NS_PER_SECOND
 
         def wall_ns() -> int:
             if threading.get_ident() != owner:
                 return originals["time_ns"]()  # type: ignore[no-any-return]
-            return epoch_ns + clock.base_ns()
+            return epoch_ns + clock.now_ns()
 
         replacements: dict[str, Callable[[], Any]] = {
             "monotonic": seconds(originals["monotonic"]),
@@ -349,12 +351,10 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         *args: Unpack[_Ts],
         context: Context | None = None,
     ) -> asyncio.TimerHandle:
-        """Schedule ``callback`` ``delay`` virtual seconds from now (whole ns when possible)."""
+        """Schedule ``callback`` ``delay`` virtual seconds from now: ``call_at(time() + delay)``."""
         if delay is None:
             raise TypeError("delay must not be None")
-        timer = self.call_at(self._vclock.due_after(delay), callback, *args, context=context)
-        timer._intended = self.time() + delay  # type: ignore[attr-defined]
-        return timer
+        return self.call_at(self.time() + delay, callback, *args, context=context)
 
     def call_at(
         self,
@@ -363,15 +363,16 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         *args: Unpack[_Ts],
         context: Context | None = None,
     ) -> asyncio.TimerHandle:
-        """Schedule ``callback`` at virtual time ``when``; equal times fire in call order."""
+        """Schedule ``callback`` at ``when``, to the nanosecond; equal times fire in call order."""
         if when is None:
             raise TypeError("when cannot be None")
         if self.is_closed():
             raise RuntimeError("Event loop is closed")
         if self.get_debug():
             _check_callback(callback, "call_at")
-        timer = FifoTimerHandle(when, callback, args, self, context)
-        timer._due, timer._intended, timer._order = when, when, next(self._vorder)
+        due = to_grid(when)  # the clock's resolution: one nanosecond
+        timer = FifoTimerHandle(due, callback, args, self, context)
+        timer._due, timer._order = due, next(self._vorder)
         _internals.schedule_timer(self, timer)
         return timer
 
@@ -501,13 +502,6 @@ def _checked_seconds(method: str, value: object, *, negative_ok: bool = False) -
     if value < 0 and not negative_ok:
         raise ValueError(f"{method}({value!r}): time only moves forward; pass 0 or more seconds")
     return value
-
-
-def _ns_to_seconds(method: str, ns: int) -> float:
-    try:
-        return ns / NS_PER_SECOND
-    except OverflowError:
-        raise ValueError(f"{method}(): the target time is too large for a float") from None
 
 
 def _real_seconds(name: str, value: object) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import math
 import selectors
 import sys
 import time
@@ -113,7 +114,7 @@ class AdvanceTest(ClockedLoopTest):
             handle = self.loop.call_later(delay, lambda: fired.append(self.loop.time()))
             await self.loop.advance_to(delay)
             self.assertEqual(fired, [handle.when()])
-            self.assertLess(abs(self.loop.time() - delay), 1e-9)
+            self.assertLessEqual(abs(self.loop.time() - delay), 0.5e-9)
 
         self.run_loop(main())
 
@@ -138,9 +139,45 @@ class AdvanceTest(ClockedLoopTest):
                 loop.call_at(target, fired.append, "call_at")
             await loop.advance_to(target)
             self.assertEqual(sorted(fired), ["call_at", "call_later"] if exact else ["call_later"])
-            self.assertGreaterEqual(loop.time(), target)
+            # Due times and targets are whole nanoseconds.
+            self.assertLessEqual(abs(loop.time() - target), 0.5e-9 + math.ulp(target))
 
         run_bounded(loop, main())
+
+    @hypothesis.settings(max_examples=200, deadline=None)
+    @hypothesis.given(start=strategies.floats(0, 1e5), delay=strategies.floats(0, 1e3))
+    def test_advance_fires_call_at_time_plus_delay(self, start: float, delay: float) -> None:
+        # How asyncio.timeout, wait_for and the rpc deadlines schedule: a
+        # review found advance(d) missing such a timer at 12% of instants.
+        loop = ClockedEventLoop()
+        self.addCleanup(close_loop, loop)
+
+        async def main() -> None:
+            await loop.advance(start)
+            fired: list[str] = []
+            loop.call_at(loop.time() + delay, fired.append, "call_at")
+            loop.call_later(delay, fired.append, "call_later")
+            await loop.advance(delay)
+            self.assertEqual(fired, ["call_at", "call_later"])  # same instant, FIFO
+
+        run_bounded(loop, main())
+
+    @unittest.skipIf(sys.version_info < (3, 11), "asyncio.timeout is new in Python 3.11")
+    def test_a_timeout_and_a_sleep_of_the_same_length_at_any_instant(self) -> None:
+        async def main() -> list[str]:
+            outcomes = []
+            for start in (0.639, 1.0, 1.1, 12345.678):
+                await self.loop.advance_to(start)
+                try:
+                    async with asyncio.timeout(0.1):  # scheduled first: fires first
+                        await asyncio.sleep(0.1)
+                    outcomes.append("slept")
+                except TimeoutError:
+                    outcomes.append("timed out")
+            return outcomes
+
+        self.loop.autojump = True
+        self.assertEqual(self.run_loop(main()), ["timed out"] * 4)
 
     def test_manual_mode_does_not_move_without_advance(self) -> None:
         async def main() -> None:
@@ -210,17 +247,20 @@ class NoDriftTest(ClockedLoopTest):
         fired: list[float] = []
 
         async def main() -> None:
-            self.loop.call_at(0.1 + 0.2, lambda: fired.append(self.loop.time()))
-            await self.loop.advance_to(0.1 + 0.2)  # 0.30000000000000004: not whole ns
-            self.assertEqual(fired, [0.1 + 0.2])
+            # 0.30000000000000004 is not a whole number of nanoseconds: the
+            # timer is due at 0.3, the clock's resolution being a nanosecond.
+            handle = self.loop.call_at(0.1 + 0.2, lambda: fired.append(self.loop.time()))
+            self.assertEqual(handle.when(), 0.3)
+            await self.loop.advance_to(0.1 + 0.2)
+            self.assertEqual(fired, [0.3])
             self.loop.autojump = True
             for _ in range(7):
                 await asyncio.sleep(0.1)
             self.assertEqual(self.loop.time(), 1.0)
             self.loop.autojump = False
-            await self.loop.advance_to(1 + 2 / 3)
+            await self.loop.advance_to(1 + 2 / 3)  # rests at 1.666666667, to the nanosecond
             await self.loop.advance(0)
-            self.assertEqual(self.loop.time(), 1 + 2 / 3)
+            self.assertEqual(self.loop.time(), 1.666666667)
             await self.loop.advance(1 / 3)
             self.assertEqual(self.loop.time(), 2.0)
 
