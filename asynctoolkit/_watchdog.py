@@ -26,6 +26,10 @@ from collections.abc import Callable
 
 __all__: list[str] = []
 
+# The real clock, captured at import: ClockedEventLoop.patch_time() may make
+# time.monotonic() follow virtual time in the thread that arms the watchdog.
+_monotonic = time.monotonic
+
 #: Seconds between a missed deadline and the interrupt of a stuck main thread.
 GRACE_SECONDS = 10.0
 
@@ -48,7 +52,7 @@ class _Watchdog:
 
     def arm(self, seconds: float, on_expiry: Callable[[], None]) -> int:
         """Watch a new deadline ``seconds`` from now; returns its token."""
-        deadline = time.monotonic() + seconds
+        deadline = _monotonic() + seconds
         with self._cond:
             self._counter += 1
             self._token = self._counter
@@ -78,7 +82,7 @@ class _Watchdog:
         with self._cond:
             while True:
                 self.wakeups += 1
-                now = time.monotonic()
+                now = _monotonic()
                 if self._token is None:
                     # Disarmed.  Keep sleeping towards the last deadline: the
                     # next test arms a later one, which then needs no notify

@@ -144,6 +144,25 @@ class ChecksOnClockedTest(unittest.TestCase):
         self.assertEqual([name.rsplit(".", 1)[1] for name in failed], ["test_a_slow_job"])
         self.assertIn("real_timeout", failure_text(result))
 
+    def test_a_timeout_under_patch_time_fails_cleanly(self) -> None:
+        # The watchdog read the patched time.monotonic() (virtual time) when
+        # it re-armed for tearDown, saw the limit long past and interrupted
+        # the whole run with KeyboardInterrupt (found by a review).
+        class Inner(asynctoolkit.ClockedTestCase):
+            patch_time = True
+            timeout = 0.2
+
+            async def test_slow(self) -> None:
+                await asyncio.to_thread(time.sleep, 0.4)
+
+            async def asyncTearDown(self) -> None:
+                await asyncio.to_thread(time.sleep, 0.05)
+
+        real = time.monotonic
+        result = run_test(Inner, "test_slow")
+        self.assertIn("limit of 0.2s", failure_text(result))
+        self.assertIs(time.monotonic, real)
+
     def test_a_loop_factory_that_cannot_be_clocked_is_refused(self) -> None:
         class Inner(asynctoolkit.ClockedTestCase):
             loop_factory = asyncio.SelectorEventLoop
