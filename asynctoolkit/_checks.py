@@ -207,35 +207,48 @@ class TestWatch:
         """
         problems: list[str] = []
         try:
-            if self._marker is not None:
-                self._marker.cancel()
-                if not self._loop_ran:
-                    problems.append(
-                        "unused_loop: the event loop never ran during the test; a coroutine "
-                        "may have been created but not awaited, or the test needs no loop "
-                        "(turn the check off with @fail_on(unused_loop=False))."
-                    )
-            if self.on("pending_tasks"):
-                problems += self._finish_tasks(settle)
-            if self.on("unhandled_exceptions"):
-                self._collect_unretrieved()
-            # Let the test's tasks go before the selector check collects
-            # garbage: what they hold (a grpc.aio channel) may unregister then.
-            self._created.clear()
-            if self.on("active_selector_callbacks"):
-                problems += self._finish_selector()
-            if self.on("active_handles"):
-                problems += self._finish_handles()
-            if self.on("unawaited_coroutines"):
-                problems += self._finish_unawaited()
-            if self.on("unhandled_exceptions"):
-                problems += self._finish_exceptions()
+            self._finish_all(settle, problems)
         finally:
             for restore in reversed(self._restore):
                 restore()
             self._restore.clear()
             self._created.clear()
         return problems
+
+    def _finish_all(
+        self, settle: Callable[[Coroutine[Any, Any, Any]], Any], problems: list[str]
+    ) -> None:
+        # Each check runs even if another could not: one failure never hides
+        # the other reports of the same test.
+        def run(check: str, finish: Callable[[], list[str]]) -> None:
+            try:
+                problems.extend(finish())
+            except Exception as error:
+                problems.append(f"{check}: {type(error).__name__}: {error}")
+
+        if self._marker is not None:
+            self._marker.cancel()
+            if not self._loop_ran:
+                problems.append(
+                    "unused_loop: the event loop never ran during the test; a coroutine "
+                    "may have been created but not awaited, or the test needs no loop "
+                    "(turn the check off with @fail_on(unused_loop=False))."
+                )
+        if self.on("pending_tasks"):
+            run("pending_tasks", lambda: self._finish_tasks(settle))
+        if self.on("unhandled_exceptions"):
+            self._collect_unretrieved()
+        # Let the test's tasks go before the selector check collects
+        # garbage: what they hold (a grpc.aio channel) may unregister then.
+        self._created.clear()
+        if self.on("active_selector_callbacks"):
+            run("active_selector_callbacks", self._finish_selector)
+        if self.on("active_handles"):
+            run("active_handles", self._finish_handles)
+        if self.on("unawaited_coroutines"):
+            run("unawaited_coroutines", self._finish_unawaited)
+        if self.on("unhandled_exceptions"):
+            run("unhandled_exceptions", self._finish_exceptions)
 
     def _finish_tasks(self, settle: Callable[[Coroutine[Any, Any, Any]], Any]) -> list[str]:
         leftover = self._leftover_tasks()
@@ -290,16 +303,18 @@ class TestWatch:
             ):
                 if handle is None or handle.cancelled():
                     continue
-                lines.append(
-                    f"{kind} on {key.fileobj!r} (fd {fd}): {_report.describe_handle(handle)}"
-                )
-                remove(key.fileobj)
+                line = f"{kind} on {key.fileobj!r} (fd {fd}): {_report.describe_handle(handle)}"
+                try:
+                    remove(key.fileobj)
+                except RuntimeError:  # "File descriptor ... is used by transport"
+                    line += " (a transport's: close the transport, or its writer)"
+                lines.append(line)
         if not lines:
             return []
         return [
             "active_selector_callbacks: callbacks still registered at the end of the test "
-            "(they were removed); call loop.remove_reader()/remove_writer() or close the "
-            "transport:\n" + _indent("\n".join(lines))
+            "(removed, except a transport's); call loop.remove_reader()/remove_writer() or "
+            "close the transport:\n" + _indent("\n".join(lines))
         ]
 
     def _finish_handles(self) -> list[str]:

@@ -440,23 +440,29 @@ class TestCase(unittest.TestCase):
             self._checks_deferred = True
             return
         problems: list[str] = []
-        if self._token is not None:
-            _watchdog.disarm(self._token)
-            self._token = None
-        if self._timed_out and self._phase_task is None and self._timeout_report:
-            problems.append(self._timeout_report)
-            self._timeout_report = ""
-        watch, self._watch = self._watch, None
-        if watch is not None:
-            problems += watch.finish(self._settle)
-            self._tasks_cleared = watch.tasks_cleared
-        if self._owns_loop:
-            # Closing is part of the test: what fails there (executor work a
-            # clocked loop gives up on) is this test's failure, not the suite's.
-            try:
-                _loops.close_loop(self.loop, tasks_left=not self._tasks_cleared)
-            except Exception as error:
-                problems.append(f"closing the test's loop failed: {type(error).__name__}: {error}")
+        try:
+            if self._timed_out and self._phase_task is None and self._timeout_report:
+                problems.append(self._timeout_report)  # it ran out in synchronous code
+                self._timeout_report = ""
+            watch, self._watch = self._watch, None
+            if watch is not None:
+                # The watchdog stays armed: waiting for leftover tasks to end
+                # (one may ignore its cancellation) is bounded by the limit.
+                problems += watch.finish(self._settle)
+                self._tasks_cleared = watch.tasks_cleared
+            if self._owns_loop:
+                # Closing is part of the test: what fails there (executor work
+                # a clocked loop gives up on) is this test's failure.
+                try:
+                    _loops.close_loop(self.loop, tasks_left=not self._tasks_cleared)
+                except Exception as error:
+                    problems.append(
+                        f"closing the test's loop failed: {type(error).__name__}: {error}"
+                    )
+        finally:
+            if self._token is not None:
+                _watchdog.disarm(self._token)
+                self._token = None
         if problems:
             raise self.failureException("\n\n".join(problems))
 

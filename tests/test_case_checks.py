@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import socket
+import time
 import unittest
 import warnings
 
@@ -223,6 +225,33 @@ class SelectorCallbacksTest(unittest.TestCase):
         self.assertTrue(passed(result), failure_text(result))
 
 
+class LeakedTransportTest(unittest.TestCase):
+    def test_a_transport_left_open_is_reported_with_the_other_problems(self) -> None:
+        # remove_reader() refuses a transport's descriptor: that used to crash
+        # the checks and hide every other report of the test.
+        async def lost() -> None:
+            raise ValueError("lost")
+
+        class Inner(asynctoolkit.TestCase):
+            async def test_it(self) -> None:
+                server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+                port = server.sockets[0].getsockname()[1]
+                self.connection = await asyncio.open_connection("127.0.0.1", port)
+                server.close()
+                await server.wait_closed()
+                self.task = asyncio.get_running_loop().create_task(lost())
+                await asyncio.sleep(0)
+
+        inner = Inner("test_it")
+        result = unittest.TestResult()
+        inner.run(result)
+        text = failure_text(result)
+        self.assertIn("active_selector_callbacks", text)
+        self.assertIn("_read_ready", text)
+        self.assertIn("close the transport, or its writer", text)
+        self.assertIn("ValueError: lost", text)  # the other check still reported
+
+
 class ActiveHandlesTest(unittest.TestCase):
     def test_off_by_default_and_on_it_names_the_timer(self) -> None:
         def later() -> None:
@@ -401,6 +430,27 @@ class TimeoutTest(unittest.TestCase):
         self.assertIn("limit of 0.1s", text)
         self.assertIn("further 0.1s", text)
         self.assertIsNone(_watchdog._watchdog._token)
+
+    def test_a_leaked_task_that_ignores_cancellation_cannot_hang_the_suite(self) -> None:
+        async def stubborn() -> None:
+            while True:
+                # The bug under test: it swallows cancellation.
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.sleep(1)
+
+        class Inner(asynctoolkit.TestCase):
+            timeout = 0.3
+
+            async def test_it(self) -> None:
+                self.task = asyncio.get_running_loop().create_task(stubborn())
+                await asyncio.sleep(0)
+
+        inner = Inner("test_it")
+        result = unittest.TestResult()
+        start = time.monotonic()
+        inner.run(result)
+        self.assertLess(time.monotonic() - start, 30)
+        self.assertIn("limit of 0.3s", failure_text(result))
 
     def test_bad_limits_are_refused(self) -> None:
         for bad in (0, -1, "5", True):
