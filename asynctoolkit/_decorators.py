@@ -40,8 +40,10 @@ def fail_on(**checks: bool) -> Callable[[_F], _F]:
             raise TypeError(f"fail_on({name}=...) takes True or False, not {value!r}")
 
     def decorate(target: _F) -> _F:
-        inherited: Mapping[str, bool] = getattr(target, CHECKS_ATTR, {})
-        setattr(target, CHECKS_ATTR, {**inherited, **checks})
+        # Only the target's own settings are stored (several decorators on one
+        # target add up); a test merges those of every class of its MRO.
+        own: Mapping[str, bool] = getattr(target, "__dict__", {}).get(CHECKS_ATTR, {})
+        setattr(target, CHECKS_ATTR, {**own, **checks})
         return target
 
     return decorate

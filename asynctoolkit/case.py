@@ -427,7 +427,9 @@ class TestCase(unittest.TestCase):
         if settings.strict:
             return dict.fromkeys(_checks.DEFAULT_CHECKS, True)
         enabled = dict(_checks.DEFAULT_CHECKS)
-        enabled.update(getattr(type(self), _decorators.CHECKS_ATTR, {}))
+        # Every class of the hierarchy (mixins included), the most derived last.
+        for klass in reversed(type(self).__mro__):
+            enabled.update(vars(klass).get(_decorators.CHECKS_ATTR, {}))
         enabled.update(getattr(method, _decorators.CHECKS_ATTR, {}))
         return enabled
 

@@ -329,6 +329,28 @@ class DecoratorsTest(unittest.TestCase):
         self.assertNotIn("pending_tasks", text)
         self.assertNotIn("active_handles", str(Base.__asynctoolkit_checks__))
 
+    def test_settings_of_every_mixin_apply(self) -> None:
+        @fail_on(pending_tasks=False)
+        class AllowsBackgroundTasks:
+            pass
+
+        @fail_on(unawaited_coroutines=False)
+        class AllowsDroppedCoroutines:
+            pass
+
+        async def work() -> None:
+            pass
+
+        class Inner(AllowsBackgroundTasks, AllowsDroppedCoroutines, asynctoolkit.TestCase):
+            async def test_it(self) -> None:
+                asyncio.get_running_loop().create_task(_forever())
+                work()
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # the check is off: Python warns
+            result = run_test(Inner, "test_it")
+        self.assertTrue(passed(result), failure_text(result))
+
     def test_strict_and_lenient(self) -> None:
         class Inner(asynctoolkit.TestCase):
             @strict

@@ -145,6 +145,24 @@ class RunnerTest(unittest.TestCase):
         self.assertEqual(out.returncode, 1)
         self.assertIn("asynctoolkit: 1 passed, 2 failed, 0 skipped", out.stderr)
 
+    def test_skipped_tests_do_not_hide_passed_ones(self) -> None:
+        # Python 3.12.1 leaves decorator-skipped tests out of testsRun.
+        self.write(
+            "test_skips.py",
+            """
+            import unittest
+            class T(unittest.TestCase):
+                def test_ok(self):
+                    pass
+                @unittest.skip("not today")
+                def test_skipped(self):
+                    pass
+            """,
+        )
+        out = _run(self.dir)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("asynctoolkit: 1 passed, 0 failed, 1 skipped", out.stderr)
+
     def test_module_names_work_as_with_unittest(self) -> None:
         self.write(
             "test_named.py",
