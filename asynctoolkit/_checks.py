@@ -73,11 +73,25 @@ _report.set_creation_registry(_sites)
 _created: list[asyncio.Task[Any]] | None = None
 
 
+if sys.version_info[:3] == (3, 13, 0):
+
+    class _Task(asyncio.Task):  # type: ignore[type-arg]
+        """Python 3.13.0's create_task renames a factory-made task to "None"."""
+
+        def set_name(self, value: object) -> None:
+            if value is not None:
+                super().set_name(value)
+
+    _TASK: type[asyncio.Task[Any]] = _Task
+else:
+    _TASK = asyncio.Task
+
+
 def recording_task_factory(
     loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any
 ) -> asyncio.Task[Any]:
     """Build a plain Task and remember where the code under test created it."""
-    task: asyncio.Task[Any] = asyncio.Task(coro, loop=loop, **kwargs)
+    task: asyncio.Task[Any] = _TASK(coro, loop=loop, **kwargs)
     site = _creation_site()
     if site is not None:
         _sites[task] = site

@@ -19,6 +19,10 @@ async def _forever() -> None:
     await asyncio.sleep(3600)
 
 
+async def _nap() -> None:
+    await asyncio.sleep(0)
+
+
 class PendingTasksTest(unittest.TestCase):
     def test_a_leaked_task_fails_naming_the_task_and_where_it_was_created(self) -> None:
         class Inner(asynctoolkit.TestCase):
@@ -45,6 +49,25 @@ class PendingTasksTest(unittest.TestCase):
         self.assertTrue(passed(run_test(Inner, "test_awaits")))
         result = run_test(Inner, "test_cancels_in_cleanup")
         self.assertTrue(passed(result), failure_text(result))
+
+    def test_tasks_keep_their_names(self) -> None:
+        # Python 3.13.0 named every task "None" once a task factory was set.
+        names: list[str] = []
+
+        class Inner(asynctoolkit.TestCase):
+            async def test_it(self) -> None:
+                loop = asyncio.get_running_loop()
+                for task in (loop.create_task(asyncio.sleep(0)), asyncio.ensure_future(_nap())):
+                    names.append(task.get_name())
+                    await task
+                named = loop.create_task(asyncio.sleep(0), name="mine")
+                names.append(named.get_name())
+                await named
+
+        self.assertTrue(passed(run_test(Inner, "test_it")))
+        self.assertRegex(names[0], r"^Task-\d+$")
+        self.assertRegex(names[1], r"^Task-\d+$")
+        self.assertEqual(names[2], "mine")
 
     def test_the_leak_is_cleaned_so_the_next_test_starts_clean(self) -> None:
         leaked: list[asyncio.Task[None]] = []
@@ -234,11 +257,15 @@ class LeakedTransportTest(unittest.TestCase):
 
         class Inner(asynctoolkit.TestCase):
             async def test_it(self) -> None:
-                server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+                self.server_side: list[object] = []  # kept: dropping it would close both ends
+
+                async def keep(reader: object, writer: object) -> None:
+                    self.server_side.append(writer)
+
+                server = await asyncio.start_server(keep, "127.0.0.1", 0)
                 port = server.sockets[0].getsockname()[1]
                 self.connection = await asyncio.open_connection("127.0.0.1", port)
-                server.close()
-                await server.wait_closed()
+                server.close()  # (wait_closed() would wait for the connection, 3.12+)
                 self.task = asyncio.get_running_loop().create_task(lost())
                 await asyncio.sleep(0)
 
