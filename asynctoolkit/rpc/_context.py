@@ -69,7 +69,7 @@ class _ContextCore:
         return self._x.set_code
 
     def details(self) -> str | None:
-        return self._x.set_details
+        return self._x.set_details if self._x.set_details is not None else ""  # as grpc.aio
 
     def _record_abort(self, code: Any, details: Any, trailing_metadata: Any) -> None:
         x = self._x
@@ -80,7 +80,9 @@ class _ContextCore:
             code = grpc.StatusCode.UNKNOWN  # as gRPC does: abort needs a failure
         x.aborted = True
         x.set_code = code
-        x.set_details = _common.status_details(details, "abort()")
+        details = _common.status_details(details, "abort()")
+        if details or x.set_details is None:  # grpc.aio keeps set_details() for abort(code)
+            x.set_details = details
         if trailing_metadata:
             x.set_trailing = _common.metadata(trailing_metadata, "abort(): trailing_metadata")
 

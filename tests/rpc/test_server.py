@@ -42,6 +42,10 @@ class AsyncServicer(pb_grpc.ShapesServicer):
             except grpc.aio.AbortError:
                 self.abort_raised = True
                 raise
+        if request.text == "abort-keeps-details":
+            assert context.details() == ""  # nothing set yet: grpc.aio says ''
+            context.set_details("key is locked")
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION)
         if request.text == "abort-query":
             return pb.Reply(text="raised" if self.abort_raised else "not raised")
         if request.text == "bad":
@@ -202,6 +206,14 @@ class AsyncServicerTest(_ShapesScenarios, TestCase):
         )
         response, *_ = await query.termination()
         self.assertEqual(response.text, "raised")
+
+    async def test_abort_without_details_keeps_those_set_before(self) -> None:
+        # As grpc.aio does (checked against rpc.serve by a review).
+        rpc_ = self.server.invoke_unary_unary(
+            UNARY_UNARY, (), pb.Request(text="abort-keeps-details"), None
+        )
+        _, _, code, details = await rpc_.termination()
+        self.assertEqual((code, details), (grpc.StatusCode.FAILED_PRECONDITION, "key is locked"))
 
     async def test_context(self) -> None:
         rpc_ = self.server.invoke_unary_unary(
