@@ -251,6 +251,20 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         # timer set with ``call_at(when)`` fires within this call.
         await self._vclock.wait_until(max(to_grid(target), self.time()))
 
+    def begin_real_work(self, what: str) -> int:
+        """Count ``what``, work going on in another thread, as real work.
+
+        Until ``end_real_work`` is called with the returned token, time moves
+        no faster than real time, as for an executor job.  For code that runs
+        work in threads of its own and knows when that work only waits for
+        the loop (it ends the count for that wait).  Call from the loop's thread.
+        """
+        return self._vwork.hold(what)
+
+    def end_real_work(self, token: int) -> None:
+        """End a ``begin_real_work`` count (from the loop's thread)."""
+        self._vwork.release(token)
+
     async def run_until_idle(self) -> None:
         """Run until no callback is ready and every task is blocked; time does not move.
 

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple, NoReturn
 import grpc
 import grpc.aio
 
+from asynctoolkit.clock import ClockedEventLoop
 from asynctoolkit.rpc import _common
 from asynctoolkit.rpc._server_rpc import (
     BY_CANCEL,
@@ -28,6 +29,11 @@ from asynctoolkit.rpc._server_rpc import (
 __all__: list[str] = []
 
 PEER = "local:asynctoolkit.rpc"
+
+
+#: Real seconds a handler's worker thread waits for the loop (a request, a
+#: write) before giving up: it never outlives a test whose loop went away.
+THREAD_WAIT = 60.0
 
 
 class Metadatum(NamedTuple):
@@ -207,13 +213,40 @@ class SyncContext(_ContextCore, grpc.ServicerContext):  # type: ignore[misc]
     def __init__(self, exchange: ServerExchange, deserializer: Any, serializer: Any) -> None:
         super().__init__(exchange, deserializer, serializer)
         self._loop_thread = threading.get_ident()
+        # On a virtual clock, the worker thread counts as real work while it
+        # runs handler code, not while it waits for the loop (a request, a
+        # write): the clock may move then.  Token of that count, or None.
+        self._work_token: int | None = None
+
+    def begin_work(self) -> None:
+        """From the loop's thread: the worker thread is about to run handler code."""
+        loop = self._x.loop
+        if self._work_token is None and isinstance(loop, ClockedEventLoop):
+            self._work_token = loop.begin_real_work(
+                f"the plain-function handler of {self._x.path} in a worker thread"
+            )
+
+    def end_work(self) -> None:
+        """From the loop's thread: the worker thread waits for the loop, or ended."""
+        loop, token = self._x.loop, self._work_token
+        if token is not None and isinstance(loop, ClockedEventLoop):
+            self._work_token = None
+            loop.end_real_work(token)
+
+    async def _waiting_for(self, coroutine: Any) -> Any:
+        self.end_work()
+        try:
+            return await coroutine
+        finally:
+            self.begin_work()
 
     def _on_loop(self) -> bool:
         return threading.get_ident() == self._loop_thread
 
     def _run(self, coroutine: Any) -> Any:
         """Run a coroutine of this context on the loop, from the worker thread."""
-        return asyncio.run_coroutine_threadsafe(coroutine, self._x.loop).result()
+        future = asyncio.run_coroutine_threadsafe(self._waiting_for(coroutine), self._x.loop)
+        return future.result(THREAD_WAIT)
 
     def is_active(self) -> bool:
         return self._x.code is None

@@ -12,6 +12,7 @@ their request iterator), as grpc.aio runs them in its thread pool.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextvars
 import functools
 import inspect
@@ -294,6 +295,13 @@ def _set_unary_response(x: ServerExchange, response: Any, serializer: Any) -> No
 async def _run_in_thread(
     x: ServerExchange, behavior: Any, stream_response: bool, deserializer: Any, serializer: Any
 ) -> None:
+    """Run a plain-function handler that reads a request stream in a worker thread.
+
+    Its thread blocks on the request iterator, so it cannot run on the loop's
+    thread.  It is not an executor job of the loop: on a virtual clock it
+    counts as real work only while it runs handler code (``SyncContext``),
+    so a deadline still passes while it waits for a request.
+    """
     context = SyncContext(x, deserializer, serializer)
     x.in_thread = True
 
@@ -307,6 +315,17 @@ async def _run_in_thread(
             return None
         return result
 
-    result = await x.loop.run_in_executor(None, work)
+    context.begin_work()
+    try:
+        job = _worker_threads().submit(contextvars.copy_context().run, work)
+        result = await asyncio.wrap_future(job)
+    finally:
+        context.end_work()
     if not stream_response:
         _set_unary_response(x, result, serializer)
+
+
+@functools.cache
+def _worker_threads() -> concurrent.futures.ThreadPoolExecutor:
+    """The threads of plain-function stream handlers (shared, made on first use)."""
+    return concurrent.futures.ThreadPoolExecutor(thread_name_prefix="asynctoolkit-rpc-handler")

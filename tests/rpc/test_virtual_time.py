@@ -27,7 +27,7 @@ def _infinite_requests() -> Iterator[Any]:
         yield pb.Request(number=n)
 
 
-class VirtualClockTest(unittest.TestCase):
+class _OnClockedLoop(unittest.TestCase):
     def run_on(self, loop: ClockedEventLoop, main: Callable[[], Awaitable[_T]]) -> _T:
         try:
             start = time.monotonic()
@@ -37,6 +37,8 @@ class VirtualClockTest(unittest.TestCase):
         finally:
             loop.close()
 
+
+class VirtualClockTest(_OnClockedLoop):
     def test_autojump_reaches_a_client_deadline_an_hour_away(self) -> None:
         loop = ClockedEventLoop(autojump=True)
 
@@ -111,3 +113,45 @@ class VirtualClockTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class _SyncStreamServicer(pb_grpc.ShapesServicer):  # type: ignore[misc]
+    def StreamUnary(self, request_iterator: Any, context: Any) -> Any:
+        return pb.Reply(number=sum(request.number for request in request_iterator))
+
+
+class PlainFunctionHandlerTest(_OnClockedLoop):
+    """A plain-function handler reads its request stream in a worker thread.
+
+    While that thread waits for a request it is not real work: virtual time
+    moves past it (a review found advance(60) waiting 60 real seconds, then
+    failing with StalledClockError).
+    """
+
+    def test_advance_past_a_deadline_while_the_handler_waits_for_requests(self) -> None:
+        loop = ClockedEventLoop()
+
+        async def main() -> Any:
+            server = rpc.server_from_dictionary({SHAPES: _SyncStreamServicer()})
+            call = server.invoke_stream_unary(STREAM_UNARY, (), 60)
+            call.send_request(pb.Request(number=1))
+            await loop.advance(60)
+            return await call.termination()
+
+        _, _, code, _ = self.run_on(loop, main)
+        self.assertEqual(code, DEADLINE_EXCEEDED)
+
+    def test_autojump_while_the_handler_waits_then_it_completes(self) -> None:
+        loop = ClockedEventLoop(autojump=True)
+
+        async def main() -> Any:
+            server = rpc.server_from_dictionary({SHAPES: _SyncStreamServicer()})
+            call = server.invoke_stream_unary(STREAM_UNARY, (), None)
+            call.send_request(pb.Request(number=2))
+            await asyncio.sleep(30)
+            call.send_request(pb.Request(number=3))
+            call.requests_closed()
+            return await call.termination()
+
+        response, _, code, _ = self.run_on(loop, main)
+        self.assertEqual((code, response.number), (grpc.StatusCode.OK, 5))
