@@ -208,13 +208,18 @@ class _ClockedHarness(case.ClockedTestCase, _Harness):
 
 
 def _settings_from(item: pytest.Item) -> tuple[bool, bool, float | None, dict[str, bool]]:
-    """(clocked, autojump, time limit, checks) from the test's marker."""
-    marker = item.get_closest_marker(_MARKER)
-    if marker is not None and marker.args:
-        raise pytest.UsageError(
-            f"@pytest.mark.{_MARKER} takes keywords only (clock=, timeout=, check=True/False)"
-        )
-    checks: dict[str, Any] = dict(marker.kwargs) if marker is not None else {}
+    """(clocked, autojump, time limit, checks) from the test's markers.
+
+    Markers of the module, the class and the test add up; the closest wins
+    where they set the same keyword.
+    """
+    checks: dict[str, Any] = {}
+    for marker in reversed(list(item.iter_markers(_MARKER))):  # farthest first
+        if marker.args:
+            raise pytest.UsageError(
+                f"@pytest.mark.{_MARKER} takes keywords only (clock=, timeout=, check=True/False)"
+            )
+        checks.update(marker.kwargs)
     clock = checks.pop("clock", False)
     if clock not in (False, True, "autojump"):
         raise pytest.UsageError(

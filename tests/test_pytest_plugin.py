@@ -290,3 +290,20 @@ def test_async_fixtures_of_a_test_class_share_the_test_instance(pytester: pytest
         """
     )
     _run(pytester).assert_outcomes(passed=1)
+
+
+def test_markers_of_module_and_test_add_up(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import asyncio, pytest
+
+        pytestmark = pytest.mark.asynctoolkit(clock="autojump")
+
+        @pytest.mark.asynctoolkit(pending_tasks=False)
+        async def test_it(loop):
+            asyncio.get_running_loop().create_task(asyncio.sleep(10))
+            await asyncio.sleep(3600)  # autojump from the module's marker
+            assert loop.time() == 3600
+        """
+    )
+    _run(pytester).assert_outcomes(passed=1)
