@@ -21,18 +21,12 @@ from tests.rpc._proto import (
     pb,
     pb_grpc,
 )
+from tests.rpc.test_channel import ChannelTestCase
 
 OK = grpc.StatusCode.OK
 
 
-class BadInputTest(TestCase):
-    async def asyncSetUp(self) -> None:
-        self.channel = rpc.channel([SHAPES])
-        self.stub = pb_grpc.ShapesStub(self.channel)
-
-    async def asyncTearDown(self) -> None:
-        await self.channel.close()
-
+class BadInputTest(ChannelTestCase):
     async def test_descriptor_of_the_wrong_kind(self) -> None:
         with self.assertRaisesRegex(TypeError, "unary-stream method, not unary-unary"):
             await self.channel.take_unary_unary(UNARY_STREAM)
