@@ -20,7 +20,6 @@ import sys
 import traceback
 import unittest
 import warnings
-import weakref
 from collections.abc import Callable, Coroutine, Mapping
 from types import FrameType
 from typing import Any, TextIO
@@ -64,10 +63,6 @@ def _creation_site() -> str | None:
     return None
 
 
-_sites: weakref.WeakKeyDictionary[asyncio.Task[Any], str] = weakref.WeakKeyDictionary()
-_report.set_creation_registry(_sites)
-
-
 # The tasks created during the running test, or None between tests.  Held
 # until the test's checks have looked at them (a plain list is the cheapest).
 _created: list[asyncio.Task[Any]] | None = None
@@ -94,7 +89,7 @@ def recording_task_factory(
     task: asyncio.Task[Any] = _TASK(coro, loop=loop, **kwargs)
     site = _creation_site()
     if site is not None:
-        _sites[task] = site
+        _report.creation_sites[task] = site
     if _created is not None:
         _created.append(task)
     return task

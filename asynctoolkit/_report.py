@@ -12,6 +12,7 @@ import asyncio
 import inspect
 import os
 import reprlib
+import weakref
 from collections.abc import Callable, Iterable
 from types import CoroutineType, FrameType, GeneratorType
 from typing import Any
@@ -24,15 +25,9 @@ _repr = reprlib.Repr()
 _repr.maxstring = 80
 _repr.maxother = 80
 
-# Where each task was created, filled in by the TestCase task factory when it
-# is installed (``record_creation_site``); a weak mapping, so nothing is kept.
-_creation_sites: Any = None
-
-
-def set_creation_registry(registry: Any) -> None:
-    """Use ``registry`` (a weak mapping task -> "file:line") for creation sites."""
-    global _creation_sites
-    _creation_sites = registry
+#: Where each task was created ("file:line"), filled in by the checks' task
+#: factory while it is installed; weak, so no task is kept alive by it.
+creation_sites: weakref.WeakKeyDictionary[asyncio.Task[Any], str] = weakref.WeakKeyDictionary()
 
 
 def short_path(path: str) -> str:
@@ -91,9 +86,7 @@ def describe_task(task: asyncio.Task[Any], indent: str = "  ") -> str:
     """A task, where it was created, and its await chain, over several lines."""
     coro = task.get_coro()
     head = f"task {task.get_name()!r} running {coroutine_name(coro)}"
-    site = None
-    if _creation_sites is not None:
-        site = _creation_sites.get(task)
+    site = creation_sites.get(task)
     if site:
         head += f", created at {site}"
     lines = [head]

@@ -384,7 +384,7 @@ class TestCase(unittest.TestCase):
             watch = self._watch
             if watch is not None:  # debug() or an error before the cleanups ran
                 self._watch = None
-                watch.finish(self._settle)
+                watch.finish(self._await)
             if self._owns_loop and not loop.is_closed():
                 # Only when the cleanups did not run (debug(), an interrupted
                 # test): nothing may escape run() and stop the suite.
@@ -450,7 +450,7 @@ class TestCase(unittest.TestCase):
             if watch is not None:
                 # The watchdog stays armed: waiting for leftover tasks to end
                 # (one may ignore its cancellation) is bounded by the limit.
-                problems += watch.finish(self._settle)
+                problems += watch.finish(self._await)
                 self._tasks_cleared = watch.tasks_cleared
             if self._owns_loop:
                 # Closing is part of the test: what fails there (executor work
@@ -536,9 +536,6 @@ class TestCase(unittest.TestCase):
                 task.cancel()
                 with contextlib.suppress(BaseException):
                     loop.run_until_complete(task)
-
-    def _settle(self, coro: Coroutine[Any, Any, Any]) -> Any:
-        return self._await(coro)
 
     def _on_watchdog(self) -> None:
         """Called in the watchdog thread when the time limit passes."""
