@@ -38,28 +38,22 @@ def _make_class(base: type[unittest.TestCase], n: int) -> type[unittest.TestCase
 
 
 def _run_suite(base: type[unittest.TestCase], n: int) -> float:
-    cls = _make_class(base, n)
-    suite = unittest.defaultTestLoader.loadTestsFromTestCase(cls)
-    result = unittest.TestResult()
-    gc.collect()
-    start = time.perf_counter()
-    suite.run(result)
-    elapsed = time.perf_counter() - start
-    if not result.wasSuccessful() or result.testsRun != n:
-        raise SystemExit(f"{base.__name__}: the benchmark tests failed: {result}")
-    return elapsed / n
+    """Run ``n`` trivial tests on ``base``; seconds per test."""
+    return _run_class(_make_class(base, n))
 
 
 def _run_class(cls: type[unittest.TestCase]) -> float:
     """Run every test of ``cls`` once; seconds per test."""
     suite = unittest.defaultTestLoader.loadTestsFromTestCase(cls)
+    expected = suite.countTestCases()
     result = unittest.TestResult()
+    gc.collect()
     start = time.perf_counter()
     suite.run(result)
     elapsed = time.perf_counter() - start
-    if not result.wasSuccessful():
-        raise SystemExit(f"the benchmark tests failed: {result}")
-    return elapsed / result.testsRun
+    if not result.wasSuccessful() or result.testsRun != expected:
+        raise SystemExit(f"{cls.__name__}: the benchmark tests failed: {result}")
+    return elapsed / expected
 
 
 def _run_bare(n: int) -> float:
