@@ -39,8 +39,6 @@ CallList: Any = _private("_CallList")
 Call: Any = type(_um.call)
 # Placeholder for a not-yet-created autospec child; resolved on first access.
 SpecState: Any = _private("_SpecState")
-# Marks an attribute deleted from a mock (``del mock.x``).
-DELETED: Any = _private("_deleted")
 # Types that create_autospec treats as functions (plain and bound).
 FUNCTION_TYPES: Any = _private("FunctionTypes")
 # Every magic name a mock may configure, and those MagicMock makes awaitable.
@@ -59,7 +57,6 @@ spec_callable: Any = _private("_callable")
 is_exception: Any = _private("_is_exception")
 is_magic: Any = _private("_is_magic")
 any_comparer: Any = _private("_AnyComparer")
-check_and_set_parent: Any = _private("_check_and_set_parent")
 
 
 # Raised for a spec that is itself a mock (not in unittest.mock.__all__).
