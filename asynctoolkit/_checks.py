@@ -47,6 +47,7 @@ _ASYNCIO_DIR = os.path.dirname(asyncio.__file__)
 _PACKAGE_DIR = os.path.dirname(__file__)
 _UNITTEST_DIR = os.path.dirname(unittest.__file__)
 _UNAWAITED = re.compile(r"coroutine '.*' was never awaited")
+_UNSET: Any = object()
 _ALWAYS_SHOW_UNAWAITED = ("always", re.compile(_UNAWAITED.pattern, re.I), RuntimeWarning, None, 0)
 
 
@@ -111,10 +112,8 @@ class TestWatch:
         self.tasks_cleared = False
         self._warn = warn
         # A fresh loop has no task yet: no need to list them.
-        self._tasks_before: set[asyncio.Task[Any]] = set()
         self._fresh = fresh
-        if not fresh and self.on("pending_tasks"):
-            self._tasks_before = asyncio.all_tasks(loop)
+        self._tasks_before: set[asyncio.Task[Any]] = set()
         self._selector = _internals.loop_selector(loop)
         self._fds_before: set[int] = set()
         self._handles_before: set[int] = set()
@@ -122,7 +121,11 @@ class TestWatch:
         self._unawaited: list[str] = []
         self._marker: asyncio.Handle | None = None
         self._loop_ran = False
-        self._restore: list[Callable[[], None]] = []
+        # What ``finish`` puts back: the task factory, the exception handler
+        # (``_UNSET`` when untouched), the warnings state.
+        self._recording = False
+        self._previous_handler: Any = _UNSET
+        self._catcher: warnings.catch_warnings | None = None  # type: ignore[type-arg]
         self._collector: list[_tracking.TrackedCoroutine] | None = None
         self._created: list[asyncio.Task[Any]] = []
         self._start()
@@ -134,40 +137,52 @@ class TestWatch:
     # -- start ---------------------------------------------------------
     def _start(self) -> None:
         loop = self.loop
-        if (self.on("pending_tasks") or self.on("unhandled_exceptions")) and (
-            loop.get_task_factory() is None
-        ):
+        enabled = self.enabled
+        tasks = "pending_tasks" in enabled
+        exceptions = "unhandled_exceptions" in enabled
+        if tasks and not self._fresh:
+            self._tasks_before = asyncio.all_tasks(loop)
+        if (tasks or exceptions) and loop.get_task_factory() is None:
             global _created
             loop.set_task_factory(recording_task_factory)
             _created = self._created
-            self._restore.append(self._stop_recording)
-        if self.on("unhandled_exceptions"):
-            previous = loop.get_exception_handler()
+            self._recording = True
+        if exceptions:
+            self._previous_handler = loop.get_exception_handler()
             loop.set_exception_handler(self._record_exception)
-            self._restore.append(lambda: loop.set_exception_handler(previous))
-        if self.on("unawaited_coroutines"):
+        if "unawaited_coroutines" in enabled:
             self._start_unawaited()
-        if self.on("active_selector_callbacks"):
-            if self._selector is None:
+        if "active_selector_callbacks" in enabled:
+            selector = self._selector
+            if selector is None:
                 self._skip("active_selector_callbacks", "the loop has no selector")
-            elif self._fresh:
-                # A new selector loop has registered only its own wake-up socket.
-                self_fd = _internals.self_pipe_fd(loop)
-                self._fds_before = set() if self_fd is None else {self_fd}
-            if self._selector is not None and len(self._selector.get_map()) != len(
-                self._fds_before
-            ):
-                self._fds_before = {key.fd for key in self._selector.get_map().values()}
-        if self.on("active_handles"):
+            else:
+                if self._fresh:
+                    # A new selector loop has registered only its own wake-up socket.
+                    self_fd = _internals.self_pipe_fd(loop)
+                    self._fds_before = set() if self_fd is None else {self_fd}
+                registered = selector.get_map()
+                if len(registered) != len(self._fds_before):
+                    self._fds_before = {key.fd for key in registered.values()}
+        if "active_handles" in enabled:
             self._handles_before = {id(h) for h in _internals.ready_handles(loop)}
             self._handles_before |= {id(h) for h in _internals.scheduled_timers(loop)}
-        if self.on("unused_loop"):
+        if "unused_loop" in enabled:
             self._marker = loop.call_soon(self._mark_loop_ran)
 
-    def _stop_recording(self) -> None:
-        global _created
-        self.loop.set_task_factory(None)
-        _created = None
+    def _restore(self) -> None:
+        """Put back what ``_start`` changed, in the reverse order."""
+        if self._catcher is not None:
+            self._catcher.__exit__(None, None, None)
+            self._catcher = None
+        if self._previous_handler is not _UNSET:
+            self.loop.set_exception_handler(self._previous_handler)
+            self._previous_handler = _UNSET
+        if self._recording:
+            global _created
+            self.loop.set_task_factory(None)
+            _created = None
+            self._recording = False
 
     def _skip(self, check: str, why: str) -> None:
         del self.enabled[check]
@@ -182,7 +197,7 @@ class TestWatch:
     def _start_unawaited(self) -> None:
         catcher = warnings.catch_warnings()
         catcher.__enter__()
-        self._restore.append(lambda: catcher.__exit__(None, None, None))
+        self._catcher = catcher
         # What ``warnings.filterwarnings("always", ...)`` would insert, prebuilt:
         # entering catch_warnings just invalidated the "already shown" caches.
         filters: list[Any] = warnings.filters  # type: ignore[assignment]  # a list at run time
@@ -218,9 +233,7 @@ class TestWatch:
         try:
             self._finish_all(settle, problems)
         finally:
-            for restore in reversed(self._restore):
-                restore()
-            self._restore.clear()
+            self._restore()
             self._created.clear()
         return problems
 
@@ -229,12 +242,7 @@ class TestWatch:
     ) -> None:
         # Each check runs even if another could not: one failure never hides
         # the other reports of the same test.
-        def run(check: str, finish: Callable[[], list[str]]) -> None:
-            try:
-                problems.extend(finish())
-            except Exception as error:
-                problems.append(f"{check}: {type(error).__name__}: {error}")
-
+        enabled = self.enabled
         if self._marker is not None:
             self._marker.cancel()
             if not self._loop_ran:
@@ -243,21 +251,21 @@ class TestWatch:
                     "may have been created but not awaited, or the test needs no loop "
                     "(turn the check off with @fail_on(unused_loop=False))."
                 )
-        if self.on("pending_tasks"):
-            run("pending_tasks", lambda: self._finish_tasks(settle))
-        if self.on("unhandled_exceptions"):
+        if "pending_tasks" in enabled:
+            _run_check(problems, "pending_tasks", self._finish_tasks, settle)
+        if "unhandled_exceptions" in enabled:
             self._collect_unretrieved()
         # Let the test's tasks go before the selector check collects
         # garbage: what they hold (a grpc.aio channel) may unregister then.
         self._created.clear()
-        if self.on("active_selector_callbacks"):
-            run("active_selector_callbacks", self._finish_selector)
-        if self.on("active_handles"):
-            run("active_handles", self._finish_handles)
-        if self.on("unawaited_coroutines"):
-            run("unawaited_coroutines", self._finish_unawaited)
-        if self.on("unhandled_exceptions"):
-            run("unhandled_exceptions", self._finish_exceptions)
+        if "active_selector_callbacks" in enabled:
+            _run_check(problems, "active_selector_callbacks", self._finish_selector)
+        if "active_handles" in enabled:
+            _run_check(problems, "active_handles", self._finish_handles)
+        if "unawaited_coroutines" in enabled:
+            _run_check(problems, "unawaited_coroutines", self._finish_unawaited)
+        if "unhandled_exceptions" in enabled:
+            _run_check(problems, "unhandled_exceptions", self._finish_exceptions)
 
     def _finish_tasks(self, settle: Callable[[Coroutine[Any, Any, Any]], Any]) -> list[str]:
         leftover = self._leftover_tasks()
@@ -289,6 +297,10 @@ class TestWatch:
         registered = self._selector.get_map()
         if len(registered) != len(self._fds_before):
             return True
+        if self._fresh and len(self._fds_before) <= 1:
+            # A fresh loop registered only its wake-up socket, which it keeps
+            # until it is closed: the same count means the same descriptor.
+            return False
         return not all(fd in registered for fd in self._fds_before)
 
     def _finish_selector(self) -> list[str]:
@@ -384,6 +396,16 @@ class TestWatch:
             "handler during the test (an exception in a callback, or a task whose exception "
             "was never retrieved):\n" + _indent("\n".join(blocks))
         ]
+
+
+def _run_check(
+    problems: list[str], check: str, finish: Callable[..., list[str]], *args: Any
+) -> None:
+    """Add what ``finish(*args)`` reports to ``problems``, or how it crashed."""
+    try:
+        problems.extend(finish(*args))
+    except Exception as error:
+        problems.append(f"{check}: {type(error).__name__}: {error}")
 
 
 def _describe_exception_context(context: Mapping[str, Any]) -> str:

@@ -50,7 +50,15 @@ def loop_selector(loop: asyncio.AbstractEventLoop) -> selectors.BaseSelector | N
     selector publicly but offers no getter.
     """
     selector = getattr(loop, "_selector", None)
-    return selector if isinstance(selector, selectors.BaseSelector) else None
+    if selector is None:
+        return None
+    # The MRO test first: the ABC's ``__instancecheck__`` runs Python code.
+    mro = type(selector).__mro__
+    return (
+        selector
+        if selectors.BaseSelector in mro or isinstance(selector, selectors.BaseSelector)
+        else None
+    )
 
 
 def self_pipe_fd(loop: asyncio.AbstractEventLoop) -> int | None:

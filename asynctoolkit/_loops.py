@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import inspect
 import selectors
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from asynctoolkit import _internals
 
@@ -16,11 +17,27 @@ __all__: list[str] = []
 _T = TypeVar("_T")
 
 
+def is_selector(obj: object) -> bool:
+    """``isinstance(obj, selectors.BaseSelector)``, quick for real subclasses.
+
+    Checked once or twice per test: the MRO look-up skips the ABC's
+    Python-level ``__instancecheck__``; registered virtual subclasses still
+    pass through ``isinstance``.
+    """
+    return selectors.BaseSelector in type(obj).__mro__ or isinstance(obj, selectors.BaseSelector)
+
+
 def new_selector() -> selectors.BaseSelector:
     """A real selector wrapped in a TestSelector, so mocks and real files mix."""
+    return _test_selector()(selectors.DefaultSelector())
+
+
+@functools.cache
+def _test_selector() -> type[selectors.BaseSelector]:
+    # Imported on first use: the selector module imports the mock module.
     from asynctoolkit.selector import TestSelector
 
-    return TestSelector(selectors.DefaultSelector())
+    return TestSelector
 
 
 def run_on(
@@ -48,30 +65,27 @@ def close_loop(loop: asyncio.AbstractEventLoop, tasks_left: bool = True) -> None
     """
     if loop.is_closed():
         return
-    errors: list[BaseException] = []
-    steps: list[Callable[[], Any]] = [
-        lambda: _cancel_leftovers(loop) if tasks_left else None,
-        lambda: (
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            if _internals.has_async_generators(loop)
-            else None
-        ),
-        lambda: (
-            loop.run_until_complete(loop.shutdown_default_executor())
-            if _internals.has_default_executor(loop)
-            else None
-        ),
-    ]
+    error: Exception | None = None
     try:
-        for step in steps:
+        if tasks_left:
             try:
-                step()
-            except Exception as error:
-                errors.append(error)
+                _cancel_leftovers(loop)
+            except Exception as exc:
+                error = exc
+        if _internals.has_async_generators(loop):
+            try:
+                loop.run_until_complete(loop.shutdown_asyncgens())
+            except Exception as exc:
+                error = error or exc
+        if _internals.has_default_executor(loop):
+            try:
+                loop.run_until_complete(loop.shutdown_default_executor())
+            except Exception as exc:
+                error = error or exc
     finally:
         loop.close()
-    if errors:
-        raise errors[0]
+    if error is not None:
+        raise error
 
 
 def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:

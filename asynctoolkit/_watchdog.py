@@ -36,7 +36,10 @@ GRACE_SECONDS = 10.0
 
 class _Watchdog:
     def __init__(self) -> None:
-        self._cond = threading.Condition(threading.Lock())
+        # ``arm``/``disarm`` take the bare lock (a C-level context manager);
+        # the thread waits on a condition over the same lock.
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
         # The arming being watched: a token (increases with each arm), the
         # monotonic deadline, and what to do at expiry.  ``_token`` is None
         # while disarmed.
@@ -53,7 +56,7 @@ class _Watchdog:
     def arm(self, seconds: float, on_expiry: Callable[[], None]) -> int:
         """Watch a new deadline ``seconds`` from now; returns its token."""
         deadline = _monotonic() + seconds
-        with self._cond:
+        with self._lock:
             self._counter += 1
             self._token = self._counter
             self._deadline = deadline
@@ -70,7 +73,7 @@ class _Watchdog:
 
     def disarm(self, token: int) -> bool:
         """Stop watching ``token``; True if its deadline had already passed."""
-        with self._cond:
+        with self._lock:
             expired = self._expired and self._token == token
             if self._token == token:
                 self._token = None

@@ -405,11 +405,17 @@ class TestCase(unittest.TestCase):
             self._context = None  # type: ignore[assignment]
 
     def _configuration(self) -> tuple[float | None, Mapping[str, bool]]:
-        """The time limit and the checks of this test (cached per class and method)."""
-        key = (type(self), self._testMethodName, settings.strict, settings.timeout)
+        """The time limit and the checks of this test (cached per class, and per method
+        for the methods that carry their own ``fail_on``/``timeout``)."""
+        cls = type(self)
+        method = getattr(cls, self._testMethodName, None)
+        own = getattr(method, "__dict__", None)
+        if own and (_decorators.CHECKS_ATTR in own or _decorators.TIMEOUT_ATTR in own):
+            key: tuple[Any, ...] = (cls, self._testMethodName, settings.strict, settings.timeout)
+        else:
+            key, method = (cls, settings.strict, settings.timeout), None
         found = _configurations.get(key)
         if found is None:
-            method = getattr(self, self._testMethodName, None)
             found = (self._time_limit(method), self._enabled_checks(method))
             _configurations[key] = found
         return found
@@ -643,9 +649,9 @@ class ClockedTestCase(TestCase):
 
 # -- private helpers --------------------------------------------------------------
 
-# (class, method name, strict, default timeout) -> (time limit, checks).
-_configurations: dict[tuple[type, str, bool, float | None], tuple[float | None, Mapping[str, bool]]]
-_configurations = {}
+# (class, strict, default timeout) -> (time limit, checks); methods with their
+# own settings: (class, method name, strict, default timeout) -> the same.
+_configurations: dict[tuple[Any, ...], tuple[float | None, Mapping[str, bool]]] = {}
 
 # Task factories under which the test's own phase task may be built directly.
 _PLAIN_TASK_FACTORIES = (None, _checks.recording_task_factory)

@@ -27,7 +27,7 @@ from selectors import EVENT_READ, EVENT_WRITE, SelectorKey
 from types import MappingProxyType
 from typing import Any
 
-from asynctoolkit import _internals
+from asynctoolkit import _internals, _loops
 from asynctoolkit._selector_mocks import (
     FileDescriptor,
     FileMock,
@@ -51,6 +51,8 @@ __all__ = [
 ]
 
 _ALL_EVENTS = EVENT_READ | EVENT_WRITE
+#: Methods a TestSelector binds to the real selector's while it keeps no mock.
+_BOUND_TO_REAL = ("get_key", "unregister", "modify")
 _NO_KEYS: Mapping[Any, SelectorKey] = MappingProxyType({})
 #: Types that are never mocks: the loop's plain descriptors and real sockets skip the lookup.
 _PLAIN_FILES = frozenset({int, socket.socket})
@@ -82,7 +84,7 @@ class TestSelector(selectors.BaseSelector):
     __test__ = False  # a library class, not a test: keep pytest from collecting it
 
     def __init__(self, selector: selectors.BaseSelector | None = None) -> None:
-        if selector is not None and not isinstance(selector, selectors.BaseSelector):
+        if selector is not None and not _loops.is_selector(selector):
             raise TypeError(
                 f"TestSelector(selector) wraps a selectors.BaseSelector (for example "
                 f"selectors.DefaultSelector()), not {type(selector).__name__}"
@@ -97,6 +99,12 @@ class TestSelector(selectors.BaseSelector):
             # The loop calls select() on every iteration and mocks are never
             # reported by it: bind the real one, so this wrapper costs nothing there.
             self.select = selector.select  # type: ignore[method-assign]
+            # Until a mock is registered, lookups of any file object (a mock
+            # included: it is not registered, so KeyError) are the real
+            # selector's: bind them too.  ``register`` stays ours, to spot mocks.
+            self.get_key = selector.get_key  # type: ignore[method-assign]
+            self.unregister = selector.unregister  # type: ignore[method-assign]
+            self.modify = selector.modify  # type: ignore[method-assign]
 
     @property
     def selector(self) -> selectors.BaseSelector | None:
@@ -121,6 +129,10 @@ class TestSelector(selectors.BaseSelector):
         key = self._keys.get(descriptor)
         if key is not None:
             raise KeyError(f"{fileobj!r} (FD {descriptor}) is already registered")
+        if not self._keys:
+            # The first mock: lookups must now see this selector's own keys.
+            for name in _BOUND_TO_REAL:
+                self.__dict__.pop(name, None)
         key = self._keys[descriptor] = SelectorKey(fileobj, descriptor, events, data)
         return key
 
