@@ -125,7 +125,7 @@ class TestWatch:
         # (``_UNSET`` when untouched), the warnings state.
         self._recording = False
         self._previous_handler: Any = _UNSET
-        self._catcher: warnings.catch_warnings | None = None  # type: ignore[type-arg]
+        self._catcher: warnings.catch_warnings | None = None
         self._collector: list[_tracking.TrackedCoroutine] | None = None
         self._created: list[asyncio.Task[Any]] = []
         self._start()

@@ -33,7 +33,7 @@ def new_selector() -> selectors.BaseSelector:
 
 
 @functools.cache
-def _test_selector() -> type[selectors.BaseSelector]:
+def _test_selector() -> Callable[[selectors.BaseSelector], selectors.BaseSelector]:
     # Imported on first use: the selector module imports the mock module.
     from asynctoolkit.selector import TestSelector
 
