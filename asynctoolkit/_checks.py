@@ -25,6 +25,7 @@ from types import FrameType
 from typing import Any, TextIO
 
 from asynctoolkit import _internals, _report, _tracking
+from asynctoolkit._clock_core import timers_of
 from asynctoolkit.helpers import exhaust_callbacks
 
 __all__: list[str] = []
@@ -166,7 +167,7 @@ class TestWatch:
                     self._fds_before = {key.fd for key in registered.values()}
         if "active_handles" in enabled:
             self._handles_before = {id(h) for h in _internals.ready_handles(loop)}
-            self._handles_before |= {id(h) for h in _internals.scheduled_timers(loop)}
+            self._handles_before |= {id(h) for h in timers_of(loop)}
         if "unused_loop" in enabled:
             self._marker = loop.call_soon(self._mark_loop_ran)
 
@@ -341,7 +342,7 @@ class TestWatch:
     def _finish_handles(self) -> list[str]:
         handles = [
             h
-            for h in [*_internals.ready_handles(self.loop), *_internals.scheduled_timers(self.loop)]
+            for h in [*_internals.ready_handles(self.loop), *timers_of(self.loop)]
             if not h.cancelled() and id(h) not in self._handles_before
         ]
         if not handles:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import heapq
 import math
 import selectors
 import time
@@ -43,6 +44,8 @@ real_monotonic = time.monotonic
 
 _Events = list[tuple[selectors.SelectorKey, int]]
 _Advance = tuple[float, int, "asyncio.Future[None]"]
+# The timers are never purged of cancelled ones below this count.
+_MIN_PURGE = 64
 
 
 class DeadlockError(AssertionError):
@@ -97,46 +100,42 @@ def to_grid(when: float) -> float:
     on the same instant, and sums of delays do not drift: 10,000 sleeps of
     0.001 s end at exactly t=10.0.
     """
+    if when.__class__ is float and -_FAST_SECONDS < when < _FAST_SECONDS:
+        return round(when * 1e9) / NS_PER_SECOND  # what ``grid_ns`` does, inlined: it is hot
     if not abs(when) < _NO_FINER_THAN_NS:
         return when  # infinite, NaN, or so large that floats are coarser than 1 ns
     return grid_ns(when) / NS_PER_SECOND
 
 
-class FifoTimerHandle(asyncio.TimerHandle):
-    """A timer that sorts by (due time, scheduling order).
+def timers_of(loop: asyncio.AbstractEventLoop) -> list[asyncio.TimerHandle]:
+    """Every timer ``loop`` holds, live or cancelled, in no particular order.
 
-    asyncio's ``TimerHandle`` compares by due time only, so timers due at the
-    same instant leave its heap in no particular order.  ``ClockedEventLoop.
-    call_at`` gives each timer its due time and a rising sequence number
-    (``_due``, ``_order``); the heap then pops timers due together in the order
-    they were scheduled.
+    A ``ClockedEventLoop`` keeps its timers on its clock, not on asyncio's heap;
+    any other loop's are on asyncio's heap (``_internals.scheduled_timers``).
+    """
+    timers = list(_internals.scheduled_timers(loop))
+    clock = getattr(loop, "_vclock", None)
+    if isinstance(clock, VirtualClock):
+        for bucket in clock.buckets.values():
+            timers.extend(bucket if isinstance(bucket, list) else [bucket])
+    return timers
+
+
+class ClockTimer(asyncio.TimerHandle):
+    """The ``TimerHandle`` of a ``ClockedEventLoop``: tells the clock when it is cancelled.
+
+    The clock keeps cancelled timers until their instant comes, like
+    asyncio's heap; counting cancellations lets it drop them in bulk before
+    they pile up (``asyncio.timeout`` cancels a timer on every exit in time).
     """
 
-    __slots__ = ("_due", "_order")
-    _due: float
-    _order: int
+    __slots__ = ("_clock",)
+    _clock: VirtualClock
 
-    # ``other: Any``: the heap only ever compares timers of ``ClockedEventLoop``.
-    def __lt__(self, other: Any) -> bool:
-        try:
-            due, other_due = self._due, other._due
-            return due < other_due or (due == other_due and self._order < other._order)  # type: ignore[no-any-return]
-        except AttributeError:  # a plain TimerHandle pushed by other code
-            return self.when() < other.when()  # type: ignore[no-any-return]
-
-    def __le__(self, other: Any) -> bool:
-        return not other < self
-
-    def __gt__(self, other: Any) -> bool:
-        return other < self  # type: ignore[no-any-return]
-
-    def __ge__(self, other: Any) -> bool:
-        return not self < other
-
-
-def timer_order(timer: asyncio.TimerHandle) -> tuple[float, int]:
-    """The sort key of a timer: due time, then scheduling order."""
-    return timer.when(), getattr(timer, "_order", 0)
+    def cancel(self) -> None:
+        if not self.cancelled():
+            self._clock.note_cancel()
+        super().cancel()
 
 
 class ClockSelector(selectors.BaseSelector):
@@ -210,7 +209,15 @@ class ClockSelector(selectors.BaseSelector):
 
 
 class VirtualClock:
-    """Virtual time of one loop, the ``advance``/``run_until_idle`` waiters, the idle policy."""
+    """Virtual time of one loop: its timers, ``advance``/``run_until_idle`` waiters, idle policy.
+
+    The timers live here, not on asyncio's heap: ``buckets`` maps each due
+    instant to its timers in scheduling order (so equal due times fire FIFO
+    with no tie-break to compare), and ``instants`` is a ``heapq`` heap of
+    those instants, plain floats.  asyncio's own heap stays empty, so
+    ``_run_once`` passes ``select`` a zero timeout while callbacks are ready
+    and None when the loop is idle; the clock then runs the due timers itself.
+    """
 
     def __init__(
         self, loop: asyncio.AbstractEventLoop, inner: selectors.BaseSelector, work: RealWork
@@ -222,43 +229,106 @@ class VirtualClock:
         # ``now`` is what ``loop.time()`` returns: a whole number of
         # nanoseconds (``to_grid``) that never decreases.
         self.now = 0.0
-        self._resolution = -1.0
+        #: Due instant -> the timer (or list of timers, FIFO) due then.
+        #: Cancelled timers stay until their instant comes or ``purge`` runs.
+        self.buckets: dict[float, asyncio.TimerHandle | list[asyncio.TimerHandle]] = {}
+        #: The keys of ``buckets``, as a heap: ``instants[0]`` is the earliest.
+        self.instants: list[float] = []
+        #: Timers cancelled since the last ``purge``, and the count that triggers the next.
+        self.cancelled = 0
+        self.purge_at = _MIN_PURGE
         # Settings, validated by ClockedEventLoop.
         self.autojump = False
         self.io_grace = 0.02
         self.real_timeout = 10.0
         self.spin_limit = 100_000
         # ``advance``/``advance_to`` calls in progress, sorted by (target, call
-        # order): (target, target in ns or None, order, future).
+        # order): (target, order, future).
         self._advances: list[_Advance] = []
         self._advance_count = 0
         # ``run_until_idle`` calls in progress.
         self._idle_waiters: list[asyncio.Future[None]] = []
         # Loop iterations with ready callbacks since the clock last found the loop idle.
         self._spins = 0
+        # ``loop.stop()`` calls so far (``note_stop``), and the count when
+        # ``_fire`` was queued: it fires no further instant after a stop.
+        self._stops = 0
+        self._stops_seen = 0
+        # The one handle that runs ``_fire`` (created on first use).
+        self._firer: asyncio.Handle | None = None
 
     # -- time -----------------------------------------------------------------
     def set_now(self, when: float) -> None:
         """Move the clock to ``when`` (never backwards)."""
-        if when > self.now:
-            self.now = when
-        elif when < self.now:  # pragma: no cover - guarded by every caller
+        if when < self.now:  # pragma: no cover - guarded by every caller
             raise AssertionError(f"virtual time cannot go back from {self.now!r} to {when!r}")
-        # A timer due now must satisfy ``when < now + resolution`` and no timer
-        # due later may: one float step above ``now`` does exactly that.
-        step = math.ulp(self.now)
-        if step != self._resolution:
-            self._resolution = step
-            _internals.set_clock_resolution(self.loop, step)
+        self.now = when
 
     def now_ns(self) -> int:
         """``now`` in nanoseconds."""
         return grid_ns(self.now)
 
+    # -- timers ---------------------------------------------------------------
+    def add(self, due: float, timer: asyncio.TimerHandle) -> None:
+        """Schedule ``timer`` at ``due`` (on the grid, not NaN), after those already due then."""
+        buckets = self.buckets
+        bucket = buckets.get(due)
+        if bucket is None:
+            buckets[due] = timer
+            heapq.heappush(self.instants, due)
+        elif bucket.__class__ is list:
+            bucket.append(timer)
+        else:
+            buckets[due] = [bucket, timer]  # type: ignore[list-item]
+
     def pending_timers(self) -> list[asyncio.TimerHandle]:
-        """The loop's live timers, in the order they will fire."""
-        live = [t for t in _internals.scheduled_timers(self.loop) if not t.cancelled()]
-        return sorted(live, key=timer_order)
+        """The live timers, in the order they will fire."""
+        timers: list[asyncio.TimerHandle] = []
+        for due in sorted(self.buckets):
+            bucket = self.buckets[due]
+            timers.extend(t for t in _as_list(bucket) if not t.cancelled())
+        return timers
+
+    def note_cancel(self) -> None:
+        """A timer was cancelled; once they add up, drop them (amortised O(1) each)."""
+        self.cancelled += 1
+        if self.cancelled > self.purge_at:
+            self.purge()
+
+    def purge(self) -> None:
+        """Drop every cancelled timer now."""
+        kept: dict[float, asyncio.TimerHandle | list[asyncio.TimerHandle]] = {}
+        count = 0
+        for due, bucket in self.buckets.items():
+            live = [t for t in _as_list(bucket) if not t.cancelled()]
+            if live:
+                kept[due] = live if len(live) > 1 else live[0]
+                count += len(live)
+        self.buckets.clear()
+        self.buckets.update(kept)
+        self.instants[:] = kept
+        heapq.heapify(self.instants)
+        self.cancelled = 0
+        self.purge_at = max(_MIN_PURGE, count)
+
+    def next_due(self) -> float:
+        """When the next live timer is due (``inf`` if none); drops dead instants on the way."""
+        instants, buckets = self.instants, self.buckets
+        while instants:
+            due = instants[0]
+            bucket = buckets[due]
+            if bucket.__class__ is list:
+                if not all(t.cancelled() for t in bucket):
+                    return due
+            elif not bucket.cancelled():  # type: ignore[union-attr]
+                return due
+            heapq.heappop(instants)
+            del buckets[due]
+        return math.inf
+
+    def note_stop(self) -> None:
+        """``loop.stop()`` was called: fire no further instant in this iteration."""
+        self._stops += 1
 
     # -- waiters ----------------------------------------------------------------
     def wait_until(self, when: float) -> asyncio.Future[None]:
@@ -276,11 +346,14 @@ class VirtualClock:
 
     # -- the selector's two cases -------------------------------------------------
     def busy(self) -> _Events:
-        """Callbacks are ready: poll real I/O; count iterations while someone waits."""
+        """Callbacks are ready: poll I/O, queue due timers, count iterations while someone waits."""
         if self._advances or self._idle_waiters:
             self._spins += 1
             if self._spins > self.spin_limit:
                 self._fail_waiters()
+        instants = self.instants
+        if instants and instants[0] <= self.now:  # ``call_later(0)``: due at once
+            self._queue_due()
         return self._inner.select(0)
 
     def idle(self) -> _Events:
@@ -288,8 +361,13 @@ class VirtualClock:
         loop = self.loop
         if _internals.ready_handles(loop):  # another thread queued a callback
             return self._inner.select(0)
-        self._spins = 0
+        due = self.next_due()
         user_io = bool(self.selector.user_fds)
+        if due <= self.now:
+            # Timers due now (``call_later(0)``, or set by callbacks of this
+            # instant): the loop is not idle yet.
+            return self.busy() if user_io else self._busy_no_io()
+        self._spins = 0
         if user_io:
             events = self._inner.select(0)
             if events:
@@ -300,11 +378,6 @@ class VirtualClock:
                     future.set_result(None)
             self._idle_waiters.clear()
             return []
-        timers = _internals.scheduled_timers(loop)
-        timer = timers[0] if timers else None
-        if timer is not None and timer.cancelled():
-            timer = self._next_live_timer()
-        due = timer.when() if timer is not None else math.inf
         advances = self._advances
         while advances and advances[0][2].done():  # cancelled advance() calls
             del advances[0]
@@ -315,7 +388,7 @@ class VirtualClock:
         elif (advances or self.autojump) and math.isfinite(due):
             target, resting = due, False
         else:
-            return self._blocked(timer, user_io)
+            return self._blocked(due, user_io)
         if user_io or self.work.pending():
             news = self._wait_before_jump(target, user_io)
             if news is not None:
@@ -326,14 +399,82 @@ class VirtualClock:
                 future = advances.pop(0)[2]
                 if not future.done():
                     future.set_result(None)
+        elif loop.get_debug():
+            self._queue_due()  # one handle per timer, so debug mode can time each
+        else:
+            self._stops_seen = self._stops
+            firer = self._firer
+            if firer is None:
+                firer = self._firer = asyncio.Handle(self._fire, (), loop)
+            _internals.add_ready_handle(loop, firer)
         return []
 
     # -- private --------------------------------------------------------------------
-    def _next_live_timer(self) -> asyncio.TimerHandle | None:
-        # ``_run_once`` drops cancelled timers from the head of its heap before
-        # polling, so this is only a safety net.
-        live = self.pending_timers()
-        return live[0] if live else None
+    def _busy_no_io(self) -> _Events:
+        # ``busy()`` without the zero-timeout poll of a selector with nothing to report.
+        if self._advances or self._idle_waiters:
+            self._spins += 1
+            if self._spins > self.spin_limit:
+                self._fail_waiters()
+        self._queue_due()
+        return []
+
+    def _queue_due(self) -> None:
+        """Move every timer due now to the ready queue, in (due, scheduling) order."""
+        instants, buckets, now, loop = self.instants, self.buckets, self.now, self.loop
+        while instants and instants[0] <= now:
+            for timer in _as_list(buckets.pop(heapq.heappop(instants))):
+                if not timer.cancelled():
+                    _internals.add_ready_handle(loop, timer)
+
+    def _fire(self) -> None:
+        """Run the timers due now, then those of each next instant the loop would jump to.
+
+        The idle loop would go through one iteration per instant: ``select``
+        returns, the clock moves on, the timers of that instant run.  As long
+        as they leave nothing ready behind (no callback, no woken task) and
+        the clock would jump straight on (only timers left, time allowed to
+        move, no I/O or real work to wait for, no stop requested), the next
+        instant's timers run here, one after the other, each at its own due
+        time and in its own context, as the loop would run them.  Timers that
+        these callbacks set for their own instant wait for the next iteration,
+        as on any loop: taking the bucket out first leaves them a new one.
+        """
+        instants, buckets, run = self.instants, self.buckets, _internals.run_handle
+        ready = _internals.ready_handles(self.loop)
+        user_fds, idle_waiters = self.selector.user_fds, self._idle_waiters
+        advances = self._advances
+        pop = heapq.heappop
+        due = self.now
+        while True:
+            if not instants or instants[0] != due:  # pragma: no cover - idle() checked
+                return
+            pop(instants)
+            bucket = buckets.pop(due)
+            if bucket.__class__ is list:
+                for timer in bucket:
+                    if not timer.cancelled():
+                        run(timer)
+            elif not bucket.cancelled():  # type: ignore[union-attr]
+                run(bucket)  # type: ignore[arg-type]
+            if ready or self._stops != self._stops_seen or not instants:
+                return
+            due = instants[0]
+            if not due > self.now:  # set by these callbacks for this instant
+                return
+            bucket = buckets[due]
+            if bucket.__class__ is list or bucket.cancelled():  # type: ignore[union-attr]
+                due = self.next_due()  # the slow way past cancelled timers
+                if due == math.inf:
+                    return
+            if idle_waiters or user_fds or self.work.pending():
+                return
+            if advances:
+                if due > advances[0][0] or advances[0][2].done():
+                    return
+            elif not self.autojump:
+                return
+            self.now = due
 
     def _fail_waiters(self) -> None:
         message = _clock_messages.spin(self)
@@ -380,17 +521,21 @@ class VirtualClock:
             return self._real_wait(min(delay, self.io_grace))
         return None
 
-    def _blocked(self, timer: asyncio.TimerHandle | None, user_io: bool) -> _Events:
+    def _blocked(self, due: float, user_io: bool) -> _Events:
         """Nothing may move the clock: wait a bounded real time, then fail."""
         work = self.work.pending()
         waited = self.real_timeout if (work or user_io) else self.io_grace
         events = self._real_wait(waited)
         if events is not None:
             return events
-        if timer is not None and math.isfinite(timer.when()):
+        if math.isfinite(due):
             raise StalledClockError(_clock_messages.stall(self, waited, work=work, user_io=user_io))
         raise DeadlockError(_clock_messages.deadlock(self, waited, work=work, user_io=user_io))
 
 
 def _advance_order(advance: _Advance) -> tuple[float, int]:
     return advance[0], advance[1]
+
+
+def _as_list(bucket: asyncio.TimerHandle | list[asyncio.TimerHandle]) -> list[asyncio.TimerHandle]:
+    return bucket if isinstance(bucket, list) else [bucket]

@@ -15,7 +15,6 @@ way); nothing outside this module touches an underscored asyncio attribute.
 from __future__ import annotations
 
 import asyncio
-import heapq
 import selectors
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -157,26 +156,14 @@ def has_default_executor(loop: asyncio.AbstractEventLoop) -> bool:
     return getattr(loop, "_default_executor", None) is not None
 
 
-def set_clock_resolution(loop: asyncio.AbstractEventLoop, seconds: float) -> None:
-    """Set how far past ``loop.time()`` a timer still counts as due.
-
-    Detail: ``BaseEventLoop._clock_resolution``; ``_run_once`` moves to the
-    ready queue every timer whose ``when`` is below ``loop.time()`` plus it.
-    The virtual clock sets it to one float step above the current time, so
-    exactly the timers due now (``when <= loop.time()``) run, at any magnitude.
-    """
-    loop._clock_resolution = seconds  # type: ignore[attr-defined]
-
-
-def schedule_timer(loop: asyncio.AbstractEventLoop, timer: asyncio.TimerHandle) -> None:
-    """Put ``timer`` on the loop's timer heap, exactly as ``loop.call_at`` does.
-
-    Detail: ``BaseEventLoop._scheduled`` is a ``heapq`` heap ordered by the
-    handles' ``<``; ``TimerHandle._scheduled`` flags a timer that is on it, so
-    that ``cancel()`` reports it to the loop for clean-up.
-    """
-    heapq.heappush(loop._scheduled, timer)  # type: ignore[attr-defined]
-    timer._scheduled = True  # type: ignore[attr-defined]
+#: Run a handle's callback now, exactly as the loop runs a ready handle.
+#:
+#: Detail: ``Handle._run`` calls the callback in the handle's context and
+#: passes any exception (but SystemExit and KeyboardInterrupt, which
+#: propagate) to the loop's exception handler.  The virtual clock runs the
+#: timers of consecutive instants this way within one loop iteration; the
+#: method itself, not a wrapper, because it runs once per timer.
+run_handle: Callable[[asyncio.Handle], None] = asyncio.Handle._run
 
 
 def exception_never_retrieved(task: asyncio.Future[Any]) -> bool:

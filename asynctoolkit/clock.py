@@ -69,7 +69,6 @@ import asyncio
 import concurrent.futures
 import contextlib
 import inspect
-import itertools
 import math
 import selectors
 import threading
@@ -82,8 +81,8 @@ from asynctoolkit import _internals
 from asynctoolkit._clock_core import (
     NS_PER_SECOND,
     ClockSelector,
+    ClockTimer,
     DeadlockError,
-    FifoTimerHandle,
     StalledClockError,
     VirtualClock,
     to_grid,
@@ -150,15 +149,14 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
             )
         self._vwork = RealWork(self)
         self._vclock = VirtualClock(self, selector, self._vwork)
-        self._vorder = itertools.count()
         self._vpool: concurrent.futures.ThreadPoolExecutor | None = None
         self._vpool_closed = False
         # Real wall-clock time when virtual time was 0 (for ``patch_time``).
         self._vepoch_ns = _real_time_ns()
+        self._vadd = self._vclock.add
         super().__init__(self._vclock.selector)
         self._vready = True
         self._vclock.selector.ignore_fd(_internals.self_pipe_fd(self))
-        self._vclock.set_now(0.0)
         self.autojump = autojump
         self.io_grace = io_grace
         self.real_timeout = real_timeout
@@ -368,7 +366,18 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         """Schedule ``callback`` ``delay`` virtual seconds from now: ``call_at(time() + delay)``."""
         if delay is None:
             raise TypeError("delay must not be None")
-        return self.call_at(self.time() + delay, callback, *args, context=context)
+        # ``call_at`` inlined: timers are the clock's hot path.
+        due = to_grid(self._vclock.now + delay)
+        if due != due:
+            raise ValueError(f"call_later() needs a delay that is a number, not {delay!r}")
+        if self.is_closed():
+            raise RuntimeError("Event loop is closed")
+        if self.get_debug():
+            _check_callback(callback, "call_at")  # as asyncio, whose call_later calls call_at
+        timer = ClockTimer(due, callback, args, self, context)
+        timer._clock = self._vclock
+        self._vadd(due, timer)
+        return timer
 
     def call_at(
         self,
@@ -385,10 +394,21 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         if self.get_debug():
             _check_callback(callback, "call_at")
         due = to_grid(when)  # the clock's resolution: one nanosecond
-        timer = FifoTimerHandle(due, callback, args, self, context)
-        timer._due, timer._order = due, next(self._vorder)
-        _internals.schedule_timer(self, timer)
+        if due != due:  # NaN would break the heap's order
+            raise ValueError(f"call_at() needs a due time that is a number, not {when!r}")
+        timer = ClockTimer(due, callback, args, self, context)
+        timer._clock = self._vclock
+        self._vadd(due, timer)
         return timer
+
+    def stop(self) -> None:
+        """As asyncio's: stop after the current iteration (no later timer fires in it)."""
+        self._vclock.note_stop()
+        super().stop()
+
+    def pending_timers(self) -> list[asyncio.TimerHandle]:
+        """The timers not yet fired nor cancelled, in the order they will fire."""
+        return self._vclock.pending_timers()
 
     # -- asyncio overrides: real work the clock must wait for -----------------------
     def run_in_executor(

@@ -2,9 +2,8 @@
 
 (a) Firing N timers: ``ClockedEventLoop`` schedules N ``call_later`` with
     distinct delays, then one ``advance`` runs them all, each at its own due
-    time (one loop iteration per timer); and again with 10 timers per due
-    instant (one iteration per instant), as when many tasks sleep the same
-    period.  Compared with a bare ``asyncio.new_event_loop()`` running N
+    time; and again with 10 timers per due instant, as when many tasks sleep
+    the same period.  Compared with a bare ``asyncio.new_event_loop()`` running N
     ``call_soon`` callbacks (the target: at most 3x), and with a bare loop
     firing N ``call_at`` timers that are all already due (asyncio's own
     timer heap, in one iteration: the floor any timer-based loop pays).
@@ -141,8 +140,8 @@ def main() -> None:
     print(f"      10 timers per instant:     {grouped / soon:5.2f}x")
     print(f"    ratio clocked / due timers:  {clocked / due:5.2f}x")
     print(
-        "    (each distinct due time costs one loop iteration, so that callbacks see "
-        "their own due time)"
+        "    (timers that leave nothing ready behind run instant after instant in one "
+        "loop iteration, each at its own due time)"
     )
 
     year = _best(_virtual_year, 365, repeat)

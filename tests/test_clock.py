@@ -9,6 +9,7 @@ import selectors
 import sys
 import time
 import unittest
+import weakref
 from typing import Any
 
 import hypothesis
@@ -17,6 +18,98 @@ from hypothesis import strategies
 from asynctoolkit import _internals
 from asynctoolkit.clock import ClockedEventLoop, clock_of
 from tests._clocked import ClockedLoopTest, close_loop, run_bounded
+
+
+class TimerQueueTest(ClockedLoopTest):
+    """The loop's own timer queue: what asyncio's heap would do, and what it must not."""
+
+    def test_pending_timers_lists_live_timers_in_firing_order(self) -> None:
+        late = self.loop.call_later(2, print)
+        first = self.loop.call_at(1, print)
+        second = self.loop.call_later(1, print)
+        dropped = self.loop.call_later(0.5, print)
+        dropped.cancel()
+        self.assertEqual(self.loop.pending_timers(), [first, second, late])
+
+    def test_a_zero_delay_timer_fires_while_a_task_keeps_the_loop_busy(self) -> None:
+        fired: list[float] = []
+
+        async def main() -> int:
+            self.loop.call_later(0, fired.append, self.loop.time())
+            spins = 0
+            while not fired:  # never idle: the timer must still fire
+                spins += 1
+                await asyncio.sleep(0)
+            return spins
+
+        self.assertLessEqual(self.run_loop(main()), 2)
+        self.assertEqual(fired, [0.0])
+
+    def test_stop_from_a_timer_callback_ends_the_run_before_the_next_instant(self) -> None:
+        self.loop.autojump = True
+        fired: list[tuple[str, float]] = []
+
+        def stop() -> None:
+            fired.append(("stop", self.loop.time()))
+            self.loop.stop()
+
+        self.loop.call_later(1, stop)
+        self.loop.call_later(1, lambda: fired.append(("same instant", self.loop.time())))
+        self.loop.call_later(2, lambda: fired.append(("next instant", self.loop.time())))
+        self.loop.call_later(3, self.loop.stop)
+        self.loop.run_forever()
+        self.assertEqual(fired, [("stop", 1.0), ("same instant", 1.0)])
+        self.assertEqual(self.loop.time(), 1.0)
+        self.loop.run_forever()
+        self.assertEqual(fired[-1], ("next instant", 2.0))
+        self.assertEqual(self.loop.time(), 3.0)
+
+    def test_an_exception_in_a_timer_is_reported_and_later_timers_still_run(self) -> None:
+        reported: list[dict[str, Any]] = []
+        self.loop.set_exception_handler(lambda loop, context: reported.append(context))
+        seen: list[float] = []
+
+        async def main() -> None:
+            self.loop.call_later(1, operator_div, 1, 0)
+            self.loop.call_later(2, lambda: seen.append(self.loop.time()))
+            await self.loop.advance(3)
+
+        self.run_loop(main())
+        self.assertEqual(seen, [2.0])
+        self.assertEqual(len(reported), 1)
+        self.assertIsInstance(reported[0]["exception"], ZeroDivisionError)
+
+    def test_keyboard_interrupt_in_a_timer_leaves_the_later_timers_pending(self) -> None:
+        seen: list[float] = []
+
+        def interrupt() -> None:
+            raise KeyboardInterrupt
+
+        self.loop.autojump = True
+        self.loop.call_later(1, interrupt)
+        later = self.loop.call_later(2, lambda: seen.append(self.loop.time()))
+        with self.assertRaises(KeyboardInterrupt):
+            self.loop.run_until_complete(asyncio.sleep(5))
+        self.assertEqual(self.loop.time(), 1.0)
+        self.assertIn(later, self.loop.pending_timers())
+        self.run_loop(asyncio.sleep(5))
+        self.assertEqual(seen, [2.0])
+
+    def test_cancelled_timers_do_not_accumulate(self) -> None:
+        # asyncio.timeout and wait_for cancel a timer on every call that ends in time.
+        keep = self.loop.call_later(1, print)
+        refs = []
+        for _ in range(20_000):
+            handle = self.loop.call_later(3600, print)
+            refs.append(weakref.ref(handle))
+            handle.cancel()
+        del handle
+        self.assertLess(sum(ref() is not None for ref in refs), 100)
+        self.assertEqual(self.loop.pending_timers(), [keep])
+
+
+def operator_div(a: int, b: int) -> float:
+    return a / b
 
 
 class AdvanceTest(ClockedLoopTest):

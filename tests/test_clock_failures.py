@@ -214,6 +214,13 @@ class BadInputTest(ClockedLoopTest):
         with self.assertRaisesRegex(TypeError, "when cannot be None"):
             self.loop.call_at(None, print)  # type: ignore[arg-type]
 
+    def test_a_due_time_that_is_not_a_number_is_refused(self) -> None:
+        with self.assertRaisesRegex(ValueError, r"call_at\(\) needs a due time that is a number"):
+            self.loop.call_at(math.nan, print)
+        with self.assertRaisesRegex(ValueError, r"call_later\(\) needs a delay that is a number"):
+            self.loop.call_later(math.nan, print)
+        self.assertEqual(self.loop.pending_timers(), [])
+
     def test_debug_mode_checks_callbacks(self) -> None:
         self.loop.set_debug(True)
         with self.assertRaisesRegex(TypeError, "coroutines cannot be used with call_at"):

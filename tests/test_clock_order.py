@@ -145,6 +145,27 @@ class TimerOrderTest(unittest.TestCase):
             close_loop(loop)
 
     @_settings
+    @given(specs=schedules(), horizon=st.sampled_from([0, 2.5, 1000]))
+    def test_under_advance_in_debug_mode(self, specs: list[Spec], horizon: float) -> None:
+        # Debug mode queues each timer as its own ready handle, so that asyncio
+        # can time each callback: a separate path from the one that runs the
+        # timers of consecutive instants in one iteration.
+        loop = ClockedEventLoop()
+        loop.set_debug(True)
+        loop.slow_callback_duration = 10.0
+        try:
+            run = Run(loop, specs)
+
+            async def main() -> None:
+                run.start()
+                await loop.advance(horizon)
+
+            run_bounded(loop, main())
+            run.check(self, horizon)
+        finally:
+            close_loop(loop)
+
+    @_settings
     @given(specs=schedules())
     def test_under_autojump(self, specs: list[Spec]) -> None:
         loop = ClockedEventLoop(autojump=True)

@@ -7,6 +7,7 @@ here with the name of the detail before it breaks ``ClockedEventLoop``.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import selectors
 import unittest
 
@@ -18,25 +19,26 @@ class ClockInternalsTest(unittest.TestCase):
         self.loop = asyncio.SelectorEventLoop(selectors.DefaultSelector())
         self.addCleanup(self.loop.close)
 
-    def test_set_clock_resolution_decides_which_timers_are_due(self) -> None:
-        fired: list[str] = []
-        self.loop.call_at(self.loop.time() + 3600, fired.append, "an hour away")
-        _internals.set_clock_resolution(self.loop, 7200.0)
-        self.loop.run_until_complete(asyncio.sleep(0))  # one iteration
-        self.assertEqual(fired, ["an hour away"])
+    def test_run_handle_runs_the_callback_in_its_context_and_reports_errors(self) -> None:
+        var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="outside")
+        context = contextvars.copy_context()
+        context.run(var.set, "inside")
+        seen: list[str] = []
+        handle = asyncio.TimerHandle(0.0, lambda: seen.append(var.get()), (), self.loop, context)
+        _internals.run_handle(handle)
+        self.assertEqual(seen, ["inside"])
+        reported: list[dict[str, object]] = []
+        self.loop.set_exception_handler(lambda loop, ctx: reported.append(ctx))
+        _internals.run_handle(asyncio.Handle(lambda: 1 / 0, (), self.loop))
+        self.assertEqual(len(reported), 1)
+        self.assertIsInstance(reported[0]["exception"], ZeroDivisionError)
 
-    def test_schedule_timer_puts_a_handle_on_the_heap_like_call_at(self) -> None:
-        fired: list[str] = []
-        due = asyncio.TimerHandle(self.loop.time() - 1, fired.append, ("due",), self.loop)
-        later = asyncio.TimerHandle(self.loop.time() + 3600, fired.append, ("later",), self.loop)
-        _internals.schedule_timer(self.loop, later)
-        _internals.schedule_timer(self.loop, due)
-        self.assertIs(_internals.scheduled_timers(self.loop)[0], due)
-        self.assertIn(later, list(_internals.scheduled_timers(self.loop)))
-        later.cancel()  # a scheduled timer tells the loop, which drops it
-        self.loop.run_until_complete(asyncio.sleep(0))
-        self.assertEqual(fired, ["due"])
-        self.assertEqual(list(_internals.scheduled_timers(self.loop)), [])
+    def test_run_handle_lets_keyboard_interrupt_through(self) -> None:
+        def interrupt() -> None:
+            raise KeyboardInterrupt
+
+        with self.assertRaises(KeyboardInterrupt):
+            _internals.run_handle(asyncio.Handle(interrupt, (), self.loop))
 
 
 if __name__ == "__main__":
