@@ -6,6 +6,7 @@ import asyncio
 import contextvars
 import functools
 import inspect
+import os
 import selectors
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -28,8 +29,35 @@ def is_selector(obj: object) -> bool:
 
 
 def new_selector() -> selectors.BaseSelector:
-    """A real selector wrapped in a TestSelector, so mocks and real files mix."""
-    return _test_selector()(selectors.DefaultSelector())
+    """A real selector wrapped in a TestSelector, so mocks and real files mix.
+
+    The real selector is the one the previous test loop left, when it closed
+    with nothing registered, in this process: creating and closing an epoll
+    (or kqueue) object costs two system calls per test.
+    """
+    try:
+        pid, real = _spare_selectors.pop()
+    except IndexError:
+        real = selectors.DefaultSelector()
+    else:
+        if pid != os.getpid():  # inherited through fork: shared with the parent
+            real.close()
+            real = selectors.DefaultSelector()
+    selector = _test_selector()(real)
+    selector._release = _keep_spare  # type: ignore[attr-defined]
+    return selector
+
+
+# At most one open, empty real selector, with the process that created it.
+_spare_selectors: list[tuple[int, selectors.BaseSelector]] = []
+
+
+def _keep_spare(selector: selectors.BaseSelector) -> bool:
+    """Keep ``selector`` (open, nothing registered) for the next ``new_selector``."""
+    if _spare_selectors:
+        return False
+    _spare_selectors.append((os.getpid(), selector))
+    return True
 
 
 @functools.cache

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import selectors
 import socket
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from selectors import EVENT_READ, EVENT_WRITE, SelectorKey
 from types import MappingProxyType
 from typing import Any
@@ -82,6 +82,11 @@ class TestSelector(selectors.BaseSelector):
     """
 
     __test__ = False  # a library class, not a test: keep pytest from collecting it
+
+    # Called by ``close`` with the wrapped selector, still open and with nothing
+    # registered, instead of closing it; returns False if it did not keep it.
+    # Set by ``_loops.new_selector`` only: the next test's loop reuses it.
+    _release: Callable[[selectors.BaseSelector], bool] | None = None
 
     def __init__(self, selector: selectors.BaseSelector | None = None) -> None:
         if selector is not None and not _loops.is_selector(selector):
@@ -188,8 +193,17 @@ class TestSelector(selectors.BaseSelector):
         """Forget every mock registration and close the real selector."""
         self._closed = True
         self._keys.clear()
-        if self._selector is not None:
-            self._selector.close()
+        real = self._selector
+        if real is None:
+            return
+        release = self._release
+        if release is not None and not len(real.get_map()) and release(real):
+            # Handed over to the next test loop: this closed wrapper lets go of it.
+            self._selector = None
+            for name in ("select", *_BOUND_TO_REAL):
+                self.__dict__.pop(name, None)
+        else:
+            real.close()
 
     def get_key(self, fileobj: Any) -> SelectorKey:
         """The registration of a mock or a real file object; KeyError if none."""

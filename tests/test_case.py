@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import re
+import selectors
+import socket
 import unittest
 import warnings
 from collections.abc import Callable
 from typing import Any
 
 import asynctoolkit
-from asynctoolkit import case, clock, entry, helpers, mock, selector
+from asynctoolkit import _internals, case, clock, entry, helpers, mock, selector
 from tests._inner import failure_text, passed, run_test
 
 PUBLIC_MODULES = [case, clock, entry, helpers, mock, selector]
@@ -105,6 +107,57 @@ class LoopIsolationTest(unittest.TestCase):
         with self.assertWarnsRegex(RuntimeWarning, "active_selector_callbacks.*skipped"):
             result = run_test(Inner, "test_it")
         self.assertTrue(passed(result), failure_text(result))
+
+
+class SelectorReuseTest(unittest.TestCase):
+    """A closed test loop hands its empty real selector to the next test's loop."""
+
+    def run_tests(self, *tests: str, body: Callable[[Any], None] | None = None) -> list[Any]:
+        """Run ``tests``; each one's (TestSelector, real selector it wraps) during the test."""
+        seen: list[Any] = []
+
+        class Inner(asynctoolkit.TestCase):
+            async def test_a(self) -> None:
+                wrapper = _internals.loop_selector(self.loop)
+                assert isinstance(wrapper, selector.TestSelector)
+                seen.append((wrapper, wrapper.selector))
+                if body is not None:
+                    body(wrapper.selector)
+
+            test_b = test_a
+
+        for name in tests:
+            self.assertTrue(passed(run_test(Inner, name)))
+        return seen
+
+    def test_the_next_loop_reuses_the_real_selector(self) -> None:
+        (first, real_a), (second, real_b) = self.run_tests("test_a", "test_b")
+        self.assertIsNot(first, second)
+        self.assertIs(real_a, real_b)
+        # The closed wrapper let go of it, and stays closed.
+        self.assertIsNone(first.selector)
+        with self.assertRaisesRegex(ValueError, "closed"):
+            first.select(0)
+
+    def test_a_selector_left_with_registrations_is_closed_not_reused(self) -> None:
+        sock_a, sock_b = socket.socketpair()
+        self.addCleanup(sock_a.close)
+        self.addCleanup(sock_b.close)
+
+        def register_behind_the_loops_back(real: selectors.BaseSelector) -> None:
+            real.register(sock_a, selectors.EVENT_READ)
+
+        ((_, real_a),) = self.run_tests("test_a", body=register_behind_the_loops_back)
+        ((_, real_b),) = self.run_tests("test_b")
+        self.assertIsNot(real_b, real_a)
+        with self.assertRaises(RuntimeError):  # "Selector is closed"
+            real_a.get_key(sock_a)
+
+    def test_a_selector_from_another_process_is_not_reused(self) -> None:
+        ((_, real_a),) = self.run_tests("test_a")
+        with mock.patch("os.getpid", return_value=-1):
+            ((_, real_b),) = self.run_tests("test_b")
+        self.assertIsNot(real_b, real_a)
 
 
 class ContextTest(unittest.TestCase):
