@@ -16,6 +16,7 @@ import gc
 import inspect
 import os
 import re
+import selectors
 import sys
 import traceback
 import unittest
@@ -108,15 +109,21 @@ class TestWatch:
         fresh: bool = False,
     ) -> None:
         self.loop = loop
-        self.enabled = {name: on for name, on in enabled.items() if on}
+        #: The enabled checks (a mapping of name to True; shared, copied before a change).
+        self.enabled = (
+            enabled if False not in enabled.values() else {n: v for n, v in enabled.items() if v}
+        )
         #: True once the checks cancelled every task left on the loop.
         self.tasks_cleared = False
         self._warn = warn
         # A fresh loop has no task yet: no need to list them.
         self._fresh = fresh
         self._tasks_before: set[asyncio.Task[Any]] = set()
-        self._selector = _internals.loop_selector(loop)
-        self._fds_before: set[int] = set()
+        self._selector: selectors.BaseSelector | None = None
+        # The descriptors registered before the test, or None for a fresh loop
+        # that has registered only its wake-up socket (then ``_count_before`` is 1).
+        self._fds_before: set[int] | None = set()
+        self._count_before = 0
         self._handles_before: set[int] = set()
         self._exceptions: list[dict[str, Any]] = []
         self._unawaited: list[str] = []
@@ -154,17 +161,18 @@ class TestWatch:
         if "unawaited_coroutines" in enabled:
             self._start_unawaited()
         if "active_selector_callbacks" in enabled:
-            selector = self._selector
+            selector = self._selector = _internals.loop_selector(loop)
             if selector is None:
                 self._skip("active_selector_callbacks", "the loop has no selector")
             else:
-                if self._fresh:
-                    # A new selector loop has registered only its own wake-up socket.
-                    self_fd = _internals.self_pipe_fd(loop)
-                    self._fds_before = set() if self_fd is None else {self_fd}
-                registered = selector.get_map()
-                if len(registered) != len(self._fds_before):
-                    self._fds_before = {key.fd for key in registered.values()}
+                count = self._count_before = len(selector.get_map())
+                if self._fresh and count == 1:
+                    # A new selector loop has registered only its own wake-up
+                    # socket, which it keeps until it closes: which one is only
+                    # needed if the test registers more (see ``_new_registrations``).
+                    self._fds_before = None
+                else:
+                    self._fds_before = {key.fd for key in selector.get_map().values()}
         if "active_handles" in enabled:
             self._handles_before = {id(h) for h in _internals.ready_handles(loop)}
             self._handles_before |= {id(h) for h in timers_of(loop)}
@@ -186,7 +194,7 @@ class TestWatch:
             self._recording = False
 
     def _skip(self, check: str, why: str) -> None:
-        del self.enabled[check]
+        self.enabled = {name: on for name, on in self.enabled.items() if name != check}
         self._warn(f"check {check!r} skipped: {why} ({type(self.loop).__name__})")
 
     def _mark_loop_ran(self) -> None:
@@ -259,13 +267,13 @@ class TestWatch:
         # Let the test's tasks go before the selector check collects
         # garbage: what they hold (a grpc.aio channel) may unregister then.
         self._created.clear()
-        if "active_selector_callbacks" in enabled:
+        if "active_selector_callbacks" in enabled and self._selector is not None:
             _run_check(problems, "active_selector_callbacks", self._finish_selector)
         if "active_handles" in enabled:
             _run_check(problems, "active_handles", self._finish_handles)
         if "unawaited_coroutines" in enabled:
             _run_check(problems, "unawaited_coroutines", self._finish_unawaited)
-        if "unhandled_exceptions" in enabled:
+        if "unhandled_exceptions" in enabled and self._exceptions:
             _run_check(problems, "unhandled_exceptions", self._finish_exceptions)
 
     def _finish_tasks(self, settle: Callable[[Coroutine[Any, Any, Any]], Any]) -> list[str]:
@@ -296,13 +304,18 @@ class TestWatch:
     def _new_registrations(self) -> bool:
         assert self._selector is not None
         registered = self._selector.get_map()
-        if len(registered) != len(self._fds_before):
+        if len(registered) != self._count_before:
             return True
-        if self._fresh and len(self._fds_before) <= 1:
-            # A fresh loop registered only its wake-up socket, which it keeps
-            # until it is closed: the same count means the same descriptor.
+        if self._fds_before is None:
+            # Still one registration: the wake-up socket a fresh loop keeps.
             return False
         return not all(fd in registered for fd in self._fds_before)
+
+    def _registered_before(self) -> set[int]:
+        if self._fds_before is None:
+            self_fd = _internals.self_pipe_fd(self.loop)
+            self._fds_before = set() if self_fd is None else {self_fd}
+        return self._fds_before
 
     def _finish_selector(self) -> list[str]:
         if not self._new_registrations():
@@ -313,10 +326,11 @@ class TestWatch:
         if not self._new_registrations():
             return []
         assert self._selector is not None
+        before = self._registered_before()
         lines: list[str] = []
         for key in list(self._selector.get_map().values()):
             fd = key.fd
-            if fd in self._fds_before:
+            if fd in before:
                 continue
             reader, writer = _internals.key_handles(key)
             for kind, handle, remove in (
@@ -389,8 +403,6 @@ class TestWatch:
                 )
 
     def _finish_exceptions(self) -> list[str]:
-        if not self._exceptions:
-            return []
         blocks = [_describe_exception_context(c) for c in self._exceptions]
         return [
             f"unhandled_exceptions: {len(blocks)} error(s) reached the event loop's exception "

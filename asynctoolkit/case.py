@@ -430,6 +430,7 @@ class TestCase(unittest.TestCase):
         return settings.timeout
 
     def _enabled_checks(self, method: object) -> dict[str, bool]:
+        """The checks turned on for ``method`` of this class (each name maps to True)."""
         if settings.strict:
             return dict.fromkeys(_checks.DEFAULT_CHECKS, True)
         enabled = dict(_checks.DEFAULT_CHECKS)
@@ -437,7 +438,7 @@ class TestCase(unittest.TestCase):
         for klass in reversed(type(self).__mro__):
             enabled.update(vars(klass).get(_decorators.CHECKS_ATTR, {}))
         enabled.update(getattr(method, _decorators.CHECKS_ATTR, {}))
-        return enabled
+        return {name: True for name, on in enabled.items() if on}
 
     def _warn_skipped(self, message: str) -> None:
         warnings.warn(f"{self.id()}: {message}", RuntimeWarning, stacklevel=2)
