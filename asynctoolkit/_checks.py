@@ -181,6 +181,7 @@ class TestWatch:
 
     def _restore(self) -> None:
         """Put back what ``_start`` changed, in the reverse order."""
+        self._close_collector()  # if a check crashed before it could
         if self._catcher is not None:
             self._catcher.__exit__(None, None, None)
             self._catcher = None
@@ -192,6 +193,12 @@ class TestWatch:
             self.loop.set_task_factory(None)
             _created = None
             self._recording = False
+
+    def _close_collector(self) -> list[_tracking.TrackedCoroutine]:
+        if self._collector is None:
+            return []
+        self._collector = None
+        return _tracking.close_collector()
 
     def _skip(self, check: str, why: str) -> None:
         self.enabled = {name: on for name, on in self.enabled.items() if name != check}
@@ -267,12 +274,18 @@ class TestWatch:
         # Let the test's tasks go before the selector check collects
         # garbage: what they hold (a grpc.aio channel) may unregister then.
         self._created.clear()
-        if "active_selector_callbacks" in enabled and self._selector is not None:
+        if (
+            "active_selector_callbacks" in enabled
+            and self._selector is not None
+            and self._new_registrations()
+        ):
             _run_check(problems, "active_selector_callbacks", self._finish_selector)
         if "active_handles" in enabled:
             _run_check(problems, "active_handles", self._finish_handles)
         if "unawaited_coroutines" in enabled:
-            _run_check(problems, "unawaited_coroutines", self._finish_unawaited)
+            collected = self._close_collector()
+            if collected or self._unawaited:
+                _run_check(problems, "unawaited_coroutines", self._finish_unawaited, collected)
         if "unhandled_exceptions" in enabled and self._exceptions:
             _run_check(problems, "unhandled_exceptions", self._finish_exceptions)
 
@@ -318,8 +331,6 @@ class TestWatch:
         return self._fds_before
 
     def _finish_selector(self) -> list[str]:
-        if not self._new_registrations():
-            return []
         # Objects that unregister themselves when collected (grpc.aio's poller,
         # transports in reference cycles) get their chance before the report.
         gc.collect()
@@ -371,8 +382,7 @@ class TestWatch:
             "(await asynctoolkit.exhaust_callbacks(loop)):\n" + _indent("\n".join(lines))
         ]
 
-    def _finish_unawaited(self) -> list[str]:
-        collected = _tracking.close_collector() if self._collector is not None else []
+    def _finish_unawaited(self, collected: list[_tracking.TrackedCoroutine]) -> list[str]:
         lines = list(self._unawaited)
         for tracked in collected:
             coro = tracked.coroutine

@@ -32,32 +32,38 @@ def new_selector() -> selectors.BaseSelector:
     """A real selector wrapped in a TestSelector, so mocks and real files mix.
 
     The real selector is the one the previous test loop left, when it closed
-    with nothing registered, in this process: creating and closing an epoll
-    (or kqueue) object costs two system calls per test.
+    with nothing registered: creating and closing an epoll (or kqueue)
+    object costs two system calls per test.
     """
     try:
-        pid, real = _spare_selectors.pop()
+        real = _spare_selectors.pop()
     except IndexError:
         real = selectors.DefaultSelector()
-    else:
-        if pid != os.getpid():  # inherited through fork: shared with the parent
-            real.close()
-            real = selectors.DefaultSelector()
     selector = _test_selector()(real)
     selector._release = _keep_spare  # type: ignore[attr-defined]
     return selector
 
 
-# At most one open, empty real selector, with the process that created it.
-_spare_selectors: list[tuple[int, selectors.BaseSelector]] = []
+# At most one open, empty real selector, waiting for the next test loop.
+_spare_selectors: list[selectors.BaseSelector] = []
 
 
 def _keep_spare(selector: selectors.BaseSelector) -> bool:
     """Keep ``selector`` (open, nothing registered) for the next ``new_selector``."""
     if _spare_selectors:
         return False
-    _spare_selectors.append((os.getpid(), selector))
+    _spare_selectors.append(selector)
     return True
+
+
+def _drop_spares() -> None:
+    # A forked child shares the parent's epoll object: never reuse it there.
+    while _spare_selectors:
+        _spare_selectors.pop().close()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_drop_spares)
 
 
 @functools.cache

@@ -98,7 +98,6 @@ class TestSelector(selectors.BaseSelector):
         # The registrations this selector keeps itself, by descriptor: every
         # mock's, and every real file's too when there is no real selector.
         self._keys: dict[int, SelectorKey] = {}
-        self._view = _CombinedMap(self)
         self._closed = False
         if selector is not None:
             # The loop calls select() on every iteration and mocks are never
@@ -197,10 +196,11 @@ class TestSelector(selectors.BaseSelector):
         if real is None:
             return
         release = self._release
-        if release is not None and not len(real.get_map()) and release(real):
+        if release is not None and not real.get_map() and release(real):
             # Handed over to the next test loop: this closed wrapper lets go of it.
             self._selector = None
-            for name in ("select", *_BOUND_TO_REAL):
+            del self.select
+            for name in _BOUND_TO_REAL:
                 self.__dict__.pop(name, None)
         else:
             real.close()
@@ -232,7 +232,7 @@ class TestSelector(selectors.BaseSelector):
         real = self._selector
         if real is not None and not self._keys:
             return real.get_map()
-        return self._view
+        return _CombinedMap(self)
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else f"{len(self._keys)} kept registration(s)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import os
 import re
 import selectors
 import socket
@@ -153,11 +154,25 @@ class SelectorReuseTest(unittest.TestCase):
         with self.assertRaises(RuntimeError):  # "Selector is closed"
             real_a.get_key(sock_a)
 
-    def test_a_selector_from_another_process_is_not_reused(self) -> None:
+    @unittest.skipUnless(hasattr(os, "fork"), "needs os.fork")
+    def test_a_forked_child_does_not_reuse_the_parents_selector(self) -> None:
         ((_, real_a),) = self.run_tests("test_a")
-        with mock.patch("os.getpid", return_value=-1):
-            ((_, real_b),) = self.run_tests("test_b")
-        self.assertIsNot(real_b, real_a)
+        read_end, write_end = os.pipe()
+        self.addCleanup(os.close, read_end)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
+            pid = os.fork()
+        if pid == 0:  # the child: report whether its next test loop got the parent's selector
+            try:
+                ((_, real_b),) = self.run_tests("test_b")
+                os.write(write_end, b"shared" if real_b is real_a else b"own")
+            finally:
+                os._exit(0)
+        os.close(write_end)
+        os.waitpid(pid, 0)
+        self.assertEqual(os.read(read_end, 16), b"own")
+        ((_, real_c),) = self.run_tests("test_b")
+        self.assertIs(real_c, real_a)  # the parent still reuses it
 
 
 class ContextTest(unittest.TestCase):
