@@ -91,6 +91,12 @@ class TestCase(unittest.TestCase):
     _class_loop: ClassVar[asyncio.AbstractEventLoop | None] = None
     _class_loop_owned: ClassVar[bool] = False
     _class_context: ClassVar[contextvars.Context | None] = None
+    # True while ``debug()`` runs the test (unittest then runs the cleanups itself).
+    _debugging = False
+    # True from the start of a test until its checks run.
+    _checks_pending = False
+    # True while ``_callTearDown`` runs the cleanups (the checks follow there).
+    _closing = False
 
     # -- class-level shared loop ---------------------------------------------
     @classmethod
@@ -147,9 +153,11 @@ class TestCase(unittest.TestCase):
             self._end_test()
 
     def debug(self) -> None:
+        self._debugging = True
         try:
             super().debug()
         finally:
+            self._debugging = False
             self._end_test()
 
     def _callSetUp(self) -> None:
@@ -175,6 +183,21 @@ class TestCase(unittest.TestCase):
             self._call_user(self.asyncTearDown)
         if cls.tearDown is not unittest.TestCase.tearDown:
             self._call_user(self.tearDown)
+        # tearDown passed: run the cleanups now, then the checks, all in this
+        # part of the test, so that a failed check fails it without unittest
+        # wrapping one more part around the checks.  When tearDown fails or
+        # never runs (a failed setUp), ``doCleanups`` runs them instead; under
+        # ``debug()``, unittest's own loop does (the checks are a cleanup then).
+        if not self._checks_pending:
+            return
+        self._closing = True
+        try:
+            self.doCleanups()
+        finally:
+            self._closing = False
+        if self._checks_pending:
+            self._checks_pending = False
+            self._finish_checks()
 
     def _callCleanup(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
         __tracebackhide__ = True  # pytest: the report, not the machinery
@@ -186,9 +209,12 @@ class TestCase(unittest.TestCase):
     def doCleanups(self) -> Any:
         """Run the cleanups now (also allowed from inside a test)."""
         outcome = super().doCleanups()
-        if self.__dict__.get("_checks_deferred"):
-            self._checks_deferred = False
+        if self._checks_pending and not (self._user_depth or self._closing):
+            # The end of a test whose tearDown did not run or failed: the
+            # checks come last, as one more cleanup.
+            self._checks_pending = False
             self.addCleanup(self._finish_checks)
+            outcome = super().doCleanups() and outcome
         return outcome
 
     # -- the stdlib IsolatedAsyncioTestCase names ---------------------------
@@ -341,7 +367,8 @@ class TestCase(unittest.TestCase):
     def _begin_test(self) -> None:
         cls = type(self)
         self._user_depth = 0
-        self._checks_deferred = False
+        self._closing = False
+        self._checks_pending = False
         self._timed_out = False
         self._rearmed = False
         self._timeout_report = ""
@@ -371,7 +398,10 @@ class TestCase(unittest.TestCase):
         if self._limit:
             self._token = _watchdog.arm(self._limit, self._on_watchdog)
         self._watch = _checks.TestWatch(loop, enabled, self._warn_skipped, fresh=self._owns_loop)
-        self.addCleanup(self._finish_checks)
+        if self._debugging:  # unittest's debug() pops the cleanups itself: the checks go last
+            self.addCleanup(self._finish_checks)
+        else:  # run by _callTearDown or doCleanups, after the cleanups
+            self._checks_pending = True
 
     def _end_test(self) -> None:
         loop = self.__dict__.get("loop")
@@ -445,9 +475,6 @@ class TestCase(unittest.TestCase):
 
     def _finish_checks(self) -> None:
         __tracebackhide__ = True  # pytest: show the report, not this frame
-        if self._user_depth:  # doCleanups() called from inside the test: not the end yet
-            self._checks_deferred = True
-            return
         problems: list[str] = []
         try:
             if self._timed_out and self._phase_task is None and self._timeout_report:

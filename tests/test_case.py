@@ -384,6 +384,22 @@ class UnittestSemanticsTest(unittest.TestCase):
         with self.assertRaisesRegex(AssertionError, "pending_tasks"):
             Inner("test_leaks").debug()
 
+    def test_debug_raises_what_a_cleanup_raises(self) -> None:
+        order: list[str] = []
+
+        class Inner(asynctoolkit.TestCase):
+            async def test_it(self) -> None:
+                self.addCleanup(order.append, "second cleanup")
+                self.addCleanup(self.fail_in_cleanup)
+
+            def fail_in_cleanup(self) -> None:
+                order.append("first cleanup")
+                raise KeyError("from a cleanup")
+
+        with self.assertRaisesRegex(KeyError, "from a cleanup"):
+            Inner("test_it").debug()
+        self.assertEqual(order, ["first cleanup"])
+
     def test_function_test_case_with_coroutines(self) -> None:
         events: list[str] = []
 
