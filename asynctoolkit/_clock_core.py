@@ -117,7 +117,7 @@ def timers_of(loop: asyncio.AbstractEventLoop) -> list[asyncio.TimerHandle]:
     clock = getattr(loop, "_vclock", None)
     if isinstance(clock, VirtualClock):
         for bucket in clock.buckets.values():
-            timers.extend(bucket if isinstance(bucket, list) else [bucket])
+            timers.extend(_as_list(bucket))
     return timers
 
 
@@ -347,13 +347,7 @@ class VirtualClock:
     # -- the selector's two cases -------------------------------------------------
     def busy(self) -> _Events:
         """Callbacks are ready: poll I/O, queue due timers, count iterations while someone waits."""
-        if self._advances or self._idle_waiters:
-            self._spins += 1
-            if self._spins > self.spin_limit:
-                self._fail_waiters()
-        instants = self.instants
-        if instants and instants[0] <= self.now:  # ``call_later(0)``: due at once
-            self._queue_due()
+        self._another_iteration()
         return self._inner.select(0)
 
     def idle(self) -> _Events:
@@ -366,7 +360,8 @@ class VirtualClock:
         if due <= self.now:
             # Timers due now (``call_later(0)``, or set by callbacks of this
             # instant): the loop is not idle yet.
-            return self.busy() if user_io else self._busy_no_io()
+            self._another_iteration()
+            return self._inner.select(0) if user_io else []
         self._spins = 0
         if user_io:
             events = self._inner.select(0)
@@ -410,14 +405,15 @@ class VirtualClock:
         return []
 
     # -- private --------------------------------------------------------------------
-    def _busy_no_io(self) -> _Events:
-        # ``busy()`` without the zero-timeout poll of a selector with nothing to report.
+    def _another_iteration(self) -> None:
+        """One more iteration at this instant: count it while someone waits; queue due timers."""
         if self._advances or self._idle_waiters:
             self._spins += 1
             if self._spins > self.spin_limit:
                 self._fail_waiters()
-        self._queue_due()
-        return []
+        instants = self.instants
+        if instants and instants[0] <= self.now:  # ``call_later(0)``: due at once
+            self._queue_due()
 
     def _queue_due(self) -> None:
         """Move every timer due now to the ready queue, in (due, scheduling) order."""
@@ -444,6 +440,7 @@ class VirtualClock:
         ready = _internals.ready_handles(self.loop)
         user_fds, idle_waiters = self.selector.user_fds, self._idle_waiters
         advances = self._advances
+        jobs, processes, holds = self.work.records
         pop = heapq.heappop
         due = self.now
         while True:
@@ -467,7 +464,7 @@ class VirtualClock:
                 due = self.next_due()  # the slow way past cancelled timers
                 if due == math.inf:
                     return
-            if idle_waiters or user_fds or self.work.pending():
+            if idle_waiters or user_fds or jobs or processes or holds:
                 return
             if advances:
                 if due > advances[0][0] or advances[0][2].done():

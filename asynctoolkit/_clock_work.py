@@ -39,6 +39,9 @@ class RealWork:
         # Other real work in progress (the executor shutdown), by token.
         self._holds: dict[int, str] = {}
         self._tokens = itertools.count()
+        #: The three records above: while all are empty, nothing is pending (a
+        #: test cheaper than ``pending()``, which also forgets reaped processes).
+        self.records = (self._jobs, self._processes, self._holds)
 
     # -- recording ------------------------------------------------------------
     def track_job(
