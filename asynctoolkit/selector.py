@@ -189,7 +189,11 @@ class TestSelector(selectors.BaseSelector):
         return []
 
     def close(self) -> None:
-        """Forget every mock registration and close the real selector."""
+        """Forget every mock registration and close the real selector.
+
+        The loop of a ``TestCase`` hands its real selector, when nothing is
+        left registered on it, to the next test's loop instead of closing it.
+        """
         self._closed = True
         self._keys.clear()
         real = self._selector
