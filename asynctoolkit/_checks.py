@@ -165,14 +165,15 @@ class TestWatch:
             if selector is None:
                 self._skip("active_selector_callbacks", "the loop has no selector")
             else:
-                count = self._count_before = len(selector.get_map())
+                registered = selector.get_map()
+                count = self._count_before = len(registered)
                 if self._fresh and count == 1:
                     # A new selector loop has registered only its own wake-up
                     # socket, which it keeps until it closes: which one is only
                     # needed if the test registers more (see ``_new_registrations``).
                     self._fds_before = None
                 else:
-                    self._fds_before = {key.fd for key in selector.get_map().values()}
+                    self._fds_before = {key.fd for key in registered.values()}
         if "active_handles" in enabled:
             self._handles_before = {id(h) for h in _internals.ready_handles(loop)}
             self._handles_before |= {id(h) for h in timers_of(loop)}

@@ -195,6 +195,10 @@ class TestCase(unittest.TestCase):
             self.doCleanups()
         finally:
             self._closing = False
+        self._finish_pending_checks()
+
+    def _finish_pending_checks(self) -> None:
+        """Run the checks of this test, unless they already ran."""
         if self._checks_pending:
             self._checks_pending = False
             self._finish_checks()

@@ -199,12 +199,10 @@ class _Harness(case.FunctionTestCase):
                 self._callCleanup(function, *args, **kwargs)
             except BaseException as exc:
                 error = error or exc
-        if self._checks_pending:
-            self._checks_pending = False
-            try:
-                self._finish_checks()
-            except BaseException as exc:
-                error = error or exc
+        try:
+            self._finish_pending_checks()
+        except BaseException as exc:
+            error = error or exc
         if error is not None:
             raise error
 
