@@ -1,6 +1,6 @@
 """``python -m asynctoolkit``: run tests like ``python -m unittest``, with the toolkit's options."""
 
-from asynctoolkit._runner import main
+from asynctoolkit.case._runner import main
 
 if __name__ == "__main__":
     main()

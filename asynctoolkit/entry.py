@@ -20,7 +20,8 @@ from typing import Any, TypeVar
 
 from typing_extensions import ParamSpec
 
-from asynctoolkit import _decorators, case
+from asynctoolkit import case
+from asynctoolkit.case import _decorators
 
 __all__ = ["function", "method", "run"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from asynctoolkit import _internals
+from asynctoolkit._shared import asyncio_details
 
 __all__ = ["exhaust_callbacks"]
 
@@ -29,7 +29,7 @@ async def exhaust_callbacks(loop: asyncio.AbstractEventLoop | None = None) -> No
             "yielding to it"
         )
     for _ in range(MAX_ITERATIONS):
-        if not any(not handle.cancelled() for handle in _internals.ready_handles(loop)):
+        if not any(not handle.cancelled() for handle in asyncio_details.ready_handles(loop)):
             return
         await asyncio.sleep(0)
     raise RuntimeError(

@@ -41,7 +41,8 @@ from typing import Any
 
 import pytest
 
-from asynctoolkit import _decorators, case
+from asynctoolkit import case
+from asynctoolkit.case import _decorators
 
 __all__: list[str] = []
 

@@ -1,0 +1,141 @@
+"""Text for failure messages: tasks with their await chains, callbacks, timers.
+
+Every check and every "nothing can wake up" error prints what it found with
+these functions, so a person reading a failure sees the same shapes
+everywhere: a task as its name, the coroutine it runs and where it is
+suspended, one line per frame of its await chain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import os
+import reprlib
+import weakref
+from collections.abc import Callable, Iterable
+from types import CoroutineType, FrameType, GeneratorType
+from typing import Any
+
+from asynctoolkit._shared import asyncio_details
+
+__all__: list[str] = []
+
+_repr = reprlib.Repr()
+_repr.maxstring = 80
+_repr.maxother = 80
+
+#: Where each task was created ("file:line"), filled in by the checks' task
+#: factory while it is installed; weak, so no task is kept alive by it.
+creation_sites: weakref.WeakKeyDictionary[asyncio.Task[Any], str] = weakref.WeakKeyDictionary()
+
+
+def short_path(path: str) -> str:
+    """A path relative to the working directory when it is below it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # pragma: no cover - other drive on Windows
+        return path
+    return path if rel.startswith("..") else rel
+
+
+def _frame_line(frame: FrameType) -> str:
+    code = frame.f_code
+    return f"{short_path(code.co_filename)}:{frame.f_lineno} in {code.co_name}"
+
+
+def await_chain(awaitable: object, limit: int = 30) -> list[str]:
+    """One line per suspended frame, outermost first, following ``cr_await``."""
+    lines: list[str] = []
+    current: object = awaitable
+    while current is not None and len(lines) < limit:
+        if isinstance(current, CoroutineType):
+            frame, current = current.cr_frame, current.cr_await
+        elif isinstance(current, GeneratorType):
+            frame, current = current.gi_frame, current.gi_yieldfrom
+        elif inspect.isasyncgen(current):
+            frame, current = current.ag_frame, current.ag_await
+        else:
+            # A future's own iterator says nothing the "waiting for" line does not.
+            if not isinstance(current, asyncio.Future) and not type(current).__name__.endswith(
+                "FutureIter"
+            ):
+                lines.append(f"awaiting {_repr.repr(current)}")
+            break
+        if frame is None:
+            break
+        lines.append(_frame_line(frame))
+    return lines
+
+
+def describe_future(future: asyncio.Future[Any]) -> str:
+    """A one-line description of what a task is blocked on."""
+    if isinstance(future, asyncio.Task):
+        return f"task {future.get_name()!r} ({coroutine_name(future.get_coro())})"
+    state = "cancelled" if future.cancelled() else "done" if future.done() else "pending"
+    return f"a {state} {type(future).__name__}"
+
+
+def coroutine_name(coro: object) -> str:
+    """The qualified name of a coroutine (or of what a task runs)."""
+    name = getattr(coro, "__qualname__", None) or type(coro).__name__
+    return f"{name}()"
+
+
+def describe_task(task: asyncio.Task[Any], indent: str = "  ") -> str:
+    """A task, where it was created, and its await chain, over several lines."""
+    coro = task.get_coro()
+    head = f"task {task.get_name()!r} running {coroutine_name(coro)}"
+    site = creation_sites.get(task)
+    if site:
+        head += f", created at {site}"
+    lines = [head]
+    if task.done():
+        lines.append(f"{indent}(done)")
+        return "\n".join(lines)
+    chain = await_chain(coro)
+    lines.extend(f"{indent}{line}" for line in chain)
+    waiter = asyncio_details.task_waiter(task)
+    if waiter is not None:
+        lines.append(f"{indent}waiting for {describe_future(waiter)}")
+    elif not chain:
+        lines.append(f"{indent}(not started yet)")
+    return "\n".join(lines)
+
+
+def describe_tasks(tasks: Iterable[asyncio.Task[Any]]) -> str:
+    """Every task of ``tasks`` with its await chain, one block each, by name."""
+    blocks = [describe_task(t) for t in sorted(tasks, key=lambda t: t.get_name())]
+    return "\n".join(blocks) if blocks else "(no task)"
+
+
+def describe_callback(callback: Callable[..., Any] | None, args: tuple[Any, ...] = ()) -> str:
+    """A callback with its arguments, as ``module.function(arg, ...)``."""
+    if callback is None:
+        return "<cancelled callback>"
+    func: Any = callback
+    while hasattr(func, "func") and hasattr(func, "args"):  # functools.partial
+        args = tuple(func.args) + args
+        func = func.func
+    self_obj = getattr(func, "__self__", None)
+    if self_obj is not None and isinstance(self_obj, asyncio.Task):
+        return f"wake-up of {describe_task(self_obj).splitlines()[0]}"
+    name = getattr(func, "__qualname__", None) or _repr.repr(func)
+    module = getattr(func, "__module__", None)
+    if module and module not in ("builtins",):
+        name = f"{module}.{name}"
+    rendered = ", ".join(_repr.repr(a) for a in args)
+    where = ""
+    code = getattr(func, "__code__", None)
+    if code is not None:
+        where = f" defined at {short_path(code.co_filename)}:{code.co_firstlineno}"
+    return f"{name}({rendered}){where}"
+
+
+def describe_handle(handle: asyncio.Handle) -> str:
+    """A handle's callback, with its due time for a timer."""
+    callback, args = asyncio_details.handle_callback(handle)
+    text = describe_callback(callback, args)
+    if isinstance(handle, asyncio.TimerHandle):
+        text = f"at t={handle.when():.6g}: {text}"
+    return text

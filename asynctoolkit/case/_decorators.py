@@ -1,0 +1,99 @@
+"""The decorators that configure the checks and time limit of tests.
+
+They store their settings on the class or function they decorate; ``TestCase``
+reads them when a test starts (a method's settings win over its class's, and
+a class inherits its parents').
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from asynctoolkit.case import _checks
+
+__all__ = ["fail_on", "ignore_loop", "lenient", "strict", "timeout"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+# Attribute names under which the decorators store their settings.
+CHECKS_ATTR = "__asynctoolkit_checks__"
+TIMEOUT_ATTR = "__asynctoolkit_timeout__"
+
+
+def fail_on(**checks: bool) -> Callable[[_F], _F]:
+    """Turn checks on or off for a TestCase class or one test method.
+
+    Checks: ``pending_tasks``, ``unhandled_exceptions``, ``unawaited_coroutines``,
+    ``active_selector_callbacks`` (on by default), ``active_handles`` and
+    ``unused_loop`` (off by default).  A method's settings win over its
+    class's; a subclass inherits its parents' settings.  An unknown name
+    raises TypeError at once.
+    """
+    unknown = sorted(set(checks) - set(_checks.DEFAULT_CHECKS))
+    if unknown:
+        known = ", ".join(_checks.DEFAULT_CHECKS)
+        raise TypeError(f"fail_on() got unknown check(s) {', '.join(unknown)}; known: {known}")
+    for name, value in checks.items():
+        if not isinstance(value, bool):
+            raise TypeError(f"fail_on({name}=...) takes True or False, not {value!r}")
+
+    def decorate(target: _F) -> _F:
+        # Only the target's own settings are stored (several decorators on one
+        # target add up); a test merges those of every class of its MRO.
+        own: Mapping[str, bool] = getattr(target, "__dict__", {}).get(CHECKS_ATTR, {})
+        setattr(target, CHECKS_ATTR, {**own, **checks})
+        return target
+
+    return decorate
+
+
+def strict(target: _F) -> _F:
+    """Enable every check on a class or method (``fail_on`` with all True)."""
+    return fail_on(**dict.fromkeys(_checks.DEFAULT_CHECKS, True))(target)
+
+
+def lenient(target: _F) -> _F:
+    """Disable every check on a class or method (``fail_on`` with all False)."""
+    return fail_on(**dict.fromkeys(_checks.DEFAULT_CHECKS, False))(target)
+
+
+def ignore_loop(target: _F | None = None) -> Any:
+    """Deprecated alias of ``fail_on(unused_loop=False)``."""
+    warnings.warn(
+        "ignore_loop is deprecated; use @fail_on(unused_loop=False)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    decorate = fail_on(unused_loop=False)
+    return decorate if target is None else decorate(target)
+
+
+def timeout(seconds: float | None) -> Callable[[_F], _F]:
+    """Set the real-time limit of a TestCase class or one test method.
+
+    ``None`` removes the limit.  A method's limit wins over its class's.
+    """
+    limit = validate_timeout(seconds)
+
+    def decorate(target: _F) -> _F:
+        setattr(target, TIMEOUT_ATTR, limit)
+        return target
+
+    return decorate
+
+
+UNSET: Any = object()
+
+
+def validate_timeout(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(
+            f"a test time limit must be a positive number of seconds or None, not {value!r}"
+        )
+    if value == float("inf"):
+        return None
+    return float(value)

@@ -1,0 +1,162 @@
+"""Creating, running on and closing the loops of tests."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import inspect
+import os
+import selectors
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from asynctoolkit._shared import asyncio_details
+
+__all__: list[str] = []
+
+_T = TypeVar("_T")
+
+
+def is_selector(obj: object) -> bool:
+    """``isinstance(obj, selectors.BaseSelector)``, quick for real subclasses.
+
+    Checked once or twice per test: the MRO look-up skips the ABC's
+    Python-level ``__instancecheck__``; registered virtual subclasses still
+    pass through ``isinstance``.
+    """
+    return selectors.BaseSelector in type(obj).__mro__ or isinstance(obj, selectors.BaseSelector)
+
+
+def new_selector() -> selectors.BaseSelector:
+    """A real selector wrapped in a TestSelector, so mocks and real files mix.
+
+    The real selector is the one the previous test loop left, when it closed
+    with nothing registered: creating and closing an epoll (or kqueue)
+    object costs two system calls per test.
+    """
+    try:
+        real = _spare_selectors.pop()
+    except IndexError:
+        real = selectors.DefaultSelector()
+    selector = _test_selector()(real)
+    selector._release = _keep_spare  # type: ignore[attr-defined]
+    return selector
+
+
+# At most one open, empty real selector, waiting for the next test loop.
+_spare_selectors: list[selectors.BaseSelector] = []
+
+
+def _keep_spare(selector: selectors.BaseSelector) -> bool:
+    """Keep ``selector`` (open, nothing registered) for the next ``new_selector``."""
+    if _spare_selectors:
+        return False
+    _spare_selectors.append(selector)
+    return True
+
+
+def _drop_spares() -> None:
+    # A forked child shares the parent's epoll object: never reuse it there.
+    while _spare_selectors:
+        _spare_selectors.pop().close()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_drop_spares)
+
+
+@functools.cache
+def _test_selector() -> Callable[[selectors.BaseSelector], selectors.BaseSelector]:
+    # Imported on first use: the selector module imports the mock module.
+    from asynctoolkit.selector import TestSelector
+
+    return TestSelector
+
+
+def run_on(
+    loop: asyncio.AbstractEventLoop, context: contextvars.Context, awaitable: Awaitable[_T]
+) -> _T:
+    """Run ``awaitable`` to completion on ``loop`` within ``context`` (class level)."""
+    previous = asyncio_details.current_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        coro = awaitable if inspect.iscoroutine(awaitable) else await_any(awaitable)
+        task = context.run(loop.create_task, coro)
+        result: _T = loop.run_until_complete(task)
+        return result
+    finally:
+        asyncio.set_event_loop(previous)
+
+
+def close_loop(loop: asyncio.AbstractEventLoop, tasks_left: bool = True) -> None:
+    """Cancel what is left on ``loop``, finalise async generators, close it.
+
+    ``tasks_left=False``: the checks already cancelled every leftover task.
+    Every step runs even if an earlier one failed, and the loop is closed in
+    any case; then the first failure is raised (a clocked loop, for
+    instance, reports executor work that outlives its ``real_timeout``).
+    """
+    if loop.is_closed():
+        return
+    error: Exception | None = None
+    try:
+        if tasks_left:
+            try:
+                _cancel_leftovers(loop)
+            except Exception as exc:
+                error = exc
+        if asyncio_details.has_async_generators(loop):
+            try:
+                loop.run_until_complete(loop.shutdown_asyncgens())
+            except Exception as exc:
+                error = error or exc
+        if asyncio_details.has_default_executor(loop):
+            try:
+                loop.run_until_complete(loop.shutdown_default_executor())
+            except Exception as exc:
+                error = error or exc
+    finally:
+        loop.close()
+    if error is not None:
+        raise error
+
+
+def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:
+    leftover = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in leftover:
+        task.cancel()
+    if leftover:
+        loop.run_until_complete(asyncio.wait(leftover, timeout=CLOSE_WAIT))
+
+
+#: Seconds (loop time) given to leftover tasks to finish once cancelled at loop close.
+CLOSE_WAIT = 5.0
+
+
+async def await_any(awaitable: Awaitable[_T]) -> _T:
+    return await awaitable
+
+
+def forbid_get_event_loop() -> Callable[[], None]:
+    """Make ``asyncio.get_event_loop()`` outside a coroutine fail; returns the undo."""
+    original = asyncio.get_event_loop
+
+    def get_event_loop() -> asyncio.AbstractEventLoop:
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            raise AssertionError(
+                "asyncio.get_event_loop() was called outside a coroutine during a test whose "
+                "class sets forbid_get_event_loop = True: pass the loop explicitly, or call "
+                "asyncio.get_running_loop() from a coroutine"
+            ) from None
+
+    asyncio.get_event_loop = get_event_loop
+    asyncio.events.get_event_loop = get_event_loop
+
+    def restore() -> None:
+        asyncio.get_event_loop = original
+        asyncio.events.get_event_loop = original
+
+    return restore

@@ -1,0 +1,554 @@
+"""Virtual time for asyncio: an event loop whose clock moves only when the test says so.
+
+``ClockedEventLoop`` is an ordinary selector event loop (sockets, pipes,
+subprocesses and executors work as usual) whose ``loop.time()`` starts at 0
+and follows a virtual clock.  Everything asyncio times with the loop follows
+it: ``call_later``, ``call_at``, ``asyncio.sleep``, ``asyncio.wait_for``,
+``asyncio.timeout``/``timeout_at``.  Use it anywhere::
+
+    loop = ClockedEventLoop(autojump=True)
+    loop.run_until_complete(main())          # a sleep of a year takes milliseconds
+
+    with asyncio.Runner(loop_factory=ClockedEventLoop) as runner:   # Python 3.11+
+        runner.run(main())
+
+or through ``asynctoolkit.ClockedTestCase``, whose ``advance`` and
+``autojump`` are those of this loop.  Code holding only the running loop
+reaches the clock with ``clock_of()``.
+
+Two ways time moves:
+
+* ``await loop.advance(seconds)`` / ``await loop.advance_to(when)``: every
+  timer due in the window fires at its own due time (``loop.time()`` equals
+  its ``when()`` while it runs), including timers scheduled by callbacks
+  during the window; then time rests at the target (to the nanosecond).
+* ``autojump``: whenever every task is blocked and only timers are left,
+  time jumps straight to the next due timer.
+
+Timers fire in due order; timers due at the same instant fire in the order
+they were scheduled.  The clock's resolution is one nanosecond: every due
+time and every ``advance`` target is rounded to the nearest one, the same
+way, so ``call_later(d)``, ``call_at(loop.time() + d)`` (how
+``asyncio.timeout`` and ``wait_for`` schedule) and ``advance(d)`` name the
+same instant, and long runs do not drift: 10,000 sleeps of 0.001 s end at
+exactly 10.0.
+
+When the loop can never make progress it fails at once instead of hanging,
+by raising out of ``run_until_complete`` (and so out of the test):
+``DeadlockError`` when no task can ever wake up, ``StalledClockError`` in
+manual mode when every task waits for a timer that only ``advance()`` could
+fire.  Both messages list every blocked task with its await chain.
+
+Real work is never skipped.  While an executor job (``run_in_executor``,
+``asyncio.to_thread``, ``getaddrinfo``) or a child process started by the
+loop is pending, time runs no faster than real time: before a jump of ``d``
+virtual seconds the loop waits up to ``d`` real seconds for the work (and
+fails with ``StalledClockError`` if ``d`` exceeds ``real_timeout`` and the
+work is still running after ``real_timeout`` real seconds); so a child
+process that runs for the whole test (a server) makes the test run in real
+time.  While other descriptors are watched (sockets, pipes), each jump first
+waits up to ``io_grace`` real seconds for them to become ready; the virtual
+descriptors of selector mocks (``asynctoolkit.selector``) do not count, the
+test makes them ready itself.  Other threads that call
+``loop.call_soon_threadsafe`` directly are invisible to the clock: before
+declaring a deadlock or a stall the loop listens for them for ``io_grace``
+(nothing else to wait for) or ``real_timeout`` (work or descriptors pending)
+real seconds.  ``advance()`` and ``run_until_idle()`` give up with
+RuntimeError after ``spin_limit`` loop iterations at one virtual instant (a
+callback that re-schedules itself forever).
+
+Only selector loops can be clocked: the clock works by owning ``time()`` and
+the selector's wait.  uvloop and the Windows proactor loop keep both in
+native code; ``ClockedEventLoop.check_clockable`` refuses them with an
+explanation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import inspect
+import math
+import selectors
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextvars import Context
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from asynctoolkit._shared import asyncio_details
+from asynctoolkit.clock._core import (
+    NS_PER_SECOND,
+    ClockSelector,
+    ClockTimer,
+    DeadlockError,
+    StalledClockError,
+    VirtualClock,
+    to_grid,
+)
+from asynctoolkit.clock._messages import fmt_time
+from asynctoolkit.clock._work import RealWork
+
+__all__ = ["ClockedEventLoop", "DeadlockError", "StalledClockError", "clock_of"]
+
+_T = TypeVar("_T")
+if TYPE_CHECKING:
+    from typing_extensions import TypeVarTuple, Unpack
+
+    _Ts = TypeVarTuple("_Ts")
+_P = TypeVar("_P", bound=asyncio.BaseProtocol)
+
+# The real wall clock, captured before ``patch_time`` may replace it.
+_real_time_ns = time.time_ns
+
+
+class ClockedEventLoop(asyncio.SelectorEventLoop):
+    """A selector event loop on virtual time; see the module documentation.
+
+    ``selector``: any ``selectors.BaseSelector`` (default: a new
+    ``DefaultSelector``), for instance a selector mock wrapping a real one;
+    the loop wraps it to control the waits.
+
+    Settings (keyword arguments, also read/write properties):
+
+    * ``autojump`` (False): jump to the next timer whenever every task is
+      blocked.  May be switched at any time, even while the loop runs.
+    * ``io_grace`` (0.02 s of real time): how long watched descriptors must
+      stay silent before a jump, and how long the loop listens for other
+      threads before it reports a deadlock or stall.  Raise it when a peer
+      outside the loop (a thread, another process) is slow to answer; 0 makes
+      jumps immediate when the watched descriptors are fed by the loop itself.
+    * ``real_timeout`` (10 s of real time): the longest the loop waits for
+      pending real work or I/O when only those can wake a task, before failing.
+    * ``spin_limit`` (100,000): the most loop iterations ``advance()`` and
+      ``run_until_idle()`` allow at one virtual instant before they fail with
+      RuntimeError (a callback that re-schedules itself forever).
+    """
+
+    def __init__(
+        self,
+        selector: selectors.BaseSelector | None = None,
+        *,
+        autojump: bool = False,
+        io_grace: float = 0.02,
+        real_timeout: float = 10.0,
+        spin_limit: int = 100_000,
+    ) -> None:
+        if selector is None:
+            selector = selectors.DefaultSelector()
+        elif isinstance(selector, ClockSelector):
+            raise TypeError(
+                "this selector already drives another ClockedEventLoop; pass the selector "
+                "it wraps (its .inner), or none for a new DefaultSelector"
+            )
+        elif not isinstance(selector, selectors.BaseSelector):
+            raise TypeError(
+                "ClockedEventLoop(selector) takes a selectors.BaseSelector instance (or None "
+                f"for a DefaultSelector), not {type(selector).__qualname__}"
+            )
+        self._vwork = RealWork(self)
+        self._vclock = VirtualClock(self, selector, self._vwork)
+        self._vpool: concurrent.futures.ThreadPoolExecutor | None = None
+        self._vpool_closed = False
+        # Real wall-clock time when virtual time was 0 (for ``patch_time``).
+        self._vepoch_ns = _real_time_ns()
+        self._vadd = self._vclock.add
+        super().__init__(self._vclock.selector)
+        self._vready = True
+        self._vclock.selector.ignore_fd(asyncio_details.self_pipe_fd(self))
+        self.autojump = autojump
+        self.io_grace = io_grace
+        self.real_timeout = real_timeout
+        self.spin_limit = spin_limit
+
+    def __del__(self) -> None:
+        # If __init__ refused its arguments, asyncio's part never ran: nothing to close.
+        if getattr(self, "_vready", False):
+            super().__del__()
+
+    # -- settings ---------------------------------------------------------------
+    @property
+    def autojump(self) -> bool:
+        """Jump to the next due timer whenever every task is blocked (settable any time)."""
+        return self._vclock.autojump
+
+    @autojump.setter
+    def autojump(self, value: bool) -> None:
+        if not isinstance(value, bool):
+            raise TypeError(f"autojump must be True or False, not {value!r}")
+        self._vclock.autojump = value
+
+    @property
+    def io_grace(self) -> float:
+        """Real seconds watched descriptors must stay silent before time jumps."""
+        return self._vclock.io_grace
+
+    @io_grace.setter
+    def io_grace(self, value: float) -> None:
+        self._vclock.io_grace = _real_seconds("io_grace", value)
+
+    @property
+    def real_timeout(self) -> float:
+        """Real seconds to wait for pending work or I/O before failing."""
+        return self._vclock.real_timeout
+
+    @real_timeout.setter
+    def real_timeout(self, value: float) -> None:
+        self._vclock.real_timeout = _real_seconds("real_timeout", value)
+
+    @property
+    def spin_limit(self) -> int:
+        """Loop iterations ``advance()``/``run_until_idle()`` allow at one instant."""
+        return self._vclock.spin_limit
+
+    @spin_limit.setter
+    def spin_limit(self, value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"spin_limit is a whole number of loop iterations, not {value!r}")
+        if value < 1:
+            raise ValueError(f"spin_limit must be 1 or more, not {value!r}")
+        self._vclock.spin_limit = value
+
+    # -- moving time ------------------------------------------------------------
+    async def advance(self, seconds: float) -> None:
+        """Move virtual time forward by ``seconds``, running everything due on time.
+
+        Every timer due up to the target fires at its own due time, in order,
+        with the callbacks and tasks it wakes, including timers they schedule
+        within the window; then time rests at the target (to the nanosecond).
+        ``advance(0)`` runs what is ready now.  Pending real work is waited
+        for, never skipped (see the module documentation).  Await it from a
+        task running on this loop.  Raises ValueError for a negative, NaN or
+        infinite ``seconds``.
+        """
+        span = _checked_seconds("advance", seconds)
+        self._check_caller("advance")
+        # The same instant as a timer set now with ``call_later(seconds)``.
+        target = to_grid(self.time() + span)
+        if not math.isfinite(target):
+            raise ValueError(
+                f"advance({seconds!r}) from t={fmt_time(self.time())} goes past the largest "
+                "time a float can hold (the target is too large for a float)"
+            )
+        await self._vclock.wait_until(max(target, self.time()))
+
+    async def advance_to(self, when: float) -> None:
+        """Move virtual time forward to ``when`` (absolute loop time), like ``advance``.
+
+        Raises ValueError if ``when`` is NaN, infinite or earlier than now.
+        """
+        target = _checked_seconds("advance_to", when, negative_ok=True)
+        if target < self.time():
+            raise ValueError(
+                f"advance_to({when!r}) is in the past: the clock is at "
+                f"t={fmt_time(self.time())} and never goes backwards"
+            )
+        self._check_caller("advance_to")
+        # Due times are whole nanoseconds: ``when`` rounds the same way, so a
+        # timer set with ``call_at(when)`` fires within this call.
+        await self._vclock.wait_until(max(to_grid(target), self.time()))
+
+    def begin_real_work(self, what: str) -> int:
+        """Count ``what``, work going on in another thread, as real work.
+
+        Until ``end_real_work`` is called with the returned token, time moves
+        no faster than real time, as for an executor job.  For code that runs
+        work in threads of its own and knows when that work only waits for
+        the loop (it ends the count for that wait).  Call from the loop's thread.
+        """
+        return self._vwork.hold(what)
+
+    def end_real_work(self, token: int) -> None:
+        """End a ``begin_real_work`` count (from the loop's thread)."""
+        self._vwork.release(token)
+
+    async def run_until_idle(self) -> None:
+        """Run until no callback is ready and every task is blocked; time does not move.
+
+        Pending executor jobs and I/O are not waited for: a task waiting on
+        them counts as blocked.
+        """
+        self._check_caller("run_until_idle")
+        await self._vclock.wait_idle()
+
+    @contextlib.contextmanager
+    def patch_time(self) -> Iterator[None]:
+        """Make the ``time`` module follow this loop's clock, in this thread, within ``with``.
+
+        ``time.monotonic()`` and ``time.perf_counter()`` return
+        ``loop.time()``; ``time.time()`` returns the real wall-clock time at
+        the loop's creation plus ``loop.time()``; the ``*_ns`` variants
+        agree.  Other threads (executor jobs, watchdogs) keep the real clocks.
+        The originals are restored on exit, even on error; nesting is allowed.
+        """
+        owner = threading.get_ident()
+        clock = self._vclock
+        epoch_ns = self._vepoch_ns
+        originals = {name: getattr(time, name) for name in _PATCHED_TIME_FUNCTIONS}
+
+        def seconds(real: Callable[[], float]) -> Callable[[], float]:
+            def virtual() -> float:
+                return clock.now if threading.get_ident() == owner else real()
+
+            return virtual
+
+        def nanoseconds(real: Callable[[], int]) -> Callable[[], int]:
+            def virtual() -> int:
+                return clock.now_ns() if threading.get_ident() == owner else real()
+
+            return virtual
+
+        def wall() -> float:
+            if threading.get_ident() != owner:
+                return originals["time"]()  # type: ignore[no-any-return]
+            return (epoch_ns + clock.now_ns()) / NS_PER_SECOND
+
+        def wall_ns() -> int:
+            if threading.get_ident() != owner:
+                return originals["time_ns"]()  # type: ignore[no-any-return]
+            return epoch_ns + clock.now_ns()
+
+        replacements: dict[str, Callable[[], Any]] = {
+            "monotonic": seconds(originals["monotonic"]),
+            "perf_counter": seconds(originals["perf_counter"]),
+            "time": wall,
+            "monotonic_ns": nanoseconds(originals["monotonic_ns"]),
+            "perf_counter_ns": nanoseconds(originals["perf_counter_ns"]),
+            "time_ns": wall_ns,
+        }
+        try:
+            for name, function in replacements.items():
+                setattr(time, name, function)
+            yield
+        finally:
+            for name, function in originals.items():
+                setattr(time, name, function)
+
+    @staticmethod
+    def check_clockable(loop: asyncio.AbstractEventLoop) -> ClockedEventLoop:
+        """Return ``loop`` if it runs on virtual time, else raise TypeError saying why.
+
+        Only a ``ClockedEventLoop`` can: a plain selector loop reads the real
+        clock, and loops that are not selector loops (uvloop, the Windows
+        proactor loop) wait for time and I/O in native code that no clock can
+        reach.
+        """
+        if isinstance(loop, ClockedEventLoop):
+            return loop
+        kind = type(loop)
+        name = f"{kind.__module__}.{kind.__qualname__}"
+        if isinstance(loop, asyncio.SelectorEventLoop):
+            why = "it reads the real clock"
+        else:
+            why = (
+                "it is not a selector event loop: it keeps its timers and its wait for I/O in "
+                "native code (uvloop, the Windows proactor loop), out of reach of a virtual clock"
+            )
+        raise TypeError(
+            f"virtual time needs an asynctoolkit.clock.ClockedEventLoop, but the loop is a "
+            f"{name}: {why}.  Create the loop with ClockedEventLoop() (or "
+            "asyncio.Runner(loop_factory=ClockedEventLoop)), or use ClockedTestCase"
+        )
+
+    # -- asyncio overrides: time and timers ------------------------------------------
+    def time(self) -> float:
+        """The virtual time: 0 when the loop was created, moved only by the clock."""
+        return self._vclock.now
+
+    def call_later(
+        self,
+        delay: float,
+        callback: Callable[[Unpack[_Ts]], object],
+        *args: Unpack[_Ts],
+        context: Context | None = None,
+    ) -> asyncio.TimerHandle:
+        """Schedule ``callback`` ``delay`` virtual seconds from now: ``call_at(time() + delay)``."""
+        if delay is None:
+            raise TypeError("delay must not be None")
+        # ``call_at`` inlined: timers are the clock's hot path.
+        due = to_grid(self._vclock.now + delay)
+        if due != due:
+            raise ValueError(f"call_later() needs a delay that is a number, not {delay!r}")
+        if self.is_closed():
+            raise RuntimeError("Event loop is closed")
+        if self.get_debug():
+            _check_callback(callback, "call_at")  # as asyncio, whose call_later calls call_at
+        timer = ClockTimer(due, callback, args, self, context)
+        timer._clock = self._vclock
+        self._vadd(due, timer)
+        return timer
+
+    def call_at(
+        self,
+        when: float,
+        callback: Callable[[Unpack[_Ts]], object],
+        *args: Unpack[_Ts],
+        context: Context | None = None,
+    ) -> asyncio.TimerHandle:
+        """Schedule ``callback`` at ``when``, to the nanosecond; equal times fire in call order."""
+        if when is None:
+            raise TypeError("when cannot be None")
+        if self.is_closed():
+            raise RuntimeError("Event loop is closed")
+        if self.get_debug():
+            _check_callback(callback, "call_at")
+        due = to_grid(when)  # the clock's resolution: one nanosecond
+        if due != due:  # NaN would break the heap's order
+            raise ValueError(f"call_at() needs a due time that is a number, not {when!r}")
+        timer = ClockTimer(due, callback, args, self, context)
+        timer._clock = self._vclock
+        self._vadd(due, timer)
+        return timer
+
+    def stop(self) -> None:
+        """As asyncio's: stop after the current iteration (no later timer fires in it)."""
+        self._vclock.note_stop()
+        super().stop()
+
+    def pending_timers(self) -> list[asyncio.TimerHandle]:
+        """The timers not yet fired nor cancelled, in the order they will fire."""
+        return self._vclock.pending_timers()
+
+    # -- asyncio overrides: real work the clock must wait for -----------------------
+    def run_in_executor(
+        self,
+        executor: concurrent.futures.Executor | None,
+        func: Callable[[Unpack[_Ts]], _T],
+        *args: Unpack[_Ts],
+    ) -> asyncio.Future[_T]:
+        """As asyncio's, and the clock does not jump past the job until its result is in."""
+        if self.is_closed():
+            raise RuntimeError("Event loop is closed")
+        if executor is None:
+            executor = self._default_pool()
+        recorder = _RecordingExecutor(executor)
+        future = super().run_in_executor(recorder, func, *args)
+        if recorder.job is not None:
+            self._vwork.track_job(recorder.job, func, args)
+        return future
+
+    def set_default_executor(self, executor: Any) -> None:
+        """As asyncio's; the clock also waits for jobs run on it."""
+        super().set_default_executor(executor)
+        self._vpool = executor
+
+    async def shutdown_default_executor(self, *args: Any, **kwargs: Any) -> None:
+        """As asyncio's; the clock waits for the shutdown instead of jumping past it."""
+        self._vpool_closed = True
+        token = self._vwork.hold("shutdown of the default executor")
+        try:
+            await super().shutdown_default_executor(*args, **kwargs)
+        finally:
+            self._vwork.release(token)
+
+    async def subprocess_exec(
+        self, protocol_factory: Callable[[], _P], program: Any, *args: Any, **kwargs: Any
+    ) -> tuple[asyncio.SubprocessTransport, _P]:
+        """As asyncio's; until the child exits, time runs no faster than real time."""
+        transport, protocol = await super().subprocess_exec(
+            protocol_factory, program, *args, **kwargs
+        )
+        self._vwork.track_process(transport, repr(program))
+        return transport, protocol
+
+    async def subprocess_shell(
+        self, protocol_factory: Callable[[], _P], cmd: Any, **kwargs: Any
+    ) -> tuple[asyncio.SubprocessTransport, _P]:
+        """As asyncio's; until the child exits, time runs no faster than real time."""
+        transport, protocol = await super().subprocess_shell(protocol_factory, cmd, **kwargs)
+        self._vwork.track_process(transport, repr(cmd))
+        return transport, protocol
+
+    # -- private -----------------------------------------------------------------
+    def _default_pool(self) -> concurrent.futures.Executor:
+        if self._vpool_closed:
+            raise RuntimeError("Executor shutdown has been called")
+        if self._vpool is None:
+            self.set_default_executor(
+                concurrent.futures.ThreadPoolExecutor(thread_name_prefix="asyncio")
+            )
+        assert self._vpool is not None
+        return self._vpool
+
+    def _check_caller(self, method: str) -> None:
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:  # pragma: no cover - an await always has a running loop
+            running = None
+        if running is not self:
+            raise RuntimeError(
+                f"{method}() must be awaited by a task running on this ClockedEventLoop, "
+                f"not on {running!r}"
+            )
+
+
+def clock_of(loop: asyncio.AbstractEventLoop | None = None) -> ClockedEventLoop:
+    """The clocked loop ``loop`` (default: the running loop); TypeError if it is not one.
+
+    Library code that only holds the running loop reaches the clock this way:
+    ``await clock_of().advance(1)``.  RuntimeError if ``loop`` is None and no
+    loop is running.
+    """
+    if loop is None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise RuntimeError(
+                "clock_of() without a loop must be called from a coroutine or callback running "
+                "on a ClockedEventLoop; pass the loop explicitly otherwise"
+            ) from None
+    return ClockedEventLoop.check_clockable(loop)
+
+
+# -- private helpers ------------------------------------------------------------------
+
+_PATCHED_TIME_FUNCTIONS = (
+    "monotonic",
+    "perf_counter",
+    "time",
+    "monotonic_ns",
+    "perf_counter_ns",
+    "time_ns",
+)
+
+
+class _RecordingExecutor(concurrent.futures.Executor):
+    """Submits to ``executor`` and keeps the job, so the loop can track it."""
+
+    def __init__(self, executor: concurrent.futures.Executor) -> None:
+        self.executor = executor
+        self.job: concurrent.futures.Future[Any] | None = None
+
+    def submit(
+        self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any
+    ) -> concurrent.futures.Future[_T]:
+        job = self.executor.submit(fn, *args, **kwargs)
+        self.job = job
+        return job
+
+
+def _checked_seconds(method: str, value: object, *, negative_ok: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{method}() takes a number of seconds, not {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{method}() takes a finite number of seconds, not {value!r}")
+    if value < 0 and not negative_ok:
+        raise ValueError(f"{method}({value!r}): time only moves forward; pass 0 or more seconds")
+    return value
+
+
+def _real_seconds(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} is a number of real seconds, not {value!r}")
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"{name} must be a finite number of real seconds >= 0, not {value!r}")
+    return float(value)
+
+
+def _check_callback(callback: object, method: str) -> None:
+    # What asyncio checks in debug mode (``BaseEventLoop._check_callback``).
+    if asyncio.iscoroutine(callback) or inspect.iscoroutinefunction(callback):
+        raise TypeError(f"coroutines cannot be used with {method}()")
+    if not callable(callback):
+        raise TypeError(f"a callable object was expected by {method}(), got {callback!r}")

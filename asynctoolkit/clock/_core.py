@@ -1,0 +1,539 @@
+"""The engine behind ``ClockedEventLoop``: virtual time and what the loop does when idle.
+
+asyncio's selector loop calls ``selector.select(timeout)`` once per iteration,
+with ``timeout == 0`` while callbacks are ready and a positive timeout (or
+None) when every task is blocked.  ``ClockSelector`` wraps the real selector
+and hands that second case to ``VirtualClock.idle``, which decides, from the
+``advance()`` calls in progress, the autojump setting, the pending real work
+and the watched file descriptors, whether to wait for real I/O, move virtual
+time to the next due timer, or fail with a report.  Everything else (polling
+I/O while callbacks are ready) goes straight to the real selector.
+
+Prior art: trio's ``MockClock`` (autojump, ``wait_all_tasks_blocked``) and
+asynctest's ``ClockedTestCase`` (advance through timers in due order).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import heapq
+import math
+import selectors
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from asynctoolkit._shared import asyncio_details
+from asynctoolkit.clock import _messages
+from asynctoolkit.clock._work import RealWork
+
+if TYPE_CHECKING:
+    from _typeshed import FileDescriptorLike
+
+__all__: list[str] = []
+
+NS_PER_SECOND = 1_000_000_000
+# Below this many seconds, ``seconds * 1e9`` is below 2**52: see ``to_grid``.
+_FAST_SECONDS = 4e6
+# From about 2**53 ns (104 days) floats are spaced wider than a nanosecond;
+# well beyond, rounding to one is the identity (and the integers get huge).
+_NO_FINER_THAN_NS = 1e12
+
+# The real clock, captured before ``patch_time`` may replace ``time.monotonic``.
+real_monotonic = time.monotonic
+
+_Events = list[tuple[selectors.SelectorKey, int]]
+_Advance = tuple[float, int, "asyncio.Future[None]"]
+# The timers are never purged of cancelled ones below this count.
+_MIN_PURGE = 64
+
+
+class DeadlockError(AssertionError):
+    """Every task is blocked and nothing can ever wake one up.
+
+    Raised out of ``run_until_complete``/``run_forever`` (so out of the test)
+    instead of letting the loop hang.  The message lists every pending task
+    with its await chain.  Also raised when the only possible wake-ups are
+    watched descriptors or real work and none arrives within ``real_timeout``
+    seconds of real time.
+    """
+
+    __module__ = "asynctoolkit.clock"
+
+
+class StalledClockError(AssertionError):
+    """Every task waits for time to pass, and the clock cannot move by itself.
+
+    In manual mode (``autojump`` off, no ``advance()`` running) the message
+    lists the pending timers and blocked tasks and says how to move time.
+    Also raised when the next timer is further away than ``real_timeout``
+    and real work (an executor job, a child process) is still pending after
+    ``real_timeout`` seconds of real time: the clock never skips past it.
+    """
+
+    __module__ = "asynctoolkit.clock"
+
+
+def seconds_to_ns(seconds: float) -> int:
+    """``seconds`` (finite) as the nearest whole number of nanoseconds, exactly."""
+    if isinstance(seconds, int):
+        return seconds * NS_PER_SECOND
+    num, den = float(seconds).as_integer_ratio()
+    return (2 * num * NS_PER_SECOND + den) // (2 * den)
+
+
+def grid_ns(when: float) -> int:
+    """``when`` (finite seconds) as the nearest whole number of nanoseconds."""
+    if when.__class__ is float and -_FAST_SECONDS < when < _FAST_SECONDS:
+        # The product is within half a unit of the exact one: the result is
+        # the nearest nanosecond (ties may go either way, the same way each time).
+        return round(when * 1e9)
+    return seconds_to_ns(when)
+
+
+def to_grid(when: float) -> float:
+    """``when`` rounded to the nearest nanosecond: the clock's resolution.
+
+    Every due time and every ``advance`` target goes through this one
+    function, so ``call_later(d)``, ``call_at(loop.time() + d)`` (how
+    ``asyncio.timeout`` and ``wait_for`` schedule) and ``advance(d)`` all land
+    on the same instant, and sums of delays do not drift: 10,000 sleeps of
+    0.001 s end at exactly t=10.0.
+    """
+    if when.__class__ is float and -_FAST_SECONDS < when < _FAST_SECONDS:
+        return round(when * 1e9) / NS_PER_SECOND  # what ``grid_ns`` does, inlined: it is hot
+    if not abs(when) < _NO_FINER_THAN_NS:
+        return when  # infinite, NaN, or so large that floats are coarser than 1 ns
+    return grid_ns(when) / NS_PER_SECOND
+
+
+def timers_of(loop: asyncio.AbstractEventLoop) -> list[asyncio.TimerHandle]:
+    """Every timer ``loop`` holds, live or cancelled, in no particular order.
+
+    A ``ClockedEventLoop`` keeps its timers on its clock, not on asyncio's heap;
+    any other loop's are on asyncio's heap (``asyncio_details.scheduled_timers``).
+    """
+    timers = list(asyncio_details.scheduled_timers(loop))
+    clock = getattr(loop, "_vclock", None)
+    if isinstance(clock, VirtualClock):
+        for bucket in clock.buckets.values():
+            timers.extend(_as_list(bucket))
+    return timers
+
+
+class ClockTimer(asyncio.TimerHandle):
+    """The ``TimerHandle`` of a ``ClockedEventLoop``: tells the clock when it is cancelled.
+
+    The clock keeps cancelled timers until their instant comes, like
+    asyncio's heap; counting cancellations lets it drop them in bulk before
+    they pile up (``asyncio.timeout`` cancels a timer on every exit in time).
+    """
+
+    __slots__ = ("_clock",)
+    _clock: VirtualClock
+
+    def cancel(self) -> None:
+        if not self.cancelled():
+            self._clock.note_cancel()
+        super().cancel()
+
+
+class ClockSelector(selectors.BaseSelector):
+    """The selector a ``ClockedEventLoop`` polls: the real one, plus the clock.
+
+    Registrations go to ``inner`` unchanged (``get_map`` shows them), so
+    sockets, pipes and selector mocks work as on any selector loop, and other
+    attributes of ``inner`` stay reachable through the wrapper.  The wrapper
+    keeps ``user_fds``, the real descriptors registered besides the loop's own
+    wake-up socket: while there are any, real I/O may still wake a task up.
+    A selector mock's virtual descriptors (``int`` subclasses, such as
+    ``asynctoolkit.selector.FileDescriptor``) are not real I/O: the test
+    itself makes them ready, from the loop's thread.
+    """
+
+    def __init__(self, inner: selectors.BaseSelector, clock: VirtualClock) -> None:
+        #: The real selector (or selector mock) that does the I/O.
+        self.inner = inner
+        self._clock = clock
+        #: Registered descriptors, except the loop's wake-up socket.
+        self.user_fds: set[int] = {k.fd for k in inner.get_map().values() if type(k.fd) is int}
+        self._ignored_fd: int | None = None
+
+    def ignore_fd(self, fd: int | None) -> None:
+        """Do not count ``fd`` (the loop's wake-up socket) as user I/O."""
+        self._ignored_fd = fd
+        if fd is not None:
+            self.user_fds.discard(fd)
+
+    def register(
+        self, fileobj: FileDescriptorLike, events: int, data: Any = None
+    ) -> selectors.SelectorKey:
+        key = self.inner.register(fileobj, events, data)
+        if type(key.fd) is int and key.fd != self._ignored_fd:
+            self.user_fds.add(key.fd)
+        return key
+
+    def unregister(self, fileobj: FileDescriptorLike) -> selectors.SelectorKey:
+        key = self.inner.unregister(fileobj)
+        self.user_fds.discard(key.fd)
+        return key
+
+    def modify(
+        self, fileobj: FileDescriptorLike, events: int, data: Any = None
+    ) -> selectors.SelectorKey:
+        key = self.inner.modify(fileobj, events, data)
+        if type(key.fd) is int and key.fd != self._ignored_fd:
+            self.user_fds.add(key.fd)
+        return key
+
+    def select(self, timeout: float | None = None) -> _Events:
+        if timeout is not None and timeout <= 0:
+            return self._clock.busy()
+        return self._clock.idle()
+
+    def close(self) -> None:
+        self.user_fds.clear()
+        self.inner.close()
+
+    def get_key(self, fileobj: FileDescriptorLike) -> selectors.SelectorKey:
+        return self.inner.get_key(fileobj)
+
+    def get_map(self) -> Mapping[FileDescriptorLike, selectors.SelectorKey]:
+        return self.inner.get_map()
+
+    def __getattr__(self, name: str) -> Any:
+        # Extra methods of a selector mock stay reachable through the wrapper.
+        if name == "inner":  # not set yet: do not recurse
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+
+class VirtualClock:
+    """Virtual time of one loop: its timers, ``advance``/``run_until_idle`` waiters, idle policy.
+
+    The timers live here, not on asyncio's heap: ``buckets`` maps each due
+    instant to its timers in scheduling order (so equal due times fire FIFO
+    with no tie-break to compare), and ``instants`` is a ``heapq`` heap of
+    those instants, plain floats.  asyncio's own heap stays empty, so
+    ``_run_once`` passes ``select`` a zero timeout while callbacks are ready
+    and None when the loop is idle; the clock then runs the due timers itself.
+    """
+
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, inner: selectors.BaseSelector, work: RealWork
+    ) -> None:
+        self.loop = loop
+        self.work = work
+        self.selector = ClockSelector(inner, self)
+        self._inner = inner
+        # ``now`` is what ``loop.time()`` returns: a whole number of
+        # nanoseconds (``to_grid``) that never decreases.
+        self.now = 0.0
+        #: Due instant -> the timer (or list of timers, FIFO) due then.
+        #: Cancelled timers stay until their instant comes or ``purge`` runs.
+        self.buckets: dict[float, asyncio.TimerHandle | list[asyncio.TimerHandle]] = {}
+        #: The keys of ``buckets``, as a heap: ``instants[0]`` is the earliest.
+        self.instants: list[float] = []
+        #: Timers cancelled since the last ``purge``, and the count that triggers the next.
+        self.cancelled = 0
+        self.purge_at = _MIN_PURGE
+        # Settings, validated by ClockedEventLoop.
+        self.autojump = False
+        self.io_grace = 0.02
+        self.real_timeout = 10.0
+        self.spin_limit = 100_000
+        # ``advance``/``advance_to`` calls in progress, sorted by (target, call
+        # order): (target, order, future).
+        self._advances: list[_Advance] = []
+        self._advance_count = 0
+        # ``run_until_idle`` calls in progress.
+        self._idle_waiters: list[asyncio.Future[None]] = []
+        # Loop iterations with ready callbacks since the clock last found the loop idle.
+        self._spins = 0
+        # ``loop.stop()`` calls so far (``note_stop``), and the count when
+        # ``_fire`` was queued: it fires no further instant after a stop.
+        self._stops = 0
+        self._stops_seen = 0
+        # The one handle that runs ``_fire`` (created on first use).
+        self._firer: asyncio.Handle | None = None
+
+    # -- time -----------------------------------------------------------------
+    def set_now(self, when: float) -> None:
+        """Move the clock to ``when`` (never backwards)."""
+        if when < self.now:  # pragma: no cover - guarded by every caller
+            raise AssertionError(f"virtual time cannot go back from {self.now!r} to {when!r}")
+        self.now = when
+
+    def now_ns(self) -> int:
+        """``now`` in nanoseconds."""
+        return grid_ns(self.now)
+
+    # -- timers ---------------------------------------------------------------
+    def add(self, due: float, timer: asyncio.TimerHandle) -> None:
+        """Schedule ``timer`` at ``due`` (on the grid, not NaN), after those already due then."""
+        buckets = self.buckets
+        bucket = buckets.get(due)
+        if bucket is None:
+            buckets[due] = timer
+            heapq.heappush(self.instants, due)
+        elif bucket.__class__ is list:
+            bucket.append(timer)
+        else:
+            buckets[due] = [bucket, timer]  # type: ignore[list-item]
+
+    def pending_timers(self) -> list[asyncio.TimerHandle]:
+        """The live timers, in the order they will fire."""
+        timers: list[asyncio.TimerHandle] = []
+        for due in sorted(self.buckets):
+            bucket = self.buckets[due]
+            timers.extend(t for t in _as_list(bucket) if not t.cancelled())
+        return timers
+
+    def note_cancel(self) -> None:
+        """A timer was cancelled; once they add up, drop them (amortised O(1) each)."""
+        self.cancelled += 1
+        if self.cancelled > self.purge_at:
+            self.purge()
+
+    def purge(self) -> None:
+        """Drop every cancelled timer now."""
+        kept: dict[float, asyncio.TimerHandle | list[asyncio.TimerHandle]] = {}
+        count = 0
+        for due, bucket in self.buckets.items():
+            live = [t for t in _as_list(bucket) if not t.cancelled()]
+            if live:
+                kept[due] = live if len(live) > 1 else live[0]
+                count += len(live)
+        self.buckets.clear()
+        self.buckets.update(kept)
+        self.instants[:] = kept
+        heapq.heapify(self.instants)
+        self.cancelled = 0
+        self.purge_at = max(_MIN_PURGE, count)
+
+    def next_due(self) -> float:
+        """When the next live timer is due (``inf`` if none); drops dead instants on the way."""
+        instants, buckets = self.instants, self.buckets
+        while instants:
+            due = instants[0]
+            bucket = buckets[due]
+            if bucket.__class__ is list:
+                if not all(t.cancelled() for t in bucket):
+                    return due
+            elif not bucket.cancelled():  # type: ignore[union-attr]
+                return due
+            heapq.heappop(instants)
+            del buckets[due]
+        return math.inf
+
+    def note_stop(self) -> None:
+        """``loop.stop()`` was called: fire no further instant in this iteration."""
+        self._stops += 1
+
+    # -- waiters ----------------------------------------------------------------
+    def wait_until(self, when: float) -> asyncio.Future[None]:
+        """A future resolved once the clock rests at ``when``, all due work done."""
+        future = self.loop.create_future()
+        self._advance_count += 1
+        bisect.insort(self._advances, (when, self._advance_count, future), key=_advance_order)
+        return future
+
+    def wait_idle(self) -> asyncio.Future[None]:
+        """A future resolved the next time the loop is idle."""
+        future = self.loop.create_future()
+        self._idle_waiters.append(future)
+        return future
+
+    # -- the selector's two cases -------------------------------------------------
+    def busy(self) -> _Events:
+        """Callbacks are ready: poll I/O, queue due timers, count iterations while someone waits."""
+        self._another_iteration()
+        return self._inner.select(0)
+
+    def idle(self) -> _Events:
+        """No callback is ready: every task is blocked.  Decide what happens next."""
+        loop = self.loop
+        if asyncio_details.ready_handles(loop):  # another thread queued a callback
+            return self._inner.select(0)
+        due = self.next_due()
+        user_io = bool(self.selector.user_fds)
+        if due <= self.now:
+            # Timers due now (``call_later(0)``, or set by callbacks of this
+            # instant): the loop is not idle yet.
+            self._another_iteration()
+            return self._inner.select(0) if user_io else []
+        self._spins = 0
+        if user_io:
+            events = self._inner.select(0)
+            if events:
+                return events
+        if self._idle_waiters:
+            for future in self._idle_waiters:
+                if not future.done():
+                    future.set_result(None)
+            self._idle_waiters.clear()
+            return []
+        advances = self._advances
+        while advances and advances[0][2].done():  # cancelled advance() calls
+            del advances[0]
+        # Where time goes next: the next timer, or the first advance() target if
+        # nothing is due before it (then the clock rests there).
+        if advances and not due <= advances[0][0]:
+            target, resting = advances[0][0], True
+        elif (advances or self.autojump) and math.isfinite(due):
+            target, resting = due, False
+        else:
+            return self._blocked(due, user_io)
+        if user_io or self.work.pending():
+            news = self._wait_before_jump(target, user_io)
+            if news is not None:
+                return news
+        self.set_now(target)
+        if resting:  # nothing is due up to the target any more: wake the advancers
+            while advances and advances[0][0] <= target:
+                future = advances.pop(0)[2]
+                if not future.done():
+                    future.set_result(None)
+        elif loop.get_debug():
+            self._queue_due()  # one handle per timer, so debug mode can time each
+        else:
+            self._stops_seen = self._stops
+            firer = self._firer
+            if firer is None:
+                firer = self._firer = asyncio.Handle(self._fire, (), loop)
+            asyncio_details.add_ready_handle(loop, firer)
+        return []
+
+    # -- private --------------------------------------------------------------------
+    def _another_iteration(self) -> None:
+        """One more iteration at this instant: count it while someone waits; queue due timers."""
+        if self._advances or self._idle_waiters:
+            self._spins += 1
+            if self._spins > self.spin_limit:
+                self._fail_waiters()
+        instants = self.instants
+        if instants and instants[0] <= self.now:  # ``call_later(0)``: due at once
+            self._queue_due()
+
+    def _queue_due(self) -> None:
+        """Move every timer due now to the ready queue, in (due, scheduling) order."""
+        instants, buckets, now, loop = self.instants, self.buckets, self.now, self.loop
+        while instants and instants[0] <= now:
+            for timer in _as_list(buckets.pop(heapq.heappop(instants))):
+                if not timer.cancelled():
+                    asyncio_details.add_ready_handle(loop, timer)
+
+    def _fire(self) -> None:
+        """Run the timers due now, then those of each next instant the loop would jump to.
+
+        The idle loop would go through one iteration per instant: ``select``
+        returns, the clock moves on, the timers of that instant run.  As long
+        as they leave nothing ready behind (no callback, no woken task) and
+        the clock would jump straight on (only timers left, time allowed to
+        move, no I/O or real work to wait for, no stop requested), the next
+        instant's timers run here, one after the other, each at its own due
+        time and in its own context, as the loop would run them.  Timers that
+        these callbacks set for their own instant wait for the next iteration,
+        as on any loop: taking the bucket out first leaves them a new one.
+        """
+        instants, buckets, run = self.instants, self.buckets, asyncio_details.run_handle
+        ready = asyncio_details.ready_handles(self.loop)
+        user_fds, idle_waiters = self.selector.user_fds, self._idle_waiters
+        advances = self._advances
+        jobs, processes, holds = self.work.records
+        pop = heapq.heappop
+        due = self.now
+        while True:
+            if not instants or instants[0] != due:  # pragma: no cover - idle() checked
+                return
+            pop(instants)
+            bucket = buckets.pop(due)
+            if bucket.__class__ is list:
+                for timer in bucket:
+                    if not timer.cancelled():
+                        run(timer)
+            elif not bucket.cancelled():  # type: ignore[union-attr]
+                run(bucket)  # type: ignore[arg-type]
+            if ready or self._stops != self._stops_seen or not instants:
+                return
+            due = instants[0]
+            if not due > self.now:  # set by these callbacks for this instant
+                return
+            bucket = buckets[due]
+            if bucket.__class__ is list or bucket.cancelled():  # type: ignore[union-attr]
+                due = self.next_due()  # the slow way past cancelled timers
+                if due == math.inf:
+                    return
+            if idle_waiters or user_fds or jobs or processes or holds:
+                return
+            if advances:
+                if due > advances[0][0] or advances[0][2].done():
+                    return
+            elif not self.autojump:
+                return
+            self.now = due
+
+    def _fail_waiters(self) -> None:
+        message = _messages.spin(self)
+        for future in [*(a[2] for a in self._advances), *self._idle_waiters]:
+            if not future.done():
+                future.set_exception(RuntimeError(message))
+        self._advances.clear()
+        self._idle_waiters.clear()
+        self._spins = 0
+
+    def _real_wait(self, seconds: float) -> _Events | None:
+        """Wait up to ``seconds`` of real time for I/O or another thread.
+
+        Returns the events (maybe empty, if a callback was queued) as soon as
+        something happens, or None if the whole interval passed quietly.
+        """
+        deadline = real_monotonic() + seconds
+        remaining = seconds
+        while True:
+            events = self._inner.select(max(remaining, 0))
+            if events or asyncio_details.ready_handles(self.loop):
+                return events
+            remaining = deadline - real_monotonic()
+            if remaining <= 0:
+                return None
+
+    def _wait_before_jump(self, target: float, user_io: bool) -> _Events | None:
+        """Let real work catch up before time moves to ``target``.
+
+        Pending executor jobs and child processes: wait real time up to the
+        virtual delay, so time runs no faster than real time; if the delay is
+        longer than ``real_timeout``, fail after ``real_timeout``.  Watched
+        descriptors only: wait up to ``io_grace`` of real time for them.
+        """
+        delay = target - self.now
+        if delay <= 0:
+            return None
+        if self.work.pending():
+            events = self._real_wait(min(delay, self.real_timeout))
+            if events is None and delay > self.real_timeout:
+                raise StalledClockError(_messages.work_stall(self, target))
+            return events
+        if user_io and self.io_grace > 0:
+            return self._real_wait(min(delay, self.io_grace))
+        return None
+
+    def _blocked(self, due: float, user_io: bool) -> _Events:
+        """Nothing may move the clock: wait a bounded real time, then fail."""
+        work = self.work.pending()
+        waited = self.real_timeout if (work or user_io) else self.io_grace
+        events = self._real_wait(waited)
+        if events is not None:
+            return events
+        if math.isfinite(due):
+            raise StalledClockError(_messages.stall(self, waited, work=work, user_io=user_io))
+        raise DeadlockError(_messages.deadlock(self, waited, work=work, user_io=user_io))
+
+
+def _advance_order(advance: _Advance) -> tuple[float, int]:
+    return advance[0], advance[1]
+
+
+def _as_list(bucket: asyncio.TimerHandle | list[asyncio.TimerHandle]) -> list[asyncio.TimerHandle]:
+    return bucket if isinstance(bucket, list) else [bucket]

@@ -1,0 +1,155 @@
+"""The texts of the virtual clock's failures, written for the person whose test just failed.
+
+Each says what the loop found (what every task waits for, which timers are
+pending, which real work did not finish), at which virtual time, and what to
+do about it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from asynctoolkit._shared import asyncio_details, report
+
+if TYPE_CHECKING:
+    from asynctoolkit.clock._core import VirtualClock
+
+__all__: list[str] = []
+
+#: At most this many timers, ready callbacks or descriptors are listed.
+_LIST_LIMIT = 20
+
+
+def fmt_time(seconds: float) -> str:
+    """A virtual time or duration as a short number: ``10``, ``0.25``, ``3.1536e+07``."""
+    return f"{seconds:.12g}"
+
+
+def spin(clock: VirtualClock) -> str:
+    """``advance()``/``run_until_idle()`` gave up: callbacks re-arm at one instant forever."""
+    ready = [h for h in asyncio_details.ready_handles(clock.loop) if not h.cancelled()]
+    return (
+        f"the loop ran {clock.spin_limit} iterations at t={fmt_time(clock.now)} without "
+        "becoming idle while advance() or run_until_idle() waited for it: a callback keeps "
+        "re-scheduling itself at the same instant (call_soon, call_later(0, ...), or a task "
+        "looping on asyncio.sleep(0)), so time can never move on.\n"
+        "Ready callbacks now:\n"
+        + _lines(report.describe_handle(h) for h in ready)
+        + "\nMake the loop go idle (await something that takes time), or raise the loop's "
+        f"spin_limit (now {clock.spin_limit}) if that many iterations at one instant are expected."
+    )
+
+
+def stall(clock: VirtualClock, waited: float, *, work: bool, user_io: bool) -> str:
+    """Manual mode, every task blocked on timers, and nothing moves time."""
+    timers = clock.pending_timers()
+    step = fmt_time(timers[0].when() - clock.now) if timers else "1"
+    listened = _listened(waited, work=work, user_io=user_io)
+    return (
+        f"the clock is stalled at t={fmt_time(clock.now)}: every task is blocked, the next "
+        f"timer is due at t={fmt_time(timers[0].when()) if timers else '?'}, and nothing moves "
+        f"time: autojump is off and no advance() is running{listened}.\n"
+        "Pending timers (earliest first):\n"
+        + _lines(report.describe_handle(t) for t in timers)
+        + "\nBlocked tasks:\n"
+        + _tasks(clock)
+        + f"\nMove time with `await self.advance({step})` in a ClockedTestCase (or "
+        f"`await loop.advance({step})` on the loop), or turn autojump on (`autojump = True` on "
+        "the test class, or `loop.autojump = True`)."
+    )
+
+
+def deadlock(clock: VirtualClock, waited: float, *, work: bool, user_io: bool) -> str:
+    """Every task blocked, no timer: nothing (or only silent real work) can wake them."""
+    never = clock.pending_timers()
+    never_note = (
+        f" (the only timer{'s are' if len(never) > 1 else ' is'} due at t=inf)" if never else ""
+    )
+    if not (work or user_io):
+        return (
+            f"deadlock at t={fmt_time(clock.now)}: every task is blocked and nothing can ever "
+            "wake one up: no callback is ready, no timer is scheduled"
+            f"{never_note}, no executor job or child process is running and no file "
+            f"descriptor is watched (the loop also listened {fmt_time(waited)}s of real time "
+            "for other threads).\n"
+            "Blocked tasks:\n"
+            + _tasks(clock)
+            + "\nEach task above waits for something nothing will do: a future nobody "
+            "resolves, an Event nobody sets, a Queue nobody feeds, a lock nobody releases.  "
+            "If another thread does it, start that thread's work with loop.run_in_executor() "
+            "or asyncio.to_thread() so that the loop knows to wait for it."
+        )
+    return (
+        f"nothing happened for {fmt_time(waited)}s of real time at t={fmt_time(clock.now)}: "
+        f"every task is blocked, no timer is scheduled{never_note}, and the only things that "
+        "could wake a task did not:\n"
+        + _lines([*clock.work.describe(), *_watched(clock)])
+        + "\nBlocked tasks:\n"
+        + _tasks(clock)
+        + "\nMake that work or I/O complete (is the peer running? is the reader the right "
+        "one?), or raise the loop's real_timeout "
+        f"(now {fmt_time(clock.real_timeout)}s) if it needs longer."
+    )
+
+
+def work_stall(clock: VirtualClock, target: float) -> str:
+    """The next stop is far away and real work did not finish within ``real_timeout``."""
+    return (
+        f"the clock cannot move from t={fmt_time(clock.now)} to its next stop at "
+        f"t={fmt_time(target)}: real work is still pending after "
+        f"{fmt_time(clock.real_timeout)}s of real time, and virtual time never runs ahead of "
+        "unfinished real work.\n"
+        "Pending real work:\n"
+        + _lines(clock.work.describe())
+        + "\nBlocked tasks:\n"
+        + _tasks(clock)
+        + "\nMake the work finish sooner or cancel it, or raise the loop's real_timeout "
+        f"(now {fmt_time(clock.real_timeout)}s)."
+    )
+
+
+# -- private helpers -------------------------------------------------------------
+
+
+def _tasks(clock: VirtualClock) -> str:
+    tasks = [t for t in asyncio.all_tasks(clock.loop) if not t.done()]
+    return _indent(report.describe_tasks(tasks))
+
+
+def _watched(clock: VirtualClock) -> list[str]:
+    ignored = asyncio_details.self_pipe_fd(clock.loop)
+    lines = []
+    for fd, key in clock.selector.get_map().items():
+        if fd == ignored:
+            continue
+        reader, writer = asyncio_details.key_handles(key)
+        parts = [
+            f"{kind} {report.describe_handle(handle)}"
+            for kind, handle in (("reader", reader), ("writer", writer))
+            if handle is not None and not handle.cancelled()
+        ]
+        lines.append(f"watched fd {fd}: " + ("; ".join(parts) or "registered"))
+    return lines
+
+
+def _listened(waited: float, *, work: bool, user_io: bool) -> str:
+    if work or user_io:
+        return (
+            f", and in {fmt_time(waited)}s of real time no I/O arrived and no executor job "
+            "or child process finished"
+        )
+    return f" (the loop also listened {fmt_time(waited)}s of real time for other threads)"
+
+
+def _lines(lines: Iterable[str]) -> str:
+    items = list(lines)
+    shown = [f"  {line}" for line in items[:_LIST_LIMIT]]
+    if len(items) > _LIST_LIMIT:
+        shown.append(f"  ... and {len(items) - _LIST_LIMIT} more")
+    return "\n".join(shown) if shown else "  (none)"
+
+
+def _indent(text: str) -> str:
+    return "\n".join("  " + line for line in text.splitlines())

@@ -1,0 +1,76 @@
+"""Mocks and patches for asyncio code: ``unittest.mock``, aware of coroutine functions.
+
+The classes are ``unittest.mock``'s own, subclassed, so everything their
+documentation says holds; what changes is that coroutine functions are
+mocked by ``CoroutineMock``, whose calls return real coroutines:
+
+* ``CoroutineMock`` mocks a coroutine function: ``await mock(...)`` gives its
+  ``return_value`` or ``side_effect``; awaits are recorded (``await_count``,
+  ``assert_awaited_once_with`` ...) and can be waited for
+  (``await mock.awaited.wait()``).  A call that is never awaited is reported
+  by the TestCase's ``unawaited_coroutines`` check.
+* ``Mock``, ``MagicMock``, ``NonCallableMock``, ``NonCallableMagicMock`` and
+  ``create_autospec``: attributes that are coroutine functions on the spec
+  (or the wrapped object) are ``CoroutineMock``; ``MagicMock`` also supports
+  ``async with`` and ``async for``.
+* ``patch`` (with ``patch.object``, ``patch.multiple``, ``patch.dict``,
+  ``patch.stopall``) replaces coroutine functions with ``CoroutineMock`` and
+  adds ``scope``: on a decorated coroutine or generator, GLOBAL keeps the
+  patch for the whole call, LIMITED only while it runs (not while it is
+  suspended), CONTEXT for the whole call but only in its task and the tasks
+  it starts.
+
+Example::
+
+    from asynctoolkit.mock import CoroutineMock, patch
+
+    @patch("app.client.fetch")
+    async def test_retries(self, fetch):
+        fetch.side_effect = [ConnectionError(), b"ok"]
+        self.assertEqual(await app.get_page(), b"ok")
+        self.assertEqual(fetch.await_count, 2)
+"""
+
+from __future__ import annotations
+
+from unittest.mock import ANY, DEFAULT, PropertyMock, call, seal, sentinel
+
+from asynctoolkit.mock._autospec import create_autospec
+from asynctoolkit.mock._awaited import DEFAULT_AWAIT_TIMEOUT, AwaitedEvent
+from asynctoolkit.mock._classes import (
+    CoroutineMock,
+    MagicMock,
+    Mock,
+    NonCallableMagicMock,
+    NonCallableMock,
+)
+from asynctoolkit.mock._decorate import PatchScope
+from asynctoolkit.mock._helpers import mock_open, return_once
+from asynctoolkit.mock._patch import CONTEXT, GLOBAL, LIMITED, patch
+
+__all__ = [
+    "ANY",
+    "CONTEXT",
+    "DEFAULT",
+    "DEFAULT_AWAIT_TIMEOUT",
+    "GLOBAL",
+    "LIMITED",
+    "AwaitedEvent",
+    "CoroutineMock",
+    "MagicMock",
+    "Mock",
+    "NonCallableMagicMock",
+    "NonCallableMock",
+    "PatchScope",
+    "PropertyMock",
+    "call",
+    "create_autospec",
+    "mock_open",
+    "patch",
+    "return_once",
+    "seal",
+    "sentinel",
+]
+
+PatchScope.__module__ = __name__
+AwaitedEvent.__module__ = __name__

@@ -1,0 +1,122 @@
+"""The ``assert_*await*`` methods of CoroutineMock.
+
+They mirror ``unittest.mock.AsyncMock``'s (same names, same matching: a mock
+with a spec compares calls through the spec's signature, ``ANY`` matches
+anything), and their failure messages add what a person debugging needs:
+the awaits that did happen, and the calls whose coroutine was never awaited
+(the usual cause of "expected to have been awaited": a missing ``await``).
+"""
+
+from __future__ import annotations
+
+import unittest.mock as _um
+from typing import Any
+
+from asynctoolkit.mock._awaited import never_awaited_calls
+from asynctoolkit.mock._support import Call, CallList, any_comparer
+
+__all__: list[str] = []
+
+
+class AwaitAssertions(_um.NonCallableMock):
+    """Mixed into CoroutineMock, which provides ``await_count``, ``await_args`` and
+    ``await_args_list``."""
+
+    def _atk_name(self) -> str:
+        return repr(self._extract_mock_name())
+
+    def assert_awaited(self) -> None:
+        """Assert that the mock was awaited at least once."""
+        if self.await_count == 0:
+            raise AssertionError(
+                f"Expected {self._atk_name()} to have been awaited." + _notes(self)
+            )
+
+    def assert_awaited_once(self) -> None:
+        """Assert that the mock was awaited exactly once."""
+        if self.await_count != 1:
+            raise AssertionError(
+                f"Expected {self._atk_name()} to have been awaited once. "
+                f"Awaited {self.await_count} times." + _notes(self)
+            )
+
+    def assert_awaited_with(self, /, *args: Any, **kwargs: Any) -> None:
+        """Assert that the last await was of a call with these arguments."""
+        if self.await_args is None:
+            expected_text = self._format_mock_call_signature(args, kwargs)
+            raise AssertionError(
+                f"Expected await: {expected_text}\n  Actual: not awaited." + _notes(self)
+            )
+        expected: Any = self._call_matcher(Call((args, kwargs), two=True))
+        actual = self._call_matcher(self.await_args)
+        if actual != expected:
+            cause = expected if isinstance(expected, Exception) else None
+            expected_text = self._format_mock_call_signature(args, kwargs)
+            actual_text = self._format_mock_call_signature(*self.await_args)
+            raise AssertionError(
+                f"expected await not found.\nExpected: {expected_text}\n  Actual: {actual_text}"
+                + _notes(self)
+            ) from cause
+
+    def assert_awaited_once_with(self, /, *args: Any, **kwargs: Any) -> None:
+        """Assert that the mock was awaited exactly once, with these arguments."""
+        if self.await_count != 1:
+            raise AssertionError(
+                f"Expected {self._atk_name()} to have been awaited once. "
+                f"Awaited {self.await_count} times." + _notes(self)
+            )
+        self.assert_awaited_with(*args, **kwargs)
+
+    def assert_any_await(self, /, *args: Any, **kwargs: Any) -> None:
+        """Assert that some await (not only the last) was of a call with these arguments."""
+        expected: Any = self._call_matcher(Call((args, kwargs), two=True))
+        cause = expected if isinstance(expected, Exception) else None
+        actual = [self._call_matcher(c) for c in self.await_args_list]
+        if cause is not None or expected not in any_comparer(actual):
+            expected_text = self._format_mock_call_signature(args, kwargs)
+            raise AssertionError(f"{expected_text} await not found." + _notes(self)) from cause
+
+    def assert_has_awaits(self, calls: Any, any_order: bool = False) -> None:
+        """Assert that ``calls`` were awaited: in this order (other awaits may
+        come before, after, not between), or in any order with ``any_order``."""
+        expected: list[Any] = [self._call_matcher(c) for c in calls]
+        cause = next((e for e in expected if isinstance(e, Exception)), None)
+        awaits = CallList(self._call_matcher(c) for c in self.await_args_list)
+        if not any_order:
+            if cause is not None or expected not in awaits:
+                raise AssertionError(
+                    f"Awaits not found.\nExpected: {CallList(calls)!r}\n"
+                    f"  Actual: {self.await_args_list!r}" + _notes(self, awaits=False)
+                ) from cause
+            return
+        remaining = list(awaits)
+        missing = []
+        for kall in expected:
+            try:
+                remaining.remove(kall)
+            except ValueError:
+                missing.append(kall)
+        if missing:
+            raise AssertionError(
+                f"{self._atk_name()} was not awaited with all of {tuple(missing)!r} "
+                f"(in any order)." + _notes(self)
+            ) from cause
+
+    def assert_not_awaited(self) -> None:
+        """Assert that the mock was never awaited."""
+        if self.await_count != 0:
+            raise AssertionError(
+                f"Expected {self._atk_name()} to not have been awaited. "
+                f"Awaited {self.await_count} times." + _notes(self)
+            )
+
+
+def _notes(mock: Any, *, awaits: bool = True) -> str:
+    """The awaits made and the calls still not awaited, for assertion messages."""
+    text = ""
+    if awaits and mock.await_args_list:
+        text += f"\nAwaits: {list(mock.await_args_list)!r}."
+    pending = never_awaited_calls(mock)
+    if pending:
+        text += f"\nCalled but not awaited: {pending!r}."
+    return text

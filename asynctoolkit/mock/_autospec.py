@@ -1,0 +1,201 @@
+"""``create_autospec`` building asynctoolkit mocks, with coroutine functions as CoroutineMock.
+
+The algorithm is the standard one (``unittest.mock.create_autospec``): the
+mock gets the spec's attributes, methods check their call signature, a class
+mock returns an instance mock, and non-function attributes are autospecced
+lazily, on first access.  The difference is the class of each piece: a
+coroutine function (plain, static, class method, partial, or an object with an
+async ``__call__``) becomes a ``CoroutineMock`` that checks the signature of
+the original.
+
+An autospecced coroutine *function* (not method) is a ``CoroutineMock``
+that binds like a function when stored on a class, so ``instance.method(x)``
+records ``(instance, x)`` as the standard autospec does.
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+from typing import Any
+
+from asynctoolkit.mock._classes import (
+    CoroutineMock,
+    MagicMock,
+    NonCallableMagicMock,
+    _ensure_own_class,
+)
+from asynctoolkit.mock._support import (
+    FUNCTION_TYPES,
+    InvalidSpecError,
+    SpecState,
+    check_signature,
+    instance_callable,
+    is_coroutine_function,
+    is_magic,
+    is_mock,
+    is_spec_list,
+    must_skip_first,
+    set_signature,
+    spec_callable,
+)
+
+__all__ = ["create_autospec"]
+
+_SPEC_TYPOS = ("autospect", "auto_spec", "set_spec")
+
+
+def create_autospec(
+    spec: Any,
+    spec_set: bool = False,
+    instance: bool = False,
+    _parent: Any = None,
+    _name: str | None = None,
+    *,
+    unsafe: bool = False,
+    **kwargs: Any,
+) -> Any:
+    """Create a mock with ``spec``'s attributes, each mocked after the original.
+
+    As ``unittest.mock.create_autospec``: calls are checked against the
+    original signatures (a wrong call raises TypeError), ``spec_set=True``
+    forbids setting attributes the spec lacks, ``instance=True`` mocks an
+    instance of a class spec.  Coroutine functions and methods become
+    ``CoroutineMock`` (awaiting them gives their ``return_value``), other
+    callables ``MagicMock``, the rest ``NonCallableMagicMock``.  Keyword
+    arguments configure the top mock (``return_value``, ``name``, dotted
+    child settings like ``**{"method.return_value": 3}``).
+    """
+    if is_spec_list(spec):
+        spec = type(spec)
+    if is_mock(spec):
+        raise InvalidSpecError(
+            f"Cannot autospec a Mock object ({spec!r}): pass the real object it stands for."
+        )
+    if not unsafe:
+        for typo in _SPEC_TYPOS:
+            if typo in kwargs:
+                raise RuntimeError(f"{typo!r} might be a typo; use unsafe=True if this is intended")
+    is_type = isinstance(spec, type)
+    is_async = is_coroutine_function(spec)
+    klass = _autospec_class(spec, is_type, is_async, instance)
+
+    spec_kwargs: dict[str, Any] = {}
+    if spec is not None and not inspect.isdatadescriptor(spec):
+        spec_kwargs = {"spec_set": spec} if spec_set else {"spec": spec}
+        if instance:
+            spec_kwargs["_spec_as_instance"] = True
+        # Skip ``self`` only where the signature comes from an unbound
+        # ``__call__`` (an instance of a class spec); unittest.mock also skips
+        # one for callable objects (their __call__ is bound) and not for
+        # class instances, and then cannot match the calls it recorded.
+        spec_kwargs["_eat_self"] = is_type and instance
+    name = kwargs.pop("name", _name)
+    # Dotted settings ("method.return_value") wait until the children exist.
+    dotted = {key: value for key, value in kwargs.items() if "." in key}
+    mock: Any = klass(
+        parent=_parent,
+        _new_parent=_parent,
+        _new_name=name if _parent is not None else "",
+        name=name,
+        **spec_kwargs,
+        **{key: value for key, value in kwargs.items() if key not in dotted},
+    )
+
+    if isinstance(spec, FUNCTION_TYPES):
+        # Top level only: functions are not recursed into.
+        if is_async:
+            _bind_like_a_function(mock, spec)
+        else:
+            mock = set_signature(mock, spec)
+    else:
+        if isinstance(mock, CoroutineMock):
+            _ensure_own_class(mock)
+        check_signature(spec, mock, is_type, instance)
+
+    if _parent is not None and not instance:
+        _parent._mock_children[name] = mock
+
+    if is_type and not instance and "return_value" not in kwargs:
+        mock.return_value = create_autospec(spec, spec_set, instance=True, _name="()", _parent=mock)
+
+    for entry in dir(spec):
+        if is_magic(entry):
+            continue  # MagicMock provides the useful magic methods itself
+        try:
+            original = getattr(spec, entry)
+        except AttributeError:
+            continue
+        _add_child(mock, spec, entry, original, spec_set, is_type, instance)
+
+    if dotted:
+        (mock.mock if isinstance(mock, FUNCTION_TYPES) else mock).configure_mock(**dotted)
+    return mock
+
+
+def _autospec_class(spec: Any, is_type: bool, is_async: bool, instance: bool) -> type:
+    if inspect.isdatadescriptor(spec):
+        return MagicMock  # what a descriptor returns is unknown: no spec
+    if is_async:
+        if instance:
+            raise ValueError(
+                f"instance=True is for classes; {spec!r} is a coroutine function, "
+                f"so autospec it without instance=True"
+            )
+        return CoroutineMock
+    if not spec_callable(spec):
+        return NonCallableMagicMock
+    if is_type and instance:
+        call = inspect.getattr_static(spec, "__call__", None)
+        if call is not None and is_coroutine_function(call):
+            return CoroutineMock  # instances are awaitable callables
+        if not instance_callable(spec):
+            return NonCallableMagicMock
+    return MagicMock
+
+
+def _add_child(
+    mock: Any, spec: Any, entry: str, original: Any, spec_set: bool, is_type: bool, instance: bool
+) -> None:
+    children = mock._mock_children
+    if not isinstance(original, FUNCTION_TYPES):
+        # Autospecced on first access (NonCallableMock.__getattr__).
+        children[entry] = SpecState(original, spec_set, mock, entry, instance)
+        return
+    parent = mock.mock if isinstance(mock, FUNCTION_TYPES) else mock
+    skip_first = must_skip_first(spec, entry, is_type)
+    raw = _raw_attribute(spec, entry)
+    child_class = CoroutineMock if is_coroutine_function(raw) else MagicMock
+    child = child_class(
+        parent=parent,
+        name=entry,
+        _new_name=entry,
+        _new_parent=parent,
+        _eat_self=skip_first,
+        **({"spec_set": original} if spec_set else {"spec": original}),
+    )
+    children[entry] = child
+    if isinstance(child, CoroutineMock):
+        _ensure_own_class(child)
+    check_signature(original, child, skipfirst=skip_first)
+
+
+def _raw_attribute(spec: Any, entry: str) -> Any:
+    """The attribute as stored (a staticmethod stays one), else as fetched."""
+    try:
+        return inspect.getattr_static(spec, entry)
+    except AttributeError:
+        return getattr(spec, entry, None)
+
+
+def _bind_like_a_function(mock: Any, function: Any) -> None:
+    """Check calls against ``function``'s signature, and bind like it on a class."""
+    _ensure_own_class(mock)
+    check_signature(function, mock, False)
+    type(mock).__get__ = _bind
+
+
+def _bind(mock: Any, obj: Any, owner: type | None = None) -> Any:
+    if obj is None:
+        return mock
+    return types.MethodType(mock, obj)

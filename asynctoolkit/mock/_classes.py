@@ -1,0 +1,475 @@
+"""The mock classes: ``unittest.mock``'s own, made aware of coroutine functions.
+
+Each class subclasses its ``unittest.mock`` namesake (so ``isinstance`` checks
+against the standard classes still pass) and changes one decision: which
+class a child mock gets.  Where the spec, the wrapped object or an async magic
+method says "coroutine function", the child is a ``CoroutineMock``.
+
+``CoroutineMock`` is the one class with real new behaviour; it is tuned to be
+cheap, because a test suite creates thousands of them:
+
+* ``unittest.mock`` gives every mock its own class (so magic methods can be
+  set per mock).  A ``CoroutineMock`` gets one only when something needs it:
+  setting a magic method, or autospec installing a signature check.
+* It looks like a coroutine function to ``inspect`` and ``asyncio`` through a
+  shared code object (see ``_support``), not a per-instance mock of one.
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+import unittest.mock as _um
+from typing import Any, ClassVar
+
+from asynctoolkit._shared import tracking
+from asynctoolkit.mock._assertions import AwaitAssertions
+from asynctoolkit.mock._awaited import AwaitedEvent
+from asynctoolkit.mock._support import (
+    ALL_MAGICS,
+    ALLOWED_NAMES,
+    ASYNC_METHOD_MAGICS,
+    COROUTINE_CODE,
+    FAKE_FUNCTION_CLASS,
+    MARKER_ATTRIBUTES,
+    MOCK_LOCK,
+    CallList,
+    InvalidSpecError,
+    SpecState,
+    coroutine_function_stand_in,
+    is_coroutine_function,
+    is_exception,
+    is_mock,
+    is_spec_list,
+    spec_attribute_is_coroutine,
+    spec_callable,
+)
+
+__all__ = ["CoroutineMock", "MagicMock", "Mock", "NonCallableMagicMock", "NonCallableMock"]
+
+_DEFAULT = _um.DEFAULT
+
+
+class NonCallableMock(_um.NonCallableMock):
+    """A non-callable mock; attributes that are coroutine functions on the spec mock as such.
+
+    Takes the arguments of ``unittest.mock.NonCallableMock``, plus
+    ``is_coroutine``: when true, ``inspect.iscoroutinefunction(mock)`` and
+    ``asyncio.iscoroutinefunction(mock)`` are true, so the mock can stand for
+    a coroutine function in code that checks before calling.  It defaults to
+    whether the spec is a coroutine function, and can be changed later by
+    setting ``mock.is_coroutine``.  (Before Python 3.12 a non-callable object
+    can only pass ``inspect``'s test by claiming ``types.FunctionType`` as its
+    ``__class__``, which such a mock without a spec does.)
+
+    Child mocks follow the spec or wrapped object: an attribute that is a
+    coroutine function there (async method, async static or class method,
+    ``functools.partial`` of one, object with an async ``__call__``) is a
+    ``CoroutineMock``; the rest is as in ``unittest.mock``.
+    """
+
+    # True for classes whose instances look like functions to inspect by
+    # themselves (CoroutineMock): they need neither the marker nor a fake class.
+    _atk_function_like: ClassVar[bool] = False
+
+    def __new__(cls, /, *args: Any, **kwargs: Any) -> Any:
+        return _new_with_own_class(cls, args, kwargs)
+
+    def __init__(self, /, *args: Any, is_coroutine: bool | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if is_coroutine is None:
+            spec = self.__dict__.get("_atk_spec")
+            is_coroutine = spec is not None and is_coroutine_function(spec)
+        self._atk_mark_coroutine(bool(is_coroutine))
+
+    @property
+    def is_coroutine(self) -> bool:
+        """Whether the mock presents itself as a coroutine function."""
+        return bool(self.__dict__.get("_atk_coroutine"))
+
+    @is_coroutine.setter
+    def is_coroutine(self, value: bool) -> None:
+        self._atk_mark_coroutine(bool(value))
+
+    @property
+    def __code__(self) -> types.CodeType:
+        # Only coroutine-flagged mocks have a code object; for the others the
+        # lookup falls through to unittest.mock's ``__getattr__`` as before.
+        if self.__dict__.get("_atk_coroutine"):
+            return COROUTINE_CODE
+        raise AttributeError("__code__")
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:
+        state = self.__dict__
+        spec_class: type | None = state.get("_spec_class")
+        if spec_class is not None:
+            return spec_class
+        if FAKE_FUNCTION_CLASS and state.get("_atk_coroutine") and not self._atk_function_like:
+            return types.FunctionType
+        return type(self)
+
+    def _atk_mark_coroutine(self, flag: bool) -> None:
+        state = self.__dict__
+        state["_atk_coroutine"] = flag
+        if MARKER_ATTRIBUTES and not self._atk_function_like:
+            if flag:
+                state.update(MARKER_ATTRIBUTES)
+            else:
+                for key in MARKER_ATTRIBUTES:
+                    state.pop(key, None)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ALLOWED_NAMES:  # what unittest.mock does first, without its frame
+            object.__setattr__(self, name, value)
+            return
+        if name in ALL_MAGICS:
+            _ensure_own_class(self)  # unittest.mock sets magic methods on type(self)
+        elif name == "is_coroutine":
+            object.__setattr__(self, name, value)
+            return
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if name in ALL_MAGICS:
+            _ensure_own_class(self)
+        super().__delattr__(name)
+
+    def __getattr__(self, name: str) -> Any:
+        children = self.__dict__.get("_mock_children")
+        if children is not None:
+            placeholder = children.get(name)
+            if isinstance(placeholder, SpecState):
+                return _resolve_autospec_child(self, name, placeholder)
+        return super().__getattr__(name)
+
+    def _mock_add_spec(
+        self, spec: Any, spec_set: bool, _spec_as_instance: bool = False, _eat_self: bool = False
+    ) -> None:
+        state = self.__dict__
+        if spec is None:
+            # What unittest.mock stores for "no spec", without its dir() scan.
+            state["_spec_class"] = None
+            state["_spec_set"] = spec_set
+            state["_spec_signature"] = None
+            state["_mock_methods"] = None
+            state["_spec_asyncs"] = []
+            state["_atk_spec"] = None
+            return
+        super()._mock_add_spec(spec, spec_set, _spec_as_instance, _eat_self)
+        state["_atk_spec"] = None if is_spec_list(spec) else spec
+
+    def _get_child_mock(self, /, **kw: Any) -> Any:
+        if self._mock_sealed:
+            return super()._get_child_mock(**kw)  # raises unittest.mock's "sealed" error
+        return _child_class(self, kw.get("_new_name"), kw.get("wraps"))(**kw)
+
+
+class NonCallableMagicMock(_um.NonCallableMagicMock, NonCallableMock):
+    """A non-callable ``MagicMock``; coroutine-aware like ``NonCallableMock``."""
+
+
+class Mock(_um.Mock, NonCallableMock):
+    """``unittest.mock.Mock``, with coroutine functions of the spec mocked as ``CoroutineMock``.
+
+    Children follow the rules of ``NonCallableMock``.  A ``Mock`` whose own
+    spec (or wrapped object) is a coroutine function is built as a
+    ``CoroutineMock``: calling it returns a coroutine.  To mock a coroutine
+    function without a spec, use ``CoroutineMock``.
+    """
+
+
+class MagicMock(_um.MagicMock, Mock):
+    """``unittest.mock.MagicMock``, coroutine-aware, with async context managers and iterators.
+
+    ``__aenter__``, ``__aexit__`` and ``__anext__`` are ``CoroutineMock``
+    children, so ``async with mock:`` works out of the box (``__aexit__``
+    returns False: exceptions propagate).  For ``async for``, set
+    ``mock.__aiter__.return_value`` to an iterable: its values are the
+    iteration.  ``__await__`` cannot be mocked; mock the coroutine function
+    that produces the awaitable with a ``CoroutineMock`` instead.
+    """
+
+
+class CoroutineMock(Mock, AwaitAssertions):
+    """A mock of a coroutine function: each call returns a real coroutine.
+
+    ``inspect.iscoroutinefunction(mock)`` and ``asyncio.iscoroutinefunction(mock)``
+    are true, and ``mock(...)`` records the call (``call_args``, ``mock_calls``
+    and the other ``Mock`` attributes) and returns a coroutine object.  What
+    awaiting it gives is decided when it is awaited, in await order:
+
+    * ``side_effect`` an exception (class or instance): it is raised;
+    * ``side_effect`` an iterable: its next value is returned (raised if it is
+      an exception); once exhausted, StopAsyncIteration explains so;
+    * ``side_effect`` a function: it is called with the call's arguments and
+      its result returned, after awaiting it if it is awaitable (a coroutine
+      function works as it should); returning ``DEFAULT`` falls through;
+    * otherwise ``return_value`` (by default a ``CoroutineMock`` child), or
+      the wrapped object's result with ``wraps``.
+
+    An awaitable outcome (a coroutine, a future) is awaited in turn, so
+    ``return_value`` may be a coroutine whose result the await gives; a
+    coroutine can only be awaited once.
+
+    Awaits are counted when the coroutine starts running: ``await_count``,
+    ``await_args``, ``await_args_list`` and the ``assert_*await*`` methods
+    describe them, ``awaited`` lets a test wait for them, and ``reset_mock``
+    clears them.  A call never awaited stays in ``call_args_list`` only (the
+    entries of ``await_args_list`` are the very call objects of
+    ``call_args_list``); the TestCase reports such calls at the end of a test.
+    """
+
+    _atk_function_like: ClassVar[bool] = True
+    # inspect's view of a function: a coroutine code object, no defaults.
+    __code__ = COROUTINE_CODE
+    __defaults__ = None
+    __kwdefaults__ = None
+
+    await_count: int
+    await_args: Any
+    await_args_list: Any
+
+    def __new__(cls, /, *args: Any, **kwargs: Any) -> Any:
+        # No class per instance: one is made on demand (_ensure_own_class).
+        return object.__new__(cls)
+
+    def __init__(self, /, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("is_coroutine", True) is not True:
+            raise ValueError(
+                "a CoroutineMock is always a coroutine function; use Mock for a plain callable"
+            )
+        kwargs["is_coroutine"] = True
+        super().__init__(*args, **kwargs)
+        state = self.__dict__
+        state["await_count"] = 0
+        state["await_args"] = None
+        state["await_args_list"] = CallList()
+        state["_atk_awaited"] = None
+        # inspect wants no annotations or a dict; a spec listing __annotations__
+        # would otherwise answer with a child mock.
+        state["__annotations__"] = None
+
+    @property
+    def __name__(self) -> str:
+        name = self.__dict__.get("_mock_name")
+        return name if isinstance(name, str) and name else "CoroutineMock"
+
+    @property
+    def __func__(self) -> Any:
+        # A mock specced on a bound method passes for a method, and inspect
+        # then judges its __func__: give it a coroutine function to judge.
+        if self.__dict__.get("_spec_class") is types.MethodType:
+            return coroutine_function_stand_in
+        raise AttributeError("__func__")
+
+    @property
+    def is_coroutine(self) -> bool:
+        """Always True for a CoroutineMock."""
+        return True
+
+    @is_coroutine.setter
+    def is_coroutine(self, value: bool) -> None:
+        if not value:
+            raise AttributeError("a CoroutineMock is always a coroutine function")
+
+    @property
+    def awaited(self) -> AwaitedEvent:
+        """True once the mock was awaited; ``await mock.awaited.wait()`` and friends.
+
+        ``wait(skip=0)`` waits until the mock has been awaited ``skip + 1``
+        times in all, ``wait_next(skip=0)`` for the ``skip + 1``-th await from
+        now, ``wait_for(predicate)`` until ``predicate(mock)`` is true.  Each
+        takes ``timeout`` (default 5 seconds of real time, not loop time) and
+        fails with an AssertionError describing the awaits when it expires.
+        """
+        event: AwaitedEvent | None = self.__dict__.get("_atk_awaited")
+        if event is None:
+            event = self.__dict__["_atk_awaited"] = AwaitedEvent(self)
+        return event
+
+    def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
+        # CallableMixin.__call__, with the call's coroutine made here directly.
+        self._mock_check_sig(*args, **kwargs)
+        self._increment_mock_call(*args, **kwargs)
+        call = self.call_args
+        coroutine = _await_call(self, call, args, kwargs)
+        tracking.track_coroutine(coroutine, self, call)
+        return coroutine
+
+    def _execute_mock_call(self, /, *args: Any, **kwargs: Any) -> Any:
+        # Reached only through unittest.mock internals that bypass __call__.
+        call = self.call_args
+        coroutine = _await_call(self, call, args, kwargs)
+        tracking.track_coroutine(coroutine, self, call)
+        return coroutine
+
+    def reset_mock(
+        self, visited: Any = None, *, return_value: bool = False, side_effect: bool = False
+    ) -> None:
+        """Forget calls and awaits (see ``unittest.mock.Mock.reset_mock``)."""
+        super().reset_mock(visited, return_value=return_value, side_effect=side_effect)
+        state = self.__dict__
+        state["await_count"] = 0
+        state["await_args"] = None
+        state["await_args_list"] = CallList()
+
+
+# --- Private helpers ----------------------------------------------------------------
+
+
+async def _await_call(mock: CoroutineMock, call: Any, args: Any, kwargs: Any) -> Any:
+    """The coroutine a CoroutineMock call returns; runs when it is awaited."""
+    state = mock.__dict__
+    state["await_count"] += 1
+    state["await_args"] = call
+    state["await_args_list"].append(call)
+    awaited: AwaitedEvent | None = state["_atk_awaited"]
+    if awaited is not None:
+        awaited._notify()
+    effect = mock.side_effect
+    if effect is not None:
+        if is_exception(effect):
+            raise effect
+        if not spec_callable(effect):
+            try:
+                result = next(effect)
+            except StopIteration:
+                raise StopAsyncIteration(_exhausted_message(mock)) from None
+            if is_exception(result):
+                raise result
+        else:
+            result = effect(*args, **kwargs)
+        if _awaitable(result):
+            result = await result
+        if result is not _DEFAULT:
+            return result
+    result = state["_mock_return_value"]
+    if result is _DEFAULT or state["_mock_delegate"] is not None:
+        wraps = state["_mock_wraps"]
+        if result is _DEFAULT and wraps is not None:
+            result = wraps(*args, **kwargs)
+        else:
+            result = mock.return_value  # makes the default child on first use
+    if _awaitable(result):
+        return await result
+    return result
+
+
+# Results that are never awaitable, checked first because it is cheap.
+_PLAIN_TYPES = frozenset({type(None), bool, int, float, str, bytes, tuple, list, dict})
+
+
+def _awaitable(result: Any) -> bool:
+    """Whether an outcome must be awaited (mocks never are, whatever their spec says)."""
+    if type(result) in _PLAIN_TYPES or is_mock(result):
+        return False
+    return inspect.isawaitable(result)
+
+
+# Name shown by "coroutine ... was never awaited" warnings.
+_await_call.__qualname__ = "CoroutineMock.__call__"
+
+
+def _exhausted_message(mock: CoroutineMock) -> str:
+    return (
+        f"{mock._atk_name()} was awaited {mock.await_count} times, but its side_effect "
+        f"iterable ran out of values; give it one value per await, or set side_effect "
+        f"to a function or None (then return_value answers)"
+    )
+
+
+def _new_with_own_class(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Create an instance of a fresh subclass of ``cls``, as unittest.mock does.
+
+    A callable mock whose spec or wrapped object is a coroutine function gets
+    ``CoroutineMock`` mixed in (unittest.mock does the same with AsyncMock).
+    """
+    bases: tuple[type, ...] = (cls,)
+    if issubclass(cls, _um.CallableMixin) and not issubclass(cls, CoroutineMock):
+        spec = kwargs.get("spec_set", kwargs.get("spec", args[0] if args else None))
+        subject = spec if spec is not None else kwargs.get("wraps")
+        if subject is not None and not is_spec_list(subject) and is_coroutine_function(subject):
+            bases = (CoroutineMock, cls)
+    return object.__new__(type(cls.__name__, bases, _own_namespace(cls)))
+
+
+def _ensure_own_class(mock: Any) -> None:
+    """Give ``mock`` a class of its own, if it shares its class (a CoroutineMock)."""
+    cls = type(mock)
+    if "_atk_own" in cls.__dict__:
+        return
+    _set_class(mock, type(cls.__name__, (cls,), _own_namespace(cls)))
+
+
+def _own_namespace(cls: type) -> dict[str, Any]:
+    # _atk_own marks a class made for one mock; _atk_declared is the class asked for.
+    return {
+        "__doc__": cls.__doc__,
+        "__module__": cls.__module__,
+        "_atk_own": True,
+        "_atk_declared": cls,
+    }
+
+
+# Mocks define ``__class__`` as a read-only property, so the ordinary
+# ``obj.__class__ = ...`` cannot be used; this is object's own setter.
+_set_class = object.__dict__["__class__"].__set__
+
+
+def _declared_class(mock: Any) -> type:
+    cls: type = type(mock)
+    declared: type = cls.__dict__.get("_atk_declared", cls)
+    return declared
+
+
+def _child_class(parent: Any, name: str | None, wraps: Any) -> type:
+    """The class of the child mock ``name`` of ``parent`` (``'()'`` = return value)."""
+    base = _declared_class(parent)
+    if not issubclass(base, _um.CallableMixin):
+        base = MagicMock if issubclass(base, _um.MagicMixin) else Mock
+    if name == "()" or name is None:
+        return base
+    if wraps is not None and is_coroutine_function(wraps):
+        return CoroutineMock
+    spec = parent.__dict__.get("_atk_spec")
+    if spec is not None and spec_attribute_is_coroutine(spec, name):
+        return CoroutineMock
+    if name in ASYNC_METHOD_MAGICS and isinstance(parent, _um.MagicMixin):
+        return CoroutineMock
+    if issubclass(base, CoroutineMock) and (
+        name in ALL_MAGICS or name in (parent.__dict__.get("_mock_methods") or ())
+    ):
+        return Mock  # a plain attribute of what the coroutine function's spec describes
+    return base
+
+
+def _resolve_autospec_child(mock: Any, name: str, placeholder: Any) -> Any:
+    """Create the autospecced child ``name`` that ``create_autospec`` left for later."""
+    from asynctoolkit.mock._autospec import create_autospec  # circular: it builds our mocks
+
+    with MOCK_LOCK:
+        children = mock._mock_children
+        current = children.get(name)
+        if current is not placeholder:  # another thread resolved it meanwhile
+            return current
+        try:
+            child = create_autospec(
+                placeholder.spec,
+                placeholder.spec_set,
+                placeholder.instance,
+                placeholder.parent,
+                placeholder.name,
+            )
+        except InvalidSpecError:
+            raise InvalidSpecError(
+                f"Cannot autospec attribute {name!r} of {mock!r}: its spec "
+                f"{placeholder.spec!r} is itself a mock. Autospec the real object."
+            ) from None
+        children[name] = child
+        return child
+
+
+for _public in (NonCallableMock, NonCallableMagicMock, Mock, MagicMock, CoroutineMock):
+    _public.__module__ = "asynctoolkit.mock"
+del _public

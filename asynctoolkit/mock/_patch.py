@@ -1,0 +1,589 @@
+"""``patch``, ``patch.object``, ``patch.multiple``, ``patch.dict`` and ``patch.stopall``.
+
+The arguments and the way the replacement is chosen are those of
+``unittest.mock.patch``, with asynctoolkit's mocks: by default a target that
+is a coroutine function is replaced by a ``CoroutineMock``, anything else by
+a ``MagicMock``.  What differs is *when* a patch is visible, chosen with
+``scope`` (``_mock_decorate`` applies it around decorated functions;
+``_mock_targets`` keeps overlapping patches of one attribute consistent).
+
+A patcher object is only configuration: the target is imported and the mock
+made each time the patch starts (each call of a decorated function, each
+``with`` or ``start()``), never at decoration time.
+"""
+
+from __future__ import annotations
+
+import abc
+import builtins
+import pkgutil
+import types
+import unittest.mock as _um
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar, overload
+
+from asynctoolkit.mock._autospec import create_autospec
+from asynctoolkit.mock._classes import CoroutineMock, MagicMock, NonCallableMagicMock
+from asynctoolkit.mock._decorate import PatchScope, decorate, run_all
+from asynctoolkit.mock._support import (
+    BUILTIN_NAMES,
+    InvalidSpecError,
+    instance_callable,
+    is_coroutine_function,
+    is_mock,
+    is_spec_list,
+)
+from asynctoolkit.mock._targets import (
+    MISSING,
+    DictLayer,
+    Layer,
+    copy_mapping,
+    current_original,
+    pop,
+    pop_dict,
+    push,
+    push_dict,
+    replace_contents,
+    update_mapping,
+)
+
+__all__ = ["CONTEXT", "GLOBAL", "LIMITED", "PatchScope", "patch"]
+
+GLOBAL = PatchScope.GLOBAL
+LIMITED = PatchScope.LIMITED
+CONTEXT = PatchScope.CONTEXT
+
+_DEFAULT = _um.DEFAULT
+_SPEC_TYPOS = ("autospect", "auto_spec", "set_spec")
+
+# Patchers started with start() and not stopped yet, oldest first (stopall).
+_started: list[_Patcher] = []
+
+_Class = TypeVar("_Class", bound=type)
+_Result = TypeVar("_Result")
+
+
+class _Patcher(abc.ABC):
+    """What every patch object does: context manager, decorator, start/stop."""
+
+    def __init__(self, scope: PatchScope) -> None:
+        if not isinstance(scope, PatchScope):
+            raise ValueError(
+                f"scope must be GLOBAL, LIMITED or CONTEXT "
+                f"(asynctoolkit.mock.PatchScope), got {scope!r}"
+            )
+        self.scope = scope
+        # Uses entered by `with` or start() and not left yet, innermost last.
+        self._entered: list[_AttributeActive | _DictActive] = []
+        # What pytest reads on a decorated test (its ``patchings``) to tell the
+        # mock it passes positionally from fixtures, as for unittest.mock's
+        # patch: ``attribute_name`` None and ``new`` DEFAULT mean one argument.
+        self.attribute_name: str | None = "patch"
+        self.new: Any = None
+
+    @abc.abstractmethod
+    def begin(self) -> _AttributeActive | _DictActive:
+        """Resolve the target and build the replacement: one use of the patch."""
+
+    def __enter__(self) -> Any:
+        active = self.begin()
+        active.apply(in_context=self.scope is PatchScope.CONTEXT)
+        self._entered.append(active)
+        return active.result
+
+    def __exit__(self, *exc_info: object) -> Literal[False]:
+        if not self._entered:
+            raise RuntimeError(f"{self!r} is not active: it was never entered, or already left")
+        self._entered.pop().unapply()
+        return False
+
+    def start(self) -> Any:
+        """Apply the patch until ``stop()`` (or ``patch.stopall()``); returns the mock."""
+        result = self.__enter__()
+        _started.append(self)
+        return result
+
+    def stop(self) -> None:
+        """Undo the most recent ``start()`` of this patch; does nothing if it is not started."""
+        for index in range(len(_started) - 1, -1, -1):
+            if _started[index] is self:
+                del _started[index]
+                self.__exit__(None, None, None)
+                return
+
+    @overload
+    def __call__(self, func: _Class) -> _Class: ...
+
+    @overload
+    def __call__(self, func: Callable[..., _Result]) -> Callable[..., _Result]: ...
+
+    def __call__(self, func: Any) -> Any:
+        """Decorate a test class (its ``test*`` methods) or a function of any kind.
+
+        A decorated function takes the mocks the patch makes as extra
+        arguments (after its own), so its signature changes: for type
+        checkers it keeps its return type and accepts any arguments.
+        """
+        if isinstance(func, type):
+            for name in dir(func):
+                if not name.startswith(patch.TEST_PREFIX):
+                    continue
+                value = getattr(func, name)
+                if callable(value):
+                    setattr(func, name, decorate(value, self))
+            return func
+        if not callable(func):
+            raise TypeError(
+                f"a patch decorates a function, coroutine function, generator function or "
+                f"class; got {func!r}"
+            )
+        return decorate(func, self)
+
+
+class _AttributePatcher(_Patcher):
+    """``patch``, ``patch.object`` and ``patch.multiple``: replace attributes of one target."""
+
+    def __init__(
+        self,
+        getter: Callable[[], Any],
+        describe: str,
+        replacements: list[tuple[str, Any]],
+        multiple: bool,
+        options: dict[str, Any],
+        kwargs: dict[str, Any],
+        scope: PatchScope,
+        unsafe: bool,
+    ) -> None:
+        super().__init__(scope)
+        for attribute, _ in replacements:
+            if not isinstance(attribute, str) or not attribute:
+                raise TypeError(f"the attribute to patch must be a non-empty str: {attribute!r}")
+        _check_options(replacements, options, kwargs, unsafe)
+        self._getter = getter
+        self._describe = describe
+        self._replacements = replacements
+        if not multiple and len(replacements) == 1:
+            self.attribute_name, self.new = None, replacements[0][1]
+        self._multiple = multiple
+        self._options = options
+        self._kwargs = kwargs
+
+    def __repr__(self) -> str:
+        names = ", ".join(attribute for attribute, _ in self._replacements)
+        return f"<patch of {self._describe} ({names}), scope={self.scope.name}>"
+
+    def begin(self) -> _AttributeActive:
+        target = self._getter()
+        replacements = []
+        for attribute, new in self._replacements:
+            original = current_original(target, attribute)
+            create = bool(self._options["create"]) or (
+                attribute in BUILTIN_NAMES and isinstance(target, types.ModuleType)
+            )
+            if original is MISSING and not create:
+                raise AttributeError(
+                    f"{_describe(target)} has no attribute {attribute!r} to patch; check the "
+                    f"name, or pass create=True to add it for the duration of the patch"
+                )
+            made = new is _DEFAULT
+            value = self._make_replacement(target, attribute, original) if made else new
+            replacements.append(_Replacement(target, attribute, value, create, made))
+        return _AttributeActive(replacements, self._multiple)
+
+    def _make_replacement(self, target: Any, attribute: str, original: Any) -> Any:
+        spec, spec_set = self._options["spec"], self._options["spec_set"]
+        autospec, new_callable = self._options["autospec"], self._options["new_callable"]
+        kwargs = dict(self._kwargs)
+        if autospec is not None:
+            if original is MISSING:
+                raise TypeError(f"cannot autospec {attribute!r}: it does not exist (create=True)")
+            spec_object = original if autospec is True else autospec
+            if is_mock(target) or is_mock(spec_object):
+                raise InvalidSpecError(
+                    f"cannot autospec {attribute!r} of {_describe(target)}: it is already "
+                    f"mocked out ({spec_object!r}); autospec the real object"
+                )
+            return create_autospec(spec_object, spec_set=bool(spec_set), _name=attribute, **kwargs)
+
+        if (spec is True or spec_set is True) and original is MISSING:
+            raise TypeError(
+                f"cannot take the spec from {attribute!r}: it does not exist (create=True); "
+                f"pass the spec object itself"
+            )
+        if spec is True:
+            spec, spec_set = (None, original) if spec_set is True else (original, spec_set)
+        elif spec is not None and spec_set is True:
+            spec, spec_set = None, spec
+        elif spec_set is True:
+            spec_set = original
+        this_spec = spec_set if spec_set is not None else spec
+
+        klass: Any
+        if new_callable is not None:
+            klass = new_callable
+        elif this_spec is not None:
+            if is_spec_list(this_spec):
+                callable_spec = "__call__" in this_spec
+            else:
+                callable_spec = callable(this_spec)
+            if not is_spec_list(this_spec) and is_coroutine_function(this_spec):
+                klass = CoroutineMock
+            else:
+                klass = MagicMock if callable_spec else NonCallableMagicMock
+        elif original is not MISSING and is_coroutine_function(original):
+            klass = CoroutineMock
+        else:
+            klass = MagicMock
+
+        mock_kwargs: dict[str, Any] = {}
+        if spec is not None:
+            mock_kwargs["spec"] = spec
+        if spec_set is not None:
+            mock_kwargs["spec_set"] = spec_set
+        if isinstance(klass, type) and issubclass(klass, _um.NonCallableMock):
+            mock_kwargs["name"] = attribute
+        mock_kwargs.update(kwargs)
+        new = klass(**mock_kwargs)
+        if isinstance(original, type) and this_spec is not None and is_mock(new):
+            # A mocked class returns mocked instances of the same spec.
+            instance_class = klass
+            if not is_spec_list(this_spec) and not instance_callable(this_spec):
+                instance_class = NonCallableMagicMock
+            mock_kwargs.pop("name", None)
+            new.return_value = instance_class(_new_parent=new, _new_name="()", **mock_kwargs)
+        return new
+
+
+class _Replacement:
+    __slots__ = ("attribute", "create", "made", "target", "value")
+
+    def __init__(self, target: Any, attribute: str, value: Any, create: bool, made: bool) -> None:
+        self.target = target
+        self.attribute = attribute
+        self.value = value
+        self.create = create
+        self.made = made  # built by the patch (passed to a decorated function)
+
+
+class _AttributeActive:
+    """One use of an attribute patch: the replacements, and their layers while applied."""
+
+    def __init__(self, replacements: list[_Replacement], multiple: bool) -> None:
+        self._replacements = replacements
+        self._layers: list[Layer] = []
+        self._multiple = multiple
+        made = {r.attribute: r.value for r in replacements if r.made}
+        self.result: Any = made if multiple else replacements[0].value
+
+    def apply(self, in_context: bool = False) -> None:
+        try:
+            for r in self._replacements:
+                layer = push(r.target, r.attribute, r.value, create=r.create, in_context=in_context)
+                self._layers.append(layer)
+        except BaseException:
+            self.unapply()
+            raise
+
+    def unapply(self) -> None:
+        layers, self._layers = self._layers, []
+        run_all(pop, reversed(layers))
+
+    def decorator_args(self) -> tuple[list[Any], dict[str, Any]]:
+        if self._multiple:
+            return [], dict(self.result)
+        return ([self.result] if self._replacements[0].made else []), {}
+
+
+class _DictPatcher(_Patcher):
+    """``patch.dict``: set keys of a dictionary (or dict-like object) for a while."""
+
+    def __init__(
+        self, in_dict: Any, values: Any, clear: bool, scope: PatchScope, kwargs: dict[str, Any]
+    ) -> None:
+        super().__init__(scope)
+        if scope is PatchScope.CONTEXT:
+            raise ValueError(
+                "patch.dict cannot use scope=CONTEXT: one dictionary cannot show different "
+                "contents to different tasks. Use GLOBAL or LIMITED, or patch the function "
+                "that reads the dictionary with scope=CONTEXT."
+            )
+        self._in_dict = in_dict
+        self._values = dict(values)
+        self._values.update(kwargs)
+        self._clear = clear
+
+    def __repr__(self) -> str:
+        return f"<patch.dict of {self._in_dict!r}, scope={self.scope.name}>"
+
+    def begin(self) -> _DictActive:
+        in_dict = self._in_dict
+        if isinstance(in_dict, str):
+            in_dict = _import(in_dict, in_dict)
+        return _DictActive(in_dict, self._values, self._clear)
+
+
+class _DictActive:
+    """One use of a dictionary patch."""
+
+    def __init__(self, in_dict: Any, values: dict[Any, Any], clear: bool) -> None:
+        self.result = in_dict
+        self._values = values
+        self._clear = clear
+        self._layer: DictLayer | None = None
+        # The patched contents, kept while a LIMITED patch is switched off.
+        self._inside: dict[Any, Any] | None = None
+
+    def apply(self, in_context: bool = False) -> None:
+        in_dict = self.result
+        self._layer = push_dict(in_dict)
+        try:
+            if self._inside is not None:
+                replace_contents(in_dict, self._inside)
+            else:
+                if self._clear:
+                    replace_contents(in_dict, {})
+                update_mapping(in_dict, self._values)
+        except BaseException:
+            self.unapply()
+            raise
+
+    def unapply(self) -> None:
+        layer, self._layer = self._layer, None
+        if layer is not None:
+            self._inside = copy_mapping(self.result)
+            pop_dict(layer)
+
+    def decorator_args(self) -> tuple[list[Any], dict[str, Any]]:
+        return [], {}
+
+
+class _PatchFunctions:
+    """The type of ``patch``: call it, or use ``object``, ``multiple``, ``dict``, ``stopall``."""
+
+    #: Methods whose name starts with this are patched when a class is decorated.
+    TEST_PREFIX = "test"
+
+    def __call__(
+        self,
+        target: str,
+        new: Any = _DEFAULT,
+        spec: Any = None,
+        create: bool = False,
+        spec_set: Any = None,
+        autospec: Any = None,
+        new_callable: Any = None,
+        scope: PatchScope = GLOBAL,
+        *,
+        unsafe: bool = False,
+        **kwargs: Any,
+    ) -> _Patcher:
+        """Replace the object named by ``target`` ("package.module.attribute").
+
+        Usable as a context manager (``with patch(...) as mock``), with
+        ``start()``/``stop()``, or as a decorator of a test class, function,
+        coroutine function, generator function or async generator function
+        (the mock is passed as an extra positional argument when ``new`` is not
+        given).  Without ``new`` the replacement is a ``CoroutineMock`` if the
+        target is a coroutine function, else a ``MagicMock``; ``spec``,
+        ``spec_set``, ``autospec``, ``new_callable``, ``create`` and extra
+        keyword arguments mean what they mean for ``unittest.mock.patch``.
+        ``scope`` (GLOBAL, LIMITED or CONTEXT) says when the patch is visible;
+        see ``PatchScope``.  The target is imported when the patch starts.
+        """
+        getter, attribute = _target_getter(target)
+        return _AttributePatcher(
+            getter,
+            target.rpartition(".")[0],
+            [(attribute, new)],
+            False,
+            _options(spec, create, spec_set, autospec, new_callable),
+            kwargs,
+            scope,
+            unsafe,
+        )
+
+    def object(
+        self,
+        target: Any,
+        attribute: str,
+        new: Any = _DEFAULT,
+        spec: Any = None,
+        create: bool = False,
+        spec_set: Any = None,
+        autospec: Any = None,
+        new_callable: Any = None,
+        scope: PatchScope = GLOBAL,
+        *,
+        unsafe: bool = False,
+        **kwargs: Any,
+    ) -> _Patcher:
+        """Like ``patch``, for the attribute ``attribute`` of the object ``target``."""
+        if isinstance(target, str):
+            raise TypeError(
+                f"patch.object() needs the object itself, not the string {target!r}; "
+                f"use patch({target + '.' + str(attribute)!r}) to name it by import path"
+            )
+        return _AttributePatcher(
+            lambda: target,
+            _describe(target),
+            [(attribute, new)],
+            False,
+            _options(spec, create, spec_set, autospec, new_callable),
+            kwargs,
+            scope,
+            unsafe,
+        )
+
+    def multiple(
+        self,
+        target: Any,
+        spec: Any = None,
+        create: bool = False,
+        spec_set: Any = None,
+        autospec: Any = None,
+        new_callable: Any = None,
+        scope: PatchScope = GLOBAL,
+        **kwargs: Any,
+    ) -> _Patcher:
+        """Patch several attributes of ``target`` (an object or an import path) at once.
+
+        Each keyword names an attribute and its replacement; ``DEFAULT`` asks
+        for a mock.  The mocks made are returned as a dict by ``with`` and
+        ``start()``, and passed by keyword to a decorated function.
+        """
+        if not kwargs:
+            raise ValueError(
+                "patch.multiple() needs at least one attribute=replacement keyword argument"
+            )
+        if isinstance(target, str):
+            path = target
+
+            def getter() -> Any:
+                return _import(path, path)
+
+            describe = target
+        else:
+
+            def getter() -> Any:
+                return target
+
+            describe = _describe(target)
+        return _AttributePatcher(
+            getter,
+            describe,
+            list(kwargs.items()),
+            True,
+            _options(spec, create, spec_set, autospec, new_callable),
+            {},
+            scope,
+            False,
+        )
+
+    def dict(
+        self,
+        in_dict: Any,
+        values: Any = (),
+        clear: bool = False,
+        scope: PatchScope = GLOBAL,
+        **kwargs: Any,
+    ) -> _Patcher:
+        """Set keys of a dictionary (or dict-like object, or its import path) for a while.
+
+        ``values`` (a mapping or (key, value) pairs) and keyword arguments are
+        set, after emptying the dictionary if ``clear``; when the patch ends
+        the dictionary gets back the contents it had.  ``with`` gives the
+        dictionary.  scope=CONTEXT is refused: contents cannot differ per task.
+        """
+        return _DictPatcher(in_dict, values, clear, scope, kwargs)
+
+    def __repr__(self) -> str:
+        return "<asynctoolkit.mock.patch>"
+
+    def stopall(self) -> None:
+        """Stop every asynctoolkit patch started with ``start()``, newest first.
+
+        All are stopped even if stopping one fails; the first failure is then
+        raised.  Patches started with ``unittest.mock.patch`` are not affected.
+        """
+        patchers = list(_started)
+        _started.clear()
+        run_all(_exit, reversed(patchers))
+
+
+def _exit(patcher: _Patcher) -> None:
+    patcher.__exit__(None, None, None)
+
+
+patch = _PatchFunctions()
+
+
+def _options(
+    spec: Any, create: bool, spec_set: Any, autospec: Any, new_callable: Any
+) -> builtins.dict[str, Any]:
+    # unittest.mock treats False like "not given" for these.
+    return {
+        "spec": None if spec is False else spec,
+        "create": create,
+        "spec_set": None if spec_set is False else spec_set,
+        "autospec": None if autospec is False else autospec,
+        "new_callable": new_callable,
+    }
+
+
+def _check_options(
+    replacements: list[tuple[str, Any]],
+    options: builtins.dict[str, Any],
+    kwargs: builtins.dict[str, Any],
+    unsafe: bool,
+) -> None:
+    spec, spec_set = options["spec"], options["spec_set"]
+    autospec, new_callable = options["autospec"], options["new_callable"]
+    if not unsafe:
+        for typo in _SPEC_TYPOS:
+            if typo in kwargs:
+                raise RuntimeError(f"{typo!r} might be a typo; use unsafe=True if this is intended")
+    given = [new for _, new in replacements if new is not _DEFAULT]
+    if new_callable is not None and given:
+        raise ValueError("cannot use 'new' and 'new_callable' together")
+    if new_callable is not None and autospec is not None:
+        raise ValueError("cannot use 'autospec' and 'new_callable' together")
+    if autospec is not None and given:
+        raise TypeError("autospec creates the mock for you: cannot use 'autospec' and 'new'")
+    if spec is not None and autospec is not None:
+        raise TypeError("cannot use 'spec' and 'autospec' together")
+    if (spec is not None or autospec is not None) and spec_set not in (True, None):
+        raise TypeError("cannot give an explicit spec_set object with 'spec' or 'autospec'")
+    if kwargs and given:
+        raise TypeError("keyword arguments configure the mock patch makes; 'new' leaves none")
+    for value, what in ((spec, "spec"), (spec_set, "spec_set")):
+        if is_mock(value):
+            raise InvalidSpecError(
+                f"cannot use a mock as {what} ({value!r}): pass the real object it stands for"
+            )
+
+
+def _target_getter(target: object) -> tuple[Callable[[], Any], str]:
+    if not isinstance(target, str):
+        raise TypeError(
+            f"patch() needs a target string 'package.module.attribute', got {target!r}; "
+            f"to patch an attribute of an object you hold, use patch.object(obj, 'attribute')"
+        )
+    path, dot, attribute = target.rpartition(".")
+    if not dot or not path or not attribute:
+        raise TypeError(
+            f"patch() needs a target string 'package.module.attribute' (an import path "
+            f"ending with the attribute to replace), got {target!r}"
+        )
+    return (lambda: _import(path, target)), attribute
+
+
+def _import(path: str, target: str) -> Any:
+    try:
+        return pkgutil.resolve_name(path)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise type(exc)(f"cannot patch {target!r}: importing {path!r} failed: {exc}") from exc
+
+
+def _describe(target: Any) -> str:
+    name = getattr(target, "__qualname__", None) or getattr(target, "__name__", None)
+    return name if isinstance(name, str) else repr(target)

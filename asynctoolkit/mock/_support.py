@@ -1,0 +1,160 @@
+"""What the mock module borrows from ``unittest.mock``, and how it tells coroutine functions.
+
+Our mocks subclass the standard ones and reuse a few of their private helpers
+(call lists, lazy autospec placeholders, signature checks).  Every such private
+name is fetched here, once, so an upgrade that renames one fails at import with
+the name of the helper (``tests/mock/test_support.py`` checks them all) instead
+of deep inside a test.
+
+The second half answers "is this a coroutine function?" for everything a spec
+may hold, and provides what makes a mock *look* like one to ``inspect`` and
+``asyncio``: a real coroutine code object for callable mocks, and a marker for
+non-callable ones (see ``coroutine_marker_attributes``).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import sys
+import unittest.mock as _um
+from typing import Any
+
+__all__: list[str] = []
+
+
+def _private(name: str) -> Any:
+    """A private ``unittest.mock`` name, or an ImportError naming it."""
+    try:
+        return getattr(_um, name)
+    except AttributeError:  # pragma: no cover - only on an incompatible Python
+        raise ImportError(
+            f"asynctoolkit.mock needs unittest.mock.{name}, which this Python "
+            f"({sys.version.split()[0]}) does not have"
+        ) from None
+
+
+# Lists of calls (``call_args_list`` and friends) and the call objects in them.
+CallList: Any = _private("_CallList")
+Call: Any = type(_um.call)
+# Placeholder for a not-yet-created autospec child; resolved on first access.
+SpecState: Any = _private("_SpecState")
+# Types that create_autospec treats as functions (plain and bound).
+FUNCTION_TYPES: Any = _private("FunctionTypes")
+# Every magic name a mock may configure, and those MagicMock makes awaitable.
+ALL_MAGICS: frozenset[str] = frozenset(_private("_all_magics"))
+ASYNC_METHOD_MAGICS: frozenset[str] = frozenset(_private("_async_method_magics"))
+# Names mocks set with plain object.__setattr__ (their properties): a fast path.
+ALLOWED_NAMES: frozenset[str] = frozenset(_private("_allowed_names"))
+# Builtins a module may use without defining them: patching creates them.
+BUILTIN_NAMES: frozenset[str] = frozenset(_private("_builtins"))
+# Signature helpers used by create_autospec, with their standard behaviour.
+check_signature: Any = _private("_check_signature")
+set_signature: Any = _private("_set_signature")
+must_skip_first: Any = _private("_must_skip")
+instance_callable: Any = _private("_instance_callable")
+spec_callable: Any = _private("_callable")
+is_exception: Any = _private("_is_exception")
+is_magic: Any = _private("_is_magic")
+any_comparer: Any = _private("_AnyComparer")
+
+
+# Raised for a spec that is itself a mock (not in unittest.mock.__all__).
+InvalidSpecError: type[Exception] = _private("InvalidSpecError")
+# The lock unittest.mock holds while creating children (thread safety).
+MOCK_LOCK: Any = _um.NonCallableMock._lock
+
+
+def is_mock(obj: object) -> bool:
+    """True for any unittest.mock (and so asynctoolkit) mock instance.
+
+    Mocks may lie about ``__class__``, so this checks the real type.
+    """
+    return issubclass(type(obj), _um.NonCallableMock)
+
+
+def is_spec_list(obj: object) -> bool:
+    """True when a spec is a list or tuple of attribute names."""
+    return type(obj) in (list, tuple)
+
+
+# --- Recognising coroutine functions -------------------------------------------------
+
+
+def is_coroutine_function(obj: object) -> bool:
+    """Whether calling ``obj`` returns a coroutine, as far as can be told without calling it.
+
+    True for ``async def`` functions and methods (bound or not), async static
+    and class methods (the raw descriptors too), ``functools.partial`` and
+    ``partialmethod`` of those, objects whose class defines an async
+    ``__call__``, functions wrapping one with ``functools.wraps``, and mocks
+    that present themselves as coroutine functions.  Classes are never
+    coroutine functions: calling one builds an instance.
+    """
+    if isinstance(obj, (staticmethod, classmethod)):
+        obj = obj.__func__
+    if isinstance(obj, functools.partialmethod):
+        return is_coroutine_function(obj.func)
+    if inspect.iscoroutinefunction(obj):
+        return True
+    if isinstance(obj, type) or is_mock(obj):
+        return False
+    if isinstance(obj, functools.partial):
+        return is_coroutine_function(obj.func)
+    if inspect.isroutine(obj):
+        try:
+            unwrapped = inspect.unwrap(obj)
+        except (ValueError, TypeError):  # a cycle of __wrapped__, or a strange object
+            return False
+        return unwrapped is not obj and is_coroutine_function(unwrapped)
+    call = inspect.getattr_static(type(obj), "__call__", None)
+    return call is not None and is_coroutine_function(call)
+
+
+def spec_attribute_is_coroutine(spec: object, name: str) -> bool:
+    """Whether attribute ``name`` of a spec object is a coroutine function.
+
+    Looked up statically (no property runs), so async static and class
+    methods are seen as the descriptors the class holds.
+    """
+    try:
+        value = inspect.getattr_static(spec, name)
+    except AttributeError:
+        return False
+    return is_coroutine_function(value)
+
+
+async def _coroutine_mock_call(*args: Any, **kwargs: Any) -> Any:
+    """Never called: lends its code object to mocks that stand for coroutine functions."""
+
+
+# ``inspect`` (and so ``asyncio``) calls an object a coroutine function when it
+# looks like a function whose code has the CO_COROUTINE flag.  Callable mocks
+# expose this code object as ``__code__`` (shared, never executed); its
+# signature is ``(*args, **kwargs)``, which is what a plain mock accepts.
+COROUTINE_CODE = _coroutine_mock_call.__code__
+# The function itself, for mocks that pass for bound methods (see __func__).
+coroutine_function_stand_in = _coroutine_mock_call
+
+
+def _marker_attributes() -> dict[str, Any]:
+    mark = getattr(inspect, "markcoroutinefunction", None)
+    if mark is None:
+        return {}
+
+    def probe() -> None:  # pragma: no cover - never called
+        """A function to read the marker from."""
+
+    return dict(vars(mark(probe)))
+
+
+# On Python 3.12+ ``inspect.markcoroutinefunction`` marks an object with an
+# attribute; this is that attribute (read back from a probe, so its private
+# name is not hard-coded).  Non-callable mocks with ``is_coroutine=True`` get it
+# in their ``__dict__``.  Empty before 3.12, where ``FAKE_FUNCTION_CLASS`` is used.
+MARKER_ATTRIBUTES: dict[str, Any] = _marker_attributes()
+
+# Before 3.12 the only way for a non-callable object to pass
+# ``inspect.iscoroutinefunction`` is to report ``types.FunctionType`` as its
+# ``__class__`` and carry a coroutine ``__code__``; such mocks do that.
+FAKE_FUNCTION_CLASS: bool = not MARKER_ATTRIBUTES
