@@ -13,15 +13,18 @@ its outcome into a plain return value or exception::
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import inspect
+import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, TypeVar
 
 from typing_extensions import ParamSpec
 
 from asynctoolkit import case
-from asynctoolkit.case import _decorators
+from asynctoolkit.case import _decorators, _loops
+from asynctoolkit.case._run import TestRun
 
 __all__ = ["function", "method", "run"]
 
@@ -54,23 +57,44 @@ def run(
             f"run() needs a coroutine or another awaitable, got {type(coro).__qualname__}; "
             "call the coroutine function: run(main()), not run(main)"
         )
-    box: list[_T] = []
-
-    async def main() -> None:
-        box.append(await coro)
-
     try:
         if autojump and not clock:
             raise ValueError("run(autojump=True) needs clock=True: autojump moves virtual time")
+
+        async def main() -> _T:
+            return await coro
+
         if checks is not None:
             case.fail_on(**checks)(main)
         if timeout is not _decorators.UNSET:
             case.timeout(timeout)(main)
-        _CLASSES[clock, autojump](main).debug()
+        limit = _decorators.time_limit(None, main)
+        enabled = _decorators.enabled_checks(None, main)
+        loop = _loops.new_clocked_loop(autojump) if clock else _loops.new_loop()
+        test = TestRun(
+            loop,
+            owns_loop=True,
+            context=contextvars.copy_context(),
+            limit=limit,
+            checks=enabled,
+            warn=_warn,
+        )
+        try:
+            test.start()
+            result: _T = test.call(main)
+            problems = test.finish()
+        finally:
+            test.close("asynctoolkit.run()")
     finally:
         if inspect.iscoroutine(coro) and inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:
             coro.close()  # never started (bad arguments, set-up failed): no second warning
-    return box[0]
+    if problems:
+        raise AssertionError("\n\n".join(problems))
+    return result
+
+
+def _warn(message: str) -> None:
+    warnings.warn(f"asynctoolkit.run(): {message}", RuntimeWarning, stacklevel=2)
 
 
 def function(fn: Callable[_P, Coroutine[Any, Any, _T]]) -> Callable[_P, _T]:
@@ -92,24 +116,3 @@ def function(fn: Callable[_P, Coroutine[Any, Any, _T]]) -> Callable[_P, _T]:
 def method(fn: Callable[_P, Coroutine[Any, Any, _T]]) -> Callable[_P, _T]:
     """The same as ``function``, for methods taking ``self`` (or ``cls``)."""
     return function(fn)
-
-
-class _Run(case.FunctionTestCase):
-    """The test case ``run`` builds around one coroutine."""
-
-
-class _ClockedRun(case.ClockedTestCase, case.FunctionTestCase):
-    """``run(..., clock=True)``."""
-
-
-class _AutojumpRun(_ClockedRun):
-    """``run(..., clock=True, autojump=True)``."""
-
-    autojump = True
-
-
-_CLASSES: dict[tuple[bool, bool], type[case.FunctionTestCase]] = {
-    (False, False): _Run,
-    (True, False): _ClockedRun,
-    (True, True): _AutojumpRun,
-}

@@ -33,16 +33,19 @@ test of ours requests runs on that test's loop, however it was declared.
 
 from __future__ import annotations
 
+import contextvars
 import inspect
 import types
 import unittest
-from collections.abc import Callable, Generator, Mapping
+import warnings
+from collections.abc import Callable, Generator
 from typing import Any
 
 import pytest
 
 from asynctoolkit import case
-from asynctoolkit.case import _decorators
+from asynctoolkit.case import _decorators, _loops
+from asynctoolkit.case._run import TestRun
 
 __all__: list[str] = []
 
@@ -84,14 +87,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     harness = pyfuncitem.funcargs.get(_HARNESS)
-    if not isinstance(harness, _Harness):
+    if not isinstance(harness, TestRun):
         return None
     function = _test_function(pyfuncitem)
     if function is None:
         return None
     argnames = pyfuncitem._fixtureinfo.argnames
     kwargs = {name: pyfuncitem.funcargs[name] for name in argnames}
-    harness._call_user(function, **kwargs)
+    harness.call(function, **kwargs)
     return True
 
 
@@ -147,26 +150,26 @@ def _sync_fixture(func: Callable[..., Any]) -> Callable[..., Any]:
         def generator_fixture(*args: Any, **kwargs: Any) -> Generator[Any, None, None]:
             harness = _current_harness(raw)
             agen = raw(*args, **kwargs)
-            yield harness._call_user(agen.__anext__)
+            yield harness.call(agen.__anext__)
             try:
-                harness._call_user(agen.__anext__)
+                harness.call(agen.__anext__)
             except StopAsyncIteration:
                 return
-            harness._call_user(agen.aclose)
+            harness.call(agen.aclose)
             raise RuntimeError(f"async fixture {raw.__qualname__} yielded more than once")
 
         wrapper: Callable[..., Any] = generator_fixture
     else:
 
         def coroutine_fixture(*args: Any, **kwargs: Any) -> Any:
-            return _current_harness(raw)._call_user(raw, *args, **kwargs)
+            return _current_harness(raw).call(raw, *args, **kwargs)
 
         wrapper = coroutine_fixture
     bound_to = getattr(func, "__self__", None)
     return types.MethodType(wrapper, bound_to) if bound_to is not None else wrapper
 
 
-def _current_harness(func: Callable[..., Any]) -> _Harness:
+def _current_harness(func: Callable[..., Any]) -> TestRun:
     if _active is None:
         raise RuntimeError(
             f"async fixture {func.__qualname__} was requested outside an async test run by "
@@ -175,41 +178,9 @@ def _current_harness(func: Callable[..., Any]) -> _Harness:
     return _active
 
 
-# The harness of the test being set up, run or torn down (pytest runs one
-# test at a time per process, also under xdist).
-_active: _Harness | None = None
-
-
-class _Harness(case.FunctionTestCase):
-    """The TestCase machinery, driven phase by phase by the plugin."""
-
-    _limit_and_checks: tuple[float | None, Mapping[str, bool]] = (None, {})
-
-    def _configuration(self) -> tuple[float | None, Mapping[str, bool]]:
-        return self._limit_and_checks
-
-    def run_cleanups(self) -> None:
-        """Run the cleanups (the checks last), raising the first failure, as ``debug()`` does."""
-        __tracebackhide__ = True
-        error: BaseException | None = None
-        # unittest keeps them in ``_cleanups`` (it pops the same list in ``debug()``).
-        cleanups: list[tuple[Any, Any, Any]] = self._cleanups  # type: ignore[attr-defined]
-        while cleanups:
-            function, args, kwargs = cleanups.pop()
-            try:
-                self._callCleanup(function, *args, **kwargs)
-            except BaseException as exc:
-                error = error or exc
-        try:
-            self._finish_pending_checks()
-        except BaseException as exc:
-            error = error or exc
-        if error is not None:
-            raise error
-
-
-class _ClockedHarness(case.ClockedTestCase, _Harness):
-    """The harness of a test on virtual time."""
+# The run of the test being set up, run or torn down (pytest runs one test
+# at a time per process, also under xdist).
+_active: TestRun | None = None
 
 
 def _settings_from(item: pytest.Item) -> tuple[bool, bool, float | None, dict[str, bool]]:
@@ -238,39 +209,50 @@ def _settings_from(item: pytest.Item) -> tuple[bool, bool, float | None, dict[st
     case.fail_on(**checks)(test)
     if timeout is not _decorators.UNSET:
         case.timeout(timeout)(test)
-    probe = _Harness(test)
-    return bool(clock), clock == "autojump", probe._time_limit(test), probe._enabled_checks(test)
+    limit = _decorators.time_limit(None, test)
+    return bool(clock), clock == "autojump", limit, _decorators.enabled_checks(None, test)
 
 
 @pytest.fixture
-def _asynctoolkit_harness(request: pytest.FixtureRequest) -> Generator[_Harness, None, None]:
+def _asynctoolkit_harness(request: pytest.FixtureRequest) -> Generator[TestRun, None, None]:
     global _active
     __tracebackhide__ = True  # a failed check is reported, not this fixture
     clocked, autojump, limit, enabled = _settings_from(request.node)
     clocked = clocked or "clock" in request.fixturenames
-    harness = (_ClockedHarness if clocked else _Harness)(lambda: None)
-    harness._limit_and_checks = (limit, enabled)
-    harness._begin_test()
-    if autojump:
-        harness.loop.autojump = True  # type: ignore[attr-defined]
-    _active = harness
+    loop = _loops.new_clocked_loop(autojump) if clocked else _loops.new_loop()
+    name = request.node.nodeid
+
+    def warn(message: str) -> None:
+        warnings.warn(f"{name}: {message}", RuntimeWarning, stacklevel=2)
+
+    run = TestRun(
+        loop,
+        owns_loop=True,
+        context=contextvars.copy_context(),
+        limit=limit,
+        checks=enabled,
+        warn=warn,
+    )
     try:
-        yield harness
+        run.start()
+        _active = run
+        yield run
+        _active = None
+        problems = run.finish()
+        if problems:
+            raise AssertionError("\n\n".join(problems))
     finally:
         _active = None
-        try:
-            harness.run_cleanups()
-        finally:
-            harness._end_test()
+        run.close(name)
 
 
 @pytest.fixture
-def loop(_asynctoolkit_harness: _Harness) -> Any:
+def loop(_asynctoolkit_harness: TestRun) -> Any:
     """The event loop the test runs on."""
     return _asynctoolkit_harness.loop
 
 
 @pytest.fixture
-def clock(_asynctoolkit_harness: _Harness) -> Any:
+def clock(_asynctoolkit_harness: TestRun) -> Any:
     """The test's clocked loop: ``await clock.advance(seconds)``, ``clock.autojump``."""
     return _asynctoolkit_harness.loop

@@ -3,13 +3,16 @@
 A ``CoroutineMock`` call returns a coroutine.  If the code under test drops it
 without awaiting it, that is the bug the ``unawaited_coroutines`` check exists
 for, and the report should name the mock and the call rather than an internal
-coroutine function.  While a test runs, the TestCase opens a collector here;
-``track_coroutine`` appends to it, and the check inspects what was collected.
+coroutine function.  While a test runs, its ``unawaited_coroutines`` check
+opens a collector in the test's ``contextvars.Context``; ``track_coroutine``
+appends to the collector of the context it is called in, so a test run inside
+another test, or tests running in other threads, each collect their own.
 Outside a test nothing is collected and nothing is kept alive.
 """
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Coroutine
 from typing import Any, NamedTuple
 
@@ -24,9 +27,15 @@ class TrackedCoroutine(NamedTuple):
     call: object
 
 
-# The collector of the test being run, or None between tests.  Only the
-# TestCase machinery sets it (``open_collector``/``close_collector``).
-_collector: list[TrackedCoroutine] | None = None
+class Collector(list[TrackedCoroutine]):
+    """What one test collects; ``closed`` once its check has looked."""
+
+    closed = False
+
+
+_collector: contextvars.ContextVar[Collector | None] = contextvars.ContextVar(
+    "asynctoolkit_coroutine_collector", default=None
+)
 
 
 def track_coroutine(coroutine: Coroutine[Any, Any, Any], owner: object, call: object) -> None:
@@ -34,19 +43,21 @@ def track_coroutine(coroutine: Coroutine[Any, Any, Any], owner: object, call: ob
 
     Cheap and a no-op outside a test; called by ``CoroutineMock`` on each call.
     """
-    if _collector is not None:
-        _collector.append(TrackedCoroutine(coroutine, owner, call))
+    collector = _collector.get()
+    if collector is not None and not collector.closed:
+        collector.append(TrackedCoroutine(coroutine, owner, call))
 
 
-def open_collector() -> list[TrackedCoroutine]:
-    """Start collecting for a test; returns the list that will be filled."""
-    global _collector
-    _collector = []
-    return _collector
+def open_collector(context: contextvars.Context) -> Collector:
+    """Start collecting for the test that runs in ``context``."""
+    collector = Collector()
+    context.run(_collector.set, collector)
+    return collector
 
 
-def close_collector() -> list[TrackedCoroutine]:
-    """Stop collecting; returns what was collected."""
-    global _collector
-    collected, _collector = _collector or [], None
+def close_collector(collector: Collector) -> list[TrackedCoroutine]:
+    """Stop collecting into ``collector``; returns what it collected."""
+    collector.closed = True
+    collected = list(collector)
+    collector.clear()
     return collected

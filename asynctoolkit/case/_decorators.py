@@ -11,6 +11,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from asynctoolkit._shared.settings import settings
 from asynctoolkit.case import _checks
 
 __all__ = ["fail_on", "ignore_loop", "lenient", "strict", "timeout"]
@@ -97,3 +98,42 @@ def validate_timeout(value: object) -> float | None:
     if value == float("inf"):
         return None
     return float(value)
+
+
+# -- reading the settings when a test starts -------------------------------------------
+def time_limit(owner: type | None, method: object) -> float | None:
+    """The real-time limit of ``method`` of class ``owner`` (either may be None).
+
+    The first found of: the method's ``@timeout``, the class's (or a parent's)
+    ``@timeout``, the class's ``timeout`` attribute, the runner's default.
+    Read afresh for every test, so a change to a class applies to its next test.
+    """
+    for source in (method, owner):
+        if source is not None:
+            value = getattr(source, TIMEOUT_ATTR, UNSET)
+            if value is not UNSET:
+                return validate_timeout(value)
+    own = getattr(owner, "timeout", None)
+    if own is not None:
+        return validate_timeout(own)
+    return settings.timeout
+
+
+def enabled_checks(owner: type | None, method: object) -> dict[str, bool]:
+    """The checks on for ``method`` of class ``owner`` (each name maps to True).
+
+    Every class of the hierarchy adds its ``fail_on`` settings (mixins too,
+    the most derived last), then the method's own; ``--strict`` turns all on.
+    """
+    if settings.strict:
+        return dict.fromkeys(_checks.DEFAULT_CHECKS, True)
+    enabled = dict(_checks.DEFAULT_CHECKS)
+    if owner is not None:
+        for klass in reversed(owner.__mro__):
+            own = vars(klass).get(CHECKS_ATTR)
+            if own:
+                enabled.update(own)
+    own = getattr(method, CHECKS_ATTR, None)
+    if own:
+        enabled.update(own)
+    return {name: True for name, on in enabled.items() if on}

@@ -18,16 +18,6 @@ __all__: list[str] = []
 _T = TypeVar("_T")
 
 
-def is_selector(obj: object) -> bool:
-    """``isinstance(obj, selectors.BaseSelector)``, quick for real subclasses.
-
-    Checked once or twice per test: the MRO look-up skips the ABC's
-    Python-level ``__instancecheck__``; registered virtual subclasses still
-    pass through ``isinstance``.
-    """
-    return selectors.BaseSelector in type(obj).__mro__ or isinstance(obj, selectors.BaseSelector)
-
-
 def new_selector() -> selectors.BaseSelector:
     """A real selector wrapped in a TestSelector, so mocks and real files mix.
 
@@ -68,10 +58,23 @@ if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
 
 @functools.cache
 def _test_selector() -> Callable[[selectors.BaseSelector], selectors.BaseSelector]:
-    # Imported on first use: the selector module imports the mock module.
+    # Imported on first use: the selector package imports the mock package,
+    # which a run that never makes a test loop does not need.
     from asynctoolkit.selector import TestSelector
 
     return TestSelector
+
+
+def new_loop() -> asyncio.AbstractEventLoop:
+    """A test's plain loop: a ``SelectorEventLoop`` over ``new_selector()``."""
+    return asyncio.SelectorEventLoop(new_selector())
+
+
+def new_clocked_loop(autojump: bool = False) -> asyncio.AbstractEventLoop:
+    """A test's loop on virtual time: a ``ClockedEventLoop`` over ``new_selector()``."""
+    from asynctoolkit.clock import ClockedEventLoop  # imported by the tests that use it
+
+    return ClockedEventLoop(new_selector(), autojump=autojump)
 
 
 def run_on(

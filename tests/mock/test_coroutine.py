@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import gc
 import inspect
 import unittest
@@ -418,13 +419,13 @@ class RealTimeDeadlineTest(unittest.TestCase):
 
 class TrackingTest(unittest.TestCase):
     def test_every_call_is_reported_with_the_mock_and_the_call(self) -> None:
-        collected = tracking.open_collector()
-        try:
-            m = CoroutineMock()
-            first = m(1)
-            asyncio.run(m(2))
-        finally:
-            tracking.close_collector()
+        context = contextvars.copy_context()
+        collector = tracking.open_collector(context)
+        m = CoroutineMock()
+        first = context.run(m, 1)
+        asyncio.run(context.run(m, 2))
+        m(3).close()  # outside the test's context: not collected
+        collected = tracking.close_collector(collector)
         self.assertEqual([(t.owner, t.call) for t in collected], [(m, call(1)), (m, call(2))])
         self.assertIs(collected[0].coroutine, first)
         self.assertEqual(inspect.getcoroutinestate(first), inspect.CORO_CREATED)
@@ -432,9 +433,13 @@ class TrackingTest(unittest.TestCase):
         first.close()
 
     def test_nothing_is_kept_outside_a_test(self) -> None:
+        context = contextvars.copy_context()
+        collector = tracking.open_collector(context)
+        tracking.close_collector(collector)
         m = CoroutineMock()
         m().close()
-        self.assertEqual(tracking.close_collector(), [])
+        context.run(m).close()  # the collector is closed: nothing is kept
+        self.assertEqual(list(collector), [])
 
 
 class UnawaitedCheckIntegrationTest(unittest.TestCase):

@@ -1,0 +1,171 @@
+"""What every check shares: the ``Check`` unit and the ``Watch`` it runs in.
+
+A check is one small class: it starts on the test's loop before setUp
+(``__init__``), wraps up after the cleanups (``finish``, which may run the
+loop), and then says what it found (``findings``).  The ``Watch`` runs the
+enabled checks of one test in the registry's order and owns what several of
+them need: the tasks the test created (recorded by a task factory while a
+check that reads them is on) and the loop's exception handler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import os
+import sys
+import unittest
+from collections.abc import Callable, Coroutine
+from types import FrameType
+from typing import Any, ClassVar
+
+from asynctoolkit._shared import report
+
+__all__: list[str] = []
+
+# unittest leaves frames of modules that define ``__unittest`` out of
+# tracebacks: a failing check shows the report, not this machinery.
+__unittest = True
+
+#: Runs a coroutine on the test's loop (bounded by the test's time limit).
+Settle = Callable[[Coroutine[Any, Any, Any]], Any]
+
+
+class Check:
+    """One check of what a test left behind.
+
+    Subclasses set the class attributes and override what they need; the
+    registry (``asynctoolkit.case._checks``) lists them in report order.
+    """
+
+    #: The name users write in ``fail_on(name=False)``.
+    name: ClassVar[str]
+    #: On by default?
+    default: ClassVar[bool]
+    #: For the docs table: "fails a test that ..." (one line).
+    fails_a_test_that: ClassVar[str]
+    #: True if ``finish`` reads ``watch.created`` (the tasks the test created).
+    uses_created_tasks: ClassVar[bool] = False
+
+    def __init__(self, watch: Watch) -> None:
+        """Start watching: called on the test's loop before setUp."""
+        self.watch = watch
+        self.loop = watch.loop
+
+    def stop(self) -> None:
+        """The test is over: called for every check before any ``finish``."""
+
+    def finish(self, settle: Settle) -> None:
+        """Wrap up after the cleanups, in registry order; may run the loop with ``settle``."""
+
+    def findings(self) -> list[str]:
+        """One message per problem found, after every check's ``finish``."""
+        return []
+
+    def restore(self) -> None:
+        """Put back what ``__init__`` changed; always called, last first."""
+
+
+class Watch:
+    """The checks of one test on ``loop``, and what they share."""
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        context: contextvars.Context,
+        warn: Callable[[str], None],
+        fresh: bool,
+    ) -> None:
+        self.loop = loop
+        #: The test's context (its phases run in it).
+        self.context = context
+        #: True for a loop made for this test (nothing on it predates the test).
+        self.fresh = fresh
+        #: The tasks created during the test, while a check that reads them is on.
+        self.created: list[asyncio.Task[Any]] = []
+        #: True once the checks cancelled every task left on the loop.
+        self.tasks_cleared = False
+        #: Contexts passed to the loop's exception handler during the test.
+        self.exceptions: list[dict[str, Any]] = []
+        self._warn = warn
+        #: The task factory recording ``created`` (``None`` while not installed).
+        self.task_factory: Callable[..., asyncio.Task[Any]] | None = None
+        self._previous_handler: Any = _UNSET
+
+    def warn(self, check: str, why: str) -> None:
+        """Say that ``check`` cannot run on this loop (it is skipped)."""
+        self._warn(f"check {check!r} skipped: {why} ({type(self.loop).__name__})")
+
+    # -- recording the test's tasks ---------------------------------------
+    def record_tasks(self) -> None:
+        """Record every task created on the loop, unless the loop has its own factory."""
+        if self.task_factory is None and self.loop.get_task_factory() is None:
+            self.task_factory = self._create_task
+            self.loop.set_task_factory(self.task_factory)
+
+    def _create_task(
+        self, loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any
+    ) -> asyncio.Task[Any]:
+        task: asyncio.Task[Any] = _TASK(coro, loop=loop, **kwargs)
+        site = _creation_site()
+        if site is not None:
+            report.creation_sites[task] = site
+        self.created.append(task)
+        return task
+
+    # -- the loop's exception handler ---------------------------------------
+    def record_exceptions(self) -> None:
+        """Keep what reaches the loop's exception handler in ``exceptions``."""
+        if self._previous_handler is _UNSET:
+            self._previous_handler = self.loop.get_exception_handler()
+            self.loop.set_exception_handler(self._record_exception)
+
+    def _record_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        self.exceptions.append(context)
+
+    def restore(self) -> None:
+        """Put back the task factory and the exception handler."""
+        if self._previous_handler is not _UNSET:
+            self.loop.set_exception_handler(self._previous_handler)
+            self._previous_handler = _UNSET
+        if self.task_factory is not None:
+            self.loop.set_task_factory(None)
+            self.task_factory = None
+
+
+def indent(text: str) -> str:
+    """``text`` indented under a check's first line."""
+    return "\n".join("    " + line for line in text.splitlines())
+
+
+_UNSET: Any = object()
+_ASYNCIO_DIR = os.path.dirname(asyncio.__file__)
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+_UNITTEST_DIR = os.path.dirname(unittest.__file__)
+
+
+def _creation_site() -> str | None:
+    """The first frame outside asyncio and asynctoolkit, as ``file:line``."""
+    frame: FrameType | None = sys._getframe(2)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if filename.startswith(_UNITTEST_DIR):
+            return None  # created by the test machinery itself (the test's own task)
+        if not filename.startswith((_ASYNCIO_DIR, _PACKAGE_DIR)):
+            return f"{report.short_path(filename)}:{frame.f_lineno}"
+        frame = frame.f_back
+    return None
+
+
+if sys.version_info[:3] == (3, 13, 0):
+
+    class _Task(asyncio.Task):  # type: ignore[type-arg]
+        """Python 3.13.0's create_task renames a factory-made task to "None"."""
+
+        def set_name(self, value: object) -> None:
+            if value is not None:
+                super().set_name(value)
+
+    _TASK: type[asyncio.Task[Any]] = _Task
+else:
+    _TASK = asyncio.Task

@@ -1,0 +1,284 @@
+"""The life of one test, in one object.
+
+A ``TestRun`` owns what one test uses while it runs: its loop (made for it,
+or a class's shared loop), its ``contextvars.Context``, its real-time limit
+(an arming of the watchdog), and its checks.  ``TestCase``, the pytest plugin
+and ``asynctoolkit.run`` all drive it the same way::
+
+    run = TestRun(loop, owns_loop=True, context=..., limit=60.0, checks={...})
+    run.start()                 # current loop, time limit, checks start
+    run.call(setup)             # each phase: sync or async, in the test's context
+    run.call(test)
+    problems = run.finish()     # the checks' findings; the loop is closed
+    run.close()                 # always: restores the current loop, disarms
+
+Its phase moves one way: ``NEW`` -> ``RUNNING`` -> ``FINISHED`` -> ``CLOSED``;
+``close`` may come from any phase (an interrupted test) and is idempotent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import enum
+import inspect
+import sys
+import warnings
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from types import CoroutineType
+from typing import Any, TypeVar
+
+from asynctoolkit._shared import asyncio_details, report
+from asynctoolkit.case import _checks, _loops, _watchdog
+
+__all__: list[str] = []
+
+# unittest leaves frames of modules that define ``__unittest`` out of tracebacks.
+__unittest = True
+
+_T = TypeVar("_T")
+
+
+class Phase(enum.Enum):
+    """Where a ``TestRun`` is in its life."""
+
+    NEW = "new"
+    RUNNING = "running"
+    FINISHED = "finished"
+    CLOSED = "closed"
+
+
+class TestRun:
+    """One test's loop, context, time limit and checks (see the module docstring).
+
+    ``owns_loop``: the loop was made for this test and is closed by it.
+    ``limit``: real seconds the test may take, or None.  ``checks``: the
+    enabled checks (name -> True).  ``warn``: where a skipped check is said.
+    ``failure``: the exception type a timeout raises (the test's
+    ``failureException``).  ``forbid_get_event_loop``: make
+    ``asyncio.get_event_loop()`` outside a coroutine fail during the test.
+    """
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        owns_loop: bool,
+        context: contextvars.Context,
+        limit: float | None,
+        checks: Mapping[str, bool],
+        warn: Callable[[str], None],
+        failure: type[BaseException] = AssertionError,
+        forbid_get_event_loop: bool = False,
+    ) -> None:
+        self.loop = loop
+        self.owns_loop = owns_loop
+        #: The test's context: every phase runs in it.
+        self.context = context
+        self.limit = limit
+        self.phase = Phase.NEW
+        #: How deep the phases nest (a cleanup run by doCleanups() inside a test).
+        self.depth = 0
+        self._checks = checks
+        self._warn = warn
+        self._failure = failure
+        self._forbid = forbid_get_event_loop
+        self._watch: _checks.TestWatch | None = None
+        self._token: int | None = None
+        self._timed_out = False
+        self._rearmed = False
+        self._timeout_report = ""
+        self._phase_task: asyncio.Task[Any] | None = None
+        self._tasks_cleared = False
+        self._previous_loop: asyncio.AbstractEventLoop | None = None
+        self._restore_get_event_loop: Callable[[], None] | None = None
+
+    # -- the interface ---------------------------------------------------------
+    def start(self) -> None:
+        """Make the loop current, arm the time limit, start the checks."""
+        if self.phase is not Phase.NEW:
+            raise RuntimeError(f"a test run starts once; this one is {self.phase.value}")
+        self.phase = Phase.RUNNING
+        self._previous_loop = asyncio_details.current_event_loop()
+        if self._forbid:
+            asyncio.set_event_loop(None)
+            self._restore_get_event_loop = _loops.forbid_get_event_loop()
+        else:
+            asyncio.set_event_loop(self.loop)
+        if self.limit:
+            self._token = _watchdog.arm(self.limit, self._on_watchdog)
+        self._watch = _checks.TestWatch(
+            self.loop, self.context, self._checks, self._warn, fresh=self.owns_loop
+        )
+
+    def call(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        """Call ``function`` in the test's context; if it returns an awaitable, run it.
+
+        Called from inside another phase (a cleanup that ``doCleanups()`` runs
+        from a synchronous test), it runs in that phase's context.
+        """
+        nested = self.depth > 0
+        self.depth += 1
+        try:
+            if nested:
+                result = function(*args, **kwargs)
+            else:
+                result = self.context.run(function, *args, **kwargs)
+            if result is not None and (
+                type(result) is CoroutineType or inspect.isawaitable(result)
+            ):
+                if self.loop.is_running():
+                    if inspect.iscoroutine(result):
+                        result.close()
+                    raise RuntimeError(
+                        f"cannot run the async cleanup {function!r} from doCleanups() inside a "
+                        "running coroutine: the loop is busy running the test; let the test "
+                        "end (cleanups run after it), or call doCleanups() from a sync test"
+                    )
+                result = self._run_phase(result, in_test_context=not nested)
+            return result
+        finally:
+            self.depth -= 1
+
+    def finish(self) -> list[str]:
+        """Run the checks and close an owned loop; returns the problems found.
+
+        The watchdog stays armed while the checks wait for cancelled leftover
+        tasks, so that wait is bounded by the test's limit.
+        """
+        if self.phase is not Phase.RUNNING:
+            return []
+        self.phase = Phase.FINISHED
+        problems: list[str] = []
+        try:
+            if self._timed_out and self._phase_task is None and self._timeout_report:
+                problems.append(self._timeout_report)  # it ran out in synchronous code
+                self._timeout_report = ""
+            watch, self._watch = self._watch, None
+            if watch is not None:
+                problems += watch.finish(self._run_phase)
+                self._tasks_cleared = watch.tasks_cleared
+            if self.owns_loop:
+                # Closing is part of the test: what fails there (executor work
+                # a clocked loop gives up on) is this test's failure.
+                try:
+                    _loops.close_loop(self.loop, tasks_left=not self._tasks_cleared)
+                except Exception as error:
+                    problems.append(
+                        f"closing the test's loop failed: {type(error).__name__}: {error}"
+                    )
+        finally:
+            self._disarm()
+        return problems
+
+    def close(self, name: str = "") -> None:
+        """End the run whatever its phase: nothing of it may escape.
+
+        A run that never finished (an interrupted test, ``debug()``) drops
+        its checks' findings and closes its loop here; a failure to close is
+        a RuntimeWarning naming the test (``name``).
+        """
+        if self.phase is Phase.CLOSED:
+            return
+        try:
+            self._disarm()
+            watch, self._watch = self._watch, None
+            if watch is not None:
+                watch.finish(self._run_phase)
+            if self.owns_loop and not self.loop.is_closed():
+                try:
+                    _loops.close_loop(self.loop, tasks_left=not self._tasks_cleared)
+                except Exception as error:
+                    warnings.warn(
+                        f"{name or 'a test'}: closing the test's loop failed: {error!r}",
+                        RuntimeWarning,
+                        stacklevel=2,
+                    )
+        finally:
+            self.phase = Phase.CLOSED
+            if self._restore_get_event_loop is not None:
+                self._restore_get_event_loop()
+                self._restore_get_event_loop = None
+            previous = self._previous_loop
+            asyncio.set_event_loop(None if previous is None or previous.is_closed() else previous)
+            self._previous_loop = None
+
+    # -- phases on the loop ------------------------------------------------------
+    def _run_phase(self, awaitable: Awaitable[_T], in_test_context: bool = True) -> _T:
+        loop = self.loop
+        if self._timed_out and not self._rearmed and self.limit:
+            # The test already used its time: what still runs (tearDown, the
+            # cleanups) gets one fresh limit (this arming replaces the spent one).
+            self._rearmed = True
+            self._token = _watchdog.arm(self.limit, self._on_watchdog)
+        coro = awaitable if type(awaitable) is CoroutineType else _loops.await_any(awaitable)
+        task: asyncio.Task[_T]
+        if not in_test_context:
+            task = loop.create_task(coro)  # inherits a copy of the current context
+        elif sys.version_info >= (3, 11):
+            factory = loop.get_task_factory()
+            watch = self._watch
+            if factory is None or (watch is not None and factory == watch.task_factory):
+                # Our own phase task: no need to record where it was created.
+                task = asyncio.Task(coro, loop=loop, context=self.context)
+            else:
+                task = loop.create_task(coro, context=self.context)
+        else:
+            # ``create_task(context=...)`` exists from Python 3.11; on 3.10 each
+            # async phase runs in a copy and the context it ends with is carried.
+            task = self.context.run(loop.create_task, self._carry_context(coro))
+        self._phase_task = task
+        try:
+            result: _T = loop.run_until_complete(task)
+            return result
+        except asyncio.CancelledError:
+            if self._timed_out and task.cancelled():
+                text, self._timeout_report = self._timeout_report, ""
+                raise self._failure(
+                    text
+                    or f"timeout: after the test's own time ran out, this phase took longer "
+                    f"than the further {self.limit:g}s it was given; it was cancelled"
+                ) from None
+            raise
+        finally:
+            self._phase_task = None
+            if not task.done():
+                # The loop stopped with an error (a deadlock or stalled clock):
+                # end the phase's own task so it is not reported as a leak too.
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    loop.run_until_complete(task)
+
+    async def _carry_context(self, coro: Coroutine[Any, Any, _T]) -> _T:
+        """Python 3.10: run ``coro`` and keep the context it ends with for the next phase."""
+        try:
+            return await coro
+        finally:
+            self.context = contextvars.copy_context()
+
+    # -- the time limit ---------------------------------------------------------------
+    def _disarm(self) -> None:
+        if self._token is not None:
+            _watchdog.disarm(self._token)
+            self._token = None
+
+    def _on_watchdog(self) -> None:
+        """Called in the watchdog thread when the time limit passes."""
+        loop = self.loop
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(self._expire)
+
+    def _expire(self) -> None:
+        if self.loop.is_closed() or self.phase is Phase.CLOSED:
+            return
+        if not self._timed_out:
+            self._timed_out = True
+            tasks = asyncio.all_tasks(self.loop)
+            self._timeout_report = (
+                f"timeout: the test took longer than its limit of {self.limit:g}s (real "
+                "time); it was cancelled. Tasks at that moment:\n"
+                + "\n".join("    " + line for line in report.describe_tasks(tasks).splitlines())
+            )
+        if self._phase_task is not None:
+            self._phase_task.cancel()
