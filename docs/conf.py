@@ -66,5 +66,33 @@ def _document_patch_calls(app, what, name, obj, options, lines):
         lines[:] = [*inspect.getdoc(type(obj).__call__).splitlines(), ""]
 
 
+def checks_table() -> list[str]:
+    """The table of every check, derived from the checks' registry (reStructuredText)."""
+    from asynctoolkit.case._checks import CHECKS
+
+    lines = [".. list-table::", "   :header-rows: 1", "", "   * - check", "     - default"]
+    lines.append("     - fails a test that...")
+    for check in CHECKS:
+        lines.append(f"   * - ``{check.name}``")
+        lines.append(f"     - {'on' if check.default else 'off'}")
+        lines.append(f"     - {check.fails_a_test_that.replace('`', '``')}")
+    return lines
+
+
+def _checks_directive():
+    from docutils.parsers.rst import Directive
+    from docutils.statemachine import StringList
+
+    class ChecksTable(Directive):
+        """``.. asynctoolkit-checks::``: the checks table, built from the registry."""
+
+        def run(self):
+            self.state_machine.insert_input(StringList(checks_table(), "<checks registry>"), "")
+            return []
+
+    return ChecksTable
+
+
 def setup(app):
     app.connect("autodoc-process-docstring", _document_patch_calls)
+    app.add_directive("asynctoolkit-checks", _checks_directive())
