@@ -15,6 +15,7 @@ way); nothing outside this module touches an underscored asyncio attribute.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import selectors
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -174,3 +175,39 @@ def exception_never_retrieved(task: asyncio.Future[Any]) -> bool:
     future logs "exception was never retrieved" when collected while it is set.
     """
     return bool(getattr(task, "_log_traceback", False))
+
+
+def forget_pending_task(task: asyncio.Task[Any]) -> None:
+    """Drop a task that ignored its cancellation, without "Task was destroyed" later.
+
+    Its coroutine is closed (its ``finally`` blocks run now), and the task
+    will not log "Task was destroyed but it is pending!" when collected: the
+    checks already reported it, and that line would otherwise appear in the
+    middle of a later test.
+
+    Detail: ``Task._log_destroy_pending`` (C and Python tasks), read by
+    ``Task.__del__``.
+    """
+    task._log_destroy_pending = False  # type: ignore[attr-defined]
+    coro = task.get_coro()
+    close = getattr(coro, "close", None)
+    if close is not None:
+        # "coroutine ignored GeneratorExit": nothing more can be done.
+        with contextlib.suppress(RuntimeError):
+            close()
+
+
+def cancel_requested(task: asyncio.Task[Any]) -> bool:
+    """True if something asked ``task`` to cancel and it has not finished since.
+
+    Public ``Task.cancelling()`` from Python 3.11.  Detail, on 3.10 only:
+    ``Task._must_cancel`` (a request not yet delivered), or the future the
+    task waits on was cancelled; a request the task already caught is not seen.
+    """
+    cancelling = getattr(task, "cancelling", None)
+    if cancelling is not None:
+        return bool(cancelling())
+    if getattr(task, "_must_cancel", False):
+        return True
+    waiter = task_waiter(task)
+    return waiter is not None and waiter.cancelled()

@@ -68,6 +68,11 @@ class TestCase(_assertions.AsyncAssertions):
         A callable returning the loop to use (for example
         ``uvloop.new_event_loop``).  Checks the loop cannot support are
         skipped with a warning.
+    ``cancel_wait``
+        Real seconds (default 1) that leftover tasks, cancelled after the
+        test, get to finish; one still running then has ignored its
+        cancellation and is reported by ``pending_tasks``.  On virtual time
+        the clock jumps through that wait, so graceful shutdowns end at once.
     ``timeout``
         Real seconds a test (setUp, test and tearDown together) may take
         before it is cancelled and fails with every task's await chain
@@ -76,6 +81,7 @@ class TestCase(_assertions.AsyncAssertions):
     """
 
     use_default_loop: ClassVar[bool] = False
+    cancel_wait: ClassVar[float] = _loops.CANCEL_WAIT
     forbid_get_event_loop: ClassVar[bool] = False
     loop_factory: ClassVar[Callable[[], asyncio.AbstractEventLoop] | None] = None
     timeout: ClassVar[float | None] = None
@@ -329,6 +335,7 @@ class TestCase(_assertions.AsyncAssertions):
             warn=self._warn_skipped,
             failure=self.failureException,
             forbid_get_event_loop=cls.forbid_get_event_loop,
+            cancel_wait=cls.cancel_wait,
         )
         self._run, self.loop = run, loop
         run.start()

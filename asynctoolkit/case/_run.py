@@ -58,6 +58,7 @@ class TestRun:
     ``failure``: the exception type a timeout raises (the test's
     ``failureException``).  ``forbid_get_event_loop``: make
     ``asyncio.get_event_loop()`` outside a coroutine fail during the test.
+    ``cancel_wait``: real seconds cancelled leftover tasks get to finish.
     """
 
     def __init__(
@@ -71,6 +72,7 @@ class TestRun:
         warn: Callable[[str], None],
         failure: type[BaseException] = AssertionError,
         forbid_get_event_loop: bool = False,
+        cancel_wait: float = _loops.CANCEL_WAIT,
     ) -> None:
         self.loop = loop
         self.owns_loop = owns_loop
@@ -84,6 +86,7 @@ class TestRun:
         self._warn = warn
         self._failure = failure
         self._forbid = forbid_get_event_loop
+        self._cancel_wait = cancel_wait
         self._watch: _checks.TestWatch | None = None
         self._token: int | None = None
         self._timed_out = False
@@ -109,7 +112,12 @@ class TestRun:
         if self.limit:
             self._token = _watchdog.arm(self.limit, self._on_watchdog)
         self._watch = _checks.TestWatch(
-            self.loop, self.context, self._checks, self._warn, fresh=self.owns_loop
+            self.loop,
+            self.context,
+            self._checks,
+            self._warn,
+            fresh=self.owns_loop,
+            cancel_wait=self._cancel_wait,
         )
 
     def call(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:

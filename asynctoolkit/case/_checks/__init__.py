@@ -53,7 +53,8 @@ class TestWatch:
 
     ``enabled`` maps names to True (names mapped to False are ignored);
     ``warn`` receives a message for each check this loop cannot support;
-    ``fresh`` says the loop was made for this test.
+    ``fresh`` says the loop was made for this test; ``cancel_wait`` is the
+    real time cancelled leftover tasks get to finish.
     """
 
     def __init__(
@@ -63,8 +64,9 @@ class TestWatch:
         enabled: Mapping[str, bool],
         warn: Callable[[str], None],
         fresh: bool = False,
+        cancel_wait: float = 1.0,
     ) -> None:
-        self._watch = Watch(loop, context, warn, fresh)
+        self._watch = Watch(loop, context, warn, fresh, cancel_wait)
         self._checks: list[Check] = []
         try:
             for name, on in enabled.items():

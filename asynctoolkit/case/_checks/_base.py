@@ -75,8 +75,11 @@ class Watch:
         context: contextvars.Context,
         warn: Callable[[str], None],
         fresh: bool,
+        cancel_wait: float,
     ) -> None:
         self.loop = loop
+        #: Real seconds cancelled leftover tasks get to finish.
+        self.cancel_wait = cancel_wait
         #: The test's context (its phases run in it).
         self.context = context
         #: True for a loop made for this test (nothing on it predates the test).
@@ -91,6 +94,7 @@ class Watch:
         #: The task factory recording ``created`` (``None`` while not installed).
         self.task_factory: Callable[..., asyncio.Task[Any]] | None = None
         self._previous_handler: Any = _UNSET
+        self._default_patched = False
 
     def warn(self, check: str, why: str) -> None:
         """Say that ``check`` cannot run on this loop (it is skipped)."""
@@ -115,12 +119,27 @@ class Watch:
 
     # -- the loop's exception handler ---------------------------------------
     def record_exceptions(self) -> None:
-        """Keep what reaches the loop's exception handler in ``exceptions``."""
+        """Keep what reaches the loop's exception handler in ``exceptions``.
+
+        Also what reaches the loop's *default* handler while the test has set
+        its own: asyncio sends there the errors of a handler that raises, and
+        a handler that passes a context on to the default one.
+        """
         if self._previous_handler is _UNSET:
             self._previous_handler = self.loop.get_exception_handler()
             self.loop.set_exception_handler(self._record_exception)
+            try:
+                # An instance attribute over the method: asyncio calls
+                # ``self.default_exception_handler(context)``.
+                self.loop.default_exception_handler = self._record_default  # type: ignore[method-assign]
+                self._default_patched = True
+            except AttributeError:  # a loop class without instance attributes (uvloop)
+                pass
 
     def _record_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        self.exceptions.append(context)
+
+    def _record_default(self, context: dict[str, Any]) -> None:
         self.exceptions.append(context)
 
     def restore(self) -> None:
@@ -128,6 +147,9 @@ class Watch:
         if self._previous_handler is not _UNSET:
             self.loop.set_exception_handler(self._previous_handler)
             self._previous_handler = _UNSET
+        if self._default_patched:
+            del self.loop.default_exception_handler
+            self._default_patched = False
         if self.task_factory is not None:
             self.loop.set_task_factory(None)
             self.task_factory = None

@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 from typing import Any
 
-from asynctoolkit._shared import report
+from asynctoolkit._shared import asyncio_details, report
+from asynctoolkit.case import _loops
 from asynctoolkit.case._checks._base import Check, Settle, Watch, indent
 from asynctoolkit.helpers import exhaust_callbacks
 
@@ -25,7 +26,7 @@ class PendingTasks(Check):
         self._before: set[asyncio.Task[Any]] = (
             set() if watch.fresh else asyncio.all_tasks(self.loop)
         )
-        self._found = ""
+        self._found: list[str] = []
         watch.record_tasks()
 
     def finish(self, settle: Settle) -> None:
@@ -36,19 +37,43 @@ class PendingTasks(Check):
                 settle(exhaust_callbacks())
             leftover = self._leftover()
         if leftover:
-            text = report.describe_tasks(leftover)
-            for task in leftover:
-                task.cancel()
-            settle(asyncio.wait(leftover))
-            self._found = (
-                f"pending_tasks: {len(leftover)} task(s) still pending at the end of the test "
-                "(they were cancelled); await them, cancel them in tearDown/addCleanup, "
-                "or turn the check off with @fail_on(pending_tasks=False):\n" + indent(text)
-            )
+            self._report(leftover, settle)
         self.watch.tasks_cleared = not self._before
 
+    def _report(self, leftover: set[asyncio.Task[Any]], settle: Settle) -> None:
+        # Described before they are cancelled, where they are stuck.
+        cancelled = {t for t in leftover if asyncio_details.cancel_requested(t)}
+        forgotten = leftover - cancelled
+        if forgotten:
+            self._found.append(
+                f"pending_tasks: {len(forgotten)} task(s) still pending at the end of the test "
+                "(they were cancelled); await them, cancel them in tearDown/addCleanup, "
+                "or turn the check off with @fail_on(pending_tasks=False):\n"
+                + indent(report.describe_tasks(forgotten))
+            )
+        if cancelled:
+            self._found.append(
+                f"pending_tasks: {len(cancelled)} task(s) were cancelled during the test but "
+                "had not finished by its end; await a task after cancelling it (in the "
+                "cleanup that cancels it), so that the test ends after it:\n"
+                + indent(report.describe_tasks(cancelled))
+            )
+        for task in leftover:
+            task.cancel()
+        wait = self.watch.cancel_wait
+        stubborn = _loops.wait_cancelled(self.loop, leftover, settle, wait)
+        if stubborn:
+            self._found.append(
+                f"pending_tasks: {len(stubborn)} task(s) ignored their cancellation: still "
+                f"running {wait:g}s after it (real time; TestCase.cancel_wait), they were "
+                "dropped. A task that catches CancelledError must end soon after, "
+                "re-raising it:\n" + indent(report.describe_tasks(stubborn))
+            )
+            for task in stubborn:
+                asyncio_details.forget_pending_task(task)
+
     def findings(self) -> list[str]:
-        return [self._found] if self._found else []
+        return self._found
 
     def _leftover(self) -> set[asyncio.Task[Any]]:
         pending = asyncio.all_tasks(self.loop)  # only tasks not done

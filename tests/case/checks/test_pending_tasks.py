@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import subprocess
+import sys
+import textwrap
 import unittest
 
 import asynctoolkit
@@ -100,3 +104,112 @@ class PendingTasksTest(unittest.TestCase):
         result = unittest.TestResult()
         unittest.TestSuite([Inner("test_it")]).run(result)
         self.assertTrue(result.wasSuccessful(), failure_text(result))
+
+
+class StubbornTaskTest(unittest.TestCase):
+    """Issue: a leftover task that swallows CancelledError (each failed before)."""
+
+    def test_a_task_ignoring_cancellation_is_named_after_a_short_wait(self) -> None:
+        class Inner(asynctoolkit.TestCase):
+            async def test_it(self) -> None:
+                async def stubborn() -> None:
+                    while True:
+                        with contextlib.suppress(asyncio.CancelledError):
+                            await asyncio.sleep(3600)
+
+                asyncio.get_running_loop().create_task(stubborn(), name="stubborn")
+                await asyncio.sleep(0)
+
+        Inner.cancel_wait = 0.05  # the documented setting; default 1 s
+        result = run_test(Inner, "test_it")
+        text = failure_text(result)
+        self.assertIn("ignored their cancellation", text)
+        self.assertIn("task 'stubborn'", text)
+        self.assertIn("in stubborn", text)  # its await chain
+        self.assertIn("TestCase.cancel_wait", text)
+        self.assertNotIn("timeout", text)
+
+    def test_with_the_check_off_nothing_stalls_and_nothing_is_printed_later(self) -> None:
+        code = textwrap.dedent(
+            """
+            import asyncio, gc, unittest, asynctoolkit
+
+            async def stubborn():
+                while True:
+                    try:
+                        await asyncio.sleep(3600)
+                    except asyncio.CancelledError:
+                        pass
+
+            @asynctoolkit.fail_on(pending_tasks=False)
+            class T(asynctoolkit.TestCase):
+                cancel_wait = 0.05
+                async def test_a(self):
+                    asyncio.get_running_loop().create_task(stubborn())
+                    await asyncio.sleep(0)
+                async def test_b(self):
+                    gc.collect()
+                    await asyncio.sleep(0)
+
+            unittest.main(verbosity=0)
+            """
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+        )
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertNotIn("destroyed", done.stderr)
+
+    def test_a_graceful_shutdown_on_virtual_time_ends_at_once(self) -> None:
+        class Inner(asynctoolkit.ClockedTestCase):
+            async def test_it(self) -> None:
+                async def graceful() -> None:
+                    try:
+                        await asyncio.sleep(3600)
+                    except asyncio.CancelledError:
+                        await asyncio.sleep(0.5)
+                        raise
+
+                asyncio.get_running_loop().create_task(graceful(), name="graceful")
+                await asyncio.sleep(0)
+
+        text = failure_text(run_test(Inner, "test_it"))
+        self.assertIn("pending_tasks: 1 task(s) still pending", text)
+        self.assertIn("task 'graceful'", text)
+        self.assertNotIn("StalledClockError", text)
+        self.assertNotIn("ignored their cancellation", text)
+
+    def test_a_graceful_shutdown_with_the_check_off_closes_cleanly(self) -> None:
+        @asynctoolkit.fail_on(pending_tasks=False)
+        class Inner(asynctoolkit.ClockedTestCase):
+            async def test_it(self) -> None:
+                async def graceful() -> None:
+                    try:
+                        await asyncio.sleep(3600)
+                    except asyncio.CancelledError:
+                        await asyncio.sleep(0.5)
+                        raise
+
+                asyncio.get_running_loop().create_task(graceful())
+                await asyncio.sleep(0)
+
+        result = run_test(Inner, "test_it")
+        self.assertTrue(passed(result), failure_text(result))
+
+    def test_a_task_cancelled_in_a_cleanup_but_not_finished_gets_fitting_advice(self) -> None:
+        class Inner(asynctoolkit.TestCase):
+            async def test_it(self) -> None:
+                async def slow_to_stop() -> None:
+                    try:
+                        await asyncio.sleep(3600)
+                    finally:
+                        await asyncio.sleep(10)  # a slow shutdown, still running at the end
+
+                task = asyncio.get_running_loop().create_task(slow_to_stop())
+                await asyncio.sleep(0)
+                self.addCleanup(task.cancel)
+
+        text = failure_text(run_test(Inner, "test_it"))
+        self.assertIn("were cancelled during the test but had not finished", text)
+        self.assertIn("await a task after cancelling it", text)
+        self.assertNotIn("cancel them in tearDown/addCleanup", text)

@@ -71,3 +71,38 @@ class UnhandledExceptionsTest(unittest.TestCase):
                     await asyncio.get_running_loop().create_task(fails())
 
         self.assertTrue(passed(run_test(Inner, "test_it")))
+
+
+class OwnHandlerTest(unittest.TestCase):
+    def test_a_test_whose_own_handler_raises_still_fails(self) -> None:
+        """Before: setting its own handler bypassed the check, and the test passed."""
+
+        class Inner(asynctoolkit.TestCase):
+            async def test_it(self) -> None:
+                def handler(loop: object, context: object) -> None:
+                    raise RuntimeError("the handler broke")
+
+                loop = asyncio.get_running_loop()
+                loop.set_exception_handler(handler)
+                loop.call_soon(lambda: 1 / 0)
+                await asyncio.sleep(0)
+
+        text = failure_text(run_test(Inner, "test_it"))
+        self.assertIn("unhandled_exceptions", text)
+        self.assertIn("the handler broke", text)
+
+    def test_the_loop_default_handler_is_restored(self) -> None:
+        class Inner(asynctoolkit.TestCase):
+            use_default_loop = True
+
+            async def test_it(self) -> None:
+                pass
+
+        loop = asyncio.new_event_loop()
+        self.addCleanup(loop.close)
+        asyncio.set_event_loop(loop)
+        self.addCleanup(asyncio.set_event_loop, None)
+        suite = unittest.TestSuite([Inner("test_it")])
+        suite.run(unittest.TestResult())
+        self.assertNotIn("default_exception_handler", vars(loop))
+        self.assertIsNone(loop.get_exception_handler())
