@@ -9,7 +9,8 @@ import tempfile
 import textwrap
 import unittest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The repository root (this file is tests/case/test_runner.py), so the runner imports this checkout.
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def _run(directory: str, *args: str) -> subprocess.CompletedProcess[str]:
