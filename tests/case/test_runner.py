@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -173,6 +174,18 @@ class RunnerTest(unittest.TestCase):
         out = _run(self.dir, "test_named")
         self.assertEqual(out.returncode, 1)
         self.assertIn("named", out.stderr)
+
+    def test_help_is_plain_text_with_our_options_then_unittests(self) -> None:
+        out = _run(self.dir, "-h")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        help_text = out.stdout
+        ours = help_text.index("--timeout SECONDS")
+        self.assertLess(help_text.index("--strict"), ours)
+        self.assertLess(ours, help_text.index("usage: python -m asynctoolkit [-h]"))
+        # No reStructuredText markup: literals, literal-block markers, roles.
+        self.assertNotIn("``", help_text)
+        self.assertNotIn("::", help_text)
+        self.assertIsNone(re.search(r":[a-z]+:`", help_text), help_text)
 
 
 if __name__ == "__main__":
