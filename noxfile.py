@@ -12,7 +12,7 @@ import sys
 
 import nox
 
-nox.options.sessions = ["lint", "typecheck", "tests", "examples", "docs", "bench"]
+nox.options.sessions = ["lint", "typecheck", "tests", "examples", "docs", "bench", "build"]
 nox.options.error_on_missing_interpreters = False
 nox.options.reuse_existing_virtualenvs = True
 
@@ -80,3 +80,52 @@ def bench(session: nox.Session) -> None:
     for name in sorted(os.listdir("bench")):
         if name.startswith("bench_") and name.endswith(".py"):
             session.run("python", os.path.join("bench", name), "--quick")
+
+
+# Run by ``build`` in a fresh environment that holds the wheel and nothing else.
+_WITHOUT_GRPC_CHECK = """
+import importlib.util
+import sys
+
+if importlib.util.find_spec("grpc") is not None:
+    sys.exit("grpcio is installed in the fresh environment; this check needs it absent")
+import asynctoolkit
+
+namespace = {}
+exec("from asynctoolkit import *", namespace)
+missing = sorted(set(asynctoolkit.__all__) - set(namespace))
+if missing:
+    sys.exit(f"'from asynctoolkit import *' did not bring {missing}")
+try:
+    import asynctoolkit.rpc
+except ImportError as error:
+    if "asynctoolkit[grpc]" not in str(error):
+        sys.exit(f"without grpcio, 'import asynctoolkit.rpc' must name the grpc extra: {error}")
+else:
+    sys.exit("'import asynctoolkit.rpc' worked without grpcio")
+print(f"asynctoolkit {asynctoolkit.__version__} works without grpcio ({asynctoolkit.__file__})")
+"""
+
+
+@nox.session(python=CURRENT)
+def build(session: nox.Session) -> None:
+    """Build the sdist and the wheel, twine check them, and try the wheel without the grpc extra."""
+    session.install("build", "twine")
+    tmp = os.path.abspath(session.create_tmp())
+    dist = os.path.join(tmp, "dist")
+    shutil.rmtree(dist, ignore_errors=True)
+    session.run("python", "-m", "build", "--outdir", dist)
+    artifacts = sorted(os.path.join(dist, name) for name in os.listdir(dist))
+    session.run("twine", "check", "--strict", *artifacts)
+
+    # A new environment with only the wheel (and its own dependencies): no grpcio.
+    fresh = os.path.join(tmp, "without-grpc")
+    session.run("python", "-m", "venv", "--clear", fresh)
+    python = os.path.join(fresh, "Scripts" if sys.platform == "win32" else "bin", "python")
+    wheel = next(path for path in artifacts if path.endswith(".whl"))
+    session.run(python, "-m", "pip", "install", "--quiet", wheel, external=True)
+    check = os.path.join(tmp, "check_without_grpc.py")
+    with open(check, "w") as file:
+        file.write(_WITHOUT_GRPC_CHECK)
+    # Isolated mode (-I), from a script outside the source tree: the import finds the wheel.
+    session.run(python, "-I", check, external=True)
