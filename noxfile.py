@@ -1,19 +1,31 @@
 """Sessions run by CI and by developers: ``nox`` runs them all.
 
 ``tests`` runs on every supported Python that is installed (a missing one is
-skipped, never an error) and always on the Python running nox.
+skipped, never an error); ``nox -s tests-3.12`` runs one of them.  The other
+sessions run on the Python running nox.
+
+Interpreters: for each supported version other than the one running nox, the
+newest patch release that pyenv installed (``$(pyenv root)/versions/3.X.Y``)
+is used, else a ``python3.X`` found on PATH.  pyenv's shims answer only for
+the versions pyenv has selected (``PYENV_VERSION``, ``.python-version``), so
+the noxfile looks in pyenv's ``versions`` directory itself: ``nox`` tests
+every installed Python without the caller selecting them.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import subprocess
 import sys
 
 import nox
 
-nox.options.sessions = ["lint", "typecheck", "tests", "examples", "docs", "bench"]
+nox.options.sessions = ["lint", "typecheck", "tests", "examples", "docs", "bench", "build"]
 nox.options.error_on_missing_interpreters = False
+# A missing Python is skipped; nox must not try to download one.
+nox.options.download_python = "never"
 nox.options.reuse_existing_virtualenvs = True
 
 SUPPORTED = ["3.10", "3.11", "3.12", "3.13"]
@@ -30,11 +42,58 @@ TEST_DEPS = [
 ]
 
 
-def _installed(version: str) -> bool:
-    return version == CURRENT or shutil.which(f"python{version}") is not None
+def _pyenv_root() -> str | None:
+    """``$PYENV_ROOT``, else what ``pyenv root`` prints; None without pyenv."""
+    if os.environ.get("PYENV_ROOT"):
+        return os.environ["PYENV_ROOT"]
+    pyenv = shutil.which("pyenv")
+    if pyenv is None:
+        return None
+    try:
+        done = subprocess.run(
+            [pyenv, "root"], capture_output=True, text=True, timeout=30, check=True
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None
 
 
-@nox.session(python=[v for v in SUPPORTED if _installed(v)] or [CURRENT])
+def _pyenv_python(root: str, version: str) -> str | None:
+    """``versions/X.Y.Z/bin/pythonX.Y`` under pyenv's root, for the highest Z installed."""
+    try:
+        names = os.listdir(os.path.join(root, "versions"))
+    except OSError:
+        return None
+    found: list[tuple[int, str]] = []
+    for name in names:
+        patch = re.fullmatch(re.escape(version) + r"\.(\d+)", name)
+        python = os.path.join(root, "versions", name, "bin", f"python{version}")
+        if patch and os.access(python, os.X_OK):
+            found.append((int(patch.group(1)), python))
+    return max(found)[1] if found else None
+
+
+def _put_pyenv_pythons_on_path() -> None:
+    """Put the directory of each pyenv Python found first on PATH, where nox looks.
+
+    nox names a session after its ``python=`` value (``tests-3.12``) and looks
+    the interpreter up on PATH; a directory placed first makes it find the one
+    chosen here.  Sessions run in virtual environments whose own ``bin`` comes
+    first, so the other commands of these directories (``python3``, ``pip``)
+    are not what a session runs.
+    """
+    root = _pyenv_root()
+    if root is None:
+        return
+    found = (_pyenv_python(root, version) for version in SUPPORTED if version != CURRENT)
+    directories = [os.path.dirname(python) for python in found if python is not None]
+    os.environ["PATH"] = os.pathsep.join([*directories, os.environ.get("PATH", "")])
+
+
+_put_pyenv_pythons_on_path()
+
+
+@nox.session(python=SUPPORTED)
 def tests(session: nox.Session) -> None:
     """The whole test suite, under pytest, in a random order (pytest-randomly)."""
     session.install("-e", ".[grpc]", *TEST_DEPS)
@@ -80,3 +139,52 @@ def bench(session: nox.Session) -> None:
     for name in sorted(os.listdir("bench")):
         if name.startswith("bench_") and name.endswith(".py"):
             session.run("python", os.path.join("bench", name), "--quick")
+
+
+# Run by ``build`` in a fresh environment that holds the wheel and nothing else.
+_WITHOUT_GRPC_CHECK = """
+import importlib.util
+import sys
+
+if importlib.util.find_spec("grpc") is not None:
+    sys.exit("grpcio is installed in the fresh environment; this check needs it absent")
+import asynctoolkit
+
+namespace = {}
+exec("from asynctoolkit import *", namespace)
+missing = sorted(set(asynctoolkit.__all__) - set(namespace))
+if missing:
+    sys.exit(f"'from asynctoolkit import *' did not bring {missing}")
+try:
+    import asynctoolkit.rpc
+except ImportError as error:
+    if "asynctoolkit[grpc]" not in str(error):
+        sys.exit(f"without grpcio, 'import asynctoolkit.rpc' must name the grpc extra: {error}")
+else:
+    sys.exit("'import asynctoolkit.rpc' worked without grpcio")
+print(f"asynctoolkit {asynctoolkit.__version__} works without grpcio ({asynctoolkit.__file__})")
+"""
+
+
+@nox.session(python=CURRENT)
+def build(session: nox.Session) -> None:
+    """Build the sdist and the wheel, twine check them, and try the wheel without the grpc extra."""
+    session.install("build", "twine")
+    tmp = os.path.abspath(session.create_tmp())
+    dist = os.path.join(tmp, "dist")
+    shutil.rmtree(dist, ignore_errors=True)
+    session.run("python", "-m", "build", "--outdir", dist)
+    artifacts = sorted(os.path.join(dist, name) for name in os.listdir(dist))
+    session.run("twine", "check", "--strict", *artifacts)
+
+    # A new environment with only the wheel (and its own dependencies): no grpcio.
+    fresh = os.path.join(tmp, "without-grpc")
+    session.run("python", "-m", "venv", "--clear", fresh)
+    python = os.path.join(fresh, "Scripts" if sys.platform == "win32" else "bin", "python")
+    wheel = next(path for path in artifacts if path.endswith(".whl"))
+    session.run(python, "-m", "pip", "install", "--quiet", wheel, external=True)
+    check = os.path.join(tmp, "check_without_grpc.py")
+    with open(check, "w") as file:
+        file.write(_WITHOUT_GRPC_CHECK)
+    # Isolated mode (-I), from a script outside the source tree: the import finds the wheel.
+    session.run(python, "-I", check, external=True)

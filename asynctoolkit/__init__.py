@@ -1,9 +1,15 @@
 """asynctoolkit: the asyncio-first testing toolkit.
 
 Every public name of every module is available here, so
-``asynctoolkit.TestCase is asynctoolkit.case.TestCase``.  The ``rpc`` module
-(gRPC doubles) needs the ``grpc`` extra and is imported only when first used:
-``asynctoolkit.rpc``.
+``asynctoolkit.TestCase is asynctoolkit.case.TestCase``, and
+``from asynctoolkit import *`` brings them all, with the module names.
+
+The ``rpc`` package (the gRPC doubles) needs the ``grpc`` extra
+(``pip install 'asynctoolkit[grpc]'``).  It is imported on first use, by
+``asynctoolkit.rpc``, ``from asynctoolkit import rpc`` or
+``import asynctoolkit.rpc``, so that ``import asynctoolkit`` works without
+grpcio.  For the same reason it is not in ``__all__``: a star import must not
+need grpcio either.
 """
 
 from __future__ import annotations
@@ -107,7 +113,6 @@ __all__ = [
     "mock_open",
     "patch",
     "return_once",
-    "rpc",
     "run",
     "seal",
     "selector",
@@ -120,7 +125,13 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # ``rpc`` imports grpc: load it on first use only.
+    # ``rpc`` imports grpc: load it on first use only.  Without grpcio, the
+    # ImportError raised by ``asynctoolkit.rpc`` says what to install.
     if name == "rpc":
         return importlib.import_module("asynctoolkit.rpc")
     raise AttributeError(f"module 'asynctoolkit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # ``rpc`` is a name of the package even before its first use.
+    return sorted({*globals(), "rpc"})

@@ -1,20 +1,10 @@
 """The ``python -m asynctoolkit`` command line.
 
-It accepts everything ``python -m unittest`` accepts, plus:
-
-``--strict``
-    Enable every check on every TestCase, whatever its decorators say.
-``--timeout SECONDS``
-    The real-time limit of each test that sets none itself (default 60;
-    ``0`` for no limit).
-
-A directory named on the command line is searched for tests (unittest
-discovery), so ``python -m asynctoolkit examples`` runs every example suite.
-The top level of the search is the directory itself, or, when it is a
-package, its first ancestor that is not: ``examples/workerpool`` is searched
-with ``examples`` as top level, so its tests import ``workerpool.x``.  The run ends with a line
-``asynctoolkit: N passed, N failed, N skipped`` and a non-zero exit status
-when any test failed.
+``python -m unittest`` with two options of its own, ``--strict`` and
+``--timeout``; ``-h`` prints ``_DESCRIPTION`` and these options as plain
+text, then unittest's help.  A directory named on the command line is
+searched with unittest's discovery (see ``_Program`` and ``_top_level``), and
+the run ends with a summary line (``_Result.summary_line``).
 """
 
 from __future__ import annotations
@@ -29,6 +19,22 @@ from typing import Any, NoReturn
 from asynctoolkit._shared.settings import settings
 
 __all__ = ["main"]
+
+_USAGE = "python -m asynctoolkit [--strict] [--timeout SECONDS] [unittest arguments]"
+
+# Printed by ``-h`` (plain text: a terminal shows it as it is).
+_DESCRIPTION = """\
+Run tests as 'python -m unittest' does: every argument of unittest, listed
+below, works here too.
+
+A directory named on the command line is searched for tests (unittest
+discovery), so 'python -m asynctoolkit examples' runs every example suite.
+The search starts in the directory; modules are imported relative to it or,
+when it is a package, relative to the first directory above it that is not
+one.
+
+The run ends with the line 'asynctoolkit: N passed, N failed, N skipped',
+and the exit status is not zero when a test failed."""
 
 
 class _Result(unittest.TextTestResult):
@@ -106,10 +112,32 @@ def _top_level(directory: str) -> str:
 
 
 def _split_own_options(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
-    parser = argparse.ArgumentParser(prog="python -m asynctoolkit", add_help=False)
-    parser.add_argument("--strict", action="store_true")
-    parser.add_argument("--timeout", type=_timeout_value, default=None)
-    return parser.parse_known_args(argv)
+    return _own_parser().parse_known_args(argv)
+
+
+def _own_parser() -> argparse.ArgumentParser:
+    """The runner's own options; ``-h`` is left to unittest, which prints its options after."""
+    parser = argparse.ArgumentParser(
+        prog="python -m asynctoolkit",
+        usage=_USAGE,
+        description=_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        add_help=False,
+    )
+    own = parser.add_argument_group("asynctoolkit options")
+    own.add_argument(
+        "--strict",
+        action="store_true",
+        help="enable every check on every TestCase, whatever its decorators say",
+    )
+    own.add_argument(
+        "--timeout",
+        type=_timeout_value,
+        default=None,
+        metavar="SECONDS",
+        help="the real-time limit of each test that sets none itself (default 60; 0 for no limit)",
+    )
+    return parser
 
 
 def _timeout_value(text: str) -> float:
@@ -128,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Run tests as ``python -m unittest`` would, with ``--strict`` and ``--timeout``."""
     own, rest = _split_own_options(sys.argv[1:] if argv is None else argv)
     if "-h" in rest or "--help" in rest:
-        print(__doc__)
+        print(_own_parser().format_help())
     settings.strict = own.strict
     if own.timeout is not None:
         settings.timeout = own.timeout or None

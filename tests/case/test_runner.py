@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import textwrap
 import unittest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The repository root (this file is tests/case/test_runner.py), so the runner imports this checkout.
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def _run(directory: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -172,6 +174,18 @@ class RunnerTest(unittest.TestCase):
         out = _run(self.dir, "test_named")
         self.assertEqual(out.returncode, 1)
         self.assertIn("named", out.stderr)
+
+    def test_help_is_plain_text_with_our_options_then_unittests(self) -> None:
+        out = _run(self.dir, "-h")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        help_text = out.stdout
+        ours = help_text.index("--timeout SECONDS")
+        self.assertLess(help_text.index("--strict"), ours)
+        self.assertLess(ours, help_text.index("usage: python -m asynctoolkit [-h]"))
+        # No reStructuredText markup: literals, literal-block markers, roles.
+        self.assertNotIn("``", help_text)
+        self.assertNotIn("::", help_text)
+        self.assertIsNone(re.search(r":[a-z]+:`", help_text), help_text)
 
 
 if __name__ == "__main__":
