@@ -193,7 +193,8 @@ class TestCase(_assertions.AsyncAssertions):
     def _callSetUp(self) -> None:
         self._begin_test()
         cls = type(self)
-        # The inherited no-op hooks are skipped: each call costs a loop run.
+        # The inherited no-op hooks are skipped: each call costs a loop run
+        # (bench/bench_case.py measures the per-test cost).
         if cls.setUp is not unittest.TestCase.setUp:
             self._call_user(self.setUp)
         if cls.asyncSetUp is not TestCase.asyncSetUp:

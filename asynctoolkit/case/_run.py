@@ -228,7 +228,8 @@ class TestRun:
             factory = loop.get_task_factory()
             watch = self._watch
             if factory is None or (watch is not None and factory == watch.task_factory):
-                # Our own phase task: no need to record where it was created.
+                # Our own phase task: no need to record where it was created
+                # (skipping the factory shows in bench/bench_case.py).
                 task = asyncio.Task(coro, loop=loop, context=self.context)
             else:
                 task = loop.create_task(coro, context=self.context)

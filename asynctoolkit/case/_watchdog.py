@@ -90,7 +90,7 @@ class _Watchdog:
                     # Disarmed.  Keep sleeping towards the last deadline: the
                     # next test arms a later one, which then needs no notify
                     # (waking this thread for every test costs the main thread
-                    # the GIL); an earlier deadline notifies.
+                    # the GIL, bench/bench_case.py); an earlier deadline notifies.
                     if self._deadline > now:
                         self._sleeping_until = self._deadline
                         self._cond.wait(self._deadline - now)

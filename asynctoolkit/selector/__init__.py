@@ -101,7 +101,8 @@ class TestSelector(selectors.BaseSelector):
         self._closed = False
         if selector is not None:
             # The loop calls select() on every iteration and mocks are never
-            # reported by it: bind the real one, so this wrapper costs nothing there.
+            # reported by it: bind the real one, so this wrapper costs nothing there
+            # (bench/bench_selector.py, bench/bench_case.py).
             self.select = selector.select  # type: ignore[method-assign]
             # Until a mock is registered, lookups of any file object (a mock
             # included: it is not registered, so KeyError) are the real
@@ -399,7 +400,7 @@ def _set_ready(fileobj: Any, loop: asyncio.AbstractEventLoop | None, event: int)
 def _is_selector(obj: object) -> bool:
     """``isinstance(obj, selectors.BaseSelector)``, quick for real subclasses.
 
-    Checked once or twice per test: the MRO look-up skips the ABC's
+    Checked once or twice per test (bench/bench_case.py): the MRO look-up skips the ABC's
     Python-level ``__instancecheck__``; registered virtual subclasses still
     pass through ``isinstance``.
     """

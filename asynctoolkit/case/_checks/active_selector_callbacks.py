@@ -32,7 +32,7 @@ class ActiveSelectorCallbacks(Check):
         if watch.fresh and count == 1:
             # A new selector loop has registered only its own wake-up socket,
             # which it keeps until it closes: which one is only needed if the
-            # test registers more (see ``_registered_before``).
+            # test registers more (see ``_registered_before``; bench/bench_case.py).
             self._fds_before = None
         else:
             self._fds_before = {key.fd for key in registered.values()}

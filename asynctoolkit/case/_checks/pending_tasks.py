@@ -22,7 +22,7 @@ class PendingTasks(Check):
 
     def __init__(self, watch: Watch) -> None:
         super().__init__(watch)
-        # A fresh loop has no task yet: no need to list them.
+        # A fresh loop has no task yet: no need to list them (bench/bench_case.py).
         self._before: set[asyncio.Task[Any]] = (
             set() if watch.fresh else asyncio.all_tasks(self.loop)
         )
