@@ -38,7 +38,9 @@ class ReExportTest(unittest.TestCase):
         import sys
 
         code = "import sys, asynctoolkit; print('grpc' in sys.modules)"
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+        )
         self.assertEqual(out.stdout.strip(), "False", out.stderr)
 
 

@@ -1,7 +1,7 @@
 """Each private asyncio detail we read, checked on this Python.
 
 If an upgrade of Python moves one of these details, this file fails first and
-names it; the function in ``asynctoolkit/asyncio_details.py`` is then the one place
+names it; the function in ``asynctoolkit/_shared/asyncio_details.py`` is then the one place
 to adapt.
 """
 
