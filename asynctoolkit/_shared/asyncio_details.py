@@ -17,8 +17,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import selectors
+import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__: list[str] = []
 
@@ -121,19 +122,66 @@ def task_waiter(task: asyncio.Task[Any]) -> asyncio.Future[Any] | None:
     return waiter
 
 
-def current_event_loop() -> asyncio.AbstractEventLoop | None:
-    """The loop set with ``asyncio.set_event_loop`` in this thread, without creating one.
+class LoopState(NamedTuple):
+    """What ``asyncio.set_event_loop`` has left in this thread (see ``current_loop_state``)."""
 
-    Detail: ``asyncio.events._event_loop_policy`` (None until a policy is
-    first used) and the default policy's thread-local ``_local._loop``.
-    ``asyncio.get_event_loop()`` would create a loop (or warn, or raise,
-    depending on the version) when none is set; the TestCase only wants to
-    restore whatever was there.
+    policy: object
+    loop: asyncio.AbstractEventLoop | None
+    set_called: object
+
+
+def current_loop_state() -> LoopState:
+    """The current event loop of this thread, and whether one was ever set.
+
+    Detail: the module global ``asyncio.events._event_loop_policy`` (None
+    until a policy is first used) and the default policy's thread-local
+    ``_local`` with ``_loop`` and ``_set_called``.  ``_set_called`` decides
+    what ``asyncio.get_event_loop()`` does when no loop is set (before 3.14:
+    create one in the main thread only if ``set_event_loop`` was never
+    called), so a test that sets and unsets its loop must put both back.
     """
     policy = getattr(asyncio.events, "_event_loop_policy", None)
     local = getattr(policy, "_local", None)
-    loop: asyncio.AbstractEventLoop | None = getattr(local, "_loop", None)
-    return loop
+    return LoopState(policy, getattr(local, "_loop", None), getattr(local, "_set_called", None))
+
+
+def restore_loop_state(state: LoopState) -> None:
+    """Put back exactly what ``current_loop_state()`` returned (same thread).
+
+    A later ``asyncio.get_event_loop()`` then behaves as if nothing had
+    happened in between.  Under a policy of another shape (a custom one),
+    only the loop itself is put back, with ``asyncio.set_event_loop``.
+    """
+    policy = getattr(asyncio.events, "_event_loop_policy", None)
+    if state.policy is None and policy is not None and type(policy) is _DEFAULT_POLICY:
+        # No policy existed: the one set_event_loop() created goes again.
+        asyncio.events._event_loop_policy = None  # type: ignore[attr-defined]
+        return
+    local = getattr(policy, "_local", None)
+    if policy is state.policy and local is not None and state.set_called is not None:
+        local._loop = state.loop
+        local._set_called = state.set_called
+    else:
+        asyncio.set_event_loop(state.loop)
+
+
+_DEFAULT_POLICY: type = asyncio.DefaultEventLoopPolicy
+
+
+def custom_policy() -> Any:
+    """The event loop policy a user installed, or None for the default one.
+
+    None also where policies are deprecated (Python 3.14 and later): loops
+    are no longer taken from a policy there.  Detail: the module global
+    ``asyncio.events._event_loop_policy``, read without creating a policy
+    (and without 3.14's deprecation warning).
+    """
+    if sys.version_info >= (3, 14):
+        return None
+    policy = getattr(asyncio.events, "_event_loop_policy", None)
+    if policy is None or type(policy) is _DEFAULT_POLICY:
+        return None
+    return policy
 
 
 def has_async_generators(loop: asyncio.AbstractEventLoop) -> bool:

@@ -92,7 +92,7 @@ class TestCase(_assertions.AsyncAssertions):
     _class_loop: ClassVar[asyncio.AbstractEventLoop | None] = None
     _class_loop_owned: ClassVar[bool] = False
     _class_context: ClassVar[contextvars.Context | None] = None
-    _class_previous_loop: ClassVar[asyncio.AbstractEventLoop | None] = None
+    _class_previous: ClassVar[asyncio_details.LoopState | None] = None
     # The run of the current test (None between tests).
     _run: TestRun | None = None
     # True while ``debug()`` runs the test (unittest then runs the cleanups itself).
@@ -115,7 +115,8 @@ class TestCase(_assertions.AsyncAssertions):
                         "class: set use_default_loop = True on the class"
                     )
             return
-        current = asyncio_details.current_event_loop()
+        state = asyncio_details.current_loop_state()
+        current = state.loop
         adopt = cls._adopts_current_loop() and current is not None and not current.is_closed()
         loop = current if adopt else cls._make_loop()
         assert loop is not None
@@ -124,7 +125,7 @@ class TestCase(_assertions.AsyncAssertions):
         if not adopt:
             # The class's own loop is the current loop for its tests; the
             # previous one comes back after the class.
-            cls._class_previous_loop = current
+            cls._class_previous = state
             asyncio.set_event_loop(loop)
         hook = getattr(cls, "asyncSetUpClass", None)
         if hook is not None:
@@ -142,13 +143,11 @@ class TestCase(_assertions.AsyncAssertions):
             if loop is not None:
                 if cls._class_loop_owned:
                     _loops.close_loop(loop)
-                    previous = cls._class_previous_loop
-                    asyncio.set_event_loop(
-                        None if previous is None or previous.is_closed() else previous
-                    )
+                    if cls._class_previous is not None:
+                        asyncio_details.restore_loop_state(cls._class_previous)
                 cls._class_loop = None
                 cls._class_context = None
-                cls._class_previous_loop = None
+                cls._class_previous = None
             super().tearDownClass()
 
     @classmethod

@@ -50,14 +50,22 @@ def fail_on(**checks: bool) -> Callable[[_F], _F]:
     return decorate
 
 
-def strict(target: _F) -> _F:
-    """Enable every check on a class or method (``fail_on`` with all True)."""
-    return fail_on(**dict.fromkeys(_checks.DEFAULT_CHECKS, True))(target)
+def strict(target: _F | None = None) -> Any:
+    """Enable every check on a class or method (``fail_on`` with all True).
+
+    ``@strict`` and ``@strict()`` are the same.
+    """
+    decorate = fail_on(**dict.fromkeys(_checks.DEFAULT_CHECKS, True))
+    return decorate if target is None else decorate(target)
 
 
-def lenient(target: _F) -> _F:
-    """Disable every check on a class or method (``fail_on`` with all False)."""
-    return fail_on(**dict.fromkeys(_checks.DEFAULT_CHECKS, False))(target)
+def lenient(target: _F | None = None) -> Any:
+    """Disable every check on a class or method (``fail_on`` with all False).
+
+    ``@lenient`` and ``@lenient()`` are the same.
+    """
+    decorate = fail_on(**dict.fromkeys(_checks.DEFAULT_CHECKS, False))
+    return decorate if target is None else decorate(target)
 
 
 def ignore_loop(target: _F | None = None) -> Any:

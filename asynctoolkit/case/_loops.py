@@ -67,7 +67,16 @@ def _test_selector() -> Callable[[selectors.BaseSelector], selectors.BaseSelecto
 
 
 def new_loop() -> asyncio.AbstractEventLoop:
-    """A test's plain loop: a ``SelectorEventLoop`` over ``new_selector()``."""
+    """A test's plain loop: a ``SelectorEventLoop`` over ``new_selector()``.
+
+    When the user installed an event loop policy (uvloop's, say), its
+    ``new_event_loop()`` makes the loop instead, as asynctest did; not on
+    Python 3.14 and later, where policies are deprecated.
+    """
+    policy = asyncio_details.custom_policy()
+    if policy is not None:
+        loop: asyncio.AbstractEventLoop = policy.new_event_loop()
+        return loop
     return asyncio.SelectorEventLoop(new_selector())
 
 
@@ -82,7 +91,7 @@ def run_on(
     loop: asyncio.AbstractEventLoop, context: contextvars.Context, awaitable: Awaitable[_T]
 ) -> _T:
     """Run ``awaitable`` to completion on ``loop`` within ``context`` (class level)."""
-    previous = asyncio_details.current_event_loop()
+    previous = asyncio_details.current_loop_state()
     asyncio.set_event_loop(loop)
     try:
         coro = awaitable if inspect.iscoroutine(awaitable) else await_any(awaitable)
@@ -90,7 +99,7 @@ def run_on(
         result: _T = loop.run_until_complete(task)
         return result
     finally:
-        asyncio.set_event_loop(previous)
+        asyncio_details.restore_loop_state(previous)
 
 
 def close_loop(loop: asyncio.AbstractEventLoop, tasks_left: bool = True) -> None:

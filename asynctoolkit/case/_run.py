@@ -94,7 +94,7 @@ class TestRun:
         self._timeout_report = ""
         self._phase_task: asyncio.Task[Any] | None = None
         self._tasks_cleared = False
-        self._previous_loop: asyncio.AbstractEventLoop | None = None
+        self._previous: asyncio_details.LoopState | None = None
         self._restore_get_event_loop: Callable[[], None] | None = None
 
     # -- the interface ---------------------------------------------------------
@@ -103,7 +103,7 @@ class TestRun:
         if self.phase is not Phase.NEW:
             raise RuntimeError(f"a test run starts once; this one is {self.phase.value}")
         self.phase = Phase.RUNNING
-        self._previous_loop = asyncio_details.current_event_loop()
+        self._previous = asyncio_details.current_loop_state()
         if self._forbid:
             asyncio.set_event_loop(None)
             self._restore_get_event_loop = _loops.forbid_get_event_loop()
@@ -208,9 +208,11 @@ class TestRun:
             if self._restore_get_event_loop is not None:
                 self._restore_get_event_loop()
                 self._restore_get_event_loop = None
-            previous = self._previous_loop
-            asyncio.set_event_loop(None if previous is None or previous.is_closed() else previous)
-            self._previous_loop = None
+            # Exactly what was there before: a later get_event_loop() behaves
+            # as if the test never ran.
+            if self._previous is not None:
+                asyncio_details.restore_loop_state(self._previous)
+                self._previous = None
 
     # -- phases on the loop ------------------------------------------------------
     def _run_phase(self, awaitable: Awaitable[_T], in_test_context: bool = True) -> _T:

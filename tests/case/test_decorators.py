@@ -201,3 +201,21 @@ class TimeoutTest(unittest.TestCase):
         for bad in (0, -1, "5", True):
             with self.assertRaisesRegex(ValueError, "positive number of seconds"):
                 asynctoolkit.timeout(bad)  # type: ignore[arg-type]
+
+
+class CalledDecoratorsTest(unittest.TestCase):
+    def test_strict_and_lenient_with_parentheses(self) -> None:
+        """Before: ``@strict()`` raised TypeError (asynctest suites write it)."""
+
+        @strict()
+        class Strict(asynctoolkit.TestCase):
+            def test_unused(self) -> None:
+                pass
+
+        @lenient()
+        class Lenient(asynctoolkit.TestCase):
+            async def test_leaks(self) -> None:
+                asyncio.get_running_loop().create_task(asyncio.sleep(1))
+
+        self.assertIn("unused_loop", failure_text(run_test(Strict, "test_unused")))
+        self.assertTrue(passed(run_test(Lenient, "test_leaks")))

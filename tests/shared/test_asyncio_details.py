@@ -8,8 +8,13 @@ to adapt.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import selectors
 import socket
+import subprocess
+import sys
+import textwrap
 import unittest
 
 from asynctoolkit._shared import asyncio_details
@@ -74,12 +79,103 @@ class InternalsTest(unittest.TestCase):
         done.set_result(1)
         self.assertFalse(asyncio_details.exception_never_retrieved(done))
 
-    def test_current_event_loop_does_not_create_one(self) -> None:
-        asyncio.set_event_loop(None)
-        self.assertIsNone(asyncio_details.current_event_loop())
-        asyncio.set_event_loop(self.loop)
+    def test_loop_state_is_read_without_creating_a_loop_and_restored_exactly(self) -> None:
         self.addCleanup(asyncio.set_event_loop, None)
-        self.assertIs(asyncio_details.current_event_loop(), self.loop)
+        asyncio.set_event_loop(self.loop)
+        state = asyncio_details.current_loop_state()
+        self.assertIs(state.loop, self.loop)
+        self.assertIs(state.set_called, True)  # the detail get_event_loop() reads
+        asyncio.set_event_loop(None)
+        self.assertIsNone(asyncio_details.current_loop_state().loop)
+        asyncio_details.restore_loop_state(state)
+        self.assertIs(asyncio.get_event_loop(), self.loop)
+
+    def test_restoring_a_never_set_state_lets_get_event_loop_behave_as_before(self) -> None:
+        # In a fresh interpreter: set_event_loop() never called in its main thread.
+        code = textwrap.dedent(
+            """
+            import asyncio, warnings
+            from asynctoolkit._shared import asyncio_details
+            warnings.simplefilter("ignore", DeprecationWarning)
+            def outcome():
+                try:
+                    loop = asyncio.get_event_loop()
+                except RuntimeError as error:
+                    return "raises"
+                loop.close()
+                asyncio.set_event_loop(None)
+                return "creates"
+            before = asyncio_details.current_loop_state()
+            asyncio.set_event_loop(asyncio.new_event_loop())
+            asyncio.get_event_loop().close()
+            asyncio.set_event_loop(None)
+            asyncio_details.restore_loop_state(before)
+            after = outcome()
+            import subprocess, sys
+            print(after)
+            """
+        )
+        fresh = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import asyncio, warnings\n"
+                "warnings.simplefilter('ignore', DeprecationWarning)\n"
+                "try:\n    asyncio.get_event_loop().close(); print('creates')\n"
+                "except RuntimeError:\n    print('raises')",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        restored = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+        )
+        self.assertEqual(restored.stdout.strip(), fresh.stdout.strip(), restored.stderr)
+
+    def test_custom_policy_sees_an_installed_policy_only(self) -> None:
+        self.assertIsNone(asyncio_details.custom_policy())
+
+        class Policy(asyncio.DefaultEventLoopPolicy):
+            pass
+
+        before = asyncio.get_event_loop_policy()
+        policy = Policy()
+        asyncio.set_event_loop_policy(policy)
+        self.addCleanup(asyncio.set_event_loop_policy, before)
+        expected = None if sys.version_info >= (3, 14) else policy
+        self.assertIs(asyncio_details.custom_policy(), expected)
+
+    def test_cancel_requested(self) -> None:
+        async def main() -> None:
+            task = asyncio.ensure_future(asyncio.sleep(10))
+            await asyncio.sleep(0)
+            self.assertFalse(asyncio_details.cancel_requested(task))
+            task.cancel()
+            self.assertTrue(asyncio_details.cancel_requested(task))
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+        self.loop.run_until_complete(main())
+
+    def test_forget_pending_task_closes_it_without_a_destroyed_message(self) -> None:
+        closed: list[str] = []
+
+        async def stuck() -> None:
+            try:
+                await asyncio.sleep(10)
+            finally:
+                closed.append("finally ran")
+
+        task = self.loop.create_task(stuck())
+        self.loop.run_until_complete(asyncio.sleep(0))
+        reported: list[object] = []
+        self.loop.set_exception_handler(lambda loop, context: reported.append(context))
+        asyncio_details.forget_pending_task(task)
+        self.assertEqual(closed, ["finally ran"])
+        del task
+        gc.collect()
+        self.assertEqual(reported, [])
 
     def test_async_generators_and_default_executor(self) -> None:
         self.assertFalse(asyncio_details.has_async_generators(self.loop))
