@@ -13,16 +13,13 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import grpc
 import grpc.aio
 
-from asynctoolkit.rpc import Scheduled, Time
 from asynctoolkit.rpc._common import MetadataTuple, Method, Waiters
-
-if TYPE_CHECKING:
-    from asynctoolkit.rpc._channel import FakeChannel
+from asynctoolkit.rpc._contract import Scheduled, Time
 
 __all__: list[str] = []
 
@@ -43,6 +40,35 @@ CANCELLED_DETAILS = "Locally cancelled by application!"
 # empty, and with maxlen 0 anything appended by mistake is dropped.
 _NO_MESSAGES: deque[Any] = deque(maxlen=0)
 DEADLINE_DETAILS = "Deadline Exceeded"
+
+
+class ChannelCore(Protocol):
+    """What an RPC and the interceptor chain need from the channel that runs them.
+
+    The channel double implements it; the modules below the channel depend on
+    this instead of on the channel, as grpc_testing's ``_common.ChannelHandler``.
+    """
+
+    def get_state(self, try_to_connect: bool = False) -> grpc.ChannelConnectivity:
+        """``SHUTDOWN`` once the channel is closed (``grpc.aio.Channel.get_state``)."""
+        ...
+
+    def start(
+        self,
+        path: str,
+        shape: str,
+        request: Any,
+        timeout: float | None,
+        metadata: MetadataTuple,
+        request_serializer: Any,
+        response_deserializer: Any,
+    ) -> Any:
+        """Start one RPC and return the call object the code under test gets."""
+        ...
+
+    def forget(self, exchange: Exchange) -> None:
+        """Called once when ``exchange`` ends."""
+        ...
 
 
 class Exchange:
@@ -83,7 +109,7 @@ class Exchange:
 
     def __init__(
         self,
-        channel: FakeChannel,
+        channel: ChannelCore,
         loop: asyncio.AbstractEventLoop,
         path: str,
         shape: str,

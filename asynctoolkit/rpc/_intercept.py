@@ -15,7 +15,7 @@ import asyncio
 import functools
 from collections import deque
 from collections.abc import AsyncIterator, Generator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import grpc
 import grpc.aio
@@ -23,9 +23,7 @@ import grpc.aio
 from asynctoolkit.rpc import _common
 from asynctoolkit.rpc._calls import ALREADY_FINISHED, API_STYLE_ERROR, HALF_CLOSED
 from asynctoolkit.rpc._common import STREAM_STREAM, STREAM_UNARY, UNARY_STREAM, UNARY_UNARY
-
-if TYPE_CHECKING:
-    from asynctoolkit.rpc._channel import FakeChannel
+from asynctoolkit.rpc._exchange import ChannelCore
 
 __all__: list[str] = []
 
@@ -39,7 +37,7 @@ _CALL_TYPES = {
 
 
 def intercepted_call(
-    channel: FakeChannel,
+    channel: ChannelCore,
     interceptors: list[Any],
     path: str,
     shape: str,
@@ -73,7 +71,7 @@ class _Chain:
 
     def __init__(
         self,
-        channel: FakeChannel,
+        channel: ChannelCore,
         interceptors: list[Any],
         shape: str,
         serializer: Any,

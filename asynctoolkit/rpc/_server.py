@@ -24,15 +24,7 @@ import grpc
 import grpc.aio
 from google.protobuf import descriptor as _descriptor
 
-from asynctoolkit.rpc import (
-    Server,
-    StreamStreamServerRpc,
-    StreamUnaryServerRpc,
-    Time,
-    UnaryStreamServerRpc,
-    UnaryUnaryServerRpc,
-    _common,
-)
+from asynctoolkit.rpc import _common
 from asynctoolkit.rpc._common import (
     STREAM_STREAM,
     STREAM_UNARY,
@@ -41,6 +33,14 @@ from asynctoolkit.rpc._common import (
     Method,
 )
 from asynctoolkit.rpc._context import AsyncContext, SyncContext
+from asynctoolkit.rpc._contract import (
+    Server,
+    StreamStreamServerRpc,
+    StreamUnaryServerRpc,
+    Time,
+    UnaryStreamServerRpc,
+    UnaryUnaryServerRpc,
+)
 from asynctoolkit.rpc._server_rpc import (
     FakeStreamStreamServerRpc,
     FakeStreamUnaryServerRpc,

@@ -16,16 +16,16 @@ from typing import Any
 
 import grpc
 
-from asynctoolkit.rpc import (
+from asynctoolkit.rpc import _common
+from asynctoolkit.rpc._common import MetadataTuple, Method, Waiters
+from asynctoolkit.rpc._contract import (
     Scheduled,
     StreamStreamServerRpc,
     StreamUnaryServerRpc,
     Time,
     UnaryStreamServerRpc,
     UnaryUnaryServerRpc,
-    _common,
 )
-from asynctoolkit.rpc._common import MetadataTuple, Method, Waiters
 
 __all__: list[str] = []
 

@@ -22,7 +22,7 @@ import time as _time_module
 from collections.abc import Callable
 from typing import Any
 
-from asynctoolkit.rpc import Scheduled, Time
+from asynctoolkit.rpc._contract import Scheduled, Time
 
 __all__: list[str] = []
 
