@@ -51,7 +51,11 @@ class Scheduled(abc.ABC):
 
     @abc.abstractmethod
     def cancel(self) -> bool:
-        """Prevents the behaviour from running; False if it ran or was cancelled."""
+        """Prevents the behaviour from running.
+
+        Returns True if it will never run (cancelled now or before), False if
+        it already ran, as grpc_testing's ``Time`` futures do.
+        """
 
     @abc.abstractmethod
     def cancelled(self) -> bool:
@@ -72,23 +76,33 @@ class Time(abc.ABC):
 
     @abc.abstractmethod
     def call_in(self, behavior: Callable[[], Any], delay: float) -> Scheduled:
-        """Calls ``behavior()`` once ``delay`` seconds of test time have passed."""
+        """Calls ``behavior()`` once ``delay`` seconds of test time have passed.
+
+        A ``delay`` of zero or less calls it at once, before ``call_in`` returns.
+        """
 
     @abc.abstractmethod
     def call_at(self, behavior: Callable[[], Any], when: float) -> Scheduled:
-        """Calls ``behavior()`` when the test time reaches ``when``."""
+        """Calls ``behavior()`` when the test time reaches ``when``.
+
+        A time already reached calls it at once, before ``call_at`` returns.
+        """
 
     @abc.abstractmethod
     async def sleep_for(self, duration: float) -> None:
         """Returns once ``duration`` seconds of test time have passed.
 
         On fake time this is what moves the time forward, running each due
-        behaviour at its own due time, in order.
+        behaviour at its own due time, in order.  A ``duration`` of zero or
+        less returns at once.
         """
 
     @abc.abstractmethod
     async def sleep_until(self, when: float) -> None:
-        """Returns once the test time has reached ``when`` (see ``sleep_for``)."""
+        """Returns once the test time has reached ``when`` (see ``sleep_for``).
+
+        A time already reached returns at once; the time never goes backwards.
+        """
 
 
 # ---------------------------------------------------------------------------
