@@ -93,6 +93,7 @@ class Exchange:
         "method",
         "path",
         "request",
+        "request_reader",
         "requests",
         "requests_sent",
         "requests_taken",
@@ -138,6 +139,9 @@ class Exchange:
         self.requests_sent = 0
         self.requests_taken = 0
         self.half_closed = False
+        # The task reading the code under test's request iterator, if any; the
+        # double owns it, so it ends when the RPC ends, however it ends.
+        self.request_reader: asyncio.Task[None] | None = None
         # Responses sent by the test and not yet read, serialized.
         self.responses: deque[Any] = deque() if shape.endswith("stream") else _NO_MESSAGES
         self.responses_sent = 0
@@ -179,6 +183,9 @@ class Exchange:
         if self.deadline_handle is not None:
             self.deadline_handle.cancel()
             self.deadline_handle = None
+        reader = self.request_reader
+        if reader is not None and reader is not asyncio.current_task(self.loop):
+            reader.cancel()  # it may be waiting for the iterator: nothing more to send
         self.channel.forget(self)
         self.client_waiters.wake()
         self.test_waiters.wake()
