@@ -187,22 +187,16 @@ class _StreamResponse(_CallBase):
 
 class _StreamRequest(_CallBase):
     _request_style: str
-    _poller: asyncio.Task[None] | None
 
     def _start_requests(self, request_iterator: Any) -> None:
-        self._poller = None
         if request_iterator is None:
             self._request_style = _READER_WRITER
         else:
+            # The exchange cancels this task when the RPC ends.
             self._request_style = _ITERATOR
-            self._poller = self._x.loop.create_task(self._consume(request_iterator))
-
-    def cancel(self) -> bool:
-        if not super().cancel():
-            return False
-        if self._poller is not None:
-            self._poller.cancel()
-        return True
+            self._x.request_reader = self._x.loop.create_task(
+                self._consume(request_iterator), name=f"rpc request reader {self._x.path}"
+            )
 
     async def _consume(self, request_iterator: Any) -> None:
         x = self._x

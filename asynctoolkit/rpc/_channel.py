@@ -18,15 +18,7 @@ import grpc
 import grpc.aio
 from google.protobuf import descriptor as _descriptor
 
-from asynctoolkit.rpc import (
-    Channel,
-    StreamStreamChannelRpc,
-    StreamUnaryChannelRpc,
-    Time,
-    UnaryStreamChannelRpc,
-    UnaryUnaryChannelRpc,
-    _common,
-)
+from asynctoolkit.rpc import _common
 from asynctoolkit.rpc._calls import (
     StreamStreamCall,
     StreamUnaryCall,
@@ -47,6 +39,14 @@ from asynctoolkit.rpc._common import (
     MetadataTuple,
     Method,
     Waiters,
+)
+from asynctoolkit.rpc._contract import (
+    Channel,
+    StreamStreamChannelRpc,
+    StreamUnaryChannelRpc,
+    Time,
+    UnaryStreamChannelRpc,
+    UnaryUnaryChannelRpc,
 )
 from asynctoolkit.rpc._exchange import BY_CLOSE, Exchange
 

@@ -12,13 +12,13 @@ from typing import Any
 
 import grpc
 
-from asynctoolkit.rpc import (
+from asynctoolkit.rpc import _common
+from asynctoolkit.rpc._contract import (
     Metadata,
     StreamStreamChannelRpc,
     StreamUnaryChannelRpc,
     UnaryStreamChannelRpc,
     UnaryUnaryChannelRpc,
-    _common,
 )
 from asynctoolkit.rpc._exchange import BY_TEST, Exchange
 

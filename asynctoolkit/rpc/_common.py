@@ -19,8 +19,8 @@ import grpc.aio
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message_factory
 
-import asynctoolkit.rpc as _public
-from asynctoolkit.rpc import Time
+from asynctoolkit.rpc._contract import Time
+from asynctoolkit.rpc._time import LoopTime
 
 __all__: list[str] = []
 
@@ -158,16 +158,12 @@ def check_message(message: object, expected: Any, what: str) -> None:
 def resolve_time(time: Time | None, what: str) -> tuple[Time, bool]:
     """The Time to use and whether it is the running loop's clock (``time=None``)."""
     if time is None:
-        from asynctoolkit.rpc._time import LoopTime
-
         return LoopTime(), True
     if not isinstance(time, Time):
         raise TypeError(
             f"{what}: time must be an asynctoolkit.rpc.Time (strict_fake_time(...), "
             f"strict_real_time()) or None for the loop's clock, got {time!r}"
         )
-    from asynctoolkit.rpc._time import LoopTime
-
     return time, isinstance(time, LoopTime)
 
 
@@ -195,7 +191,10 @@ def wait_bound(timeout: object, what: str, loop_deadline: float | None) -> float
     given = check_timeout(timeout, what)
     if given is not None:
         return given
-    bound = float(_public.DEFAULT_TIMEOUT)
+    # The one import of the public face: DEFAULT_TIMEOUT is a setting users change there.
+    from asynctoolkit import rpc
+
+    bound = float(rpc.DEFAULT_TIMEOUT)
     if loop_deadline is not None:
         remaining = loop_deadline - asyncio.get_running_loop().time()
         bound = max(bound, remaining + bound)

@@ -9,6 +9,8 @@ at once), usable from the worker thread that runs stream-request handlers.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import functools
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -217,10 +219,13 @@ class SyncContext(_ContextCore, grpc.ServicerContext):  # type: ignore[misc]
         # runs handler code, not while it waits for the loop (a request, a
         # write): the clock may move then.  Token of that count, or None.
         self._work_token: int | None = None
+        self._worker_finished = False
 
     def begin_work(self) -> None:
         """From the loop's thread: the worker thread is about to run handler code."""
         loop = self._x.loop
+        if self._worker_finished:
+            return
         if self._work_token is None and isinstance(loop, ClockedEventLoop):
             self._work_token = loop.begin_real_work(
                 f"the plain-function handler of {self._x.path} in a worker thread"
@@ -233,6 +238,17 @@ class SyncContext(_ContextCore, grpc.ServicerContext):  # type: ignore[misc]
             self._work_token = None
             loop.end_real_work(token)
 
+    def worker_done(self, _: concurrent.futures.Future[Any]) -> None:
+        """From any thread: the worker's job is done (returned, raised or never started)."""
+        with contextlib.suppress(RuntimeError):  # the loop closed first: nothing to tell it
+            self._x.loop.call_soon_threadsafe(self.worker_finished)
+
+    def worker_finished(self) -> None:
+        """From the loop's thread: the handler no longer runs; ``termination()`` may return."""
+        self._worker_finished = True
+        self.end_work()
+        self._x.test_waiters.wake()
+
     async def _waiting_for(self, coroutine: Any) -> Any:
         self.end_work()
         try:
@@ -244,8 +260,16 @@ class SyncContext(_ContextCore, grpc.ServicerContext):  # type: ignore[misc]
         return threading.get_ident() == self._loop_thread
 
     def _run(self, coroutine: Any) -> Any:
-        """Run a coroutine of this context on the loop, from the worker thread."""
-        future = asyncio.run_coroutine_threadsafe(self._waiting_for(coroutine), self._x.loop)
+        """Run a coroutine of this context on the loop, from the worker thread.
+
+        Once the RPC ended, the thread no longer waits for the loop (which
+        may be gone with its test): the operation fails at once.
+        """
+        x = self._x
+        if x.code is not None or x.loop.is_closed():
+            coroutine.close()
+            raise asyncio.InvalidStateError(f"{x.path} already ended")
+        future = asyncio.run_coroutine_threadsafe(self._waiting_for(coroutine), x.loop)
         return future.result(THREAD_WAIT)
 
     def is_active(self) -> bool:
@@ -289,7 +313,10 @@ class SyncContext(_ContextCore, grpc.ServicerContext):  # type: ignore[misc]
     def blocking_requests(self) -> Iterator[Any]:
         """The requests as a blocking iterator, for handlers run in a worker thread."""
         while True:
-            request = self._run(self._read())
+            try:
+                request = self._run(self._read())
+            except asyncio.InvalidStateError:  # the RPC ended: no more requests
+                return
             if request is grpc.aio.EOF:
                 return
             yield request

@@ -13,16 +13,13 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import grpc
 import grpc.aio
 
-from asynctoolkit.rpc import Scheduled, Time
 from asynctoolkit.rpc._common import MetadataTuple, Method, Waiters
-
-if TYPE_CHECKING:
-    from asynctoolkit.rpc._channel import FakeChannel
+from asynctoolkit.rpc._contract import Scheduled, Time
 
 __all__: list[str] = []
 
@@ -43,6 +40,35 @@ CANCELLED_DETAILS = "Locally cancelled by application!"
 # empty, and with maxlen 0 anything appended by mistake is dropped.
 _NO_MESSAGES: deque[Any] = deque(maxlen=0)
 DEADLINE_DETAILS = "Deadline Exceeded"
+
+
+class ChannelCore(Protocol):
+    """What an RPC and the interceptor chain need from the channel that runs them.
+
+    The channel double implements it; the modules below the channel depend on
+    this instead of on the channel, as grpc_testing's ``_common.ChannelHandler``.
+    """
+
+    def get_state(self, try_to_connect: bool = False) -> grpc.ChannelConnectivity:
+        """``SHUTDOWN`` once the channel is closed (``grpc.aio.Channel.get_state``)."""
+        ...
+
+    def start(
+        self,
+        path: str,
+        shape: str,
+        request: Any,
+        timeout: float | None,
+        metadata: MetadataTuple,
+        request_serializer: Any,
+        response_deserializer: Any,
+    ) -> Any:
+        """Start one RPC and return the call object the code under test gets."""
+        ...
+
+    def forget(self, exchange: Exchange) -> None:
+        """Called once when ``exchange`` ends."""
+        ...
 
 
 class Exchange:
@@ -67,6 +93,7 @@ class Exchange:
         "method",
         "path",
         "request",
+        "request_reader",
         "requests",
         "requests_sent",
         "requests_taken",
@@ -83,7 +110,7 @@ class Exchange:
 
     def __init__(
         self,
-        channel: FakeChannel,
+        channel: ChannelCore,
         loop: asyncio.AbstractEventLoop,
         path: str,
         shape: str,
@@ -112,6 +139,9 @@ class Exchange:
         self.requests_sent = 0
         self.requests_taken = 0
         self.half_closed = False
+        # The task reading the code under test's request iterator, if any; the
+        # double owns it, so it ends when the RPC ends, however it ends.
+        self.request_reader: asyncio.Task[None] | None = None
         # Responses sent by the test and not yet read, serialized.
         self.responses: deque[Any] = deque() if shape.endswith("stream") else _NO_MESSAGES
         self.responses_sent = 0
@@ -153,6 +183,9 @@ class Exchange:
         if self.deadline_handle is not None:
             self.deadline_handle.cancel()
             self.deadline_handle = None
+        reader = self.request_reader
+        if reader is not None and reader is not asyncio.current_task(self.loop):
+            reader.cancel()  # it may be waiting for the iterator: nothing more to send
         self.channel.forget(self)
         self.client_waiters.wake()
         self.test_waiters.wake()

@@ -15,7 +15,7 @@ import asyncio
 import functools
 from collections import deque
 from collections.abc import AsyncIterator, Generator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import grpc
 import grpc.aio
@@ -23,9 +23,7 @@ import grpc.aio
 from asynctoolkit.rpc import _common
 from asynctoolkit.rpc._calls import ALREADY_FINISHED, API_STYLE_ERROR, HALF_CLOSED
 from asynctoolkit.rpc._common import STREAM_STREAM, STREAM_UNARY, UNARY_STREAM, UNARY_UNARY
-
-if TYPE_CHECKING:
-    from asynctoolkit.rpc._channel import FakeChannel
+from asynctoolkit.rpc._exchange import ChannelCore
 
 __all__: list[str] = []
 
@@ -39,7 +37,7 @@ _CALL_TYPES = {
 
 
 def intercepted_call(
-    channel: FakeChannel,
+    channel: ChannelCore,
     interceptors: list[Any],
     path: str,
     shape: str,
@@ -73,7 +71,7 @@ class _Chain:
 
     def __init__(
         self,
-        channel: FakeChannel,
+        channel: ChannelCore,
         interceptors: list[Any],
         shape: str,
         serializer: Any,
@@ -121,6 +119,10 @@ class _Pipe:
 
     One item at a time: ``put`` returns once the iterator took it (or the
     call ended), which is the back-pressure ``write`` has on a real channel.
+    The task that iterates (the call's request reader, whichever interceptor
+    wrapped the iterator) is cancelled when the RPC ends; once the last task
+    that took an item is done, the pipe is closed and a blocked ``write``
+    fails instead of waiting.
     """
 
     _END = object()
@@ -129,11 +131,24 @@ class _Pipe:
         self.items: deque[Any] = deque()
         self.put_count = 0  # items ever put; item n is taken once taken_count > n
         self.taken_count = 0
+        self.closed = False  # no one will take items any more
+        self.reader: asyncio.Task[Any] | None = None  # the task iterating
         self.waiters = _common.Waiters()
         self.watching: Any = None  # the call whose end wakes blocked writers
 
+    def _follow(self, task: asyncio.Task[Any] | None) -> None:
+        if task is not self.reader and task is not None:
+            self.reader = task
+            task.add_done_callback(self._reader_done)
+
+    def _reader_done(self, task: asyncio.Task[Any]) -> None:
+        if task is self.reader:  # not one that handed the iterator on
+            self.closed = True
+            self.waiters.wake()
+
     async def iterate(self) -> AsyncIterator[Any]:
         while True:
+            self._follow(asyncio.current_task())
             await _common.wait_until(self.waiters, lambda: bool(self.items), None, _never)
             item = self.items.popleft()
             self.taken_count += 1
@@ -142,7 +157,10 @@ class _Pipe:
                 return
             yield item
 
-    async def put(self, item: Any, call: Any) -> None:
+    async def put(self, item: Any, call: Any) -> bool:
+        """Hand ``item`` to the iterator; False if no one will ever take it."""
+        if self.closed:
+            return False
         if self.watching is not call:
             self.watching = call
             call.add_done_callback(lambda _: self.waiters.wake())
@@ -151,8 +169,12 @@ class _Pipe:
         self.items.append(item)
         self.waiters.wake()
         await _common.wait_until(
-            self.waiters, lambda: self.taken_count > position or call.done(), None, _never
+            self.waiters,
+            lambda: self.taken_count > position or call.done() or self.closed,
+            None,
+            _never,
         )
+        return self.taken_count > position
 
 
 def _never(_: float) -> str:  # pragma: no cover - these waits have no timeout
@@ -268,8 +290,7 @@ class _Intercepted:
             raise asyncio.InvalidStateError(ALREADY_FINISHED)
         if self._done_writing:
             raise asyncio.InvalidStateError(HALF_CLOSED)
-        await self._pipe.put(request, call)
-        if call.done():
+        if not await self._pipe.put(request, call) or call.done():
             raise asyncio.InvalidStateError(ALREADY_FINISHED)
 
     async def done_writing(self) -> None:

@@ -24,15 +24,7 @@ import grpc
 import grpc.aio
 from google.protobuf import descriptor as _descriptor
 
-from asynctoolkit.rpc import (
-    Server,
-    StreamStreamServerRpc,
-    StreamUnaryServerRpc,
-    Time,
-    UnaryStreamServerRpc,
-    UnaryUnaryServerRpc,
-    _common,
-)
+from asynctoolkit.rpc import _common
 from asynctoolkit.rpc._common import (
     STREAM_STREAM,
     STREAM_UNARY,
@@ -41,6 +33,14 @@ from asynctoolkit.rpc._common import (
     Method,
 )
 from asynctoolkit.rpc._context import AsyncContext, SyncContext
+from asynctoolkit.rpc._contract import (
+    Server,
+    StreamStreamServerRpc,
+    StreamUnaryServerRpc,
+    Time,
+    UnaryStreamServerRpc,
+    UnaryUnaryServerRpc,
+)
 from asynctoolkit.rpc._server_rpc import (
     FakeStreamStreamServerRpc,
     FakeStreamUnaryServerRpc,
@@ -300,10 +300,12 @@ async def _run_in_thread(
     Its thread blocks on the request iterator, so it cannot run on the loop's
     thread.  It is not an executor job of the loop: on a virtual clock it
     counts as real work only while it runs handler code (``SyncContext``),
-    so a deadline still passes while it waits for a request.
+    so a deadline still passes while it waits for a request.  When the RPC
+    is interrupted this task is cancelled at once; the thread gets the end
+    of its requests (or an error from a write) and returns by itself, and
+    ``termination()`` waits for it.
     """
     context = SyncContext(x, deserializer, serializer)
-    x.in_thread = True
 
     def work() -> Any:
         result = behavior(context.blocking_requests(), context)
@@ -318,9 +320,13 @@ async def _run_in_thread(
     context.begin_work()
     try:
         job = _worker_threads().submit(contextvars.copy_context().run, work)
-        result = await asyncio.wrap_future(job)
-    finally:
-        context.end_work()
+    except BaseException:
+        context.worker_finished()
+        raise
+    x.worker = job
+    job.add_done_callback(context.worker_done)
+    # Cancelled when the RPC is interrupted; the thread then ends on its own.
+    result = await asyncio.wrap_future(job)
     if not stream_response:
         _set_unary_response(x, result, serializer)
 

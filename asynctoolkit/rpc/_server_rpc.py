@@ -1,6 +1,6 @@
 """One RPC on the server double, and the rpc objects the test plays client with.
 
-The handler under test runs as a task (``_server.run_rpc``); it and the test
+The handler under test runs as a task (``_server.FakeServer._run``); it and the test
 share a ``ServerExchange``.  Requests the test sends are serialized at once
 (checking their type, freezing their content) and decoded with the handler's
 deserializer; responses go through the handler's serializer and are decoded
@@ -10,22 +10,23 @@ with the method's response class, exactly what crossing a wire would do.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 import grpc
 
-from asynctoolkit.rpc import (
+from asynctoolkit.rpc import _common
+from asynctoolkit.rpc._common import MetadataTuple, Method, Waiters
+from asynctoolkit.rpc._contract import (
     Scheduled,
     StreamStreamServerRpc,
     StreamUnaryServerRpc,
     Time,
     UnaryStreamServerRpc,
     UnaryUnaryServerRpc,
-    _common,
 )
-from asynctoolkit.rpc._common import MetadataTuple, Method, Waiters
 
 __all__: list[str] = []
 
@@ -78,8 +79,12 @@ class ServerExchange:
         self.trailing_metadata: MetadataTuple = ()
         self.response: Any = None
         self.ended_by: str | None = None
+        # The task running interceptors and handler; cancelled when the RPC
+        # is interrupted (cancel, deadline).  A plain-function handler runs
+        # in a worker thread (``worker``), which no one can cancel: it gets
+        # the end of its request stream, or an error from any write, instead.
         self.task: asyncio.Task[None] | None = None
-        self.in_thread = False
+        self.worker: concurrent.futures.Future[Any] | None = None
         self.handler_waiters = Waiters()
         self.test_waiters = Waiters()
         self.done_callbacks: list[Callable[[], None]] | None = []
@@ -111,8 +116,13 @@ class ServerExchange:
         self.end(code, self.set_details or "", self.set_trailing, BY_HANDLER)
 
     def interrupt(self, code: grpc.StatusCode, details: str, by: str) -> None:
-        if self.end(code, details, (), by) and self.task is not None and not self.in_thread:
+        if self.end(code, details, (), by) and self.task is not None:
             self.task.cancel()
+
+    def handler_returned(self) -> bool:
+        """Whether the handler's task, and its worker thread if any, are done."""
+        task, worker = self.task, self.worker
+        return (task is None or task.done()) and (worker is None or worker.done())
 
     def expire(self) -> None:
         self.deadline_handle = None
@@ -138,6 +148,8 @@ class ServerExchange:
             parts.append(f"{self.responses_sent} responses sent, {len(self.responses)} not taken")
         if self.code is not None:
             parts.append(f"{self.code.name} ({self.ended_by})")
+            if not self.handler_returned():
+                parts.append("handler still running")
         elif self.task is not None and not self.task.done():
             parts.append("handler running")
         return " ".join(parts)
@@ -182,7 +194,7 @@ class _ServerRpcBase:
         x = self._x
 
         def ready() -> bool:
-            return x.code is not None and (x.task is None or x.task.done())
+            return x.code is not None and x.handler_returned()
 
         def explain(seconds: float) -> str:
             if x.code is not None:

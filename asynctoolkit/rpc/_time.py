@@ -7,9 +7,15 @@
   awaits ``sleep_for``/``sleep_until`` on it.
 * ``StrictRealTime`` reads ``time.time()`` and wakes up through the loop.
 
-"Strict" (both of the latter): a behaviour due at t runs while ``time()`` reads
-exactly t, and ``time()`` never reads later than t before it has run.  Both
-keep their behaviours in one heap, shared through ``_Schedule``.
+"Strict" (both of the latter): a behaviour registered for a time t not yet
+reached runs while ``time()`` reads exactly t, and ``time()`` never reads
+later than t before it has run.  Both keep their behaviours in one heap,
+shared through ``_Schedule``.
+
+All three follow grpc_testing's ``_time.py`` where its users can tell: a
+behaviour registered for a time already reached runs at once, inside
+``call_at``; ``cancel()`` of a cancelled behaviour returns True again; a sleep
+of zero or a negative duration returns at once.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ import time as _time_module
 from collections.abc import Callable
 from typing import Any
 
-from asynctoolkit.rpc import Scheduled, Time
+from asynctoolkit.rpc._contract import Scheduled, Time
 
 __all__: list[str] = []
 
@@ -58,7 +64,9 @@ class _Entry(Scheduled):
         return self._when
 
     def cancel(self) -> bool:
-        if self._ran or self._cancelled:
+        if self._cancelled:
+            return True
+        if self._ran:
             return False
         self._cancelled = True
         self._behavior = None
@@ -72,6 +80,13 @@ class _Entry(Scheduled):
         self._ran = True
         if behavior is not None:
             behavior()
+
+
+def _run_at_once(when: float, behavior: Callable[[], Any]) -> _Entry:
+    """Run ``behavior`` now (its time is already reached); the handle says it ran."""
+    entry = _Entry(when, behavior)
+    entry.run()
+    return entry
 
 
 class _Schedule:
@@ -115,15 +130,20 @@ class LoopTime(Time):
     def call_at(self, behavior: Callable[[], Any], when: float) -> Scheduled:
         when = _check_instant("when", when)
         loop = _running_loop("LoopTime.call_at()")
+        if when <= loop.time():
+            return _run_at_once(when, behavior)
         return _LoopHandle(loop, when, behavior)
 
     async def sleep_for(self, duration: float) -> None:
-        await asyncio.sleep(max(0.0, _check_instant("duration", duration)))
+        duration = _check_instant("duration", duration)
+        if duration > 0:
+            await asyncio.sleep(duration)
 
     async def sleep_until(self, when: float) -> None:
         when = _check_instant("when", when)
         loop = _running_loop("LoopTime.sleep_until()")
-        await asyncio.sleep(max(0.0, when - loop.time()))
+        if when > loop.time():
+            await asyncio.sleep(when - loop.time())
 
     def __repr__(self) -> str:
         return "<LoopTime: the running event loop's clock>"
@@ -150,7 +170,9 @@ class _LoopHandle(Scheduled):
         return self._when
 
     def cancel(self) -> bool:
-        if self._ran or self._handle.cancelled():
+        if self._handle.cancelled():
+            return True
+        if self._ran:
             return False
         self._handle.cancel()
         return True
@@ -174,17 +196,20 @@ class StrictFakeTime(Time):
         return self.call_at(behavior, self._now + _check_instant("delay", delay))
 
     def call_at(self, behavior: Callable[[], Any], when: float) -> Scheduled:
-        # A behaviour already due runs at the next sleep, with the time as it is.
-        return self._schedule.add(_check_instant("when", when), behavior)
+        when = _check_instant("when", when)
+        if when <= self._now:
+            return _run_at_once(when, behavior)
+        return self._schedule.add(when, behavior)
 
     async def sleep_for(self, duration: float) -> None:
         duration = _check_instant("duration", duration)
-        if duration < 0:
-            raise ValueError(f"sleep_for() needs a duration >= 0, got {duration}")
-        await self.sleep_until(self._now + duration)
+        if duration > 0:
+            await self.sleep_until(self._now + duration)
 
     async def sleep_until(self, when: float) -> None:
         when = _check_instant("when", when)
+        if when <= self._now:
+            return
         while True:
             entry = self._schedule.pop_due(when)
             if entry is None:
@@ -222,18 +247,23 @@ class StrictRealTime(Time):
         return self.call_at(behavior, self.time() + _check_instant("delay", delay))
 
     def call_at(self, behavior: Callable[[], Any], when: float) -> Scheduled:
-        entry = self._schedule.add(_check_instant("when", when), behavior)
-        self._arm(_running_loop("StrictRealTime.call_at()"))
+        when = _check_instant("when", when)
+        loop = _running_loop("StrictRealTime.call_at()")
+        if when <= self.time():  # reached; and no behaviour due earlier is left to run
+            return _run_at_once(when, behavior)
+        entry = self._schedule.add(when, behavior)
+        self._arm(loop)
         return entry
 
     async def sleep_for(self, duration: float) -> None:
         duration = _check_instant("duration", duration)
-        if duration < 0:
-            raise ValueError(f"sleep_for() needs a duration >= 0, got {duration}")
-        await self.sleep_until(self.time() + duration)
+        if duration > 0:
+            await self.sleep_until(self.time() + duration)
 
     async def sleep_until(self, when: float) -> None:
         when = _check_instant("when", when)
+        if when <= self.time():
+            return
         while True:
             remaining = when - _time_module.time()
             if remaining <= 0:

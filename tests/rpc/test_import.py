@@ -6,15 +6,20 @@ import subprocess
 import sys
 import unittest
 
-# Makes ``import grpc`` fail, as on an installation without the grpc extra.
-_WITHOUT_GRPC = """
+# Run in a fresh interpreter where ``module`` cannot be imported (as on an
+# installation without the grpc extra): prints the error ``import
+# asynctoolkit.rpc`` raised, then the error it was chained from.
+_IMPORT_WITHOUT = """
 import sys
-class _Block:
-    def find_spec(self, name, path=None, target=None):
-        if name == "grpc" or name.startswith("grpc."):
-            raise ImportError("No module named 'grpc'")
-        return None
-sys.meta_path.insert(0, _Block())
+sys.modules[{module!r}] = None
+try:
+    import asynctoolkit.rpc
+except ImportError as error:
+    print(type(error).__name__, error, sep=": ")
+    cause = error.__cause__
+    print(type(cause).__name__, cause, sep=": ")
+else:
+    print("imported")
 """
 
 
@@ -30,10 +35,23 @@ class ImportTest(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(result.stdout.strip(), "False")
 
-    def test_rpc_without_grpc_says_what_to_install(self) -> None:
-        result = _run(_WITHOUT_GRPC + "import asynctoolkit.rpc")
-        self.assertNotEqual(result.returncode, 0)
-        self.assertIn("install asynctoolkit[grpc]", result.stderr)
+    def _import_without(self, module: str) -> list[str]:
+        result = _run(_IMPORT_WITHOUT.format(module=module))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        return result.stdout.splitlines()
+
+    def test_rpc_without_grpc_names_the_extra(self) -> None:
+        error, cause = self._import_without("grpc")
+        self.assertTrue(error.startswith("ImportError: asynctoolkit.rpc needs grpcio"), error)
+        self.assertIn("pip install 'asynctoolkit[grpc]'", error)
+        # Chained from what failed, so the reason stays visible.
+        self.assertIn("ModuleNotFoundError", cause)
+        self.assertIn("grpc", cause)
+
+    def test_rpc_without_protobuf_names_the_extra(self) -> None:
+        error, cause = self._import_without("google.protobuf")
+        self.assertIn("pip install 'asynctoolkit[grpc]'", error)
+        self.assertIn("google.protobuf", cause)
 
 
 if __name__ == "__main__":
