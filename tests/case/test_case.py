@@ -443,6 +443,11 @@ class UnittestSemanticsTest(unittest.TestCase):
 
 
 class SharedLoopTest(unittest.TestCase):
+    def setUp(self) -> None:
+        # No current loop to adopt: on Python 3.10 a synchronous
+        # get_event_loop() in an earlier test may have left one behind.
+        asyncio.set_event_loop(None)
+
     def test_tests_share_one_loop_with_async_class_setup(self) -> None:
         loops: list[asyncio.AbstractEventLoop] = []
         events: list[str] = []

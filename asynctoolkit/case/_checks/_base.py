@@ -179,7 +179,20 @@ def _creation_site() -> str | None:
     return None
 
 
-if sys.version_info[:3] == (3, 13, 0):
+if sys.version_info < (3, 11):
+
+    class _Task(asyncio.Task):  # type: ignore[type-arg]
+        """Python 3.10 has no ``Task.cancelling()``: remember that ``cancel()`` was called,
+        so that ``pending_tasks`` can tell a task cancelled during the test."""
+
+        cancel_requested = False
+
+        def cancel(self, msg: Any = None) -> bool:
+            self.cancel_requested = True
+            return super().cancel(msg)
+
+    _TASK: type[asyncio.Task[Any]] = _Task
+elif sys.version_info[:3] == (3, 13, 0):
 
     class _Task(asyncio.Task):  # type: ignore[type-arg]
         """Python 3.13.0's create_task renames a factory-made task to "None"."""

@@ -42,7 +42,7 @@ class PendingTasks(Check):
 
     def _report(self, leftover: set[asyncio.Task[Any]], settle: Settle) -> None:
         # Described before they are cancelled, where they are stuck.
-        cancelled = {t for t in leftover if asyncio_details.cancel_requested(t)}
+        cancelled = {t for t in leftover if _cancel_requested(t)}
         forgotten = leftover - cancelled
         if forgotten:
             self._found.append(
@@ -78,3 +78,8 @@ class PendingTasks(Check):
     def _leftover(self) -> set[asyncio.Task[Any]]:
         pending = asyncio.all_tasks(self.loop)  # only tasks not done
         return pending - self._before if self._before else pending
+
+
+def _cancel_requested(task: asyncio.Task[Any]) -> bool:
+    # On Python 3.10, the checks' own task class remembers cancel() calls.
+    return asyncio_details.cancel_requested(task) or getattr(task, "cancel_requested", False)
