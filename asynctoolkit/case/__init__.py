@@ -73,6 +73,9 @@ class TestCase(_assertions.AsyncAssertions):
         test, get to finish; one still running then has ignored its
         cancellation and is reported by ``pending_tasks``.  On virtual time
         the clock jumps through that wait, so graceful shutdowns end at once.
+    ``allowed_threads``
+        Names (glob patterns, as ``fnmatch``) of threads a test may leave
+        running; the ``running_threads`` check ignores them.
     ``timeout``
         Real seconds a test (setUp, test and tearDown together) may take
         before it is cancelled and fails with every task's await chain
@@ -82,6 +85,7 @@ class TestCase(_assertions.AsyncAssertions):
 
     use_default_loop: ClassVar[bool] = False
     cancel_wait: ClassVar[float] = _loops.CANCEL_WAIT
+    allowed_threads: ClassVar[tuple[str, ...]] = ()
     forbid_get_event_loop: ClassVar[bool] = False
     loop_factory: ClassVar[Callable[[], asyncio.AbstractEventLoop] | None] = None
     timeout: ClassVar[float | None] = None
@@ -336,6 +340,7 @@ class TestCase(_assertions.AsyncAssertions):
             failure=self.failureException,
             forbid_get_event_loop=cls.forbid_get_event_loop,
             cancel_wait=cls.cancel_wait,
+            allowed_threads=tuple(cls.allowed_threads),
         )
         self._run, self.loop = run, loop
         run.start()

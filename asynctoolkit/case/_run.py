@@ -59,6 +59,7 @@ class TestRun:
     ``failureException``).  ``forbid_get_event_loop``: make
     ``asyncio.get_event_loop()`` outside a coroutine fail during the test.
     ``cancel_wait``: real seconds cancelled leftover tasks get to finish.
+    ``allowed_threads``: names (glob patterns) of threads the test may leave.
     """
 
     def __init__(
@@ -73,6 +74,7 @@ class TestRun:
         failure: type[BaseException] = AssertionError,
         forbid_get_event_loop: bool = False,
         cancel_wait: float = _loops.CANCEL_WAIT,
+        allowed_threads: tuple[str, ...] = (),
     ) -> None:
         self.loop = loop
         self.owns_loop = owns_loop
@@ -87,6 +89,7 @@ class TestRun:
         self._failure = failure
         self._forbid = forbid_get_event_loop
         self._cancel_wait = cancel_wait
+        self._allowed_threads = allowed_threads
         self._watch: _checks.TestWatch | None = None
         self._token: int | None = None
         self._timed_out = False
@@ -118,6 +121,7 @@ class TestRun:
             self._warn,
             fresh=self.owns_loop,
             cancel_wait=self._cancel_wait,
+            allowed_threads=self._allowed_threads,
         )
 
     def call(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
@@ -165,20 +169,25 @@ class TestRun:
                 self._timeout_report = ""
             watch, self._watch = self._watch, None
             if watch is not None:
-                problems += watch.finish(self._run_phase)
-                self._tasks_cleared = watch.tasks_cleared
-            if self.owns_loop:
-                # Closing is part of the test: what fails there (executor work
-                # a clocked loop gives up on) is this test's failure.
-                try:
-                    _loops.close_loop(self.loop, tasks_left=not self._tasks_cleared)
-                except Exception as error:
-                    problems.append(
-                        f"closing the test's loop failed: {type(error).__name__}: {error}"
-                    )
+                problems += watch.finish(self._run_phase, lambda: self._close_loop(watch))
+            else:
+                problems += self._close_loop(None)
         finally:
             self._disarm()
         return problems
+
+    def _close_loop(self, watch: _checks.TestWatch | None) -> list[str]:
+        """Close an owned loop; what fails there (executor work a clocked loop
+        gives up on) is this test's failure."""
+        if watch is not None:  # called by the checks: they may have cleared the tasks
+            self._tasks_cleared = watch.tasks_cleared
+        if not self.owns_loop or self.loop.is_closed():
+            return []
+        try:
+            _loops.close_loop(self.loop, tasks_left=not self._tasks_cleared)
+        except Exception as error:
+            return [f"closing the test's loop failed: {type(error).__name__}: {error}"]
+        return []
 
     def close(self, name: str = "") -> None:
         """End the run whatever its phase: nothing of it may escape.
@@ -193,7 +202,7 @@ class TestRun:
             self._disarm()
             watch, self._watch = self._watch, None
             if watch is not None:
-                watch.finish(self._run_phase)
+                watch.finish(self._run_phase, lambda: [])
             if self.owns_loop and not self.loop.is_closed():
                 try:
                     _loops.close_loop(self.loop, tasks_left=not self._tasks_cleared)

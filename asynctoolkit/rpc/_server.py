@@ -24,6 +24,7 @@ import grpc
 import grpc.aio
 from google.protobuf import descriptor as _descriptor
 
+from asynctoolkit._shared import threads
 from asynctoolkit.rpc import _common
 from asynctoolkit.rpc._common import (
     STREAM_STREAM,
@@ -308,14 +309,17 @@ async def _run_in_thread(
     context = SyncContext(x, deserializer, serializer)
 
     def work() -> Any:
-        result = behavior(context.blocking_requests(), context)
-        if stream_response:
-            for message in result:
-                if x.code is not None:
-                    break
-                context.blocking_write(message)
-            return None
-        return result
+        # The pool lives for the process; the running_threads check names the RPC
+        # while its handler still runs after the test.
+        with threads.working_for(f"running the handler of RPC {x.method.path}"):
+            result = behavior(context.blocking_requests(), context)
+            if stream_response:
+                for message in result:
+                    if x.code is not None:
+                        break
+                    context.blocking_write(message)
+                return None
+            return result
 
     context.begin_work()
     try:

@@ -21,6 +21,7 @@ from asynctoolkit.case._checks._base import Check, Settle, Watch
 from asynctoolkit.case._checks.active_handles import ActiveHandles
 from asynctoolkit.case._checks.active_selector_callbacks import ActiveSelectorCallbacks
 from asynctoolkit.case._checks.pending_tasks import PendingTasks
+from asynctoolkit.case._checks.running_threads import RunningThreads
 from asynctoolkit.case._checks.unawaited_coroutines import UnawaitedCoroutines
 from asynctoolkit.case._checks.unhandled_exceptions import UnhandledExceptions
 from asynctoolkit.case._checks.unused_loop import UnusedLoop
@@ -39,6 +40,7 @@ CHECKS: tuple[type[Check], ...] = (
     UnawaitedCoroutines,
     ActiveSelectorCallbacks,
     ActiveHandles,
+    RunningThreads,
     UnusedLoop,
 )
 
@@ -65,8 +67,9 @@ class TestWatch:
         warn: Callable[[str], None],
         fresh: bool = False,
         cancel_wait: float = 1.0,
+        allowed_threads: tuple[str, ...] = (),
     ) -> None:
-        self._watch = Watch(loop, context, warn, fresh, cancel_wait)
+        self._watch = Watch(loop, context, warn, fresh, cancel_wait, allowed_threads)
         self._checks: list[Check] = []
         try:
             for name, on in enabled.items():
@@ -87,12 +90,14 @@ class TestWatch:
         """True once the checks cancelled every task left on the loop."""
         return self._watch.tasks_cleared
 
-    def finish(self, settle: Settle) -> list[str]:
+    def finish(self, settle: Settle, close: Callable[[], list[str]]) -> list[str]:
         """Report and clean up what the test left behind.
 
         ``settle`` runs a coroutine on the loop (bounded by the test's time
-        limit).  Returns one message per failed check, empty when all passed.
-        Each check runs even if another failed: one never hides another.
+        limit); ``close`` closes the test's loop when it owns it, returning
+        what failed there.  Returns one message per failed check (and the
+        close's), empty when all passed.  Each check runs even if another
+        failed: one never hides another.
         """
         checks = self._checks
         problems: list[str] = []
@@ -109,8 +114,12 @@ class TestWatch:
                     # Let the test's tasks go before the other checks collect
                     # garbage: what they hold (a grpc.aio channel) may unregister then.
                     self._watch.created.clear()
+            closing = close()
+            for check in checks:
+                _guard(problems, check, check.after_close)
             for check in checks:
                 _guard(problems, check, lambda c=check: problems.extend(c.findings()))
+            problems += closing
         finally:
             self._restore()
         return problems

@@ -58,8 +58,11 @@ class Check:
     def finish(self, settle: Settle) -> None:
         """Wrap up after the cleanups, in registry order; may run the loop with ``settle``."""
 
+    def after_close(self) -> None:
+        """Called once the test's own loop is closed (its default executor shut down)."""
+
     def findings(self) -> list[str]:
-        """One message per problem found, after every check's ``finish``."""
+        """One message per problem found, after every check's ``finish`` and ``after_close``."""
         return []
 
     def restore(self) -> None:
@@ -76,10 +79,13 @@ class Watch:
         warn: Callable[[str], None],
         fresh: bool,
         cancel_wait: float,
+        allowed_threads: tuple[str, ...] = (),
     ) -> None:
         self.loop = loop
-        #: Real seconds cancelled leftover tasks get to finish.
+        #: Real seconds cancelled leftover tasks (and stopping threads) get to finish.
         self.cancel_wait = cancel_wait
+        #: Names (glob patterns) of threads the test may leave running.
+        self.allowed_threads = allowed_threads
         #: The test's context (its phases run in it).
         self.context = context
         #: True for a loop made for this test (nothing on it predates the test).

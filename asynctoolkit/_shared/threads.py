@@ -1,0 +1,123 @@
+"""Who started each thread, and what the toolkit's own worker threads are doing.
+
+The ``running_threads`` check fails a test that leaves a thread running, but
+not for a thread that a library keeps for the life of the process.  To tell
+them apart it needs to know who started each thread: while a test runs,
+``threading.Thread.start`` is wrapped (``watch_starts``) to remember the
+innermost frame outside the standard library and asynctoolkit.
+
+The toolkit's own pools (the rpc doubles' handler threads) live for the
+process; a worker running a handler for a test says so with ``working_for``,
+and the check names what it was doing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import sysconfig
+import threading
+import weakref
+from collections.abc import Callable, Iterator
+from types import FrameType
+from typing import Any
+
+__all__: list[str] = []
+
+#: Where each thread was started from ("file:line", or None: from the
+#: standard library or asynctoolkit alone), while any test watched.
+start_sites: weakref.WeakKeyDictionary[threading.Thread, str | None] = weakref.WeakKeyDictionary()
+#: What a toolkit worker thread is doing for a test now (thread ident -> words).
+_work: dict[int, str] = {}
+_lock = threading.Lock()
+_watchers = 0
+_original_start: Callable[[threading.Thread], None] = threading.Thread.start
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_STDLIB_DIRS = tuple(
+    {os.path.realpath(sysconfig.get_paths()[key]) + os.sep for key in ("stdlib", "platstdlib")}
+)
+_SITE_DIRS = tuple(
+    {
+        os.path.realpath(p) + os.sep
+        for key in ("purelib", "platlib")
+        if (p := sysconfig.get_paths().get(key))
+    }
+)
+
+
+def _started(thread: threading.Thread) -> None:
+    start_sites[thread] = _starter(sys._getframe(1))
+    _original_start(thread)
+
+
+def watch_starts() -> Callable[[], None]:
+    """Remember who starts each thread from now on; returns the undo.
+
+    Nested and concurrent watchers share one wrapper: the last undo removes it.
+    """
+    global _watchers
+    with _lock:
+        _watchers += 1
+        if _watchers == 1:
+            threading.Thread.start = _started  # type: ignore[method-assign,assignment]
+
+    def undo() -> None:
+        global _watchers
+        with _lock:
+            _watchers -= 1
+            if _watchers == 0:
+                threading.Thread.start = _original_start  # type: ignore[method-assign,assignment]
+
+    return undo
+
+
+def _starter(frame: FrameType | None) -> str | None:
+    """The innermost frame outside the standard library and asynctoolkit, as ``file:line``."""
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not _is_ours_or_stdlib(filename):
+            return f"{filename}:{frame.f_lineno}"
+        frame = frame.f_back
+    return None
+
+
+def _is_ours_or_stdlib(filename: str) -> bool:
+    if filename.startswith(_PACKAGE_DIR) or filename.startswith("<"):
+        return True
+    path = os.path.realpath(filename)
+    return path.startswith(_STDLIB_DIRS) and not path.startswith(_SITE_DIRS)
+
+
+def from_installed_package(site: str) -> bool:
+    """True if ``site`` (``file:line``) is in an installed package, not the project."""
+    path = os.path.realpath(site.rpartition(":")[0])
+    return path.startswith(_SITE_DIRS) or "site-packages" + os.sep in path
+
+
+@contextlib.contextmanager
+def working_for(description: str) -> Iterator[None]:
+    """Mark the current (toolkit worker) thread as doing ``description`` for a test."""
+    ident = threading.get_ident()
+    _work[ident] = description
+    try:
+        yield
+    finally:
+        _work.pop(ident, None)
+
+
+def work_of(thread: threading.Thread) -> str | None:
+    """What a toolkit worker thread is doing for a test, or None when idle."""
+    ident = thread.ident
+    return None if ident is None else _work.get(ident)
+
+
+def target_of(thread: threading.Thread) -> Any:
+    """What ``thread`` runs: its ``target``, else its ``run`` method.
+
+    Detail: ``Thread._target`` (set by ``Thread.__init__``, deleted when
+    ``run`` returns); a subclass overriding ``run`` has none.
+    """
+    target = getattr(thread, "_target", None)
+    return target if target is not None else thread.run
