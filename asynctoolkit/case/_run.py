@@ -30,7 +30,7 @@ from types import CoroutineType
 from typing import Any, TypeVar
 
 from asynctoolkit._shared import asyncio_details, report
-from asynctoolkit.case import _checks, _loops, _watchdog
+from asynctoolkit.case import _alarm, _checks, _loops, _watchdog
 
 __all__: list[str] = []
 
@@ -92,6 +92,9 @@ class TestRun:
         self._allowed_threads = allowed_threads
         self._watch: _checks.TestWatch | None = None
         self._token: int | None = None
+        self._alarm: _alarm.Alarm | None = None
+        # Why the alarm could not be armed (then the watchdog's last resort applies).
+        self._no_alarm = ""
         self._timed_out = False
         self._rearmed = False
         self._timeout_report = ""
@@ -113,7 +116,7 @@ class TestRun:
         else:
             asyncio.set_event_loop(self.loop)
         if self.limit:
-            self._token = _watchdog.arm(self.limit, self._on_watchdog)
+            self._arm()
         self._watch = _checks.TestWatch(
             self.loop,
             self.context,
@@ -131,6 +134,8 @@ class TestRun:
         from a synchronous test), it runs in that phase's context.
         """
         nested = self.depth > 0
+        if not nested:
+            self._rearm_if_spent()
         self.depth += 1
         try:
             if nested:
@@ -226,11 +231,7 @@ class TestRun:
     # -- phases on the loop ------------------------------------------------------
     def _run_phase(self, awaitable: Awaitable[_T], in_test_context: bool = True) -> _T:
         loop = self.loop
-        if self._timed_out and not self._rearmed and self.limit:
-            # The test already used its time: what still runs (tearDown, the
-            # cleanups) gets one fresh limit (this arming replaces the spent one).
-            self._rearmed = True
-            self._token = _watchdog.arm(self.limit, self._on_watchdog)
+        self._rearm_if_spent()
         coro = awaitable if type(awaitable) is CoroutineType else _loops.await_any(awaitable)
         task: asyncio.Task[_T]
         if not in_test_context:
@@ -278,10 +279,47 @@ class TestRun:
             self.context = contextvars.copy_context()
 
     # -- the time limit ---------------------------------------------------------------
+    def _arm(self) -> None:
+        assert self.limit
+        alarm = _alarm.arm(self.limit + _alarm.GRACE, self._stuck_message)
+        if isinstance(alarm, str):
+            self._no_alarm, self._alarm = alarm, None
+        else:
+            self._no_alarm, self._alarm = "", alarm
+        # Without the alarm, the watchdog's last resort interrupts the main thread.
+        self._token = _watchdog.arm(self.limit, self._on_watchdog, interrupt=self._alarm is None)
+
+    def _rearm_if_spent(self) -> None:
+        """After a timeout, what still runs (tearDown, the cleanups) gets one fresh limit."""
+        if self._timed_out and not self._rearmed and self.limit:
+            self._rearmed = True
+            self._disarm()
+            self._arm()
+
+    def _stuck_message(self) -> str:
+        self._timed_out = True
+        self._timeout_report = ""
+        return (
+            f"timeout: the test took longer than its limit of {self.limit:g}s (real time) "
+            "and did not return to its event loop"
+        )
+
     def _disarm(self) -> None:
         if self._token is not None:
             _watchdog.disarm(self._token)
             self._token = None
+        if self._alarm is not None:
+            self._alarm.disarm()
+            self._alarm = None
+
+    def _fallback_note(self) -> str:
+        if not self._no_alarm:
+            return ""
+        return (
+            f" Had it been stuck outside its loop, it could not have been interrupted "
+            f"with SIGALRM ({self._no_alarm}): the watchdog would then have interrupted the "
+            f"main thread {_watchdog.GRACE_SECONDS:g}s later."
+        )
 
     def _on_watchdog(self) -> None:
         """Called in the watchdog thread when the time limit passes."""
@@ -292,12 +330,16 @@ class TestRun:
     def _expire(self) -> None:
         if self.loop.is_closed() or self.phase is Phase.CLOSED:
             return
+        if self._alarm is not None:
+            # The loop answered: the phase is cancelled through it, no alarm needed.
+            self._alarm.disarm()
+            self._alarm = None
         if not self._timed_out:
             self._timed_out = True
             tasks = asyncio.all_tasks(self.loop)
             self._timeout_report = (
                 f"timeout: the test took longer than its limit of {self.limit:g}s (real "
-                "time); it was cancelled. Tasks at that moment:\n"
+                f"time); it was cancelled.{self._fallback_note()} Tasks at that moment:\n"
                 + "\n".join("    " + line for line in report.describe_tasks(tasks).splitlines())
             )
         if self._phase_task is not None:

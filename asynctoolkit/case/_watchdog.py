@@ -48,19 +48,25 @@ class _Watchdog:
         self._deadline = 0.0
         self._on_expiry: Callable[[], None] | None = None
         self._expired = False
+        self._interrupt = True
         self._sleeping_until = float("inf")
         self._thread: threading.Thread | None = None
         #: How many times the thread woke up (for tests: arming must not wake it).
         self.wakeups = 0
 
-    def arm(self, seconds: float, on_expiry: Callable[[], None]) -> int:
-        """Watch a new deadline ``seconds`` from now; returns its token."""
+    def arm(self, seconds: float, on_expiry: Callable[[], None], interrupt: bool = True) -> int:
+        """Watch a new deadline ``seconds`` from now; returns its token.
+
+        ``interrupt=False``: no last resort for this arming (the test's own
+        alarm interrupts a stuck main thread instead).
+        """
         deadline = _monotonic() + seconds
         with self._lock:
             self._counter += 1
             self._token = self._counter
             self._deadline = deadline
             self._on_expiry = on_expiry
+            self._interrupt = interrupt
             self._expired = False
             if self._thread is None:
                 self._thread = threading.Thread(
@@ -97,6 +103,10 @@ class _Watchdog:
                     else:
                         self._sleeping_until = float("inf")
                         self._cond.wait()
+                    continue
+                if self._expired and not self._interrupt:
+                    self._sleeping_until = float("inf")
+                    self._cond.wait()  # no last resort for this arming
                     continue
                 due = self._deadline + (GRACE_SECONDS if self._expired else 0.0)
                 if now < due:
