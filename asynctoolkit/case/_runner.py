@@ -1,7 +1,7 @@
 """The ``python -m asynctoolkit`` command line.
 
-``python -m unittest`` with two options of its own, ``--strict`` and
-``--timeout``; ``-h`` prints ``_DESCRIPTION`` and these options as plain
+``python -m unittest`` with options of its own, ``--strict``, ``--timeout``
+and ``--asynctest``; ``-h`` prints ``_DESCRIPTION`` and these options as plain
 text, then unittest's help.  A directory named on the command line is
 searched with unittest's discovery (see ``_Program`` and ``_top_level``), and
 the run ends with a summary line (``_Result.summary_line``).
@@ -20,7 +20,7 @@ from asynctoolkit._shared.settings import settings
 
 __all__ = ["main"]
 
-_USAGE = "python -m asynctoolkit [--strict] [--timeout SECONDS] [unittest arguments]"
+_USAGE = "python -m asynctoolkit [--strict] [--timeout SECONDS] [--asynctest] [unittest arguments]"
 
 # Printed by ``-h`` (plain text: a terminal shows it as it is).
 _DESCRIPTION = """\
@@ -137,6 +137,12 @@ def _own_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="the real-time limit of each test that sets none itself (default 60; 0 for no limit)",
     )
+    own.add_argument(
+        "--asynctest",
+        action="store_true",
+        help="make 'import asynctest' give asynctoolkit's compatibility layer, so a suite "
+        "written for asynctest runs unchanged (asynctoolkit.compat.install_asynctest)",
+    )
     return parser
 
 
@@ -152,11 +158,23 @@ def _timeout_value(text: str) -> float:
     return value
 
 
+def _install_asynctest() -> None:
+    # Imported here: the layer sits above ``case`` and is loaded only when asked for.
+    from asynctoolkit.compat import install_asynctest
+
+    try:
+        install_asynctest()
+    except RuntimeError as error:
+        raise SystemExit(f"python -m asynctoolkit --asynctest: {error}") from None
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
-    """Run tests as ``python -m unittest`` would, with ``--strict`` and ``--timeout``."""
+    """Run tests as ``python -m unittest`` would, with the runner's own options too."""
     own, rest = _split_own_options(sys.argv[1:] if argv is None else argv)
     if "-h" in rest or "--help" in rest:
         print(_own_parser().format_help())
+    if own.asynctest:
+        _install_asynctest()
     settings.strict = own.strict
     if own.timeout is not None:
         settings.timeout = own.timeout or None
