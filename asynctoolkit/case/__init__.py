@@ -18,16 +18,18 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import inspect
 import unittest
 import warnings
+import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Mapping
 from typing import Any, ClassVar
 
 from asynctoolkit._shared import asyncio_details
 from asynctoolkit.case import _assertions, _decorators, _loops
 from asynctoolkit.case._decorators import fail_on, ignore_loop, lenient, strict, timeout
-from asynctoolkit.case._run import Phase, TestRun
+from asynctoolkit.case._run import INTERRUPTED_CLEANUP_LIMIT, Phase, TestInterrupted, TestRun
 
 __all__ = [
     "ClockedTestCase",
@@ -105,6 +107,8 @@ class TestCase(_assertions.AsyncAssertions):
     _in_teardown = False
     # True when a failed ``debug()`` left the run open for ``doCleanups()``.
     _left_open = False
+    # True once Ctrl-C interrupted this test (its cleanups run, then the run stops).
+    _interrupted = False
 
     # -- class-level shared loop ---------------------------------------------
     @classmethod
@@ -168,10 +172,19 @@ class TestCase(_assertions.AsyncAssertions):
 
     # -- unittest hooks ---------------------------------------------------------
     def run(self, result: unittest.result.TestResult | None = None) -> Any:
+        self._interrupted = False
         try:
-            return super().run(result)
+            outcome = super().run(result)
         finally:
             self._end_test()
+        if self._interrupted:
+            # No further test starts: unittest's result stops the suite; a
+            # runner without one (pytest) stops on the KeyboardInterrupt.
+            stop = getattr(result, "stop", None)
+            if stop is None:
+                raise KeyboardInterrupt
+            stop()
+        return outcome
 
     def debug(self) -> None:
         """Run the test without a result, raising its first error (as unittest does).
@@ -192,6 +205,9 @@ class TestCase(_assertions.AsyncAssertions):
             self._left_open = failed
             if not failed:
                 self._end_test()
+            elif self._run is not None:
+                # If doCleanups() never comes, the run ends when the test is collected.
+                weakref.finalize(self, self._run.close, self.id())
 
     def _callSetUp(self) -> None:
         self._begin_test()
@@ -336,7 +352,7 @@ class TestCase(_assertions.AsyncAssertions):
             context=context,
             limit=limit,
             checks=checks,
-            warn=self._warn_skipped,
+            warn=functools.partial(_warn_skipped, self.id()),
             failure=self.failureException,
             forbid_get_event_loop=cls.forbid_get_event_loop,
             cancel_wait=cls.cancel_wait,
@@ -362,9 +378,6 @@ class TestCase(_assertions.AsyncAssertions):
         method = getattr(cls, self._testMethodName, None)
         return _decorators.time_limit(cls, method), _decorators.enabled_checks(cls, method)
 
-    def _warn_skipped(self, message: str) -> None:
-        warnings.warn(f"{self.id()}: {message}", RuntimeWarning, stacklevel=2)
-
     def _finish_checks(self) -> None:
         __tracebackhide__ = True  # pytest: show the report, not this frame
         run = self._run
@@ -386,7 +399,17 @@ class TestCase(_assertions.AsyncAssertions):
                     "unittest run the cleanups after it"
                 )
             return result
-        return run.call(function, *args, **kwargs)
+        try:
+            return run.call(function, *args, **kwargs)
+        except KeyboardInterrupt:
+            if self._interrupted or run.depth > 0 or self._debugging:
+                raise  # a second Ctrl-C stops at once
+            self._interrupted = True
+            run.set_limit(INTERRUPTED_CLEANUP_LIMIT)
+            raise TestInterrupted(
+                "interrupted (Ctrl-C): the test was stopped; its tear-down and cleanups ran, "
+                "then the run stopped (press Ctrl-C again to stop at once)"
+            ) from None
 
 
 class FunctionTestCase(TestCase, unittest.FunctionTestCase):
@@ -524,3 +547,9 @@ async def _async_cleanups(
     if errors:
         raise errors[0]
     return True
+
+
+def _warn_skipped(test_id: str, message: str) -> None:
+    """Say that a check was skipped for ``test_id`` (bound without the test itself,
+    so that a run left open by a failed ``debug()`` does not keep the test alive)."""
+    warnings.warn(f"{test_id}: {message}", RuntimeWarning, stacklevel=2)

@@ -40,6 +40,14 @@ __unittest = True
 _T = TypeVar("_T")
 
 
+#: Real seconds the tear-down and cleanups of a test interrupted by Ctrl-C get.
+INTERRUPTED_CLEANUP_LIMIT = 5.0
+
+
+class TestInterrupted(Exception):
+    """A test stopped by Ctrl-C; unittest reports it as an error of that test."""
+
+
 class Phase(enum.Enum):
     """Where a ``TestRun`` is in its life."""
 
@@ -264,6 +272,10 @@ class TestRun:
             raise
         finally:
             self._phase_task = None
+            if task.done() and not task.cancelled():
+                # Raised through run_until_complete (a KeyboardInterrupt): seen, so
+                # not logged as "never retrieved" later.
+                task.exception()
             if not task.done():
                 # The loop stopped with an error (a deadlock or stalled clock):
                 # end the phase's own task so it is not reported as a leak too.
@@ -279,6 +291,14 @@ class TestRun:
             self.context = contextvars.copy_context()
 
     # -- the time limit ---------------------------------------------------------------
+    def set_limit(self, seconds: float) -> None:
+        """From now on, the run has ``seconds`` of real time (a fresh arming)."""
+        self._disarm()
+        self.limit = seconds
+        self._rearmed = True
+        if self.phase is Phase.RUNNING:
+            self._arm()
+
     def _arm(self) -> None:
         assert self.limit
         alarm = _alarm.arm(self.limit + _alarm.GRACE, self._stuck_message)

@@ -39,6 +39,21 @@ class DebugThenDoCleanupsTest(unittest.TestCase):
         self.assertEqual(events, ["sync", "async"])
         self.assertIsNone(test.loop)
 
+    def test_a_failed_debug_never_cleaned_up_ends_when_the_test_is_collected(self) -> None:
+        loops: list[asyncio.AbstractEventLoop] = []
+
+        class Inner(asynctoolkit.TestCase):
+            async def test_fails(self) -> None:
+                loops.append(self.loop)
+                raise KeyError("boom")
+
+        test = Inner("test_fails")
+        with self.assertRaises(KeyError):
+            test.debug()
+        del test
+        gc.collect()
+        self.assertTrue(loops[0].is_closed())
+
     def test_do_cleanups_outside_a_test_refuses_an_async_cleanup_clearly(self) -> None:
         class Inner(asynctoolkit.TestCase):
             async def test_it(self) -> None:

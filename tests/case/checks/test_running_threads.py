@@ -119,11 +119,11 @@ class ThreadDetailsTest(unittest.TestCase):
         self.assertEqual(threads.target_of(sub), sub.run)
 
     def test_start_is_restored_after_the_last_watcher(self) -> None:
-        original = threading.Thread.start
+        before = threading.Thread.start
         undo_outer = threads.watch_starts()
         undo_inner = threads.watch_starts()
-        self.assertIsNot(threading.Thread.start, original)
+        self.assertIs(threading.Thread.start, threads._started)
         undo_inner()
-        self.assertIsNot(threading.Thread.start, original)
+        self.assertIs(threading.Thread.start, threads._started)
         undo_outer()
-        self.assertIs(threading.Thread.start, original)
+        self.assertIs(threading.Thread.start, before)
