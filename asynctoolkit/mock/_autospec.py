@@ -21,6 +21,7 @@ from typing import Any
 
 from asynctoolkit.mock._classes import (
     CoroutineMock,
+    LazyChild,
     MagicMock,
     NonCallableMagicMock,
     _ensure_own_class,
@@ -28,7 +29,6 @@ from asynctoolkit.mock._classes import (
 from asynctoolkit.mock._support import (
     FUNCTION_TYPES,
     InvalidSpecError,
-    SpecState,
     check_signature,
     instance_callable,
     is_coroutine_function,
@@ -160,7 +160,7 @@ def _add_child(
     children = mock._mock_children
     if not isinstance(original, FUNCTION_TYPES):
         # Autospecced on first access (NonCallableMock.__getattr__).
-        children[entry] = SpecState(original, spec_set, mock, entry, instance)
+        children[entry] = _LazyAutospec(original, spec_set, mock, entry, None, instance)
         return
     parent = mock.mock if isinstance(mock, FUNCTION_TYPES) else mock
     skip_first = must_skip_first(spec, entry, is_type)
@@ -178,6 +178,19 @@ def _add_child(
     if isinstance(child, CoroutineMock):
         _ensure_own_class(child)
     check_signature(original, child, skipfirst=skip_first)
+
+
+class _LazyAutospec(LazyChild):
+    """An attribute of an autospecced object, autospecced when first read."""
+
+    def create(self, parent: Any, name: str) -> Any:
+        try:
+            return create_autospec(self.spec, self.spec_set, self.instance, self.parent, self.name)
+        except InvalidSpecError:
+            raise InvalidSpecError(
+                f"Cannot autospec attribute {name!r} of {parent!r}: its spec "
+                f"{self.spec!r} is itself a mock. Autospec the real object."
+            ) from None
 
 
 def _raw_attribute(spec: Any, entry: str) -> Any:

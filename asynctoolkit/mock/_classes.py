@@ -17,6 +17,7 @@ cheap, because a test suite creates thousands of them:
 
 from __future__ import annotations
 
+import abc
 import inspect
 import types
 import unittest.mock as _um
@@ -34,7 +35,6 @@ from asynctoolkit.mock._support import (
     MARKER_ATTRIBUTES,
     MOCK_LOCK,
     CallList,
-    InvalidSpecError,
     SpecState,
     coroutine_function_stand_in,
     is_coroutine_function,
@@ -139,8 +139,8 @@ class NonCallableMock(_um.NonCallableMock):
         children = self.__dict__.get("_mock_children")
         if children is not None:
             placeholder = children.get(name)
-            if isinstance(placeholder, SpecState):
-                return _resolve_autospec_child(self, name, placeholder)
+            if isinstance(placeholder, LazyChild):
+                return _resolve_lazy_child(self, name, placeholder)
         return super().__getattr__(name)
 
     def _mock_add_spec(
@@ -315,6 +315,21 @@ class CoroutineMock(Mock, AwaitAssertions):
         state["await_args_list"] = CallList()
 
 
+class LazyChild(SpecState, abc.ABC):  # type: ignore[misc]
+    """A child mock made on first access: the attribute's placeholder until then.
+
+    ``create_autospec`` leaves one for each attribute that is not a function
+    (autospeccing them all at once would walk whole object graphs); a mock's
+    ``__getattr__`` replaces it by ``create(parent, name)`` when the attribute
+    is first read.  It is a ``unittest.mock`` spec placeholder, so the standard
+    code that walks children (``reset_mock``, ``seal``) skips it likewise.
+    """
+
+    @abc.abstractmethod
+    def create(self, parent: Any, name: str) -> Any:
+        """Make the child mock this placeholder stands for."""
+
+
 # --- Private helpers ----------------------------------------------------------------
 
 
@@ -444,28 +459,14 @@ def _child_class(parent: Any, name: str | None, wraps: Any) -> type:
     return base
 
 
-def _resolve_autospec_child(mock: Any, name: str, placeholder: Any) -> Any:
-    """Create the autospecced child ``name`` that ``create_autospec`` left for later."""
-    from asynctoolkit.mock._autospec import create_autospec  # circular: it builds our mocks
-
+def _resolve_lazy_child(mock: Any, name: str, placeholder: LazyChild) -> Any:
+    """Replace the placeholder child ``name`` of ``mock`` by the mock it stands for."""
     with MOCK_LOCK:
         children = mock._mock_children
         current = children.get(name)
         if current is not placeholder:  # another thread resolved it meanwhile
             return current
-        try:
-            child = create_autospec(
-                placeholder.spec,
-                placeholder.spec_set,
-                placeholder.instance,
-                placeholder.parent,
-                placeholder.name,
-            )
-        except InvalidSpecError:
-            raise InvalidSpecError(
-                f"Cannot autospec attribute {name!r} of {mock!r}: its spec "
-                f"{placeholder.spec!r} is itself a mock. Autospec the real object."
-            ) from None
+        child = placeholder.create(mock, name)
         children[name] = child
         return child
 

@@ -392,6 +392,23 @@ class CreateAutospecTest(unittest.IsolatedAsyncioTestCase):
         with self.assertRaisesRegex(RuntimeError, "typo"):
             create_autospec(subjects.Service, set_spec=True)
 
+    async def test_attributes_that_are_not_functions_are_made_on_first_read(self) -> None:
+        class Spec:
+            limit = 3
+            nested = subjects.Holder()
+            mocked = Mock()
+
+        spec = create_autospec(Spec, instance=True)
+        spec.reset_mock()  # placeholders are skipped, as unittest.mock's own are
+        nested = spec.nested
+        self.assertIs(spec.nested, nested)
+        self.assertIsInstance(spec.limit, NonCallableMagicMock)
+        with self.assertRaisesRegex(
+            unittest.mock.InvalidSpecError,  # type: ignore[attr-defined]
+            "Cannot autospec attribute 'mocked' of .*itself a mock",
+        ):
+            spec.mocked
+
     async def test_property_is_not_called_a_coroutine(self) -> None:
         service = create_autospec(subjects.Service, instance=True)
         self.assertNotIsInstance(service.status, CoroutineMock)
