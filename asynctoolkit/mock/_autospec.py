@@ -184,8 +184,11 @@ class _LazyAutospec(LazyChild):
     """An attribute of an autospecced object, autospecced when first read."""
 
     def create(self, parent: Any, name: str) -> Any:
+        # ``instance`` says the parent mocks an instance; it only means something
+        # for a class attribute (whose mock then stands for an instance too).
+        instance = self.instance and isinstance(self.spec, type)
         try:
-            return create_autospec(self.spec, self.spec_set, self.instance, self.parent, self.name)
+            return create_autospec(self.spec, self.spec_set, instance, self.parent, self.name)
         except InvalidSpecError:
             raise InvalidSpecError(
                 f"Cannot autospec attribute {name!r} of {parent!r}: its spec "

@@ -402,6 +402,7 @@ class CreateAutospecTest(unittest.IsolatedAsyncioTestCase):
         spec.reset_mock()  # placeholders are skipped, as unittest.mock's own are
         nested = spec.nested
         self.assertIs(spec.nested, nested)
+        self.assertIsInstance(nested.partial_get, CoroutineMock)
         self.assertIsInstance(spec.limit, NonCallableMagicMock)
         with self.assertRaisesRegex(
             unittest.mock.InvalidSpecError,  # type: ignore[attr-defined]
