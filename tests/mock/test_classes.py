@@ -393,16 +393,19 @@ class CreateAutospecTest(unittest.IsolatedAsyncioTestCase):
             create_autospec(subjects.Service, set_spec=True)
 
     async def test_attributes_that_are_not_functions_are_made_on_first_read(self) -> None:
+        class Inner:
+            handler = subjects.AsyncCallable()
+
         class Spec:
             limit = 3
-            nested = subjects.Holder()
+            nested = Inner()
             mocked = Mock()
 
         spec = create_autospec(Spec, instance=True)
         spec.reset_mock()  # placeholders are skipped, as unittest.mock's own are
         nested = spec.nested
         self.assertIs(spec.nested, nested)
-        self.assertIsInstance(nested.partial_get, CoroutineMock)
+        self.assertIsInstance(nested.handler, CoroutineMock)
         self.assertIsInstance(spec.limit, NonCallableMagicMock)
         with self.assertRaisesRegex(
             unittest.mock.InvalidSpecError,  # type: ignore[attr-defined]
