@@ -13,7 +13,14 @@ import unittest.mock as _um
 from typing import Any
 
 from asynctoolkit.mock._awaited import never_awaited_calls
-from asynctoolkit.mock._support import Call, CallList, any_comparer
+from asynctoolkit.mock._support import (
+    Call,
+    CallList,
+    any_comparer,
+    call_matcher,
+    display_name,
+    format_call,
+)
 
 __all__: list[str] = []
 
@@ -23,7 +30,7 @@ class AwaitAssertions(_um.NonCallableMock):
     ``await_args_list``."""
 
     def _atk_name(self) -> str:
-        return repr(self._extract_mock_name())
+        return repr(display_name(self))
 
     def assert_awaited(self) -> None:
         """Assert that the mock was awaited at least once."""
@@ -43,16 +50,16 @@ class AwaitAssertions(_um.NonCallableMock):
     def assert_awaited_with(self, /, *args: Any, **kwargs: Any) -> None:
         """Assert that the last await was of a call with these arguments."""
         if self.await_args is None:
-            expected_text = self._format_mock_call_signature(args, kwargs)
+            expected_text = format_call(self, args, kwargs)
             raise AssertionError(
                 f"Expected await: {expected_text}\n  Actual: not awaited." + _notes(self)
             )
-        expected: Any = self._call_matcher(Call((args, kwargs), two=True))
-        actual = self._call_matcher(self.await_args)
+        expected: Any = call_matcher(self, Call((args, kwargs), two=True))
+        actual = call_matcher(self, self.await_args)
         if actual != expected:
             cause = expected if isinstance(expected, Exception) else None
-            expected_text = self._format_mock_call_signature(args, kwargs)
-            actual_text = self._format_mock_call_signature(*self.await_args)
+            expected_text = format_call(self, args, kwargs)
+            actual_text = format_call(self, *self.await_args)
             raise AssertionError(
                 f"expected await not found.\nExpected: {expected_text}\n  Actual: {actual_text}"
                 + _notes(self)
@@ -69,19 +76,19 @@ class AwaitAssertions(_um.NonCallableMock):
 
     def assert_any_await(self, /, *args: Any, **kwargs: Any) -> None:
         """Assert that some await (not only the last) was of a call with these arguments."""
-        expected: Any = self._call_matcher(Call((args, kwargs), two=True))
+        expected: Any = call_matcher(self, Call((args, kwargs), two=True))
         cause = expected if isinstance(expected, Exception) else None
-        actual = [self._call_matcher(c) for c in self.await_args_list]
+        actual = [call_matcher(self, c) for c in self.await_args_list]
         if cause is not None or expected not in any_comparer(actual):
-            expected_text = self._format_mock_call_signature(args, kwargs)
+            expected_text = format_call(self, args, kwargs)
             raise AssertionError(f"{expected_text} await not found." + _notes(self)) from cause
 
     def assert_has_awaits(self, calls: Any, any_order: bool = False) -> None:
         """Assert that ``calls`` were awaited: in this order (other awaits may
         come before, after, not between), or in any order with ``any_order``."""
-        expected: list[Any] = [self._call_matcher(c) for c in calls]
+        expected: list[Any] = [call_matcher(self, c) for c in calls]
         cause = next((e for e in expected if isinstance(e, Exception)), None)
-        awaits = CallList(self._call_matcher(c) for c in self.await_args_list)
+        awaits = CallList(call_matcher(self, c) for c in self.await_args_list)
         if not any_order:
             if cause is not None or expected not in awaits:
                 raise AssertionError(

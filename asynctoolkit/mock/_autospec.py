@@ -30,6 +30,8 @@ from asynctoolkit.mock._support import (
     FUNCTION_TYPES,
     InvalidSpecError,
     check_signature,
+    child_arguments,
+    children,
     instance_callable,
     is_coroutine_function,
     is_magic,
@@ -37,6 +39,7 @@ from asynctoolkit.mock._support import (
     is_spec_list,
     must_skip_first,
     set_signature,
+    spec_arguments,
     spec_callable,
 )
 
@@ -83,21 +86,18 @@ def create_autospec(
     spec_kwargs: dict[str, Any] = {}
     if spec is not None and not inspect.isdatadescriptor(spec):
         spec_kwargs = {"spec_set": spec} if spec_set else {"spec": spec}
-        if instance:
-            spec_kwargs["_spec_as_instance"] = True
         # Skip ``self`` only where the signature comes from an unbound
         # ``__call__`` (an instance of a class spec); unittest.mock also skips
         # one for callable objects (their __call__ is bound) and not for
         # class instances, and then cannot match the calls it recorded.
-        spec_kwargs["_eat_self"] = is_type and instance
+        spec_kwargs.update(spec_arguments(as_instance=instance, eat_self=is_type and instance))
     name = kwargs.pop("name", _name)
     # Dotted settings ("method.return_value") wait until the children exist.
     dotted = {key: value for key, value in kwargs.items() if "." in key}
     mock: Any = klass(
         parent=_parent,
-        _new_parent=_parent,
-        _new_name=name if _parent is not None else "",
         name=name,
+        **child_arguments(_parent, name if _parent is not None else ""),
         **spec_kwargs,
         **{key: value for key, value in kwargs.items() if key not in dotted},
     )
@@ -114,7 +114,7 @@ def create_autospec(
         check_signature(spec, mock, is_type, instance)
 
     if _parent is not None and not instance:
-        _parent._mock_children[name] = mock
+        children(_parent)[name] = mock
 
     if is_type and not instance and "return_value" not in kwargs:
         mock.return_value = create_autospec(spec, spec_set, instance=True, _name="()", _parent=mock)
@@ -157,10 +157,10 @@ def _autospec_class(spec: Any, is_type: bool, is_async: bool, instance: bool) ->
 def _add_child(
     mock: Any, spec: Any, entry: str, original: Any, spec_set: bool, is_type: bool, instance: bool
 ) -> None:
-    children = mock._mock_children
+    known = children(mock)
     if not isinstance(original, FUNCTION_TYPES):
         # Autospecced on first access (NonCallableMock.__getattr__).
-        children[entry] = _LazyAutospec(original, spec_set, mock, entry, None, instance)
+        known[entry] = _LazyAutospec(original, spec_set, mock, entry, None, instance)
         return
     parent = mock.mock if isinstance(mock, FUNCTION_TYPES) else mock
     skip_first = must_skip_first(spec, entry, is_type)
@@ -169,12 +169,11 @@ def _add_child(
     child = child_class(
         parent=parent,
         name=entry,
-        _new_name=entry,
-        _new_parent=parent,
-        _eat_self=skip_first,
+        **child_arguments(parent, entry),
+        **spec_arguments(as_instance=False, eat_self=skip_first),
         **({"spec_set": original} if spec_set else {"spec": original}),
     )
-    children[entry] = child
+    known[entry] = child
     if isinstance(child, CoroutineMock):
         _ensure_own_class(child)
     check_signature(original, child, skipfirst=skip_first)

@@ -36,13 +36,26 @@ from asynctoolkit.mock._support import (
     MOCK_LOCK,
     CallList,
     SpecState,
+    check_call,
+    child_name_from,
+    children,
+    configured_return_value,
     coroutine_function_stand_in,
+    delegate,
+    existing_child,
     is_coroutine_function,
     is_exception,
     is_mock,
+    is_sealed,
     is_spec_list,
+    own_name,
+    record_call,
+    set_no_spec,
     spec_attribute_is_coroutine,
     spec_callable,
+    spec_class,
+    spec_names,
+    wrapped,
 )
 
 __all__ = ["CoroutineMock", "MagicMock", "Mock", "NonCallableMagicMock", "NonCallableMock"]
@@ -101,11 +114,14 @@ class NonCallableMock(_um.NonCallableMock):
 
     @property  # type: ignore[misc]
     def __class__(self) -> type:
-        state = self.__dict__
-        spec_class: type | None = state.get("_spec_class")
-        if spec_class is not None:
-            return spec_class
-        if FAKE_FUNCTION_CLASS and state.get("_atk_coroutine") and not self._atk_function_like:
+        claimed = spec_class(self)
+        if claimed is not None:
+            return claimed
+        if (
+            FAKE_FUNCTION_CLASS
+            and self.__dict__.get("_atk_coroutine")
+            and not self._atk_function_like
+        ):
             return types.FunctionType
         return type(self)
 
@@ -136,33 +152,25 @@ class NonCallableMock(_um.NonCallableMock):
         super().__delattr__(name)
 
     def __getattr__(self, name: str) -> Any:
-        children = self.__dict__.get("_mock_children")
-        if children is not None:
-            placeholder = children.get(name)
-            if isinstance(placeholder, LazyChild):
-                return _resolve_lazy_child(self, name, placeholder)
+        placeholder = existing_child(self, name)
+        if isinstance(placeholder, LazyChild):
+            return _resolve_lazy_child(self, name, placeholder)
         return super().__getattr__(name)
 
     def _mock_add_spec(
         self, spec: Any, spec_set: bool, _spec_as_instance: bool = False, _eat_self: bool = False
     ) -> None:
-        state = self.__dict__
         if spec is None:
-            # What unittest.mock stores for "no spec", without its dir() scan.
-            state["_spec_class"] = None
-            state["_spec_set"] = spec_set
-            state["_spec_signature"] = None
-            state["_mock_methods"] = None
-            state["_spec_asyncs"] = []
-            state["_atk_spec"] = None
+            set_no_spec(self, spec_set)  # the same state, faster
+            self.__dict__["_atk_spec"] = None
             return
         super()._mock_add_spec(spec, spec_set, _spec_as_instance, _eat_self)
-        state["_atk_spec"] = None if is_spec_list(spec) else spec
+        self.__dict__["_atk_spec"] = None if is_spec_list(spec) else spec
 
     def _get_child_mock(self, /, **kw: Any) -> Any:
-        if self._mock_sealed:
+        if is_sealed(self):
             return super()._get_child_mock(**kw)  # raises unittest.mock's "sealed" error
-        return _child_class(self, kw.get("_new_name"), kw.get("wraps"))(**kw)
+        return _child_class(self, child_name_from(kw), kw.get("wraps"))(**kw)
 
 
 class NonCallableMagicMock(_um.NonCallableMagicMock, NonCallableMock):
@@ -252,14 +260,14 @@ class CoroutineMock(Mock, AwaitAssertions):
 
     @property
     def __name__(self) -> str:
-        name = self.__dict__.get("_mock_name")
+        name = own_name(self)
         return name if isinstance(name, str) and name else "CoroutineMock"
 
     @property
     def __func__(self) -> Any:
         # A mock specced on a bound method passes for a method, and inspect
         # then judges its __func__: give it a coroutine function to judge.
-        if self.__dict__.get("_spec_class") is types.MethodType:
+        if spec_class(self) is types.MethodType:
             return coroutine_function_stand_in
         raise AttributeError("__func__")
 
@@ -290,8 +298,8 @@ class CoroutineMock(Mock, AwaitAssertions):
 
     def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
         # CallableMixin.__call__, with the call's coroutine made here directly.
-        self._mock_check_sig(*args, **kwargs)
-        self._increment_mock_call(*args, **kwargs)
+        check_call(self, args, kwargs)
+        record_call(self, args, kwargs)
         call = self.call_args
         coroutine = _await_call(self, call, args, kwargs)
         tracking.track_coroutine(coroutine, self, call)
@@ -359,9 +367,9 @@ async def _await_call(mock: CoroutineMock, call: Any, args: Any, kwargs: Any) ->
             result = await result
         if result is not _DEFAULT:
             return result
-    result = state["_mock_return_value"]
-    if result is _DEFAULT or state["_mock_delegate"] is not None:
-        wraps = state["_mock_wraps"]
+    result = configured_return_value(mock)
+    if result is _DEFAULT or delegate(mock) is not None:
+        wraps = wrapped(mock)
         if result is _DEFAULT and wraps is not None:
             result = wraps(*args, **kwargs)
         else:
@@ -453,7 +461,7 @@ def _child_class(parent: Any, name: str | None, wraps: Any) -> type:
     if name in ASYNC_METHOD_MAGICS and isinstance(parent, _um.MagicMixin):
         return CoroutineMock
     if issubclass(base, CoroutineMock) and (
-        name in ALL_MAGICS or name in (parent.__dict__.get("_mock_methods") or ())
+        name in ALL_MAGICS or name in (spec_names(parent) or ())
     ):
         return Mock  # a plain attribute of what the coroutine function's spec describes
     return base
@@ -462,12 +470,12 @@ def _child_class(parent: Any, name: str | None, wraps: Any) -> type:
 def _resolve_lazy_child(mock: Any, name: str, placeholder: LazyChild) -> Any:
     """Replace the placeholder child ``name`` of ``mock`` by the mock it stands for."""
     with MOCK_LOCK:
-        children = mock._mock_children
-        current = children.get(name)
+        known = children(mock)
+        current = known.get(name)
         if current is not placeholder:  # another thread resolved it meanwhile
             return current
         child = placeholder.create(mock, name)
-        children[name] = child
+        known[name] = child
         return child
 
 

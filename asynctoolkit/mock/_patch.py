@@ -4,8 +4,8 @@ The arguments and the way the replacement is chosen are those of
 ``unittest.mock.patch``, with asynctoolkit's mocks: by default a target that
 is a coroutine function is replaced by a ``CoroutineMock``, anything else by
 a ``MagicMock``.  What differs is *when* a patch is visible, chosen with
-``scope`` (``_mock_decorate`` applies it around decorated functions;
-``_mock_targets`` keeps overlapping patches of one attribute consistent).
+``scope`` (``_decorate`` applies it around decorated functions;
+``_targets`` keeps overlapping patches of one attribute consistent).
 
 A patcher object is only configuration: the target is imported and the mock
 made each time the patch starts (each call of a decorated function, each
@@ -28,6 +28,7 @@ from asynctoolkit.mock._decorate import PatchScope, decorate, run_all
 from asynctoolkit.mock._support import (
     BUILTIN_NAMES,
     InvalidSpecError,
+    child_arguments,
     instance_callable,
     is_coroutine_function,
     is_mock,
@@ -250,7 +251,7 @@ class _AttributePatcher(_Patcher):
             if not is_spec_list(this_spec) and not instance_callable(this_spec):
                 instance_class = NonCallableMagicMock
             mock_kwargs.pop("name", None)
-            new.return_value = instance_class(_new_parent=new, _new_name="()", **mock_kwargs)
+            new.return_value = instance_class(**child_arguments(new, "()"), **mock_kwargs)
         return new
 
 

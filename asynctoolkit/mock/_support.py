@@ -4,7 +4,9 @@ Our mocks subclass the standard ones and reuse a few of their private helpers
 (call lists, lazy autospec placeholders, signature checks).  Every such private
 name is fetched here, once, so an upgrade that renames one fails at import with
 the name of the helper (``tests/mock/test_support.py`` checks them all) instead
-of deep inside a test.
+of deep inside a test.  Likewise the private state a mock keeps in its instance
+(spec, children, name, return value, ...) is read and written only through the
+accessors here, each with a canary test.
 
 The second half answers "is this a coroutine function?" for everything a spec
 may hold, and provides what makes a mock *look* like one to ``inspect`` and
@@ -63,6 +65,138 @@ any_comparer: Any = _private("_AnyComparer")
 InvalidSpecError: type[Exception] = _private("InvalidSpecError")
 # The lock unittest.mock holds while creating children (thread safety).
 MOCK_LOCK: Any = _um.NonCallableMock._lock
+
+
+# --- The state a unittest.mock mock keeps in its instance --------------------------
+#
+# unittest.mock keeps a mock's configuration in private instance attributes
+# (in ``__dict__``, to get past its own ``__getattr__``/``__setattr__``).  The
+# functions below are the only code of the mock package that reads or writes
+# them, or calls the private methods that use them; each is checked by a canary
+# in ``tests/mock/test_support.py``.
+#
+# Our classes also override three methods that unittest.mock calls on itself
+# (canaries check the calls and their arguments): ``_get_child_mock(**kwargs)``
+# (documented for subclasses) makes every child; ``_mock_add_spec(spec,
+# spec_set, _spec_as_instance, _eat_self)`` stores a spec, from ``__init__`` and
+# ``mock_add_spec``; ``_execute_mock_call(*args, **kwargs)`` gives a call's
+# outcome once ``Mock.__call__`` has recorded it.
+
+
+def spec_class(mock: Any) -> type | None:
+    """The class of the spec (what ``mock.__class__`` reports), or None without one."""
+    cls: type | None = mock.__dict__.get("_spec_class")
+    return cls
+
+
+def spec_names(mock: Any) -> list[str] | None:
+    """The attribute names the spec allows (``dir(spec)`` or the spec list), or None."""
+    names: list[str] | None = mock.__dict__.get("_mock_methods")
+    return names
+
+
+def set_no_spec(mock: Any, spec_set: Any) -> None:
+    """Store "no spec" the way ``_mock_add_spec(None, ...)`` does, without its ``dir()`` scan."""
+    state = mock.__dict__
+    state["_spec_class"] = None
+    state["_spec_set"] = spec_set
+    state["_spec_signature"] = None
+    state["_mock_methods"] = None
+    state["_spec_asyncs"] = []
+
+
+def children(mock: Any) -> dict[str, Any]:
+    """The mock's children by attribute name (placeholders and deleted markers too).
+
+    The dict itself: writing to it adds a child without the parent checks of
+    ``setattr`` (as ``create_autospec`` must).
+    """
+    found: dict[str, Any] = mock.__dict__["_mock_children"]
+    return found
+
+
+def existing_child(mock: Any, name: str) -> Any:
+    """The child ``name`` already stored (maybe a placeholder), or None; safe during __init__."""
+    found = mock.__dict__.get("_mock_children")
+    return None if found is None else found.get(name)
+
+
+def own_name(mock: Any) -> str | None:
+    """The name the mock was given (``name=``, or its attribute name), else None."""
+    name: str | None = mock.__dict__.get("_mock_name")
+    return name
+
+
+def display_name(mock: Any) -> str:
+    """The dotted name a repr or failure message shows (``'mock.child()'``)."""
+    name: str = mock._extract_mock_name()
+    return name
+
+
+def configured_return_value(mock: Any) -> Any:
+    """``return_value`` as configured, or DEFAULT: unlike the property, makes no child."""
+    return mock.__dict__["_mock_return_value"]
+
+
+def delegate(mock: Any) -> Any:
+    """The mock that answers for an autospecced function's mock, or None."""
+    return mock.__dict__["_mock_delegate"]
+
+
+def wrapped(mock: Any) -> Any:
+    """The object given as ``wraps``, or None."""
+    return mock.__dict__["_mock_wraps"]
+
+
+def is_sealed(mock: Any) -> bool:
+    """Whether ``seal()`` forbids the mock to make new children."""
+    return bool(mock.__dict__.get("_mock_sealed", False))
+
+
+def check_call(mock: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Raise TypeError if the call does not fit the autospecced signature."""
+    mock._mock_check_sig(*args, **kwargs)
+
+
+def record_call(mock: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Record a call as ``Mock.__call__`` does (``call_args``, ``mock_calls``, the parents)."""
+    mock._increment_mock_call(*args, **kwargs)
+
+
+def call_matcher(mock: Any, call: Any) -> Any:
+    """``call`` bound to the spec's signature (for comparison), or the binding error."""
+    return mock._call_matcher(call)
+
+
+def format_call(mock: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    """How a failure message shows a call of this mock: ``'name(1, x=2)'``."""
+    text: str = mock._format_mock_call_signature(args, kwargs)
+    return text
+
+
+def child_arguments(parent: Any, name: str) -> dict[str, Any]:
+    """Constructor arguments making a mock the child ``name`` of ``parent``.
+
+    Its calls are then recorded in the parent's ``mock_calls`` under that name
+    (``'()'`` is the return value), as for children the parent makes itself.
+    """
+    return {"_new_parent": parent, "_new_name": name}
+
+
+def child_name_from(child_kwargs: dict[str, Any]) -> str | None:
+    """The attribute name (``'()'``: return value) in ``_get_child_mock``'s keyword arguments."""
+    name: str | None = child_kwargs.get("_new_name")
+    return name
+
+
+def spec_arguments(*, as_instance: bool, eat_self: bool) -> dict[str, Any]:
+    """Constructor arguments saying how the spec's signature is read.
+
+    ``as_instance``: the spec is a class but the mock is an instance of it
+    (calls check ``__call__``, not ``__init__``); ``eat_self``: drop the first
+    parameter (an unbound method mocked on an instance).
+    """
+    return {"_spec_as_instance": as_instance, "_eat_self": eat_self}
 
 
 def is_mock(obj: object) -> bool:
