@@ -54,7 +54,6 @@ from asynctoolkit.mock._support import (
     spec_attribute_is_coroutine,
     spec_callable,
     spec_class,
-    spec_names,
     wrapped,
 )
 
@@ -213,8 +212,8 @@ class CoroutineMock(Mock, AwaitAssertions):
     * ``side_effect`` a function: it is called with the call's arguments and
       its result returned, after awaiting it if it is awaitable (a coroutine
       function works as it should); returning ``DEFAULT`` falls through;
-    * otherwise ``return_value`` (by default a ``CoroutineMock`` child), or
-      the wrapped object's result with ``wraps``.
+    * otherwise ``return_value`` (by default a ``MagicMock``), or the wrapped
+      object's result with ``wraps``.
 
     An awaitable outcome (a coroutine, a future) is awaited in turn, so
     ``return_value`` may be a coroutine whose result the await gives; a
@@ -226,6 +225,11 @@ class CoroutineMock(Mock, AwaitAssertions):
     clears them.  A call never awaited stays in ``call_args_list`` only (the
     entries of ``await_args_list`` are the very call objects of
     ``call_args_list``); the TestCase reports such calls at the end of a test.
+
+    As in asynctest, the return value and the attributes are ``MagicMock``
+    (``(await mock()).json()`` is a plain call), except an attribute that the
+    spec or the wrapped object says is a coroutine function: that one is a
+    ``CoroutineMock``.
     """
 
     _atk_function_like: ClassVar[bool] = True
@@ -447,23 +451,37 @@ def _declared_class(mock: Any) -> type:
 
 
 def _child_class(parent: Any, name: str | None, wraps: Any) -> type:
-    """The class of the child mock ``name`` of ``parent`` (``'()'`` = return value)."""
-    base = _declared_class(parent)
-    if not issubclass(base, _um.CallableMixin):
-        base = MagicMock if issubclass(base, _um.MagicMixin) else Mock
+    """The class of the child mock ``name`` of ``parent`` (``'()'`` = return value).
+
+    As in asynctest: a child is a ``CoroutineMock`` where the spec or the
+    wrapped object says the attribute is a coroutine function, or for the
+    async magic methods of a ``MagicMock``.  Otherwise the child of a
+    ``CoroutineMock`` (its return value included) is a ``MagicMock``: what a
+    coroutine function returns, and its other attributes, are plain objects.
+    The rest get their parent's class, as in ``unittest.mock``.
+    """
+    parent_class = type(parent)
     if name == "()" or name is None:
-        return base
+        if issubclass(parent_class, CoroutineMock):
+            return MagicMock
+        return _callable_class(parent)
     if wraps is not None and is_coroutine_function(wraps):
         return CoroutineMock
     spec = parent.__dict__.get("_atk_spec")
     if spec is not None and spec_attribute_is_coroutine(spec, name):
         return CoroutineMock
-    if name in ASYNC_METHOD_MAGICS and isinstance(parent, _um.MagicMixin):
+    if name in ASYNC_METHOD_MAGICS and issubclass(parent_class, _um.MagicMixin):
         return CoroutineMock
-    if issubclass(base, CoroutineMock) and (
-        name in ALL_MAGICS or name in (spec_names(parent) or ())
-    ):
-        return Mock  # a plain attribute of what the coroutine function's spec describes
+    if issubclass(parent_class, CoroutineMock):
+        return MagicMock
+    return _callable_class(parent)
+
+
+def _callable_class(parent: Any) -> type:
+    """The parent's declared class, or its callable counterpart for non-callable mocks."""
+    base = _declared_class(parent)
+    if not issubclass(base, _um.CallableMixin):
+        base = MagicMock if issubclass(base, _um.MagicMixin) else Mock
     return base
 
 

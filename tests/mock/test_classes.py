@@ -230,7 +230,7 @@ class IsCoroutineTest(unittest.TestCase):
         with self.assertRaises(AttributeError):
             m.unconfigured
         self.assertEqual(asyncio.run(m()), 1)
-        self.assertEqual(asyncio.run(m.configured()), 2)
+        self.assertEqual(m.configured(), 2)
 
     def test_coroutine_mock_cannot_stop_being_one(self) -> None:
         m = CoroutineMock()

@@ -40,10 +40,31 @@ class IdentityTest(unittest.TestCase):
         messages = [str(w.message) for w in caught]
         self.assertIn("coroutine 'CoroutineMock.__call__' was never awaited", messages)
 
-    def test_children_and_return_value_are_coroutine_mocks(self) -> None:
+    def test_children_and_return_value_are_magic_mocks_as_in_asynctest(self) -> None:
         m = CoroutineMock()
-        self.assertIsInstance(m.child, CoroutineMock)
-        self.assertIsInstance(asyncio.run(m()), CoroutineMock)
+        self.assertIs(type(m.child).__mro__[1], MagicMock)
+        self.assertFalse(inspect.iscoroutinefunction(m.child))
+        returned = asyncio.run(m())
+        self.assertIs(type(returned).__mro__[1], MagicMock)
+        self.assertIs(returned, m.return_value)
+        self.assertEqual(list(returned.items), [])  # iterable, as a MagicMock
+        self.assertIsInstance(returned.json(), MagicMock)  # a plain call, no coroutine
+        self.assertEqual(m.mock_calls[-1], call().json())
+
+    def test_children_are_coroutine_mocks_where_spec_or_wraps_say_so(self) -> None:
+        class Connection:
+            async def __call__(self) -> None: ...
+
+            async def close(self) -> None: ...
+
+            def fileno(self) -> int:
+                return 3
+
+        for m in (CoroutineMock(spec=Connection), CoroutineMock(wraps=Connection())):
+            with self.subTest(m=m):
+                self.assertIsInstance(m.close, CoroutineMock)
+                self.assertNotIsInstance(m.fileno, CoroutineMock)
+                self.assertIsInstance(m.fileno, MagicMock)
 
     def test_calls_of_children_are_recorded_on_the_parent(self) -> None:
         client = Mock()
@@ -450,6 +471,19 @@ class UnawaitedCheckIntegrationTest(unittest.TestCase):
         self.assertIn("unawaited_coroutines", text)
         self.assertIn("name='send'", text)
         self.assertIn("call('payload')", text)
+
+    def test_using_what_an_await_returned_is_not_an_unawaited_coroutine(self) -> None:
+        class Inner(asynctoolkit.TestCase):
+            async def test_it(self) -> None:
+                get = CoroutineMock()
+                response = await get("url")
+                response.json()
+                for _item in (await get("list")).items:
+                    pass
+                response.raise_for_status.assert_not_called()
+
+        result = run_test(Inner, "test_it")
+        self.assertTrue(passed(result), failure_text(result))
 
     def test_awaited_calls_pass(self) -> None:
         class Inner(asynctoolkit.TestCase):
