@@ -34,6 +34,7 @@ from asynctoolkit.mock._support import (
     FAKE_FUNCTION_CLASS,
     MARKER_ATTRIBUTES,
     MOCK_LOCK,
+    PLAIN_CODE,
     CallList,
     SpecState,
     check_call,
@@ -105,11 +106,28 @@ class NonCallableMock(_um.NonCallableMock):
 
     @property
     def __code__(self) -> types.CodeType:
-        # Only coroutine-flagged mocks have a code object; for the others the
-        # lookup falls through to unittest.mock's ``__getattr__`` as before.
-        if self.__dict__.get("_atk_coroutine"):
+        # What inspect (and so asyncio) reads to tell a coroutine function.  A
+        # coroutine-flagged mock has a coroutine code object; one specced on a
+        # plain function (it claims the function's class) a plain one, where
+        # unittest.mock's child mock made inspect claim a coroutine function
+        # or fail.  For the others the lookup falls through to __getattr__.
+        state = self.__dict__
+        code: types.CodeType | None = state.get("__code__")
+        if code is not None:
+            return code  # set by the test
+        if state.get("_atk_coroutine"):
             return COROUTINE_CODE
+        if spec_class(self) is types.FunctionType:
+            return PLAIN_CODE
         raise AttributeError("__code__")
+
+    @__code__.setter
+    def __code__(self, value: Any) -> None:
+        self.__dict__["__code__"] = value
+
+    @__code__.deleter
+    def __code__(self) -> None:
+        self.__dict__.pop("__code__", None)
 
     @property  # type: ignore[misc]
     def __class__(self) -> type:

@@ -271,6 +271,17 @@ COROUTINE_CODE = _coroutine_mock_call.__code__
 coroutine_function_stand_in = _coroutine_mock_call
 
 
+def _plain_mock_call(*args: Any, **kwargs: Any) -> Any:
+    """Never called: lends its code object to mocks of plain functions."""
+
+
+# A mock specced on a plain function reports ``types.FunctionType`` as its
+# ``__class__``, so ``inspect`` takes it for a function and reads the flags of
+# its ``__code__``: those mocks expose this code object, whose flags say
+# "neither coroutine nor generator" (as asynctest's ``co_flags = 0`` did).
+PLAIN_CODE = _plain_mock_call.__code__
+
+
 def _marker_attributes() -> dict[str, Any]:
     mark = getattr(inspect, "markcoroutinefunction", None)
     if mark is None:

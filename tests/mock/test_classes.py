@@ -168,6 +168,39 @@ class TopLevelSpecTest(unittest.TestCase):
         self.assertFalse(inspect.iscoroutine(m(1)))
         self.assertNotIsInstance(m(1), CoroutineMock)
 
+    def test_mocks_of_plain_functions_are_not_coroutine_functions(self) -> None:
+        # A signal library checks each receiver: this must answer, and say no.
+        candidates: list[tuple[str, object]] = [
+            (klass.__name__, klass(spec=subjects.compute))
+            for klass in (Mock, MagicMock, NonCallableMock, NonCallableMagicMock)
+        ]
+        for instance in (True, False):
+            service = create_autospec(subjects.Service, instance=instance)
+            candidates.append((f"autospec, instance={instance}", service.size))
+        candidates.append(("autospec of an instance", create_autospec(subjects.Service("s")).size))
+        for label, candidate in candidates:
+            with self.subTest(label):
+                self.assertFalse(inspect.iscoroutinefunction(candidate))
+                self.assertFalse(asyncio.iscoroutinefunction(candidate))
+                self.assertFalse(inspect.isgeneratorfunction(candidate))
+                self.assertFalse(inspect.isasyncgenfunction(candidate))
+        # Mocks of coroutine functions still say yes.
+        for candidate in (
+            NonCallableMock(spec=subjects.fetch),
+            MagicMock(spec=subjects.fetch),
+            create_autospec(subjects.Service, instance=True).get,
+        ):
+            with self.subTest(candidate=candidate):
+                self.assertTrue(inspect.iscoroutinefunction(candidate))
+                self.assertTrue(asyncio.iscoroutinefunction(candidate))
+
+    def test_code_can_still_be_set(self) -> None:
+        m = Mock(spec=subjects.compute)
+        m.__code__ = subjects.fetch.__code__
+        self.assertIs(m.__code__, subjects.fetch.__code__)
+        del m.__code__
+        self.assertFalse(inspect.iscoroutinefunction(m))
+
 
 class IsCoroutineTest(unittest.TestCase):
     def test_non_callable_mock_is_coroutine(self) -> None:
