@@ -31,6 +31,7 @@ from asynctoolkit.mock._support import (
     ALLOWED_NAMES,
     ASYNC_METHOD_MAGICS,
     COROUTINE_CODE,
+    COROUTINE_FLAG,
     FAKE_FUNCTION_CLASS,
     MARKER_ATTRIBUTES,
     MOCK_LOCK,
@@ -98,7 +99,7 @@ class NonCallableMock(_um.NonCallableMock):
     @property
     def is_coroutine(self) -> bool:
         """Whether the mock presents itself as a coroutine function."""
-        return bool(self.__dict__.get("_atk_coroutine"))
+        return bool(self.__dict__.get(COROUTINE_FLAG))
 
     @is_coroutine.setter
     def is_coroutine(self, value: bool) -> None:
@@ -115,7 +116,7 @@ class NonCallableMock(_um.NonCallableMock):
         code: types.CodeType | None = state.get("__code__")
         if code is not None:
             return code  # set by the test
-        if state.get("_atk_coroutine"):
+        if state.get(COROUTINE_FLAG):
             return COROUTINE_CODE
         if spec_class(self) is types.FunctionType:
             return PLAIN_CODE
@@ -136,7 +137,7 @@ class NonCallableMock(_um.NonCallableMock):
             return claimed
         if (
             FAKE_FUNCTION_CLASS
-            and self.__dict__.get("_atk_coroutine")
+            and self.__dict__.get(COROUTINE_FLAG)
             and not self._atk_function_like
         ):
             return types.FunctionType
@@ -144,7 +145,7 @@ class NonCallableMock(_um.NonCallableMock):
 
     def _atk_mark_coroutine(self, flag: bool) -> None:
         state = self.__dict__
-        state["_atk_coroutine"] = flag
+        state[COROUTINE_FLAG] = flag
         if MARKER_ATTRIBUTES and not self._atk_function_like:
             if flag:
                 state.update(MARKER_ATTRIBUTES)

@@ -61,6 +61,8 @@ is_magic: Any = _private("_is_magic")
 any_comparer: Any = _private("_AnyComparer")
 
 
+# The base of the standard AsyncMock (not in unittest.mock.__all__).
+STANDARD_ASYNC_MOCK: type = _private("AsyncMockMixin")
 # Raised for a spec that is itself a mock (not in unittest.mock.__all__).
 InvalidSpecError: type[Exception] = _private("InvalidSpecError")
 # The lock unittest.mock holds while creating children (thread safety).
@@ -214,6 +216,9 @@ def is_spec_list(obj: object) -> bool:
 
 # --- Recognising coroutine functions -------------------------------------------------
 
+# The key, in an asynctoolkit mock's ``__dict__``, of its ``is_coroutine`` flag.
+COROUTINE_FLAG = "_atk_coroutine"
+
 
 def is_coroutine_function(obj: object) -> bool:
     """Whether calling ``obj`` returns a coroutine, as far as can be told without calling it.
@@ -222,16 +227,22 @@ def is_coroutine_function(obj: object) -> bool:
     and class methods (the raw descriptors too), ``functools.partial`` and
     ``partialmethod`` of those, objects whose class defines an async
     ``__call__``, functions wrapping one with ``functools.wraps``, and mocks
-    that present themselves as coroutine functions.  Classes are never
+    of coroutine functions (``CoroutineMock``, ``AsyncMock``, the standard
+    ``AsyncMock``, mocks made with ``is_coroutine=True``).  Other mocks are
+    not, whatever ``inspect`` makes of them (the standard library's
+    ``MagicMock(spec=function)`` claims to be one).  Classes are never
     coroutine functions: calling one builds an instance.
     """
+    if is_mock(obj):
+        flagged = obj.__dict__.get(COROUTINE_FLAG) is True
+        return flagged or issubclass(type(obj), STANDARD_ASYNC_MOCK)
     if isinstance(obj, (staticmethod, classmethod)):
         obj = obj.__func__
     if isinstance(obj, functools.partialmethod):
         return is_coroutine_function(obj.func)
     if inspect.iscoroutinefunction(obj):
         return True
-    if isinstance(obj, type) or is_mock(obj):
+    if isinstance(obj, type):
         return False
     if isinstance(obj, functools.partial):
         return is_coroutine_function(obj.func)

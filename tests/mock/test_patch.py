@@ -46,6 +46,33 @@ class ReplacementTest(unittest.IsolatedAsyncioTestCase):
             self.assertIsInstance(compute, MagicMock)
             self.assertNotIsInstance(compute, CoroutineMock)
 
+    async def test_an_attribute_holding_a_mock_becomes_a_magic_mock(self) -> None:
+        # Existing mocks are left out of "is this a coroutine function?", as
+        # in the standard library: only mocks of coroutine functions count.
+        holder = types.SimpleNamespace()
+        for existing in (
+            MagicMock(spec=subjects.compute),
+            unittest.mock.MagicMock(spec=subjects.compute),  # claims to be a coroutine function
+            unittest.mock.Mock(spec=subjects.compute),  # makes inspect raise TypeError
+            unittest.mock.NonCallableMock(spec=subjects.compute),
+            MagicMock(),
+        ):
+            holder.method = existing
+            with self.subTest(existing=existing), patch.object(holder, "method") as method:
+                self.assertNotIsInstance(method, CoroutineMock)
+                self.assertIsInstance(method, MagicMock)
+
+    async def test_an_attribute_holding_a_mock_of_a_coroutine_function_stays_one(self) -> None:
+        holder = types.SimpleNamespace()
+        for existing in (
+            CoroutineMock(),
+            unittest.mock.AsyncMock(),
+            MagicMock(spec=subjects.fetch),
+        ):
+            holder.method = existing
+            with self.subTest(existing=existing), patch.object(holder, "method") as method:
+                self.assertIs(type(method), CoroutineMock)
+
     async def test_new_value(self) -> None:
         with patch("tests._mock_subjects.VALUE", 42) as value:
             self.assertEqual((value, subjects.VALUE), (42, 42))
