@@ -26,6 +26,7 @@ from asynctoolkit.mock._classes import (
     NonCallableMagicMock,
     _ensure_own_class,
 )
+from asynctoolkit.mock._describe import safe_repr
 from asynctoolkit.mock._support import (
     FUNCTION_TYPES,
     InvalidSpecError,
@@ -139,7 +140,7 @@ def _autospec_class(spec: Any, is_type: bool, is_async: bool, instance: bool) ->
     if is_async:
         if instance:
             raise ValueError(
-                f"instance=True is for classes; {spec!r} is a coroutine function, "
+                f"instance=True is for classes; {safe_repr(spec)} is a coroutine function, "
                 f"so autospec it without instance=True"
             )
         return CoroutineMock

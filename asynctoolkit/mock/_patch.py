@@ -9,7 +9,9 @@ a ``MagicMock``.  What differs is *when* a patch is visible, chosen with
 
 A patcher object is only configuration: the target is imported and the mock
 made each time the patch starts (each call of a decorated function, each
-``with`` or ``start()``), never at decoration time.
+``with`` or ``start()``), never at decoration time.  Neither the target nor
+its attributes are ever shown (``repr``) except in an error message, where a
+failing ``repr`` is survived (``_describe``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any, Literal, TypeVar, overload
 from asynctoolkit.mock._autospec import create_autospec
 from asynctoolkit.mock._classes import CoroutineMock, MagicMock, NonCallableMagicMock
 from asynctoolkit.mock._decorate import PatchScope, decorate, run_all
+from asynctoolkit.mock._describe import describe, safe_repr
 from asynctoolkit.mock._support import (
     BUILTIN_NAMES,
     InvalidSpecError,
@@ -71,7 +74,7 @@ class _Patcher(abc.ABC):
         if not isinstance(scope, PatchScope):
             raise ValueError(
                 f"scope must be GLOBAL, LIMITED or CONTEXT "
-                f"(asynctoolkit.mock.PatchScope), got {scope!r}"
+                f"(asynctoolkit.mock.PatchScope), got {safe_repr(scope)}"
             )
         self.scope = scope
         # Uses entered by `with` or start() and not left yet, innermost last.
@@ -136,7 +139,7 @@ class _Patcher(abc.ABC):
         if not callable(func):
             raise TypeError(
                 f"a patch decorates a function, coroutine function, generator function or "
-                f"class; got {func!r}"
+                f"class; got {safe_repr(func)}"
             )
         return decorate(func, self)
 
@@ -147,7 +150,7 @@ class _AttributePatcher(_Patcher):
     def __init__(
         self,
         getter: Callable[[], Any],
-        describe: str,
+        describe: Callable[[], str],
         replacements: list[tuple[str, Any]],
         multiple: bool,
         options: dict[str, Any],
@@ -158,7 +161,9 @@ class _AttributePatcher(_Patcher):
         super().__init__(scope)
         for attribute, _ in replacements:
             if not isinstance(attribute, str) or not attribute:
-                raise TypeError(f"the attribute to patch must be a non-empty str: {attribute!r}")
+                raise TypeError(
+                    f"the attribute to patch must be a non-empty str: {safe_repr(attribute)}"
+                )
         _check_options(replacements, options, kwargs, unsafe)
         self._getter = getter
         self._describe = describe
@@ -171,7 +176,7 @@ class _AttributePatcher(_Patcher):
 
     def __repr__(self) -> str:
         names = ", ".join(attribute for attribute, _ in self._replacements)
-        return f"<patch of {self._describe} ({names}), scope={self.scope.name}>"
+        return f"<patch of {self._describe()} ({names}), scope={self.scope.name}>"
 
     def begin(self) -> _AttributeActive:
         target = self._getter()
@@ -183,7 +188,7 @@ class _AttributePatcher(_Patcher):
             )
             if original is MISSING and not create:
                 raise AttributeError(
-                    f"{_describe(target)} has no attribute {attribute!r} to patch; check the "
+                    f"{describe(target)} has no attribute {attribute!r} to patch; check the "
                     f"name, or pass create=True to add it for the duration of the patch"
                 )
             made = new is _DEFAULT
@@ -201,8 +206,8 @@ class _AttributePatcher(_Patcher):
             spec_object = original if autospec is True else autospec
             if is_mock(target) or is_mock(spec_object):
                 raise InvalidSpecError(
-                    f"cannot autospec {attribute!r} of {_describe(target)}: it is already "
-                    f"mocked out ({spec_object!r}); autospec the real object"
+                    f"cannot autospec {attribute!r} of {describe(target)}: it is already "
+                    f"mocked out ({safe_repr(spec_object)}); autospec the real object"
                 )
             return create_autospec(spec_object, spec_set=bool(spec_set), _name=attribute, **kwargs)
 
@@ -314,7 +319,7 @@ class _DictPatcher(_Patcher):
         self._clear = clear
 
     def __repr__(self) -> str:
-        return f"<patch.dict of {self._in_dict!r}, scope={self.scope.name}>"
+        return f"<patch.dict of {describe(self._in_dict)}, scope={self.scope.name}>"
 
     def begin(self) -> _DictActive:
         in_dict = self._in_dict
@@ -392,9 +397,10 @@ class _PatchFunctions:
         see ``PatchScope``.  The target is imported when the patch starts.
         """
         getter, attribute = _target_getter(target)
+        path = target.rpartition(".")[0]
         return _AttributePatcher(
             getter,
-            target.rpartition(".")[0],
+            lambda: path,
             [(attribute, new)],
             False,
             _options(spec, create, spec_set, autospec, new_callable),
@@ -422,11 +428,11 @@ class _PatchFunctions:
         if isinstance(target, str):
             raise TypeError(
                 f"patch.object() needs the object itself, not the string {target!r}; "
-                f"use patch({target + '.' + str(attribute)!r}) to name it by import path"
+                f"use patch('{target}.{attribute}') to name it by import path"
             )
         return _AttributePatcher(
             lambda: target,
-            _describe(target),
+            lambda: describe(target),
             [(attribute, new)],
             False,
             _options(spec, create, spec_set, autospec, new_callable),
@@ -462,16 +468,19 @@ class _PatchFunctions:
             def getter() -> Any:
                 return _import(path, path)
 
-            describe = target
+            def label() -> str:
+                return path
         else:
 
             def getter() -> Any:
                 return target
 
-            describe = _describe(target)
+            def label() -> str:
+                return describe(target)
+
         return _AttributePatcher(
             getter,
-            describe,
+            label,
             list(kwargs.items()),
             True,
             _options(spec, create, spec_set, autospec, new_callable),
@@ -559,14 +568,15 @@ def _check_options(
     for value, what in ((spec, "spec"), (spec_set, "spec_set")):
         if is_mock(value):
             raise InvalidSpecError(
-                f"cannot use a mock as {what} ({value!r}): pass the real object it stands for"
+                f"cannot use a mock as {what} ({safe_repr(value)}): pass the real object it "
+                f"stands for"
             )
 
 
 def _target_getter(target: object) -> tuple[Callable[[], Any], str]:
     if not isinstance(target, str):
         raise TypeError(
-            f"patch() needs a target string 'package.module.attribute', got {target!r}; "
+            f"patch() needs a target string 'package.module.attribute', got {safe_repr(target)}; "
             f"to patch an attribute of an object you hold, use patch.object(obj, 'attribute')"
         )
     path, dot, attribute = target.rpartition(".")
@@ -583,8 +593,3 @@ def _import(path: str, target: str) -> Any:
         return pkgutil.resolve_name(path)
     except (ImportError, AttributeError, ValueError) as exc:
         raise type(exc)(f"cannot patch {target!r}: importing {path!r} failed: {exc}") from exc
-
-
-def _describe(target: Any) -> str:
-    name = getattr(target, "__qualname__", None) or getattr(target, "__name__", None)
-    return name if isinstance(name, str) else repr(target)

@@ -423,6 +423,84 @@ class FailureWhileStoppingTest(unittest.TestCase):
         self.assertIs(subjects.compute, ORIGINAL_COMPUTE)
 
 
+class _Hostile:
+    """An object whose repr and str fail, and record that they were asked for."""
+
+    asked: list[str] = []
+    value = 1
+
+    def method(self) -> int:
+        return 1
+
+    async def fetch(self) -> int:
+        return 1
+
+    def __repr__(self) -> str:
+        self.asked.append("repr")
+        raise RuntimeError("no repr before a connection is made")
+
+    def __str__(self) -> str:
+        self.asked.append("str")
+        raise RuntimeError("no str either")
+
+
+class TargetWithFailingReprTest(unittest.IsolatedAsyncioTestCase):
+    """Patching never shows the target; a message that must show it survives its repr."""
+
+    def setUp(self) -> None:
+        self.target = _Hostile()
+        self.target.nested = _Hostile()  # type: ignore[attr-defined]
+        _Hostile.asked.clear()
+
+    async def test_every_form_patches_without_asking_for_repr(self) -> None:
+        target = self.target
+
+        @patch.object(target, "value", 2)
+        def decorated() -> int:
+            return target.value
+
+        self.assertEqual(decorated(), 2)
+        with patch.object(target, "method", return_value=3) as method:
+            self.assertEqual(target.method(), 3)
+        self.assertIsInstance(method, MagicMock)
+        with patch.object(target, "fetch") as fetch:
+            self.assertIsInstance(fetch, CoroutineMock)
+        for options in ({"spec": True}, {"autospec": True}):
+            with self.subTest(**options), patch.object(target, "nested", **options) as nested:
+                self.assertIs(target.nested, nested)  # type: ignore[attr-defined]
+        patcher = patch.multiple(target, value=5, method=DEFAULT)
+        made = patcher.start()
+        self.assertEqual((target.value, target.method), (5, made["method"]))
+        patcher.stop()
+
+        @patch.object(target, "method", lambda: 4, scope=CONTEXT)
+        async def in_context() -> int:
+            return target.method()
+
+        self.assertEqual(await in_context(), 4)
+
+        @patch.object(target, "value", 6, scope=LIMITED)
+        async def limited() -> int:
+            return target.value
+
+        self.assertEqual(await limited(), 6)
+        self.assertEqual(target.value, 1)
+        self.assertEqual(_Hostile.asked, [])
+
+    def test_messages_and_reprs_survive_a_failing_repr(self) -> None:
+        patcher = patch.object(self.target, "value", 2)
+        self.assertRegex(repr(patcher), r"<patch of <_Hostile instance at 0x\w+> \(value\)")
+        with self.assertRaisesRegex(
+            AttributeError, "_Hostile instance at .* no attribute 'missing'"
+        ):
+            patch.object(self.target, "missing").start()
+        with self.assertRaisesRegex(RuntimeError, "is not active"):
+            patcher.__exit__(None, None, None)
+        with self.assertRaisesRegex(TypeError, "scope=CONTEXT using <_Hostile instance"):
+            patch.object(self.target, "method", self.target, scope=CONTEXT).start()
+        self.assertEqual(self.target.method(), 1)
+
+
 class BadInputTest(unittest.TestCase):
     def test_missing_attribute_without_create(self) -> None:
         with self.assertRaises(AttributeError) as caught, patch("tests._mock_subjects.nope"):
