@@ -134,12 +134,20 @@ def create_autospec(
     return mock
 
 
+class CoroutineInstanceError(RuntimeError, ValueError):
+    """``create_autospec(coroutine_function, instance=True)``: there is no instance to mock.
+
+    A RuntimeError, as asynctest and the standard library raise, and a
+    ValueError, as earlier versions of asynctoolkit did.
+    """
+
+
 def _autospec_class(spec: Any, is_type: bool, is_async: bool, instance: bool) -> type:
     if inspect.isdatadescriptor(spec):
         return MagicMock  # what a descriptor returns is unknown: no spec
     if is_async:
         if instance:
-            raise ValueError(
+            raise CoroutineInstanceError(
                 f"instance=True is for classes; {safe_repr(spec)} is a coroutine function, "
                 f"so autospec it without instance=True"
             )

@@ -18,6 +18,7 @@ cheap, because a test suite creates thousands of them:
 from __future__ import annotations
 
 import abc
+import collections.abc
 import inspect
 import types
 import unittest.mock as _um
@@ -36,6 +37,7 @@ from asynctoolkit.mock._support import (
     MARKER_ATTRIBUTES,
     MOCK_LOCK,
     PLAIN_CODE,
+    STANDARD_ASYNC_ITERATOR,
     CallList,
     SpecState,
     check_call,
@@ -204,6 +206,13 @@ class Mock(_um.Mock, NonCallableMock):
     function without a spec, use ``CoroutineMock``.
     """
 
+    def _execute_mock_call(self, /, *args: Any, **kwargs: Any) -> Any:
+        result = super()._execute_mock_call(*args, **kwargs)
+        if type(result) is STANDARD_ASYNC_ITERATOR:
+            # A MagicMock's default __aiter__ answered: make it a true async iterator.
+            return _AsyncIterator(result)
+        return result
+
 
 class MagicMock(_um.MagicMock, Mock):
     """``unittest.mock.MagicMock``, coroutine-aware, with async context managers and iterators.
@@ -212,7 +221,8 @@ class MagicMock(_um.MagicMock, Mock):
     children, so ``async with mock:`` works out of the box (``__aexit__``
     returns False: exceptions propagate).  For ``async for``, set
     ``mock.__aiter__.return_value`` to an iterable: its values are the
-    iteration.  ``__await__`` cannot be mocked; mock the coroutine function
+    iteration (``mock.__aiter__()`` is a ``collections.abc.AsyncIterator``,
+    so ``aiter(mock)`` works too).  ``__await__`` cannot be mocked; mock the coroutine function
     that produces the awaitable with a ``CoroutineMock`` instead.
     """
 
@@ -359,6 +369,18 @@ class LazyChild(SpecState, abc.ABC):  # type: ignore[misc]
     @abc.abstractmethod
     def create(self, parent: Any, name: str) -> Any:
         """Make the child mock this placeholder stands for."""
+
+
+class _AsyncIterator(collections.abc.AsyncIterator[Any]):
+    """The async iterator a MagicMock's ``__aiter__`` gives by default: it has ``__aiter__``."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Any) -> None:
+        self._values = values  # the standard library's iterator, which has only __anext__
+
+    async def __anext__(self) -> Any:
+        return await self._values.__anext__()
 
 
 # --- Private helpers ----------------------------------------------------------------

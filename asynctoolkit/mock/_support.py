@@ -61,6 +61,9 @@ is_magic: Any = _private("_is_magic")
 any_comparer: Any = _private("_AnyComparer")
 
 
+# What a standard MagicMock's default ``__aiter__`` returns: it has ``__anext__``
+# but no ``__aiter__``, so it is no ``collections.abc.AsyncIterator``.
+STANDARD_ASYNC_ITERATOR: type = _private("_AsyncIterator")
 # The base of the standard AsyncMock (not in unittest.mock.__all__).
 STANDARD_ASYNC_MOCK: type = _private("AsyncMockMixin")
 # Raised for a spec that is itself a mock (not in unittest.mock.__all__).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections.abc
 import functools
 import inspect
 import sys
@@ -293,6 +294,20 @@ class MagicAsyncTest(unittest.IsolatedAsyncioTestCase):
         async with m:
             raise KeyError("swallowed")
 
+    async def test_aiter_gives_a_true_async_iterator(self) -> None:
+        for m in (
+            MagicMock(),
+            NonCallableMagicMock(),
+            MagicMock(spec=collections.abc.AsyncIterable),
+        ):
+            with self.subTest(m=m):
+                m.__aiter__.return_value = [1, 2]
+                iterator = m.__aiter__()
+                self.assertIsInstance(iterator, collections.abc.AsyncIterator)
+                self.assertIs(iterator.__aiter__(), iterator)
+                self.assertEqual([x async for x in iterator], [1, 2])
+                self.assertEqual(await anext(aiter(m)), 1)
+
     async def test_async_iteration_from_aiter_return_value(self) -> None:
         m = MagicMock()
         m.__aiter__.return_value = [1, 2, 3]
@@ -420,8 +435,9 @@ class CreateAutospecTest(unittest.IsolatedAsyncioTestCase):
             service.missing = 1
         with self.assertRaises(unittest.mock.InvalidSpecError):  # type: ignore[attr-defined]
             create_autospec(Mock())
-        with self.assertRaisesRegex(ValueError, "instance=True is for classes"):
-            create_autospec(subjects.fetch, instance=True)
+        for error in (ValueError, RuntimeError):  # RuntimeError: asynctest, unittest.mock
+            with self.assertRaisesRegex(error, "instance=True is for classes"):
+                create_autospec(subjects.fetch, instance=True)
         with self.assertRaisesRegex(RuntimeError, "typo"):
             create_autospec(subjects.Service, set_spec=True)
 

@@ -48,6 +48,12 @@ class StandardLibraryInternalsTest(unittest.TestCase):
         self.assertTrue(callable(support.check_signature))
         self.assertTrue(callable(support.set_signature))
 
+    def test_standard_async_iterator(self) -> None:
+        iterator = unittest.mock.MagicMock().__aiter__()
+        self.assertIs(type(iterator), support.STANDARD_ASYNC_ITERATOR)
+        self.assertTrue(hasattr(iterator, "__anext__"))
+        self.assertIsInstance(unittest.mock.AsyncMock(), support.STANDARD_ASYNC_MOCK)
+
     def test_lock_and_error_class(self) -> None:
         with support.MOCK_LOCK:  # re-entrant, as mocks take it while creating children
             with support.MOCK_LOCK:
