@@ -4,11 +4,15 @@ The classes are ``unittest.mock``'s own, subclassed, so everything their
 documentation says holds; what changes is that coroutine functions are
 mocked by ``CoroutineMock``, whose calls return real coroutines:
 
-* ``CoroutineMock`` mocks a coroutine function: ``await mock(...)`` gives its
-  ``return_value`` or ``side_effect``; awaits are recorded (``await_count``,
-  ``assert_awaited_once_with`` ...) and can be waited for
-  (``await mock.awaited.wait()``).  A call that is never awaited is reported
-  by the TestCase's ``unawaited_coroutines`` check.
+* ``CoroutineMock`` mocks a coroutine function, as asynctest's did: ``await
+  mock(...)`` gives its ``return_value`` or ``side_effect``; awaits are
+  recorded (``await_count``, ``assert_awaited_once_with`` ...) and can be
+  waited for (``await mock.awaited.wait()``).  A call that is never awaited
+  is reported by the TestCase's ``unawaited_coroutines`` check.  Its return
+  value and attributes are ``MagicMock``.
+* ``AsyncMock`` is ``unittest.mock.AsyncMock`` (its children are
+  ``AsyncMock``, awaitable results are not awaited) with the same extras; a
+  ``CoroutineMock`` is an ``AsyncMock``.
 * ``Mock``, ``MagicMock``, ``NonCallableMock``, ``NonCallableMagicMock`` and
   ``create_autospec``: attributes that are coroutine functions on the spec
   (or the wrapped object) are ``CoroutineMock``; ``MagicMock`` also supports
@@ -38,6 +42,7 @@ from unittest.mock import ANY, DEFAULT, PropertyMock, call, seal, sentinel
 from asynctoolkit.mock._autospec import create_autospec
 from asynctoolkit.mock._awaited import DEFAULT_AWAIT_TIMEOUT, AwaitedEvent
 from asynctoolkit.mock._classes import (
+    AsyncMock,
     CoroutineMock,
     MagicMock,
     Mock,
@@ -55,6 +60,7 @@ __all__ = [
     "DEFAULT_AWAIT_TIMEOUT",
     "GLOBAL",
     "LIMITED",
+    "AsyncMock",
     "AwaitedEvent",
     "CoroutineMock",
     "MagicMock",

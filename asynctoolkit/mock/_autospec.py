@@ -24,7 +24,6 @@ from asynctoolkit.mock._classes import (
     LazyChild,
     MagicMock,
     NonCallableMagicMock,
-    _ensure_own_class,
 )
 from asynctoolkit.mock._describe import safe_repr
 from asynctoolkit.mock._support import (
@@ -110,8 +109,6 @@ def create_autospec(
         else:
             mock = set_signature(mock, spec)
     else:
-        if isinstance(mock, CoroutineMock):
-            _ensure_own_class(mock)
         check_signature(spec, mock, is_type, instance)
 
     if _parent is not None and not instance:
@@ -183,8 +180,6 @@ def _add_child(
         **({"spec_set": original} if spec_set else {"spec": original}),
     )
     known[entry] = child
-    if isinstance(child, CoroutineMock):
-        _ensure_own_class(child)
     check_signature(original, child, skipfirst=skip_first)
 
 
@@ -214,7 +209,6 @@ def _raw_attribute(spec: Any, entry: str) -> Any:
 
 def _bind_like_a_function(mock: Any, function: Any) -> None:
     """Check calls against ``function``'s signature, and bind like it on a class."""
-    _ensure_own_class(mock)
     check_signature(function, mock, False)
     type(mock).__get__ = _bind
 

@@ -1,25 +1,23 @@
 """The mock classes: ``unittest.mock``'s own, made aware of coroutine functions.
 
-Each class subclasses its ``unittest.mock`` namesake (so ``isinstance`` checks
-against the standard classes still pass) and changes one decision: which
-class a child mock gets.  Where the spec, the wrapped object or an async magic
-method says "coroutine function", the child is a ``CoroutineMock``.
+``Mock``, ``MagicMock``, ``NonCallableMock`` and ``NonCallableMagicMock``
+subclass their ``unittest.mock`` namesakes (so ``isinstance`` checks against
+the standard classes still pass) and change one decision: which class a child
+mock gets.  Where the spec, the wrapped object or an async magic method says
+"coroutine function", the child is a ``CoroutineMock`` (asynctest's rule).
 
-``CoroutineMock`` is the one class with real new behaviour; it is tuned to be
-cheap, because a test suite creates thousands of them:
-
-* ``unittest.mock`` gives every mock its own class (so magic methods can be
-  set per mock).  A ``CoroutineMock`` gets one only when something needs it:
-  setting a magic method, or autospec installing a signature check.
-* It looks like a coroutine function to ``inspect`` and ``asyncio`` through a
-  shared code object (see ``_support``), not a per-instance mock of one.
+``AsyncMock`` mocks a coroutine function with the standard library's rules
+(``_outcome`` makes its calls' coroutines); ``CoroutineMock`` is an
+``AsyncMock`` with asynctest's rules instead.  Both are cheaper than the
+standard ``AsyncMock``, because a test suite creates thousands of them: they
+look like coroutine functions to ``inspect`` and ``asyncio`` through a shared
+code object (see ``_support``), not a per-instance mock of one
+(``bench/bench_mock.py`` measures it).
 """
 
 from __future__ import annotations
 
 import abc
-import collections.abc
-import inspect
 import types
 import unittest.mock as _um
 from typing import Any, ClassVar
@@ -27,41 +25,50 @@ from typing import Any, ClassVar
 from asynctoolkit._shared import tracking
 from asynctoolkit.mock._assertions import AwaitAssertions
 from asynctoolkit.mock._awaited import AwaitedEvent
+from asynctoolkit.mock._outcome import (
+    AsyncIterator,
+    await_async_mock_call,
+    await_coroutine_mock_call,
+)
 from asynctoolkit.mock._support import (
-    ALL_MAGICS,
     ALLOWED_NAMES,
     ASYNC_METHOD_MAGICS,
+    CALLABLE_MIXIN,
     COROUTINE_CODE,
     COROUTINE_FLAG,
     FAKE_FUNCTION_CLASS,
+    MAGIC_MIXIN,
     MARKER_ATTRIBUTES,
     MOCK_LOCK,
     PLAIN_CODE,
     STANDARD_ASYNC_ITERATOR,
+    SYNC_MAGICS,
     CallList,
     SpecState,
     check_call,
     child_name_from,
     children,
-    configured_return_value,
     coroutine_function_stand_in,
-    delegate,
     existing_child,
     is_coroutine_function,
-    is_exception,
-    is_mock,
     is_sealed,
     is_spec_list,
     own_name,
     record_call,
     set_no_spec,
     spec_attribute_is_coroutine,
-    spec_callable,
     spec_class,
-    wrapped,
+    spec_names,
 )
 
-__all__ = ["CoroutineMock", "MagicMock", "Mock", "NonCallableMagicMock", "NonCallableMock"]
+__all__ = [
+    "AsyncMock",
+    "CoroutineMock",
+    "MagicMock",
+    "Mock",
+    "NonCallableMagicMock",
+    "NonCallableMock",
+]
 
 _DEFAULT = _um.DEFAULT
 
@@ -159,17 +166,10 @@ class NonCallableMock(_um.NonCallableMock):
         if name in ALLOWED_NAMES:  # what unittest.mock does first, without its frame
             object.__setattr__(self, name, value)
             return
-        if name in ALL_MAGICS:
-            _ensure_own_class(self)  # unittest.mock sets magic methods on type(self)
-        elif name == "is_coroutine":
+        if name == "is_coroutine":
             object.__setattr__(self, name, value)
             return
         super().__setattr__(name, value)
-
-    def __delattr__(self, name: str) -> None:
-        if name in ALL_MAGICS:
-            _ensure_own_class(self)
-        super().__delattr__(name)
 
     def __getattr__(self, name: str) -> Any:
         placeholder = existing_child(self, name)
@@ -210,7 +210,7 @@ class Mock(_um.Mock, NonCallableMock):
         result = super()._execute_mock_call(*args, **kwargs)
         if type(result) is STANDARD_ASYNC_ITERATOR:
             # A MagicMock's default __aiter__ answered: make it a true async iterator.
-            return _AsyncIterator(result)
+            return AsyncIterator(result)
         return result
 
 
@@ -227,41 +227,35 @@ class MagicMock(_um.MagicMock, Mock):
     """
 
 
-class CoroutineMock(Mock, AwaitAssertions):
-    """A mock of a coroutine function: each call returns a real coroutine.
+class AsyncMock(AwaitAssertions, MAGIC_MIXIN, Mock):  # type: ignore[misc]
+    """``unittest.mock.AsyncMock``'s behaviour, with asynctoolkit's extras.
 
-    ``inspect.iscoroutinefunction(mock)`` and ``asyncio.iscoroutinefunction(mock)``
-    are true, and ``mock(...)`` records the call (``call_args``, ``mock_calls``
-    and the other ``Mock`` attributes) and returns a coroutine object.  What
-    awaiting it gives is decided when it is awaited, in await order:
-
-    * ``side_effect`` an exception (class or instance): it is raised;
-    * ``side_effect`` an iterable: its next value is returned (raised if it is
-      an exception); once exhausted, StopAsyncIteration explains so;
-    * ``side_effect`` a function: it is called with the call's arguments and
-      its result returned, after awaiting it if it is awaitable (a coroutine
-      function works as it should); returning ``DEFAULT`` falls through;
-    * otherwise ``return_value`` (by default a ``MagicMock``), or the wrapped
-      object's result with ``wraps``.
-
-    An awaitable outcome (a coroutine, a future) is awaited in turn, so
-    ``return_value`` may be a coroutine whose result the await gives; a
-    coroutine can only be awaited once.
+    A mock of a coroutine function: ``inspect.iscoroutinefunction(mock)`` and
+    ``asyncio.iscoroutinefunction(mock)`` are true, and ``mock(...)`` records
+    the call and returns a coroutine.  Awaiting it gives, as with the standard
+    ``AsyncMock``: ``side_effect`` (an exception is raised, an iterable's next
+    value given, a function called and, if it is a coroutine function,
+    awaited; ``DEFAULT`` falls through), else ``return_value``, else the
+    result of the wrapped object (awaited if it is a coroutine function).
+    Other results, awaitable or not, are given as they are.  Its children
+    follow the standard rules: ``AsyncMock``, except the synchronous magic
+    methods (``MagicMock``), attributes the spec has that are not coroutine
+    functions (``MagicMock``), and the return value.
 
     Awaits are counted when the coroutine starts running: ``await_count``,
     ``await_args``, ``await_args_list`` and the ``assert_*await*`` methods
-    describe them, ``awaited`` lets a test wait for them, and ``reset_mock``
-    clears them.  A call never awaited stays in ``call_args_list`` only (the
-    entries of ``await_args_list`` are the very call objects of
-    ``call_args_list``); the TestCase reports such calls at the end of a test.
-
-    As in asynctest, the return value and the attributes are ``MagicMock``
-    (``(await mock()).json()`` is a plain call), except an attribute that the
-    spec or the wrapped object says is a coroutine function: that one is a
-    ``CoroutineMock``.
+    describe them and ``reset_mock`` clears them.  Added by asynctoolkit:
+    ``awaited`` lets a test wait until code in another task has awaited the
+    mock; the entries of ``await_args_list`` are the very call objects of
+    ``call_args_list``, so a call never awaited stays in ``call_args_list``
+    only, is named by the ``assert_*await*`` failures, and is reported by the
+    TestCase's ``unawaited_coroutines`` check at the end of the test.
     """
 
     _atk_function_like: ClassVar[bool] = True
+    # Outcomes and children follow asynctest's rules (CoroutineMock), or the
+    # standard library's.
+    _atk_asynctest: ClassVar[bool] = False
     # inspect's view of a function: a coroutine code object, no defaults.
     __code__ = COROUTINE_CODE
     __defaults__ = None
@@ -271,14 +265,11 @@ class CoroutineMock(Mock, AwaitAssertions):
     await_args: Any
     await_args_list: Any
 
-    def __new__(cls, /, *args: Any, **kwargs: Any) -> Any:
-        # No class per instance: one is made on demand (_ensure_own_class).
-        return object.__new__(cls)
-
     def __init__(self, /, *args: Any, **kwargs: Any) -> None:
         if kwargs.get("is_coroutine", True) is not True:
             raise ValueError(
-                "a CoroutineMock is always a coroutine function; use Mock for a plain callable"
+                f"an {type(self).__name__} is always a coroutine function; "
+                f"use Mock for a plain callable"
             )
         kwargs["is_coroutine"] = True
         super().__init__(*args, **kwargs)
@@ -294,7 +285,7 @@ class CoroutineMock(Mock, AwaitAssertions):
     @property
     def __name__(self) -> str:
         name = own_name(self)
-        return name if isinstance(name, str) and name else "CoroutineMock"
+        return name if isinstance(name, str) and name else _declared_class(self).__name__
 
     @property
     def __func__(self) -> Any:
@@ -306,13 +297,15 @@ class CoroutineMock(Mock, AwaitAssertions):
 
     @property
     def is_coroutine(self) -> bool:
-        """Always True for a CoroutineMock."""
+        """Always True: the mock stands for a coroutine function."""
         return True
 
     @is_coroutine.setter
     def is_coroutine(self, value: bool) -> None:
         if not value:
-            raise AttributeError("a CoroutineMock is always a coroutine function")
+            raise AttributeError(
+                f"an {type(self).__name__} is always a coroutine function; use Mock instead"
+            )
 
     @property
     def awaited(self) -> AwaitedEvent:
@@ -356,6 +349,29 @@ class CoroutineMock(Mock, AwaitAssertions):
         state["await_args_list"] = CallList()
 
 
+class CoroutineMock(AsyncMock):
+    """A mock of a coroutine function, as asynctest's: each call returns a real coroutine.
+
+    An ``AsyncMock`` (every ``AsyncMock`` feature and assertion applies)
+    with asynctest's rules where they differ from the standard library's:
+
+    * awaiting a call gives, in await order: ``side_effect`` (an exception is
+      raised; an iterable's next value given, and once it is exhausted
+      StopAsyncIteration explains so; a function called with the call's
+      arguments), else ``return_value`` (by default a ``MagicMock``), else the
+      wrapped object's result with ``wraps``; an awaitable outcome (a
+      coroutine, a future) is awaited in turn, so ``return_value`` may be a
+      coroutine whose result the await gives (only once: a coroutine can only
+      be awaited once);
+    * the return value and the attributes are ``MagicMock`` (``(await
+      mock()).json()`` is a plain call), except an attribute that the spec or
+      the wrapped object says is a coroutine function: that one is a
+      ``CoroutineMock``.
+    """
+
+    _atk_asynctest: ClassVar[bool] = True
+
+
 class LazyChild(SpecState, abc.ABC):  # type: ignore[misc]
     """A child mock made on first access: the attribute's placeholder until then.
 
@@ -371,80 +387,14 @@ class LazyChild(SpecState, abc.ABC):  # type: ignore[misc]
         """Make the child mock this placeholder stands for."""
 
 
-class _AsyncIterator(collections.abc.AsyncIterator[Any]):
-    """The async iterator a MagicMock's ``__aiter__`` gives by default: it has ``__aiter__``."""
-
-    __slots__ = ("_values",)
-
-    def __init__(self, values: Any) -> None:
-        self._values = values  # the standard library's iterator, which has only __anext__
-
-    async def __anext__(self) -> Any:
-        return await self._values.__anext__()
-
-
 # --- Private helpers ----------------------------------------------------------------
 
 
-async def _await_call(mock: CoroutineMock, call: Any, args: Any, kwargs: Any) -> Any:
-    """The coroutine a CoroutineMock call returns; runs when it is awaited."""
-    state = mock.__dict__
-    state["await_count"] += 1
-    state["await_args"] = call
-    state["await_args_list"].append(call)
-    awaited: AwaitedEvent | None = state["_atk_awaited"]
-    if awaited is not None:
-        awaited._notify()
-    effect = mock.side_effect
-    if effect is not None:
-        if is_exception(effect):
-            raise effect
-        if not spec_callable(effect):
-            try:
-                result = next(effect)
-            except StopIteration:
-                raise StopAsyncIteration(_exhausted_message(mock)) from None
-            if is_exception(result):
-                raise result
-        else:
-            result = effect(*args, **kwargs)
-        if _awaitable(result):
-            result = await result
-        if result is not _DEFAULT:
-            return result
-    result = configured_return_value(mock)
-    if result is _DEFAULT or delegate(mock) is not None:
-        wraps = wrapped(mock)
-        if result is _DEFAULT and wraps is not None:
-            result = wraps(*args, **kwargs)
-        else:
-            result = mock.return_value  # makes the default child on first use
-    if _awaitable(result):
-        return await result
-    return result
-
-
-# Results that are never awaitable, checked first because it is cheap.
-_PLAIN_TYPES = frozenset({type(None), bool, int, float, str, bytes, tuple, list, dict})
-
-
-def _awaitable(result: Any) -> bool:
-    """Whether an outcome must be awaited (mocks never are, whatever their spec says)."""
-    if type(result) in _PLAIN_TYPES or is_mock(result):
-        return False
-    return inspect.isawaitable(result)
-
-
-# Name shown by "coroutine ... was never awaited" warnings.
-_await_call.__qualname__ = "CoroutineMock.__call__"
-
-
-def _exhausted_message(mock: CoroutineMock) -> str:
-    return (
-        f"{mock._atk_name()} was awaited {mock.await_count} times, but its side_effect "
-        f"iterable ran out of values; give it one value per await, or set side_effect "
-        f"to a function or None (then return_value answers)"
-    )
+def _await_call(mock: AsyncMock, call: Any, args: tuple[Any, ...], kwargs: Any) -> Any:
+    """The coroutine a call of ``mock`` returns, by its class's rules."""
+    if mock._atk_asynctest:
+        return await_coroutine_mock_call(mock, call, args, kwargs)
+    return await_async_mock_call(mock, call, args, kwargs)
 
 
 def _new_with_own_class(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -454,7 +404,7 @@ def _new_with_own_class(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]
     ``CoroutineMock`` mixed in (unittest.mock does the same with AsyncMock).
     """
     bases: tuple[type, ...] = (cls,)
-    if issubclass(cls, _um.CallableMixin) and not issubclass(cls, CoroutineMock):
+    if issubclass(cls, CALLABLE_MIXIN) and not issubclass(cls, AsyncMock):
         spec = kwargs.get("spec_set", kwargs.get("spec", args[0] if args else None))
         subject = spec if spec is not None else kwargs.get("wraps")
         if subject is not None and not is_spec_list(subject) and is_coroutine_function(subject):
@@ -462,27 +412,9 @@ def _new_with_own_class(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]
     return object.__new__(type(cls.__name__, bases, _own_namespace(cls)))
 
 
-def _ensure_own_class(mock: Any) -> None:
-    """Give ``mock`` a class of its own, if it shares its class (a CoroutineMock)."""
-    cls = type(mock)
-    if "_atk_own" in cls.__dict__:
-        return
-    _set_class(mock, type(cls.__name__, (cls,), _own_namespace(cls)))
-
-
 def _own_namespace(cls: type) -> dict[str, Any]:
-    # _atk_own marks a class made for one mock; _atk_declared is the class asked for.
-    return {
-        "__doc__": cls.__doc__,
-        "__module__": cls.__module__,
-        "_atk_own": True,
-        "_atk_declared": cls,
-    }
-
-
-# Mocks define ``__class__`` as a read-only property, so the ordinary
-# ``obj.__class__ = ...`` cannot be used; this is object's own setter.
-_set_class = object.__dict__["__class__"].__set__
+    # _atk_declared is the class asked for (type(mock) is made for the mock).
+    return {"__doc__": cls.__doc__, "__module__": cls.__module__, "_atk_declared": cls}
 
 
 def _declared_class(mock: Any) -> type:
@@ -494,14 +426,18 @@ def _declared_class(mock: Any) -> type:
 def _child_class(parent: Any, name: str | None, wraps: Any) -> type:
     """The class of the child mock ``name`` of ``parent`` (``'()'`` = return value).
 
-    As in asynctest: a child is a ``CoroutineMock`` where the spec or the
-    wrapped object says the attribute is a coroutine function, or for the
-    async magic methods of a ``MagicMock``.  Otherwise the child of a
-    ``CoroutineMock`` (its return value included) is a ``MagicMock``: what a
-    coroutine function returns, and its other attributes, are plain objects.
-    The rest get their parent's class, as in ``unittest.mock``.
+    The children of an ``AsyncMock`` follow the standard library (see
+    ``_standard_async_child``).  Everywhere else asynctest's rules hold: a
+    child is a ``CoroutineMock`` where the spec or the wrapped object says the
+    attribute is a coroutine function, or for the async magic methods of a
+    ``MagicMock``.  Otherwise the child of a ``CoroutineMock`` (its return
+    value included) is a ``MagicMock``: what a coroutine function returns,
+    and its other attributes, are plain objects.  The rest get their parent's
+    class, as in ``unittest.mock``.
     """
     parent_class = type(parent)
+    if issubclass(parent_class, AsyncMock) and not parent_class._atk_asynctest:
+        return _standard_async_child(parent, name)
     if name == "()" or name is None:
         if issubclass(parent_class, CoroutineMock):
             return MagicMock
@@ -511,18 +447,33 @@ def _child_class(parent: Any, name: str | None, wraps: Any) -> type:
     spec = parent.__dict__.get("_atk_spec")
     if spec is not None and spec_attribute_is_coroutine(spec, name):
         return CoroutineMock
-    if name in ASYNC_METHOD_MAGICS and issubclass(parent_class, _um.MagicMixin):
+    if name in ASYNC_METHOD_MAGICS and issubclass(parent_class, MAGIC_MIXIN):
         return CoroutineMock
     if issubclass(parent_class, CoroutineMock):
         return MagicMock
     return _callable_class(parent)
 
 
+def _standard_async_child(parent: Any, name: str | None) -> type:
+    """``unittest.mock``'s rules for the children of an AsyncMock, with our classes.
+
+    A coroutine function of the spec is an ``AsyncMock``; the synchronous
+    magic methods and the other attributes of the spec are ``MagicMock``;
+    everything else, the return value included, is an ``AsyncMock``.
+    """
+    spec = parent.__dict__.get("_atk_spec")
+    if name is not None and spec is not None and spec_attribute_is_coroutine(spec, name):
+        return AsyncMock
+    if name in SYNC_MAGICS or name in (spec_names(parent) or ()):
+        return MagicMock
+    return AsyncMock
+
+
 def _callable_class(parent: Any) -> type:
     """The parent's declared class, or its callable counterpart for non-callable mocks."""
     base = _declared_class(parent)
-    if not issubclass(base, _um.CallableMixin):
-        base = MagicMock if issubclass(base, _um.MagicMixin) else Mock
+    if not issubclass(base, CALLABLE_MIXIN):
+        base = MagicMock if issubclass(base, MAGIC_MIXIN) else Mock
     return base
 
 
@@ -538,6 +489,6 @@ def _resolve_lazy_child(mock: Any, name: str, placeholder: LazyChild) -> Any:
         return child
 
 
-for _public in (NonCallableMock, NonCallableMagicMock, Mock, MagicMock, CoroutineMock):
+for _public in (NonCallableMock, NonCallableMagicMock, Mock, MagicMock, AsyncMock, CoroutineMock):
     _public.__module__ = "asynctoolkit.mock"
 del _public

@@ -43,9 +43,15 @@ Call: Any = type(_um.call)
 SpecState: Any = _private("_SpecState")
 # Types that create_autospec treats as functions (plain and bound).
 FUNCTION_TYPES: Any = _private("FunctionTypes")
-# Every magic name a mock may configure, and those MagicMock makes awaitable.
+# Every magic name a mock may configure, those MagicMock makes awaitable, and
+# the others (the children of an AsyncMock that are MagicMock, __aiter__ too).
 ALL_MAGICS: frozenset[str] = frozenset(_private("_all_magics"))
 ASYNC_METHOD_MAGICS: frozenset[str] = frozenset(_private("_async_method_magics"))
+SYNC_MAGICS: frozenset[str] = ALL_MAGICS - ASYNC_METHOD_MAGICS
+# The bases that make a mock callable, and make it configure magic methods
+# (public classes, but not in unittest.mock.__all__).
+CALLABLE_MIXIN: type = _private("CallableMixin")
+MAGIC_MIXIN: type = _private("MagicMixin")
 # Names mocks set with plain object.__setattr__ (their properties): a fast path.
 ALLOWED_NAMES: frozenset[str] = frozenset(_private("_allowed_names"))
 # Builtins a module may use without defining them: patching creates them.
