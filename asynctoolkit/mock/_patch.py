@@ -454,15 +454,17 @@ class _PatchFunctions:
     ) -> _Patcher:
         """Patch several attributes of ``target`` (an object or an import path) at once.
 
-        Each keyword names an attribute and its replacement; ``DEFAULT`` asks
-        for a mock.  The mocks made are returned as a dict by ``with`` and
-        ``start()``, and passed by keyword to a decorated function.
+        A ``str`` is an import path; an instance of a subclass of ``str`` is
+        the object to patch, as in ``unittest.mock``.  Each keyword names an
+        attribute and its replacement; ``DEFAULT`` asks for a mock.  The mocks
+        made are returned as a dict by ``with`` and ``start()``, and passed by
+        keyword to a decorated function.
         """
         if not kwargs:
             raise ValueError(
                 "patch.multiple() needs at least one attribute=replacement keyword argument"
             )
-        if isinstance(target, str):
+        if type(target) is str:  # an instance of a str subclass is an object to patch
             path = target
 
             def getter() -> Any:

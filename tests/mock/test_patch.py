@@ -179,6 +179,12 @@ class MultipleAndDictTest(unittest.IsolatedAsyncioTestCase):
         await check()
         self.assertIs(subjects.fetch, ORIGINAL_FETCH)
 
+    async def test_multiple_patches_an_instance_of_a_str_subclass(self) -> None:
+        flavoured = type("Flavoured", (str,), {"fish": "tasty"})("subjects")
+        with patch.multiple(flavoured, fish="nearly gone"):
+            self.assertEqual(flavoured.fish, "nearly gone")  # type: ignore[attr-defined]
+        self.assertEqual(flavoured.fish, "tasty")  # type: ignore[attr-defined]
+
     async def test_dict(self) -> None:
         with patch.dict(subjects.SETTINGS, {"mode": "test"}, extra=1) as settings:
             self.assertIs(settings, subjects.SETTINGS)
