@@ -425,10 +425,11 @@ class _PatchFunctions:
         **kwargs: Any,
     ) -> _Patcher:
         """Like ``patch``, for the attribute ``attribute`` of the object ``target``."""
-        if isinstance(target, str):
+        if type(target) is str:  # an instance of a str subclass is an object to patch
             raise TypeError(
-                f"patch.object() needs the object itself, not the string {target!r}; "
-                f"use patch('{target}.{attribute}') to name it by import path"
+                f"{target!r} must be the actual object to be patched, not a str: "
+                f"patch.object() needs the object itself; use "
+                f"patch('{target}.{attribute}') to name it by import path"
             )
         return _AttributePatcher(
             lambda: target,

@@ -184,6 +184,8 @@ class MultipleAndDictTest(unittest.IsolatedAsyncioTestCase):
         with patch.multiple(flavoured, fish="nearly gone"):
             self.assertEqual(flavoured.fish, "nearly gone")  # type: ignore[attr-defined]
         self.assertEqual(flavoured.fish, "tasty")  # type: ignore[attr-defined]
+        with patch.object(flavoured, "fish", "eaten"):
+            self.assertEqual(flavoured.fish, "eaten")  # type: ignore[attr-defined]
 
     async def test_dict(self) -> None:
         with patch.dict(subjects.SETTINGS, {"mode": "test"}, extra=1) as settings:
@@ -555,7 +557,9 @@ class BadInputTest(unittest.TestCase):
             patch(target, autospect=True)
 
     def test_wrong_argument_kinds(self) -> None:
-        with self.assertRaisesRegex(TypeError, "the object itself"):
+        with self.assertRaisesRegex(  # the standard library's wording first
+            TypeError, r"^'tests._mock_subjects' must be the actual object to be patched, not a str"
+        ):
             patch.object("tests._mock_subjects", "fetch")
         with self.assertRaisesRegex(TypeError, "non-empty str"):
             patch.object(subjects, 3)  # type: ignore[arg-type]
