@@ -127,7 +127,7 @@ def create_autospec(
         _add_child(mock, spec, entry, original, spec_set, is_type, instance)
 
     if dotted:
-        (mock.mock if isinstance(mock, FUNCTION_TYPES) else mock).configure_mock(**dotted)
+        (mock if is_mock(mock) else mock.mock).configure_mock(**dotted)
     return mock
 
 
@@ -164,11 +164,18 @@ def _add_child(
     mock: Any, spec: Any, entry: str, original: Any, spec_set: bool, is_type: bool, instance: bool
 ) -> None:
     known = children(mock)
+    on_function = not is_mock(mock)  # (a mock of a function claims to be one)
     if not isinstance(original, FUNCTION_TYPES):
+        if on_function:
+            # An autospecced plain function is a real function, with no
+            # __getattr__ to build a child on first access: build it now.
+            nested = create_autospec(original, spec_set, _parent=mock.mock, _name=entry)
+            setattr(mock, entry, nested)
+            return
         # Autospecced on first access (NonCallableMock.__getattr__).
         known[entry] = _LazyAutospec(original, spec_set, mock, entry, None, instance)
         return
-    parent = mock.mock if isinstance(mock, FUNCTION_TYPES) else mock
+    parent = mock.mock if on_function else mock
     skip_first = must_skip_first(spec, entry, is_type)
     raw = _raw_attribute(spec, entry)
     child_class = CoroutineMock if is_coroutine_function(raw) else MagicMock
@@ -181,6 +188,8 @@ def _add_child(
     )
     known[entry] = child
     check_signature(original, child, skipfirst=skip_first)
+    if on_function:
+        setattr(mock, entry, child)
 
 
 class _LazyAutospec(LazyChild):

@@ -394,6 +394,28 @@ class CreateAutospecTest(unittest.IsolatedAsyncioTestCase):
         self.assertEqual(compute(1), 5)
         compute.assert_called_once_with(1)
 
+    async def test_attributes_set_on_a_function_are_kept(self) -> None:
+        def function(a: int, b: int) -> None: ...
+
+        async def coroutine_function(a: int) -> None: ...
+
+        for spec in (function, coroutine_function):
+            spec.same = function  # type: ignore[attr-defined]
+            spec.settings = {"mode": "real"}  # type: ignore[attr-defined]
+            spec.handler = subjects.AsyncCallable()  # type: ignore[attr-defined]
+            with self.subTest(spec=spec.__name__):
+                mock = create_autospec(spec, **{"same.return_value": 5})
+                self.assertEqual(mock.same(1, 2), 5)
+                mock.same.assert_called_once_with(a=1, b=2)
+                with self.assertRaises(TypeError):
+                    mock.same(1)
+                self.assertIsInstance(mock.settings, NonCallableMagicMock)
+                self.assertIsInstance(mock.settings.keys(), MagicMock)
+                await mock.handler(3)
+                mock.handler.assert_awaited_once_with(3)
+                with self.assertRaises(AttributeError):
+                    mock.missing
+
     async def test_partial_and_async_callable_attributes_are_lazy_coroutine_mocks(self) -> None:
         holder = create_autospec(subjects.Holder)
         self.assertIsInstance(holder.partial_get, CoroutineMock)
