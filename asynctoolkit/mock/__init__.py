@@ -37,7 +37,7 @@ Example::
 
 from __future__ import annotations
 
-from unittest.mock import ANY, DEFAULT, PropertyMock, call, seal, sentinel
+from unittest.mock import ANY, DEFAULT, call, seal, sentinel
 
 from asynctoolkit.mock._autospec import create_autospec
 from asynctoolkit.mock._awaited import DEFAULT_AWAIT_TIMEOUT, AwaitedEvent
@@ -50,7 +50,7 @@ from asynctoolkit.mock._classes import (
     NonCallableMock,
 )
 from asynctoolkit.mock._decorate import PatchScope
-from asynctoolkit.mock._helpers import mock_open, return_once
+from asynctoolkit.mock._helpers import PropertyMock, mock_open, return_once
 from asynctoolkit.mock._patch import CONTEXT, GLOBAL, LIMITED, patch
 
 __all__ = [
@@ -79,4 +79,5 @@ __all__ = [
 ]
 
 PatchScope.__module__ = __name__
+PropertyMock.__module__ = __name__
 AwaitedEvent.__module__ = __name__
