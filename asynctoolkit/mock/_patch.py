@@ -36,6 +36,7 @@ from asynctoolkit.mock._support import (
     is_coroutine_function,
     is_mock,
     is_spec_list,
+    started_patches,
 )
 from asynctoolkit.mock._targets import (
     MISSING,
@@ -59,9 +60,6 @@ CONTEXT = PatchScope.CONTEXT
 
 _DEFAULT = _um.DEFAULT
 _SPEC_TYPOS = ("autospect", "auto_spec", "set_spec")
-
-# Patchers started with start() and not stopped yet, oldest first (stopall).
-_started: list[_Patcher] = []
 
 _Class = TypeVar("_Class", bound=type)
 _Result = TypeVar("_Result")
@@ -104,14 +102,15 @@ class _Patcher(abc.ABC):
     def start(self) -> Any:
         """Apply the patch until ``stop()`` (or ``patch.stopall()``); returns the mock."""
         result = self.__enter__()
-        _started.append(self)
+        started_patches().append(self)  # shared with unittest.mock: see stopall
         return result
 
     def stop(self) -> None:
         """Undo the most recent ``start()`` of this patch; does nothing if it is not started."""
-        for index in range(len(_started) - 1, -1, -1):
-            if _started[index] is self:
-                del _started[index]
+        started = started_patches()
+        for index in range(len(started) - 1, -1, -1):
+            if started[index] is self:
+                del started[index]
                 self.__exit__(None, None, None)
                 return
 
@@ -513,18 +512,18 @@ class _PatchFunctions:
         return "<asynctoolkit.mock.patch>"
 
     def stopall(self) -> None:
-        """Stop every asynctoolkit patch started with ``start()``, newest first.
+        """Stop every patch started with ``start()`` and not stopped, newest first.
 
-        All are stopped even if stopping one fails; the first failure is then
-        raised.  Patches started with ``unittest.mock.patch`` are not affected.
+        Patches started with ``unittest.mock.patch`` are stopped too, in the
+        same newest-first order (and ``unittest.mock.patch.stopall()`` stops
+        ours).  All are stopped even if stopping one fails; the first failure
+        is then raised.
         """
-        patchers = list(_started)
-        _started.clear()
-        run_all(_exit, reversed(patchers))
+        run_all(_stop, reversed(list(started_patches())))
 
 
-def _exit(patcher: _Patcher) -> None:
-    patcher.__exit__(None, None, None)
+def _stop(patcher: Any) -> None:
+    patcher.stop()
 
 
 patch = _PatchFunctions()

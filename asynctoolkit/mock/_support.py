@@ -70,6 +70,20 @@ any_comparer: Any = _private("_AnyComparer")
 # What a standard MagicMock's default ``__aiter__`` returns: it has ``__anext__``
 # but no ``__aiter__``, so it is no ``collections.abc.AsyncIterator``.
 STANDARD_ASYNC_ITERATOR: type = _private("_AsyncIterator")
+# The class of the standard patchers: its ``_active_patches`` is the list of
+# patches started with ``start()`` and not stopped yet, oldest first; the
+# standard ``patch.stopall()`` calls ``stop()`` on each, newest first, and each
+# ``stop()`` removes its patch from the list.  Ours join that list, so either
+# ``stopall()`` stops every patch, in the order they were started.
+_STANDARD_PATCHER: Any = _private("_patch")
+
+
+def started_patches() -> list[Any]:
+    """The patches, standard and ours, started and not stopped, oldest first (mutable)."""
+    started: list[Any] = _STANDARD_PATCHER._active_patches
+    return started
+
+
 # The base of the standard AsyncMock (not in unittest.mock.__all__).
 STANDARD_ASYNC_MOCK: type = _private("AsyncMockMixin")
 # Raised for a spec that is itself a mock (not in unittest.mock.__all__).

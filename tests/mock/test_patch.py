@@ -348,6 +348,32 @@ class StartStopTest(unittest.TestCase):
         self.assertIs(subjects.compute, ORIGINAL_COMPUTE)
         self.assertEqual(subjects.SETTINGS, {"mode": "real"})
 
+    def test_stopall_stops_standard_patches_too_in_one_order(self) -> None:
+        stopped: list[str] = []
+
+        def recorded(patcher: Any, name: str) -> Any:
+            stop = patcher.stop
+
+            def stop_and_record() -> object:
+                stopped.append(name)
+                return stop()
+
+            patcher.stop = stop_and_record
+            return patcher
+
+        holder = types.SimpleNamespace(a=0, b=0, c=0)
+        recorded(patch.object(holder, "a", 1), "ours a").start()
+        recorded(unittest.mock.patch.object(holder, "b", 2), "standard b").start()
+        recorded(patch.object(holder, "c", 3), "ours c").start()
+        patch.stopall()
+        self.assertEqual(stopped, ["ours c", "standard b", "ours a"])
+        self.assertEqual((holder.a, holder.b, holder.c), (0, 0, 0))
+
+    def test_standard_stopall_stops_ours(self) -> None:
+        patch("tests._mock_subjects.compute", return_value=1).start()
+        unittest.mock.patch.stopall()
+        self.assertIs(subjects.compute, ORIGINAL_COMPUTE)
+
     def test_the_same_patch_started_twice(self) -> None:
         patcher = patch("tests._mock_subjects.VALUE", 1)
         patcher.start()

@@ -48,6 +48,23 @@ class StandardLibraryInternalsTest(unittest.TestCase):
         self.assertTrue(callable(support.check_signature))
         self.assertTrue(callable(support.set_signature))
 
+    def test_started_patches(self) -> None:
+        holder = unittest.mock.NonCallableMock()
+        patcher = unittest.mock.patch.object(holder, "attribute", 1)
+        patcher.start()
+        self.assertIs(support.started_patches()[-1], patcher)
+        patcher.stop()
+        self.assertNotIn(patcher, support.started_patches())
+        stops = []
+        stand_in = unittest.mock.NonCallableMock(stop=lambda: stops.append("stopped"))
+        support.started_patches().append(stand_in)
+        try:
+            unittest.mock.patch.stopall()  # calls stop() on each
+        finally:
+            while stand_in in support.started_patches():
+                support.started_patches().remove(stand_in)
+        self.assertEqual(stops, ["stopped"])
+
     def test_standard_async_iterator(self) -> None:
         iterator = unittest.mock.MagicMock().__aiter__()
         self.assertIs(type(iterator), support.STANDARD_ASYNC_ITERATOR)
