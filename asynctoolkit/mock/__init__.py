@@ -78,6 +78,10 @@ __all__ = [
     "sentinel",
 ]
 
+#: ``dir(mock)`` lists only what is useful (no private or inherited names)
+#: while this and ``unittest.mock.FILTER_DIR`` are true, as in unittest.mock.
+FILTER_DIR = True
+
 PatchScope.__module__ = __name__
 PropertyMock.__module__ = __name__
 AwaitedEvent.__module__ = __name__

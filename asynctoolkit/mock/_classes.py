@@ -18,6 +18,7 @@ code object (see ``_support``), not a per-instance mock of one
 from __future__ import annotations
 
 import abc
+import sys
 import types
 import unittest.mock as _um
 from typing import Any, ClassVar
@@ -170,6 +171,14 @@ class NonCallableMock(_um.NonCallableMock):
             object.__setattr__(self, name, value)
             return
         super().__setattr__(name, value)
+
+    def __dir__(self) -> list[str]:
+        # unittest.mock filters dir() unless unittest.mock.FILTER_DIR is false;
+        # asynctoolkit.mock.FILTER_DIR (where a suite that changed its import
+        # sets it) turns the filter off too.
+        if not _package().FILTER_DIR:
+            return list(object.__dir__(self))
+        return list(super().__dir__())
 
     def __getattr__(self, name: str) -> Any:
         placeholder = existing_child(self, name)
@@ -410,6 +419,11 @@ def _new_with_own_class(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]
         if subject is not None and not is_spec_list(subject) and is_coroutine_function(subject):
             bases = (CoroutineMock, cls)
     return object.__new__(type(cls.__name__, bases, _own_namespace(cls)))
+
+
+def _package() -> Any:
+    """``asynctoolkit.mock``, whose public switches are read when used (it imports us)."""
+    return sys.modules[__name__.rpartition(".")[0]]
 
 
 def _own_namespace(cls: type) -> dict[str, Any]:

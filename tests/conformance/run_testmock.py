@@ -12,12 +12,16 @@ testsentinel, testasync) run with every name they import from
 How the names are replaced: before the test modules are imported, this
 process puts in ``sys.modules["unittest.mock"]`` (and as the ``mock``
 attribute of the ``unittest`` package) a module holding the standard
-module's namespace with ``asynctoolkit.mock``'s public names on top.  So
-``from unittest.mock import Mock``, ``from unittest import mock`` and
-``unittest.mock.patch`` all reach ours, at import time and while the tests
-run, while the private names some tests import (``_Call``, ``_patch``, ...)
-stay the standard library's.  ``asynctoolkit.mock`` itself is imported
-first, so it keeps the real module.  The process exists for this run only.
+module's namespace with ``asynctoolkit.mock``'s public names on top (those
+in its ``__all__``, and those of ``unittest.mock.__all__`` it has, such as
+``FILTER_DIR``).  So ``from unittest.mock import Mock``, ``from unittest
+import mock`` and ``unittest.mock.patch`` all reach ours, at import time and
+while the tests run, while the private names some tests import (``_Call``,
+``_patch``, ...) stay the standard library's.  Setting one of our names on
+that module (``mock.FILTER_DIR = False``) sets it on ``asynctoolkit.mock``
+too, as the test would with its import changed.  ``asynctoolkit.mock``
+itself is imported first, so it keeps the real module.  The process exists
+for this run only.
 
 Tests listed in ``testmock_exclusions.EXCLUDED`` are skipped, each with its
 reason; the listed names of tests this Python does not have are reported.
@@ -105,16 +109,31 @@ def _substitute_unittest_mock() -> list[str]:
     """
     import unittest.mock as real
 
-    substitute = types.ModuleType(real.__name__, real.__doc__)
+    ours = {*_ours.__all__, *(name for name in real.__all__ if hasattr(_ours, name))}
+    substitute = _Substitute(real.__name__, real.__doc__)
     substitute.__dict__.update(vars(real))
-    substitute.__dict__.update({name: getattr(_ours, name) for name in _ours.__all__})
+    substitute.__dict__.update({name: getattr(_ours, name) for name in ours})
     sys.modules[real.__name__] = substitute
     unittest.mock = substitute  # type: ignore[attr-defined]
     return sorted(
         name
-        for name in _ours.__all__
+        for name in ours
         if hasattr(real, name) and getattr(real, name) is not getattr(_ours, name)
     )
+
+
+class _Substitute(types.ModuleType):
+    """The stand-in ``unittest.mock``: setting one of asynctoolkit.mock's names sets it there."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        super().__setattr__(name, value)
+        if hasattr(_ours, name):
+            setattr(_ours, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        super().__delattr__(name)
+        if hasattr(_ours, name):
+            delattr(_ours, name)
 
 
 def _short_id(test: unittest.TestCase) -> str:
