@@ -58,6 +58,17 @@ class ReExportsTest(unittest.TestCase):
         for name in expected:
             self.assertTrue(hasattr(mock, name), name)
 
+    def test_filter_dir_switches_the_dir_filter_off(self) -> None:
+        m = Mock()
+        m.child = 1
+        self.assertNotIn("_mock_children", dir(m))
+        for module in (mock, unittest.mock):
+            with self.subTest(module=module.__name__):
+                with unittest.mock.patch.object(module, "FILTER_DIR", False):
+                    self.assertIn("_mock_children", dir(m))
+                    self.assertIn("child", dir(m))
+                self.assertNotIn("_mock_children", dir(m))
+
     def test_classes_are_the_unittest_mock_ones_underneath(self) -> None:
         self.assertIsInstance(Mock(), unittest.mock.Mock)
         self.assertIsInstance(MagicMock(), unittest.mock.MagicMock)
