@@ -173,7 +173,7 @@ def _add_child(
             setattr(mock, entry, nested)
             return
         # Autospecced on first access (NonCallableMock.__getattr__).
-        known[entry] = _LazyAutospec(original, spec_set, mock, entry, None, instance)
+        known[entry] = _LazyAutospec(original, spec_set, mock, entry)
         return
     parent = mock.mock if on_function else mock
     skip_first = must_skip_first(spec, entry, is_type)
@@ -196,11 +196,11 @@ class _LazyAutospec(LazyChild):
     """An attribute of an autospecced object, autospecced when first read."""
 
     def create(self, parent: Any, name: str) -> Any:
-        # ``instance`` says the parent mocks an instance; it only means something
-        # for a class attribute (whose mock then stands for an instance too).
-        instance = self.instance and isinstance(self.spec, type)
+        # Never instance=True, even under the mock of an instance: what an
+        # instance's attribute holds is the object itself (a class attribute
+        # is the class, which makes instances), as in unittest.mock.
         try:
-            return create_autospec(self.spec, self.spec_set, instance, self.parent, self.name)
+            return create_autospec(self.spec, self.spec_set, False, self.parent, self.name)
         except InvalidSpecError:
             raise InvalidSpecError(
                 f"Cannot autospec attribute {name!r} of {parent!r}: its spec "

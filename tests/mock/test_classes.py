@@ -496,6 +496,22 @@ class CreateAutospecTest(unittest.IsolatedAsyncioTestCase):
         ):
             spec.mocked
 
+    async def test_a_class_attribute_of_an_instance_mock_makes_instances(self) -> None:
+        class Outer:
+            class Inner:
+                def __init__(self, a: int) -> None: ...
+
+                async def fetch(self, key: str) -> None: ...
+
+        for outer in (create_autospec(Outer), create_autospec(Outer)(), create_autospec(Outer())):
+            with self.subTest(outer=outer):
+                inner = outer.Inner(1)
+                await inner.fetch("k")
+                outer.Inner.assert_called_once_with(1)
+                inner.fetch.assert_awaited_once_with("k")
+                with self.assertRaises(TypeError):
+                    outer.Inner()
+
     async def test_property_is_not_called_a_coroutine(self) -> None:
         service = create_autospec(subjects.Service, instance=True)
         self.assertNotIsInstance(service.status, CoroutineMock)
