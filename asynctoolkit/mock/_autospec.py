@@ -38,6 +38,7 @@ from asynctoolkit.mock._support import (
     is_mock,
     is_spec_list,
     must_skip_first,
+    own_name,
     set_signature,
     spec_arguments,
     spec_callable,
@@ -73,7 +74,7 @@ def create_autospec(
         spec = type(spec)
     if is_mock(spec):
         raise InvalidSpecError(
-            f"Cannot autospec a Mock object ({spec!r}): pass the real object it stands for."
+            f"Cannot autospec a Mock object. [object={spec!r}] Pass the real object it stands for."
         )
     if not unsafe:
         for typo in _SPEC_TYPOS:
@@ -202,9 +203,11 @@ class _LazyAutospec(LazyChild):
         try:
             return create_autospec(self.spec, self.spec_set, False, self.parent, self.name)
         except InvalidSpecError:
+            target = own_name(parent) or parent
             raise InvalidSpecError(
-                f"Cannot autospec attribute {name!r} of {parent!r}: its spec "
-                f"{self.spec!r} is itself a mock. Autospec the real object."
+                f"Cannot autospec attr {name!r} from target {target!r} as it has already "
+                f"been mocked out. [target={parent!r}, attr={self.spec!r}] "
+                f"Autospec the real object."
             ) from None
 
 

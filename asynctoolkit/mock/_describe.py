@@ -28,6 +28,15 @@ def safe_repr(obj: object) -> str:
         return f"<object at {id(obj):#x}>"
 
 
+def name_of(target: object) -> str:
+    """The target's ``__name__`` (a module's, class's, function's), else ``safe_repr(target)``."""
+    try:
+        name = getattr(target, "__name__", None)
+    except Exception:  # a __getattr__ that fails otherwise than with AttributeError
+        name = None
+    return name if isinstance(name, str) else safe_repr(target)
+
+
 def describe(target: object) -> str:
     """A module's, class's or function's qualified name, else ``safe_repr(target)``."""
     try:

@@ -27,7 +27,7 @@ from typing import Any, Literal, TypeVar, overload
 from asynctoolkit.mock._autospec import create_autospec
 from asynctoolkit.mock._classes import CoroutineMock, MagicMock, NonCallableMagicMock
 from asynctoolkit.mock._decorate import PatchScope, decorate, run_all
-from asynctoolkit.mock._describe import describe, safe_repr
+from asynctoolkit.mock._describe import describe, name_of, safe_repr
 from asynctoolkit.mock._support import (
     BUILTIN_NAMES,
     InvalidSpecError,
@@ -203,10 +203,16 @@ class _AttributePatcher(_Patcher):
             if original is MISSING:
                 raise TypeError(f"cannot autospec {attribute!r}: it does not exist (create=True)")
             spec_object = original if autospec is True else autospec
-            if is_mock(target) or is_mock(spec_object):
+            if is_mock(target) or is_mock(spec_object):  # the standard library's wording first
+                where = (
+                    "as the patch target"
+                    if is_mock(target)
+                    else f"from target {name_of(target)!r} as it"
+                )
                 raise InvalidSpecError(
-                    f"cannot autospec {attribute!r} of {describe(target)}: it is already "
-                    f"mocked out ({safe_repr(spec_object)}); autospec the real object"
+                    f"Cannot autospec attr {attribute!r} {where} has already been mocked out. "
+                    f"[target={safe_repr(target)}, attr={safe_repr(spec_object)}] "
+                    f"Autospec the real object."
                 )
             return create_autospec(spec_object, spec_set=bool(spec_set), _name=attribute, **kwargs)
 
@@ -567,11 +573,12 @@ def _check_options(
         raise TypeError("cannot give an explicit spec_set object with 'spec' or 'autospec'")
     if kwargs and given:
         raise TypeError("keyword arguments configure the mock patch makes; 'new' leaves none")
-    for value, what in ((spec, "spec"), (spec_set, "spec_set")):
-        if is_mock(value):
+    attribute = replacements[0][0]
+    for value, what in ((spec, "spec"), (spec_set, "spec_set target")):
+        if is_mock(value):  # the standard library's wording, then what to do
             raise InvalidSpecError(
-                f"cannot use a mock as {what} ({safe_repr(value)}): pass the real object it "
-                f"stands for"
+                f"Cannot spec attr {attribute!r} as the {what} has already been mocked out. "
+                f"[{what.split()[0]}={safe_repr(value)}] Pass the real object it stands for."
             )
 
 

@@ -18,6 +18,7 @@ from asynctoolkit.mock import (
     MagicMock,
     NonCallableMagicMock,
     PatchScope,
+    create_autospec,
     patch,
     sentinel,
 )
@@ -595,6 +596,28 @@ class BadInputTest(unittest.TestCase):
             patch("tests._mock_subjects.fetch")(3)  # type: ignore[call-overload]
         with self.assertRaisesRegex(ValueError, "patch.dict cannot use scope=CONTEXT"):
             patch.dict(subjects.SETTINGS, scope=CONTEXT)
+
+    def test_mocks_as_specs_are_refused_in_the_standard_words(self) -> None:
+        class A:
+            class B:
+                C = None
+
+        invalid = unittest.mock.InvalidSpecError  # type: ignore[attr-defined]
+        with patch.object(A, "B"):
+            with self.assertRaisesRegex(
+                invalid, r"^Cannot autospec attr 'B' from target 'A' as it has already been"
+            ):
+                patch.object(A, "B", autospec=True).start()
+            with self.assertRaisesRegex(
+                invalid, r"^Cannot autospec attr 'C' as the patch target has already been"
+            ):
+                patch.object(A.B, "C", autospec=True).start()
+            with self.assertRaisesRegex(invalid, r"^Cannot spec attr 'B' as the spec has already"):
+                patch.object(A, "B", spec=A.B)
+            with self.assertRaisesRegex(invalid, r"^Cannot spec attr 'B' as the spec_set target"):
+                patch.object(A, "B", spec_set=A.B)
+            with self.assertRaisesRegex(invalid, r"^Cannot autospec a Mock object\. "):
+                create_autospec(A.B)
 
     def test_spec_from_a_missing_attribute(self) -> None:
         with (
