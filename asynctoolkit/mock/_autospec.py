@@ -220,7 +220,10 @@ def _raw_attribute(spec: Any, entry: str) -> Any:
 
 
 def _bind_like_a_function(mock: Any, function: Any) -> None:
-    """Check calls against ``function``'s signature, and bind like it on a class."""
+    """Check calls against ``function``'s signature, bind like it on a class, and
+    answer ``.mock`` with itself (where the standard library's autospecced
+    function keeps the mock that records its calls)."""
+    mock.__dict__["mock"] = mock
     check_signature(function, mock, False)
     type(mock).__get__ = _bind
 

@@ -388,6 +388,15 @@ class CreateAutospecTest(unittest.IsolatedAsyncioTestCase):
         with self.assertRaises(TypeError):
             fetch("k", "extra")
 
+    async def test_autospecced_functions_have_their_mock_as_mock(self) -> None:
+        fetch = create_autospec(subjects.fetch)
+        self.assertIs(fetch.mock, fetch)
+        await fetch("k")
+        fetch.mock.assert_awaited_once_with("k")
+        compute = create_autospec(subjects.compute)
+        compute(1)
+        compute.mock.assert_called_once_with(1)
+
     async def test_coroutine_function_binds_on_a_class(self) -> None:
         autospecced = create_autospec(subjects.Service.get)
 
