@@ -189,6 +189,9 @@ def _add_child(
     )
     known[entry] = child
     check_signature(original, child, skipfirst=skip_first)
+    # Made now, not on the first call, so that the method still returns a mock
+    # once seal() forbids new children (as unittest.mock does from Python 3.12).
+    _ = child.return_value
     if on_function:
         setattr(mock, entry, child)
 

@@ -19,6 +19,7 @@ from asynctoolkit.mock import (
     Mock,
     NonCallableMagicMock,
     NonCallableMock,
+    call,
     create_autospec,
 )
 from tests import _mock_subjects as subjects
@@ -521,6 +522,19 @@ class CreateAutospecTest(unittest.IsolatedAsyncioTestCase):
                 inner.fetch.assert_awaited_once_with("k")
                 with self.assertRaises(TypeError):
                     outer.Inner()
+
+    async def test_methods_of_a_sealed_autospec_still_return_mocks(self) -> None:
+        for spec_set in (False, True):
+            with self.subTest(spec_set=spec_set):
+                service = create_autospec(subjects.Service, spec_set=spec_set, instance=True)
+                service.size.return_value = 3
+                unittest.mock.seal(service)
+                self.assertEqual(service.size(), 3)
+                self.assertIsInstance(service.version(), MagicMock)
+                self.assertIsInstance(await service.get("k"), MagicMock)
+                self.assertEqual(service.mock_calls[-2:], [call.version(), call.get("k")])
+                with self.assertRaises(AttributeError):
+                    service.missing
 
     async def test_property_is_not_called_a_coroutine(self) -> None:
         service = create_autospec(subjects.Service, instance=True)
