@@ -54,6 +54,7 @@ from asynctoolkit.mock._support import (
     is_coroutine_function,
     is_sealed,
     is_spec_list,
+    own_attributes,
     own_name,
     record_call,
     set_no_spec,
@@ -191,10 +192,12 @@ class NonCallableMock(_um.NonCallableMock):
     ) -> None:
         if spec is None:
             set_no_spec(self, spec_set)  # the same state, faster
-            self.__dict__["_atk_spec"] = None
+            self.__dict__["_atk_spec"] = self.__dict__["_atk_spec_own"] = None
             return
         super()._mock_add_spec(spec, spec_set, _spec_as_instance, _eat_self)
-        self.__dict__["_atk_spec"] = None if is_spec_list(spec) else spec
+        listed = is_spec_list(spec)
+        self.__dict__["_atk_spec"] = None if listed else spec
+        self.__dict__["_atk_spec_own"] = None if listed else own_attributes(spec)
 
     def _get_child_mock(self, /, **kw: Any) -> Any:
         if is_sealed(self):
@@ -458,8 +461,7 @@ def _child_class(parent: Any, name: str | None, wraps: Any) -> type:
         return _callable_class(parent)
     if wraps is not None and is_coroutine_function(wraps):
         return CoroutineMock
-    spec = parent.__dict__.get("_atk_spec")
-    if spec is not None and spec_attribute_is_coroutine(spec, name):
+    if _spec_says_coroutine(parent, name):
         return CoroutineMock
     if name in ASYNC_METHOD_MAGICS and issubclass(parent_class, MAGIC_MIXIN):
         return CoroutineMock
@@ -475,12 +477,18 @@ def _standard_async_child(parent: Any, name: str | None) -> type:
     magic methods and the other attributes of the spec are ``MagicMock``;
     everything else, the return value included, is an ``AsyncMock``.
     """
-    spec = parent.__dict__.get("_atk_spec")
-    if name is not None and spec is not None and spec_attribute_is_coroutine(spec, name):
+    if name is not None and _spec_says_coroutine(parent, name):
         return AsyncMock
     if name in SYNC_MAGICS or name in (spec_names(parent) or ()):
         return MagicMock
     return AsyncMock
+
+
+def _spec_says_coroutine(parent: Any, name: str) -> bool:
+    """Whether the parent's spec (as it was when given) has a coroutine function as ``name``."""
+    state = parent.__dict__
+    spec = state.get("_atk_spec")
+    return spec is not None and spec_attribute_is_coroutine(spec, name, state.get("_atk_spec_own"))
 
 
 def _callable_class(parent: Any) -> type:

@@ -279,12 +279,32 @@ def is_coroutine_function(obj: object) -> bool:
     return call is not None and is_coroutine_function(call)
 
 
-def spec_attribute_is_coroutine(spec: object, name: str) -> bool:
+def own_attributes(spec: object) -> dict[str, Any] | None:
+    """A copy of the attributes a spec object holds itself (not a class's), or None.
+
+    Taken when a mock is made: as in unittest.mock, which of those stand for
+    coroutine functions is decided by the spec's shape at that time.
+    """
+    if isinstance(spec, type):
+        return None
+    try:
+        return dict(vars(spec))
+    except TypeError:  # no __dict__ (slots, builtins)
+        return None
+
+
+def spec_attribute_is_coroutine(spec: object, name: str, own: dict[str, Any] | None = None) -> bool:
     """Whether attribute ``name`` of a spec object is a coroutine function.
 
-    Looked up statically (no property runs), so async static and class
-    methods are seen as the descriptors the class holds.
+    ``own`` is the spec's ``own_attributes`` when the mock was made: an
+    attribute it holds is judged as it was then; the others (from the class)
+    are looked up now.  Looked up statically (no property runs), so async
+    static and class methods are seen as the descriptors the class holds.
     """
+    if own is not None:
+        if name in own:
+            return is_coroutine_function(own[name])
+        spec = type(spec)  # added to the object later: only its class counts
     try:
         value = inspect.getattr_static(spec, name)
     except AttributeError:

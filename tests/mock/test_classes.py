@@ -132,6 +132,21 @@ class SpecChildrenTest(unittest.TestCase):
         wrapper.get.assert_awaited_once_with("k")
         self.assertEqual(wrapper.size(), 1)
 
+    def test_the_spec_objects_own_attributes_count_as_they_were_when_given(self) -> None:
+        service = subjects.Service("s")
+        service.callback = subjects.compute  # type: ignore[attr-defined]
+        service.handler = subjects.fetch  # type: ignore[attr-defined]
+        for klass in (Mock, MagicMock, NonCallableMock):
+            with self.subTest(klass=klass.__name__):
+                m = klass(spec_set=service)
+                service.callback = subjects.fetch  # type: ignore[attr-defined]
+                service.handler = subjects.compute  # type: ignore[attr-defined]
+                self.assertNotIsInstance(m.callback, CoroutineMock)
+                self.assertIsInstance(m.handler, CoroutineMock)
+                self.assertIsInstance(m.get, CoroutineMock)  # from the class
+                service.callback = subjects.compute  # type: ignore[attr-defined]
+                service.handler = subjects.fetch  # type: ignore[attr-defined]
+
     def test_spec_list_names_give_plain_children(self) -> None:
         self.assertNotIsInstance(Mock(spec=["get"]).get, CoroutineMock)
 
