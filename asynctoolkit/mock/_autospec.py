@@ -68,7 +68,9 @@ def create_autospec(
     ``CoroutineMock`` (awaiting them gives their ``return_value``), other
     callables ``MagicMock``, the rest ``NonCallableMagicMock``.  Keyword
     arguments configure the top mock (``return_value``, ``name``, dotted
-    child settings like ``**{"method.return_value": 3}``).
+    child settings like ``**{"method.return_value": 3}``).  With ``wraps``,
+    the methods the wrapped object has wrap the spec's (and a class mock's
+    instance wraps it too), as in ``unittest.mock`` from Python 3.13.
     """
     if is_spec_list(spec):
         spec = type(spec)
@@ -116,8 +118,11 @@ def create_autospec(
         children(_parent)[name] = mock
 
     if is_type and not instance and "return_value" not in kwargs:
-        mock.return_value = create_autospec(spec, spec_set, instance=True, _name="()", _parent=mock)
+        mock.return_value = create_autospec(
+            spec, spec_set, instance=True, _name="()", _parent=mock, wraps=kwargs.get("wraps")
+        )
 
+    wrapped = kwargs.get("wraps")
     for entry in dir(spec):
         if is_magic(entry):
             continue  # MagicMock provides the useful magic methods itself
@@ -125,7 +130,8 @@ def create_autospec(
             original = getattr(spec, entry)
         except AttributeError:
             continue
-        _add_child(mock, spec, entry, original, spec_set, is_type, instance)
+        wraps = original if wrapped is not None and hasattr(wrapped, entry) else None
+        _add_child(mock, spec, entry, original, spec_set, is_type, instance, wraps)
 
     if dotted:
         (mock if is_mock(mock) else mock.mock).configure_mock(**dotted)
@@ -162,7 +168,14 @@ def _autospec_class(spec: Any, is_type: bool, is_async: bool, instance: bool) ->
 
 
 def _add_child(
-    mock: Any, spec: Any, entry: str, original: Any, spec_set: bool, is_type: bool, instance: bool
+    mock: Any,
+    spec: Any,
+    entry: str,
+    original: Any,
+    spec_set: bool,
+    is_type: bool,
+    instance: bool,
+    wraps: Any,
 ) -> None:
     known = children(mock)
     on_function = not is_mock(mock)  # (a mock of a function claims to be one)
@@ -186,12 +199,15 @@ def _add_child(
         **child_arguments(parent, entry),
         **spec_arguments(as_instance=False, eat_self=skip_first),
         **({"spec_set": original} if spec_set else {"spec": original}),
+        **({} if wraps is None else {"wraps": wraps}),
     )
     known[entry] = child
     check_signature(original, child, skipfirst=skip_first)
-    # Made now, not on the first call, so that the method still returns a mock
-    # once seal() forbids new children (as unittest.mock does from Python 3.12).
-    _ = child.return_value
+    if wraps is None:
+        # Made now, not on the first call, so that the method still returns a
+        # mock once seal() forbids new children (as unittest.mock does from
+        # Python 3.12).  Not when wrapping: a return value would answer instead.
+        _ = child.return_value
     if on_function:
         setattr(mock, entry, child)
 

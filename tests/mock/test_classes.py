@@ -551,6 +551,32 @@ class CreateAutospecTest(unittest.IsolatedAsyncioTestCase):
                 with self.assertRaises(AttributeError):
                     service.missing
 
+    async def test_wraps_reaches_the_methods(self) -> None:
+        class Result:
+            def __init__(self) -> None:
+                self.value = "real"
+
+            def get(self) -> str:
+                return self.value
+
+            @staticmethod
+            def shared() -> str:
+                return "shared"
+
+            async def fetch(self) -> str:
+                return self.value
+
+        instance = create_autospec(Result, instance=True, wraps=Result)
+        self.assertEqual(instance.shared(), "shared")
+        instance.shared.assert_called_once_with()
+        real = Result()
+        of_an_instance = create_autospec(real, wraps=real)
+        self.assertEqual(of_an_instance.get(), "real")
+        self.assertEqual(await of_an_instance.fetch(), "real")
+        of_an_instance.fetch.assert_awaited_once_with()
+        plain = create_autospec(real)  # without wraps, mocks answer
+        self.assertIsInstance(plain.get(), MagicMock)
+
     async def test_property_is_not_called_a_coroutine(self) -> None:
         service = create_autospec(subjects.Service, instance=True)
         self.assertNotIsInstance(service.status, CoroutineMock)
