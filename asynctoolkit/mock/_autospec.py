@@ -179,11 +179,16 @@ def _add_child(
 ) -> None:
     known = children(mock)
     on_function = not is_mock(mock)  # (a mock of a function claims to be one)
+    if on_function and entry in vars(mock):
+        return  # the autospecced function's own (mock, called, assert_called_with...)
     if not isinstance(original, FUNCTION_TYPES):
         if on_function:
             # An autospecced plain function is a real function, with no
             # __getattr__ to build a child on first access: build it now.
-            nested = create_autospec(original, spec_set, _parent=mock.mock, _name=entry)
+            try:
+                nested = create_autospec(original, spec_set, _parent=mock.mock, _name=entry)
+            except InvalidSpecError:
+                return  # a mock: absent, as it would be on access in unittest.mock
             setattr(mock, entry, nested)
             return
         # Autospecced on first access (NonCallableMock.__getattr__).

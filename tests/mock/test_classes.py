@@ -21,6 +21,7 @@ from asynctoolkit.mock import (
     NonCallableMock,
     call,
     create_autospec,
+    patch,
 )
 from tests import _mock_subjects as subjects
 
@@ -451,6 +452,27 @@ class CreateAutospecTest(unittest.IsolatedAsyncioTestCase):
                 mock.handler.assert_awaited_once_with(3)
                 with self.assertRaises(AttributeError):
                     mock.missing
+
+    async def test_autospec_of_an_autospecced_function(self) -> None:
+        class C:
+            def f(self) -> None: ...
+
+        c = C()
+        with patch.object(c, "f", autospec=True) as outer:
+            with patch.object(c, "f", autospec=True) as inner:
+                c.f()
+            self.assertEqual((outer.call_count, inner.call_count), (0, 1))
+            inner.assert_called_once_with()
+            c.f()
+        outer.assert_called_once_with()
+
+    async def test_a_mock_held_by_a_function_is_left_out(self) -> None:
+        def function() -> None: ...
+
+        function.stand_in = Mock()  # type: ignore[attr-defined]
+        autospecced = create_autospec(function)
+        with self.assertRaises(AttributeError):
+            autospecced.stand_in
 
     async def test_partial_and_async_callable_attributes_are_lazy_coroutine_mocks(self) -> None:
         holder = create_autospec(subjects.Holder)
