@@ -93,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nunittest.mock's own tests against asynctoolkit.mock, Python {version}:")
     for name in names:
         print(f"  {name:<18} {_summary(result.outcomes, name)}")
+    for test_id in sorted(seen & EXCLUDED.keys()):
+        print(f"  excluded {test_id}: {EXCLUDED[test_id]}")
     stale = sorted(
         test_id for test_id in EXCLUDED if test_id not in seen and test_id.split(".")[0] in names
     )
