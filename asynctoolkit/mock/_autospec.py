@@ -19,6 +19,7 @@ import inspect
 import types
 from typing import Any
 
+from asynctoolkit.mock._arguments import SPEC_TYPOS
 from asynctoolkit.mock._classes import (
     CoroutineMock,
     LazyChild,
@@ -45,8 +46,6 @@ from asynctoolkit.mock._support import (
 )
 
 __all__ = ["create_autospec"]
-
-_SPEC_TYPOS = ("autospect", "auto_spec", "set_spec")
 
 
 def create_autospec(
@@ -79,7 +78,7 @@ def create_autospec(
             f"Cannot autospec a Mock object. [object={spec!r}] Pass the real object it stands for."
         )
     if not unsafe:
-        for typo in _SPEC_TYPOS:
+        for typo in SPEC_TYPOS:
             if typo in kwargs:
                 raise RuntimeError(f"{typo!r} might be a typo; use unsafe=True if this is intended")
     is_type = isinstance(spec, type)

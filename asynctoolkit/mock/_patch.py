@@ -17,13 +17,12 @@ failing ``repr`` is survived (``_describe``).
 from __future__ import annotations
 
 import abc
-import builtins
-import pkgutil
 import types
 import unittest.mock as _um
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar, overload
 
+from asynctoolkit.mock._arguments import check_options, import_target, options, target_getter
 from asynctoolkit.mock._autospec import create_autospec
 from asynctoolkit.mock._classes import CoroutineMock, MagicMock, NonCallableMagicMock
 from asynctoolkit.mock._decorate import PatchScope, decorate, run_all
@@ -59,7 +58,6 @@ LIMITED = PatchScope.LIMITED
 CONTEXT = PatchScope.CONTEXT
 
 _DEFAULT = _um.DEFAULT
-_SPEC_TYPOS = ("autospect", "auto_spec", "set_spec")
 
 _Class = TypeVar("_Class", bound=type)
 _Result = TypeVar("_Result")
@@ -163,7 +161,7 @@ class _AttributePatcher(_Patcher):
                 raise TypeError(
                     f"the attribute to patch must be a non-empty str: {safe_repr(attribute)}"
                 )
-        _check_options(replacements, options, kwargs, unsafe)
+        check_options(replacements, options, kwargs, unsafe)
         self._getter = getter
         self._describe = describe
         self._replacements = replacements
@@ -329,7 +327,7 @@ class _DictPatcher(_Patcher):
     def begin(self) -> _DictActive:
         in_dict = self._in_dict
         if isinstance(in_dict, str):
-            in_dict = _import(in_dict, in_dict)
+            in_dict = import_target(in_dict, in_dict)
         return _DictActive(in_dict, self._values, self._clear)
 
 
@@ -401,14 +399,14 @@ class _PatchFunctions:
         ``scope`` (GLOBAL, LIMITED or CONTEXT) says when the patch is visible;
         see ``PatchScope``.  The target is imported when the patch starts.
         """
-        getter, attribute = _target_getter(target)
+        getter, attribute = target_getter(target)
         path = target.rpartition(".")[0]
         return _AttributePatcher(
             getter,
             lambda: path,
             [(attribute, new)],
             False,
-            _options(spec, create, spec_set, autospec, new_callable),
+            options(spec, create, spec_set, autospec, new_callable),
             kwargs,
             scope,
             unsafe,
@@ -441,7 +439,7 @@ class _PatchFunctions:
             lambda: describe(target),
             [(attribute, new)],
             False,
-            _options(spec, create, spec_set, autospec, new_callable),
+            options(spec, create, spec_set, autospec, new_callable),
             kwargs,
             scope,
             unsafe,
@@ -474,7 +472,7 @@ class _PatchFunctions:
             path = target
 
             def getter() -> Any:
-                return _import(path, path)
+                return import_target(path, path)
 
             def label() -> str:
                 return path
@@ -491,7 +489,7 @@ class _PatchFunctions:
             label,
             list(kwargs.items()),
             True,
-            _options(spec, create, spec_set, autospec, new_callable),
+            options(spec, create, spec_set, autospec, new_callable),
             {},
             scope,
             False,
@@ -533,72 +531,3 @@ def _stop(patcher: Any) -> None:
 
 
 patch = _PatchFunctions()
-
-
-def _options(
-    spec: Any, create: bool, spec_set: Any, autospec: Any, new_callable: Any
-) -> builtins.dict[str, Any]:
-    # unittest.mock treats False like "not given" for these.
-    return {
-        "spec": None if spec is False else spec,
-        "create": create,
-        "spec_set": None if spec_set is False else spec_set,
-        "autospec": None if autospec is False else autospec,
-        "new_callable": new_callable,
-    }
-
-
-def _check_options(
-    replacements: list[tuple[str, Any]],
-    options: builtins.dict[str, Any],
-    kwargs: builtins.dict[str, Any],
-    unsafe: bool,
-) -> None:
-    spec, spec_set = options["spec"], options["spec_set"]
-    autospec, new_callable = options["autospec"], options["new_callable"]
-    if not unsafe:
-        for typo in _SPEC_TYPOS:
-            if typo in kwargs:
-                raise RuntimeError(f"{typo!r} might be a typo; use unsafe=True if this is intended")
-    given = [new for _, new in replacements if new is not _DEFAULT]
-    if new_callable is not None and given:
-        raise ValueError("cannot use 'new' and 'new_callable' together")
-    if new_callable is not None and autospec is not None:
-        raise ValueError("cannot use 'autospec' and 'new_callable' together")
-    if autospec is not None and given:
-        raise TypeError("autospec creates the mock for you: cannot use 'autospec' and 'new'")
-    if spec is not None and autospec is not None:
-        raise TypeError("cannot use 'spec' and 'autospec' together")
-    if (spec is not None or autospec is not None) and spec_set not in (True, None):
-        raise TypeError("cannot give an explicit spec_set object with 'spec' or 'autospec'")
-    if kwargs and given:
-        raise TypeError("keyword arguments configure the mock patch makes; 'new' leaves none")
-    attribute = replacements[0][0]
-    for value, what in ((spec, "spec"), (spec_set, "spec_set target")):
-        if is_mock(value):  # the standard library's wording, then what to do
-            raise InvalidSpecError(
-                f"Cannot spec attr {attribute!r} as the {what} has already been mocked out. "
-                f"[{what.split()[0]}={safe_repr(value)}] Pass the real object it stands for."
-            )
-
-
-def _target_getter(target: object) -> tuple[Callable[[], Any], str]:
-    if not isinstance(target, str):
-        raise TypeError(
-            f"patch() needs a target string 'package.module.attribute', got {safe_repr(target)}; "
-            f"to patch an attribute of an object you hold, use patch.object(obj, 'attribute')"
-        )
-    path, dot, attribute = target.rpartition(".")
-    if not dot or not path or not attribute:
-        raise TypeError(
-            f"patch() needs a target string 'package.module.attribute' (an import path "
-            f"ending with the attribute to replace), got {target!r}"
-        )
-    return (lambda: _import(path, target)), attribute
-
-
-def _import(path: str, target: str) -> Any:
-    try:
-        return pkgutil.resolve_name(path)
-    except (ImportError, AttributeError, ValueError) as exc:
-        raise type(exc)(f"cannot patch {target!r}: importing {path!r} failed: {exc}") from exc
