@@ -35,6 +35,7 @@ from asynctoolkit.mock._support import (
     ALLOWED_NAMES,
     ASYNC_METHOD_MAGICS,
     CALLABLE_MIXIN,
+    CONFIGURED_MAGICS,
     COROUTINE_CODE,
     COROUTINE_FLAG,
     FAKE_FUNCTION_CLASS,
@@ -47,6 +48,7 @@ from asynctoolkit.mock._support import (
     CallList,
     SpecState,
     check_call,
+    child_arguments,
     child_name_from,
     children,
     coroutine_function_stand_in,
@@ -57,6 +59,7 @@ from asynctoolkit.mock._support import (
     own_attributes,
     own_name,
     record_call,
+    set_magic_defaults,
     set_no_spec,
     spec_attribute_is_coroutine,
     spec_class,
@@ -421,7 +424,10 @@ def _new_with_own_class(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]
         subject = spec if spec is not None else kwargs.get("wraps")
         if subject is not None and not is_spec_list(subject) and is_coroutine_function(subject):
             bases = (CoroutineMock, cls)
-    return object.__new__(type(cls.__name__, bases, _own_namespace(cls)))
+    own = type(cls.__name__, bases, _own_namespace(cls))
+    mock: Any = object.__new__(own)
+    own._atk_instance = mock  # type: ignore[attr-defined]  # for MagicMethod on the class
+    return mock
 
 
 def _package() -> Any:
@@ -431,7 +437,39 @@ def _package() -> Any:
 
 def _own_namespace(cls: type) -> dict[str, Any]:
     # _atk_declared is the class asked for (type(mock) is made for the mock).
-    return {"__doc__": cls.__doc__, "__module__": cls.__module__, "_atk_declared": cls}
+    namespace: dict[str, Any] = {
+        "__doc__": cls.__doc__,
+        "__module__": cls.__module__,
+        "_atk_declared": cls,
+    }
+    if issubclass(cls, MAGIC_MIXIN):
+        namespace.update(_MAGIC_METHODS)
+    return namespace
+
+
+class MagicMethod:
+    """A magic method of a mock's class, made on first use (for ``MAGIC_MIXIN``).
+
+    Does what the standard ``MagicProxy`` does, for the mock the class was
+    made for; being in the class from the start, it spares the standard
+    mixin setting one proxy per magic method on each new mock's class.
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        mock = obj if obj is not None else vars(owner)["_atk_instance"]
+        name = self.name
+        method = mock._get_child_mock(name=name, **child_arguments(mock, name))
+        setattr(mock, name, method)  # replaces this descriptor in the mock's class
+        set_magic_defaults(mock, method, name)
+        return method
+
+
+_MAGIC_METHODS = {name: MagicMethod(name) for name in CONFIGURED_MAGICS}
 
 
 def _declared_class(mock: Any) -> type:

@@ -52,6 +52,13 @@ SYNC_MAGICS: frozenset[str] = ALL_MAGICS - ASYNC_METHOD_MAGICS
 # (public classes, but not in unittest.mock.__all__).
 CALLABLE_MIXIN: type = _private("CallableMixin")
 MAGIC_MIXIN: type = _private("MagicMixin")
+# The magic methods MAGIC_MIXIN puts on the class of each mock it makes (one
+# proxy each, which makes the method's mock on first use).  It leaves alone
+# those the class already has, so ours are put in the class when it is made
+# (``_classes.MagicMethod``), which costs a fraction of setting them one by one.
+CONFIGURED_MAGICS: frozenset[str] = frozenset(_private("_magics")) | ASYNC_METHOD_MAGICS
+# Gives a new magic method mock its default (__len__ 0, __aexit__ False, ...).
+set_magic_defaults: Any = _private("_set_return_value")
 # Names mocks set with plain object.__setattr__ (their properties): a fast path.
 ALLOWED_NAMES: frozenset[str] = frozenset(_private("_allowed_names"))
 # Builtins a module may use without defining them: patching creates them.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections.abc
+import contextlib
 import functools
 import inspect
 import sys
@@ -14,6 +15,7 @@ from typing import Any
 
 from asynctoolkit import mock
 from asynctoolkit.mock import (
+    AsyncMock,
     CoroutineMock,
     MagicMock,
     Mock,
@@ -322,6 +324,27 @@ class MagicAsyncTest(unittest.IsolatedAsyncioTestCase):
         m.__aexit__.return_value = True
         async with m:
             raise KeyError("swallowed")
+
+    async def test_magic_methods_through_the_class(self) -> None:
+        for m in (MagicMock(), NonCallableMagicMock(), AsyncMock(), CoroutineMock()):
+            with self.subTest(m=m):
+                async with contextlib.AsyncExitStack() as stack:  # reads type(m).__aenter__
+                    await stack.enter_async_context(m)
+                m.__aenter__.assert_awaited_once()
+                self.assertEqual(len(m), 0)
+                self.assertIs(type(m).__len__, m.__len__)
+
+    async def test_a_spec_leaves_out_the_magic_methods_it_lacks(self) -> None:
+        m = MagicMock(spec=["__len__"])
+        self.assertEqual(len(m), 0)
+        with self.assertRaises(TypeError):
+            iter(m)
+        with self.assertRaises(AttributeError):
+            m.__iter__
+        m.mock_add_spec(["__iter__"])
+        self.assertEqual(list(m), [])
+        with self.assertRaises(TypeError):
+            len(m)
 
     async def test_aiter_gives_a_true_async_iterator(self) -> None:
         for m in (

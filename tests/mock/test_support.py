@@ -9,6 +9,7 @@ import unittest.mock
 
 from asynctoolkit.mock import CoroutineMock, MagicMock
 from asynctoolkit.mock import _support as support
+from asynctoolkit.mock._classes import MagicMethod
 from tests import _mock_subjects as subjects
 
 
@@ -64,6 +65,23 @@ class StandardLibraryInternalsTest(unittest.TestCase):
             while stand_in in support.started_patches():
                 support.started_patches().remove(stand_in)
         self.assertEqual(stops, ["stopped"])
+
+    def test_configured_magics(self) -> None:
+        standard = unittest.mock.MagicMock()
+        set_on_class = {name for name in vars(type(standard)) if name.startswith("__")}
+        self.assertLessEqual(support.CONFIGURED_MAGICS, set_on_class)
+        self.assertTrue(set_on_class - support.CONFIGURED_MAGICS <= {"__doc__", "__module__"})
+        # The standard mixin leaves the magic methods already in the class alone.
+        ours = MagicMock()
+        self.assertIsInstance(vars(type(ours))["__len__"], MagicMethod)
+        self.assertEqual(len(ours), 0)
+
+    def test_set_magic_defaults(self) -> None:
+        parent = unittest.mock.MagicMock()
+        for name, default in (("__len__", 0), ("__aexit__", False), ("__hash__", hash(parent))):
+            method = unittest.mock.MagicMock()
+            support.set_magic_defaults(parent, method, name)
+            self.assertEqual(method(), default, name)
 
     def test_standard_async_iterator(self) -> None:
         iterator = unittest.mock.MagicMock().__aiter__()
