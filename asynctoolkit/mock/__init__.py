@@ -4,11 +4,15 @@ The classes are ``unittest.mock``'s own, subclassed, so everything their
 documentation says holds; what changes is that coroutine functions are
 mocked by ``CoroutineMock``, whose calls return real coroutines:
 
-* ``CoroutineMock`` mocks a coroutine function: ``await mock(...)`` gives its
-  ``return_value`` or ``side_effect``; awaits are recorded (``await_count``,
-  ``assert_awaited_once_with`` ...) and can be waited for
-  (``await mock.awaited.wait()``).  A call that is never awaited is reported
-  by the TestCase's ``unawaited_coroutines`` check.
+* ``CoroutineMock`` mocks a coroutine function, as asynctest's did: ``await
+  mock(...)`` gives its ``return_value`` or ``side_effect``; awaits are
+  recorded (``await_count``, ``assert_awaited_once_with`` ...) and can be
+  waited for (``await mock.awaited.wait()``).  A call that is never awaited
+  is reported by the TestCase's ``unawaited_coroutines`` check.  Its return
+  value and attributes are ``MagicMock``.
+* ``AsyncMock`` is ``unittest.mock.AsyncMock`` (its children are
+  ``AsyncMock``, awaitable results are not awaited) with the same extras; a
+  ``CoroutineMock`` is an ``AsyncMock``.
 * ``Mock``, ``MagicMock``, ``NonCallableMock``, ``NonCallableMagicMock`` and
   ``create_autospec``: attributes that are coroutine functions on the spec
   (or the wrapped object) are ``CoroutineMock``; ``MagicMock`` also supports
@@ -33,11 +37,12 @@ Example::
 
 from __future__ import annotations
 
-from unittest.mock import ANY, DEFAULT, PropertyMock, call, seal, sentinel
+from unittest.mock import ANY, DEFAULT, call, seal, sentinel
 
 from asynctoolkit.mock._autospec import create_autospec
 from asynctoolkit.mock._awaited import DEFAULT_AWAIT_TIMEOUT, AwaitedEvent
 from asynctoolkit.mock._classes import (
+    AsyncMock,
     CoroutineMock,
     MagicMock,
     Mock,
@@ -45,7 +50,7 @@ from asynctoolkit.mock._classes import (
     NonCallableMock,
 )
 from asynctoolkit.mock._decorate import PatchScope
-from asynctoolkit.mock._helpers import mock_open, return_once
+from asynctoolkit.mock._helpers import PropertyMock, mock_open, return_once
 from asynctoolkit.mock._patch import CONTEXT, GLOBAL, LIMITED, patch
 
 __all__ = [
@@ -55,6 +60,7 @@ __all__ = [
     "DEFAULT_AWAIT_TIMEOUT",
     "GLOBAL",
     "LIMITED",
+    "AsyncMock",
     "AwaitedEvent",
     "CoroutineMock",
     "MagicMock",
@@ -72,5 +78,10 @@ __all__ = [
     "sentinel",
 ]
 
+#: ``dir(mock)`` lists only what is useful (no private or inherited names)
+#: while this and ``unittest.mock.FILTER_DIR`` are true, as in unittest.mock.
+FILTER_DIR = True
+
 PatchScope.__module__ = __name__
+PropertyMock.__module__ = __name__
 AwaitedEvent.__module__ = __name__

@@ -19,30 +19,33 @@ import inspect
 import types
 from typing import Any
 
+from asynctoolkit.mock._arguments import SPEC_TYPOS
 from asynctoolkit.mock._classes import (
     CoroutineMock,
+    LazyChild,
     MagicMock,
     NonCallableMagicMock,
-    _ensure_own_class,
 )
+from asynctoolkit.mock._describe import safe_repr
 from asynctoolkit.mock._support import (
     FUNCTION_TYPES,
     InvalidSpecError,
-    SpecState,
     check_signature,
+    child_arguments,
+    children,
     instance_callable,
     is_coroutine_function,
     is_magic,
     is_mock,
     is_spec_list,
     must_skip_first,
+    own_name,
     set_signature,
+    spec_arguments,
     spec_callable,
 )
 
 __all__ = ["create_autospec"]
-
-_SPEC_TYPOS = ("autospect", "auto_spec", "set_spec")
 
 
 def create_autospec(
@@ -64,16 +67,18 @@ def create_autospec(
     ``CoroutineMock`` (awaiting them gives their ``return_value``), other
     callables ``MagicMock``, the rest ``NonCallableMagicMock``.  Keyword
     arguments configure the top mock (``return_value``, ``name``, dotted
-    child settings like ``**{"method.return_value": 3}``).
+    child settings like ``**{"method.return_value": 3}``).  With ``wraps``,
+    the methods the wrapped object has wrap the spec's (and a class mock's
+    instance wraps it too), as in ``unittest.mock`` from Python 3.13.
     """
     if is_spec_list(spec):
         spec = type(spec)
     if is_mock(spec):
         raise InvalidSpecError(
-            f"Cannot autospec a Mock object ({spec!r}): pass the real object it stands for."
+            f"Cannot autospec a Mock object. [object={spec!r}] Pass the real object it stands for."
         )
     if not unsafe:
-        for typo in _SPEC_TYPOS:
+        for typo in SPEC_TYPOS:
             if typo in kwargs:
                 raise RuntimeError(f"{typo!r} might be a typo; use unsafe=True if this is intended")
     is_type = isinstance(spec, type)
@@ -83,21 +88,18 @@ def create_autospec(
     spec_kwargs: dict[str, Any] = {}
     if spec is not None and not inspect.isdatadescriptor(spec):
         spec_kwargs = {"spec_set": spec} if spec_set else {"spec": spec}
-        if instance:
-            spec_kwargs["_spec_as_instance"] = True
         # Skip ``self`` only where the signature comes from an unbound
         # ``__call__`` (an instance of a class spec); unittest.mock also skips
         # one for callable objects (their __call__ is bound) and not for
         # class instances, and then cannot match the calls it recorded.
-        spec_kwargs["_eat_self"] = is_type and instance
+        spec_kwargs.update(spec_arguments(as_instance=instance, eat_self=is_type and instance))
     name = kwargs.pop("name", _name)
     # Dotted settings ("method.return_value") wait until the children exist.
     dotted = {key: value for key, value in kwargs.items() if "." in key}
     mock: Any = klass(
         parent=_parent,
-        _new_parent=_parent,
-        _new_name=name if _parent is not None else "",
         name=name,
+        **child_arguments(_parent, name if _parent is not None else ""),
         **spec_kwargs,
         **{key: value for key, value in kwargs.items() if key not in dotted},
     )
@@ -109,16 +111,17 @@ def create_autospec(
         else:
             mock = set_signature(mock, spec)
     else:
-        if isinstance(mock, CoroutineMock):
-            _ensure_own_class(mock)
         check_signature(spec, mock, is_type, instance)
 
     if _parent is not None and not instance:
-        _parent._mock_children[name] = mock
+        children(_parent)[name] = mock
 
     if is_type and not instance and "return_value" not in kwargs:
-        mock.return_value = create_autospec(spec, spec_set, instance=True, _name="()", _parent=mock)
+        mock.return_value = create_autospec(
+            spec, spec_set, instance=True, _name="()", _parent=mock, wraps=kwargs.get("wraps")
+        )
 
+    wrapped = kwargs.get("wraps")
     for entry in dir(spec):
         if is_magic(entry):
             continue  # MagicMock provides the useful magic methods itself
@@ -126,11 +129,20 @@ def create_autospec(
             original = getattr(spec, entry)
         except AttributeError:
             continue
-        _add_child(mock, spec, entry, original, spec_set, is_type, instance)
+        wraps = original if wrapped is not None and hasattr(wrapped, entry) else None
+        _add_child(mock, spec, entry, original, spec_set, is_type, instance, wraps)
 
     if dotted:
-        (mock.mock if isinstance(mock, FUNCTION_TYPES) else mock).configure_mock(**dotted)
+        (mock if is_mock(mock) else mock.mock).configure_mock(**dotted)
     return mock
+
+
+class CoroutineInstanceError(RuntimeError, ValueError):
+    """``create_autospec(coroutine_function, instance=True)``: there is no instance to mock.
+
+    A RuntimeError, as asynctest and the standard library raise, and a
+    ValueError, as earlier versions of asynctoolkit did.
+    """
 
 
 def _autospec_class(spec: Any, is_type: bool, is_async: bool, instance: bool) -> type:
@@ -138,8 +150,8 @@ def _autospec_class(spec: Any, is_type: bool, is_async: bool, instance: bool) ->
         return MagicMock  # what a descriptor returns is unknown: no spec
     if is_async:
         if instance:
-            raise ValueError(
-                f"instance=True is for classes; {spec!r} is a coroutine function, "
+            raise CoroutineInstanceError(
+                f"instance=True is for classes; {safe_repr(spec)} is a coroutine function, "
                 f"so autospec it without instance=True"
             )
         return CoroutineMock
@@ -155,29 +167,71 @@ def _autospec_class(spec: Any, is_type: bool, is_async: bool, instance: bool) ->
 
 
 def _add_child(
-    mock: Any, spec: Any, entry: str, original: Any, spec_set: bool, is_type: bool, instance: bool
+    mock: Any,
+    spec: Any,
+    entry: str,
+    original: Any,
+    spec_set: bool,
+    is_type: bool,
+    instance: bool,
+    wraps: Any,
 ) -> None:
-    children = mock._mock_children
+    known = children(mock)
+    on_function = not is_mock(mock)  # (a mock of a function claims to be one)
+    if on_function and entry in vars(mock):
+        return  # the autospecced function's own (mock, called, assert_called_with...)
     if not isinstance(original, FUNCTION_TYPES):
+        if on_function:
+            # An autospecced plain function is a real function, with no
+            # __getattr__ to build a child on first access: build it now.
+            try:
+                nested = create_autospec(original, spec_set, _parent=mock.mock, _name=entry)
+            except InvalidSpecError:
+                return  # a mock: absent, as it would be on access in unittest.mock
+            setattr(mock, entry, nested)
+            return
         # Autospecced on first access (NonCallableMock.__getattr__).
-        children[entry] = SpecState(original, spec_set, mock, entry, instance)
+        known[entry] = _LazyAutospec(original, spec_set, mock, entry)
         return
-    parent = mock.mock if isinstance(mock, FUNCTION_TYPES) else mock
+    parent = mock.mock if on_function else mock
     skip_first = must_skip_first(spec, entry, is_type)
     raw = _raw_attribute(spec, entry)
     child_class = CoroutineMock if is_coroutine_function(raw) else MagicMock
     child = child_class(
         parent=parent,
         name=entry,
-        _new_name=entry,
-        _new_parent=parent,
-        _eat_self=skip_first,
+        **child_arguments(parent, entry),
+        **spec_arguments(as_instance=False, eat_self=skip_first),
         **({"spec_set": original} if spec_set else {"spec": original}),
+        **({} if wraps is None else {"wraps": wraps}),
     )
-    children[entry] = child
-    if isinstance(child, CoroutineMock):
-        _ensure_own_class(child)
+    known[entry] = child
     check_signature(original, child, skipfirst=skip_first)
+    if wraps is None:
+        # Made now, not on the first call, so that the method still returns a
+        # mock once seal() forbids new children (as unittest.mock does from
+        # Python 3.12).  Not when wrapping: a return value would answer instead.
+        _ = child.return_value
+    if on_function:
+        setattr(mock, entry, child)
+
+
+class _LazyAutospec(LazyChild):
+    """An attribute of an autospecced object, autospecced when first read."""
+
+    def create(self, parent: Any, name: str) -> Any:
+        # Never instance=True, even under the mock of an instance: what an
+        # instance's attribute holds is the object itself (a class attribute
+        # is the class, which makes instances), as in unittest.mock.
+        try:
+            return create_autospec(self.spec, self.spec_set, False, self.parent, self.name)
+        except InvalidSpecError:
+            target = own_name(parent) or parent
+            raise InvalidSpecError(
+                f"Cannot autospec attr {name!r} from target {target!r} as it has already "
+                f"been mocked out. [target={parent!r}, attr={self.spec!r}] "
+                f"Autospec the real object."
+            ) from None
 
 
 def _raw_attribute(spec: Any, entry: str) -> Any:
@@ -189,8 +243,10 @@ def _raw_attribute(spec: Any, entry: str) -> Any:
 
 
 def _bind_like_a_function(mock: Any, function: Any) -> None:
-    """Check calls against ``function``'s signature, and bind like it on a class."""
-    _ensure_own_class(mock)
+    """Check calls against ``function``'s signature, bind like it on a class, and
+    answer ``.mock`` with itself (where the standard library's autospecced
+    function keeps the mock that records its calls)."""
+    mock.__dict__["mock"] = mock
     check_signature(function, mock, False)
     type(mock).__get__ = _bind
 

@@ -21,6 +21,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from asynctoolkit.mock._support import display_name
+
 __all__: list[str] = []
 
 #: Seconds of real time ``wait``, ``wait_next`` and ``wait_for`` wait by default.
@@ -47,7 +49,7 @@ class AwaitedEvent:
         return bool(self._mock.await_count)
 
     def __repr__(self) -> str:
-        return f"<awaited of {_mock_name(self._mock)}: {self._mock.await_count} await(s)>"
+        return f"<awaited of {_quoted_name(self._mock)}: {self._mock.await_count} await(s)>"
 
     async def wait(self, skip: int = 0, *, timeout: float = DEFAULT_AWAIT_TIMEOUT) -> Any:
         """Wait until the mock has been awaited at least ``skip + 1`` times in all.
@@ -145,7 +147,7 @@ def _expire_soon(
 def _timeout_message(mock: Any, what: str, timeout: float) -> str:
     awaits = mock.await_args_list
     lines = [
-        f"{_mock_name(mock)} was not {what} within {timeout:g} s (real time).",
+        f"{_quoted_name(mock)} was not {what} within {timeout:g} s (real time).",
         f"Awaited {_times(len(awaits))}" + (f": {list(awaits)!r}." if awaits else "."),
     ]
     pending = never_awaited_calls(mock)
@@ -163,9 +165,8 @@ def never_awaited_calls(mock: Any) -> list[Any]:
     return [c for c in mock.call_args_list if id(c) not in awaited]
 
 
-def _mock_name(mock: Any) -> str:
-    name: str = mock._extract_mock_name()
-    return repr(name)
+def _quoted_name(mock: Any) -> str:
+    return repr(display_name(mock))
 
 
 def _times(n: int) -> str:

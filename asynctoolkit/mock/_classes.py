@@ -1,23 +1,24 @@
 """The mock classes: ``unittest.mock``'s own, made aware of coroutine functions.
 
-Each class subclasses its ``unittest.mock`` namesake (so ``isinstance`` checks
-against the standard classes still pass) and changes one decision: which
-class a child mock gets.  Where the spec, the wrapped object or an async magic
-method says "coroutine function", the child is a ``CoroutineMock``.
+``Mock``, ``MagicMock``, ``NonCallableMock`` and ``NonCallableMagicMock``
+subclass their ``unittest.mock`` namesakes (so ``isinstance`` checks against
+the standard classes still pass) and change one decision: which class a child
+mock gets.  Where the spec, the wrapped object or an async magic method says
+"coroutine function", the child is a ``CoroutineMock`` (asynctest's rule).
 
-``CoroutineMock`` is the one class with real new behaviour; it is tuned to be
-cheap, because a test suite creates thousands of them:
-
-* ``unittest.mock`` gives every mock its own class (so magic methods can be
-  set per mock).  A ``CoroutineMock`` gets one only when something needs it:
-  setting a magic method, or autospec installing a signature check.
-* It looks like a coroutine function to ``inspect`` and ``asyncio`` through a
-  shared code object (see ``_support``), not a per-instance mock of one.
+``AsyncMock`` mocks a coroutine function with the standard library's rules
+(``_outcome`` makes its calls' coroutines); ``CoroutineMock`` is an
+``AsyncMock`` with asynctest's rules instead.  Both are cheaper than the
+standard ``AsyncMock``, because a test suite creates thousands of them: they
+look like coroutine functions to ``inspect`` and ``asyncio`` through a shared
+code object (see ``_support``), not a per-instance mock of one
+(``bench/bench_mock.py`` measures it).
 """
 
 from __future__ import annotations
 
-import inspect
+import abc
+import sys
 import types
 import unittest.mock as _um
 from typing import Any, ClassVar
@@ -25,27 +26,54 @@ from typing import Any, ClassVar
 from asynctoolkit._shared import tracking
 from asynctoolkit.mock._assertions import AwaitAssertions
 from asynctoolkit.mock._awaited import AwaitedEvent
+from asynctoolkit.mock._outcome import (
+    AsyncIterator,
+    await_async_mock_call,
+    await_coroutine_mock_call,
+)
 from asynctoolkit.mock._support import (
-    ALL_MAGICS,
     ALLOWED_NAMES,
     ASYNC_METHOD_MAGICS,
+    CALLABLE_MIXIN,
+    CONFIGURED_MAGICS,
     COROUTINE_CODE,
+    COROUTINE_FLAG,
     FAKE_FUNCTION_CLASS,
+    MAGIC_MIXIN,
     MARKER_ATTRIBUTES,
     MOCK_LOCK,
+    PLAIN_CODE,
+    STANDARD_ASYNC_ITERATOR,
+    SYNC_MAGICS,
     CallList,
-    InvalidSpecError,
     SpecState,
+    check_call,
+    child_arguments,
+    child_name_from,
+    children,
     coroutine_function_stand_in,
+    existing_child,
     is_coroutine_function,
-    is_exception,
-    is_mock,
+    is_sealed,
     is_spec_list,
+    own_attributes,
+    own_name,
+    record_call,
+    set_magic_defaults,
+    set_no_spec,
     spec_attribute_is_coroutine,
-    spec_callable,
+    spec_class,
+    spec_names,
 )
 
-__all__ = ["CoroutineMock", "MagicMock", "Mock", "NonCallableMagicMock", "NonCallableMock"]
+__all__ = [
+    "AsyncMock",
+    "CoroutineMock",
+    "MagicMock",
+    "Mock",
+    "NonCallableMagicMock",
+    "NonCallableMock",
+]
 
 _DEFAULT = _um.DEFAULT
 
@@ -85,7 +113,7 @@ class NonCallableMock(_um.NonCallableMock):
     @property
     def is_coroutine(self) -> bool:
         """Whether the mock presents itself as a coroutine function."""
-        return bool(self.__dict__.get("_atk_coroutine"))
+        return bool(self.__dict__.get(COROUTINE_FLAG))
 
     @is_coroutine.setter
     def is_coroutine(self, value: bool) -> None:
@@ -93,25 +121,45 @@ class NonCallableMock(_um.NonCallableMock):
 
     @property
     def __code__(self) -> types.CodeType:
-        # Only coroutine-flagged mocks have a code object; for the others the
-        # lookup falls through to unittest.mock's ``__getattr__`` as before.
-        if self.__dict__.get("_atk_coroutine"):
+        # What inspect (and so asyncio) reads to tell a coroutine function.  A
+        # coroutine-flagged mock has a coroutine code object; one specced on a
+        # plain function (it claims the function's class) a plain one, where
+        # unittest.mock's child mock made inspect claim a coroutine function
+        # or fail.  For the others the lookup falls through to __getattr__.
+        state = self.__dict__
+        code: types.CodeType | None = state.get("__code__")
+        if code is not None:
+            return code  # set by the test
+        if state.get(COROUTINE_FLAG):
             return COROUTINE_CODE
+        if spec_class(self) is types.FunctionType:
+            return PLAIN_CODE
         raise AttributeError("__code__")
+
+    @__code__.setter
+    def __code__(self, value: Any) -> None:
+        self.__dict__["__code__"] = value
+
+    @__code__.deleter
+    def __code__(self) -> None:
+        self.__dict__.pop("__code__", None)
 
     @property  # type: ignore[misc]
     def __class__(self) -> type:
-        state = self.__dict__
-        spec_class: type | None = state.get("_spec_class")
-        if spec_class is not None:
-            return spec_class
-        if FAKE_FUNCTION_CLASS and state.get("_atk_coroutine") and not self._atk_function_like:
+        claimed = spec_class(self)
+        if claimed is not None:
+            return claimed
+        if (
+            FAKE_FUNCTION_CLASS
+            and self.__dict__.get(COROUTINE_FLAG)
+            and not self._atk_function_like
+        ):
             return types.FunctionType
         return type(self)
 
     def _atk_mark_coroutine(self, flag: bool) -> None:
         state = self.__dict__
-        state["_atk_coroutine"] = flag
+        state[COROUTINE_FLAG] = flag
         if MARKER_ATTRIBUTES and not self._atk_function_like:
             if flag:
                 state.update(MARKER_ATTRIBUTES)
@@ -123,46 +171,41 @@ class NonCallableMock(_um.NonCallableMock):
         if name in ALLOWED_NAMES:  # what unittest.mock does first, without its frame
             object.__setattr__(self, name, value)
             return
-        if name in ALL_MAGICS:
-            _ensure_own_class(self)  # unittest.mock sets magic methods on type(self)
-        elif name == "is_coroutine":
+        if name == "is_coroutine":
             object.__setattr__(self, name, value)
             return
         super().__setattr__(name, value)
 
-    def __delattr__(self, name: str) -> None:
-        if name in ALL_MAGICS:
-            _ensure_own_class(self)
-        super().__delattr__(name)
+    def __dir__(self) -> list[str]:
+        # unittest.mock filters dir() unless unittest.mock.FILTER_DIR is false;
+        # asynctoolkit.mock.FILTER_DIR (where a suite that changed its import
+        # sets it) turns the filter off too.
+        if not _package().FILTER_DIR:
+            return list(object.__dir__(self))
+        return list(super().__dir__())
 
     def __getattr__(self, name: str) -> Any:
-        children = self.__dict__.get("_mock_children")
-        if children is not None:
-            placeholder = children.get(name)
-            if isinstance(placeholder, SpecState):
-                return _resolve_autospec_child(self, name, placeholder)
+        placeholder = existing_child(self, name)
+        if isinstance(placeholder, LazyChild):
+            return _resolve_lazy_child(self, name, placeholder)
         return super().__getattr__(name)
 
     def _mock_add_spec(
         self, spec: Any, spec_set: bool, _spec_as_instance: bool = False, _eat_self: bool = False
     ) -> None:
-        state = self.__dict__
         if spec is None:
-            # What unittest.mock stores for "no spec", without its dir() scan.
-            state["_spec_class"] = None
-            state["_spec_set"] = spec_set
-            state["_spec_signature"] = None
-            state["_mock_methods"] = None
-            state["_spec_asyncs"] = []
-            state["_atk_spec"] = None
+            set_no_spec(self, spec_set)  # the same state, faster
+            self.__dict__["_atk_spec"] = self.__dict__["_atk_spec_own"] = None
             return
         super()._mock_add_spec(spec, spec_set, _spec_as_instance, _eat_self)
-        state["_atk_spec"] = None if is_spec_list(spec) else spec
+        listed = is_spec_list(spec)
+        self.__dict__["_atk_spec"] = None if listed else spec
+        self.__dict__["_atk_spec_own"] = None if listed else own_attributes(spec)
 
     def _get_child_mock(self, /, **kw: Any) -> Any:
-        if self._mock_sealed:
+        if is_sealed(self):
             return super()._get_child_mock(**kw)  # raises unittest.mock's "sealed" error
-        return _child_class(self, kw.get("_new_name"), kw.get("wraps"))(**kw)
+        return _child_class(self, child_name_from(kw), kw.get("wraps"))(**kw)
 
 
 class NonCallableMagicMock(_um.NonCallableMagicMock, NonCallableMock):
@@ -178,6 +221,13 @@ class Mock(_um.Mock, NonCallableMock):
     function without a spec, use ``CoroutineMock``.
     """
 
+    def _execute_mock_call(self, /, *args: Any, **kwargs: Any) -> Any:
+        result = super()._execute_mock_call(*args, **kwargs)
+        if type(result) is STANDARD_ASYNC_ITERATOR:
+            # A MagicMock's default __aiter__ answered: make it a true async iterator.
+            return AsyncIterator(result)
+        return result
+
 
 class MagicMock(_um.MagicMock, Mock):
     """``unittest.mock.MagicMock``, coroutine-aware, with async context managers and iterators.
@@ -186,41 +236,41 @@ class MagicMock(_um.MagicMock, Mock):
     children, so ``async with mock:`` works out of the box (``__aexit__``
     returns False: exceptions propagate).  For ``async for``, set
     ``mock.__aiter__.return_value`` to an iterable: its values are the
-    iteration.  ``__await__`` cannot be mocked; mock the coroutine function
+    iteration (``mock.__aiter__()`` is a ``collections.abc.AsyncIterator``,
+    so ``aiter(mock)`` works too).  ``__await__`` cannot be mocked; mock the coroutine function
     that produces the awaitable with a ``CoroutineMock`` instead.
     """
 
 
-class CoroutineMock(Mock, AwaitAssertions):
-    """A mock of a coroutine function: each call returns a real coroutine.
+class AsyncMock(AwaitAssertions, MAGIC_MIXIN, Mock):  # type: ignore[misc]
+    """``unittest.mock.AsyncMock``'s behaviour, with asynctoolkit's extras.
 
-    ``inspect.iscoroutinefunction(mock)`` and ``asyncio.iscoroutinefunction(mock)``
-    are true, and ``mock(...)`` records the call (``call_args``, ``mock_calls``
-    and the other ``Mock`` attributes) and returns a coroutine object.  What
-    awaiting it gives is decided when it is awaited, in await order:
-
-    * ``side_effect`` an exception (class or instance): it is raised;
-    * ``side_effect`` an iterable: its next value is returned (raised if it is
-      an exception); once exhausted, StopAsyncIteration explains so;
-    * ``side_effect`` a function: it is called with the call's arguments and
-      its result returned, after awaiting it if it is awaitable (a coroutine
-      function works as it should); returning ``DEFAULT`` falls through;
-    * otherwise ``return_value`` (by default a ``CoroutineMock`` child), or
-      the wrapped object's result with ``wraps``.
-
-    An awaitable outcome (a coroutine, a future) is awaited in turn, so
-    ``return_value`` may be a coroutine whose result the await gives; a
-    coroutine can only be awaited once.
+    A mock of a coroutine function: ``inspect.iscoroutinefunction(mock)`` and
+    ``asyncio.iscoroutinefunction(mock)`` are true, and ``mock(...)`` records
+    the call and returns a coroutine.  Awaiting it gives, as with the standard
+    ``AsyncMock``: ``side_effect`` (an exception is raised, an iterable's next
+    value given, a function called and, if it is a coroutine function,
+    awaited; ``DEFAULT`` falls through), else ``return_value``, else the
+    result of the wrapped object (awaited if it is a coroutine function).
+    Other results, awaitable or not, are given as they are.  Its children
+    follow the standard rules: ``AsyncMock``, except the synchronous magic
+    methods (``MagicMock``), attributes the spec has that are not coroutine
+    functions (``MagicMock``), and the return value.
 
     Awaits are counted when the coroutine starts running: ``await_count``,
     ``await_args``, ``await_args_list`` and the ``assert_*await*`` methods
-    describe them, ``awaited`` lets a test wait for them, and ``reset_mock``
-    clears them.  A call never awaited stays in ``call_args_list`` only (the
-    entries of ``await_args_list`` are the very call objects of
-    ``call_args_list``); the TestCase reports such calls at the end of a test.
+    describe them and ``reset_mock`` clears them.  Added by asynctoolkit:
+    ``awaited`` lets a test wait until code in another task has awaited the
+    mock; the entries of ``await_args_list`` are the very call objects of
+    ``call_args_list``, so a call never awaited stays in ``call_args_list``
+    only, is named by the ``assert_*await*`` failures, and is reported by the
+    TestCase's ``unawaited_coroutines`` check at the end of the test.
     """
 
     _atk_function_like: ClassVar[bool] = True
+    # Outcomes and children follow asynctest's rules (CoroutineMock), or the
+    # standard library's.
+    _atk_asynctest: ClassVar[bool] = False
     # inspect's view of a function: a coroutine code object, no defaults.
     __code__ = COROUTINE_CODE
     __defaults__ = None
@@ -230,14 +280,11 @@ class CoroutineMock(Mock, AwaitAssertions):
     await_args: Any
     await_args_list: Any
 
-    def __new__(cls, /, *args: Any, **kwargs: Any) -> Any:
-        # No class per instance: one is made on demand (_ensure_own_class).
-        return object.__new__(cls)
-
     def __init__(self, /, *args: Any, **kwargs: Any) -> None:
         if kwargs.get("is_coroutine", True) is not True:
             raise ValueError(
-                "a CoroutineMock is always a coroutine function; use Mock for a plain callable"
+                f"an {type(self).__name__} is always a coroutine function; "
+                f"use Mock for a plain callable"
             )
         kwargs["is_coroutine"] = True
         super().__init__(*args, **kwargs)
@@ -252,26 +299,28 @@ class CoroutineMock(Mock, AwaitAssertions):
 
     @property
     def __name__(self) -> str:
-        name = self.__dict__.get("_mock_name")
-        return name if isinstance(name, str) and name else "CoroutineMock"
+        name = own_name(self)
+        return name if isinstance(name, str) and name else _declared_class(self).__name__
 
     @property
     def __func__(self) -> Any:
         # A mock specced on a bound method passes for a method, and inspect
         # then judges its __func__: give it a coroutine function to judge.
-        if self.__dict__.get("_spec_class") is types.MethodType:
+        if spec_class(self) is types.MethodType:
             return coroutine_function_stand_in
         raise AttributeError("__func__")
 
     @property
     def is_coroutine(self) -> bool:
-        """Always True for a CoroutineMock."""
+        """Always True: the mock stands for a coroutine function."""
         return True
 
     @is_coroutine.setter
     def is_coroutine(self, value: bool) -> None:
         if not value:
-            raise AttributeError("a CoroutineMock is always a coroutine function")
+            raise AttributeError(
+                f"an {type(self).__name__} is always a coroutine function; use Mock instead"
+            )
 
     @property
     def awaited(self) -> AwaitedEvent:
@@ -290,8 +339,8 @@ class CoroutineMock(Mock, AwaitAssertions):
 
     def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
         # CallableMixin.__call__, with the call's coroutine made here directly.
-        self._mock_check_sig(*args, **kwargs)
-        self._increment_mock_call(*args, **kwargs)
+        check_call(self, args, kwargs)
+        record_call(self, args, kwargs)
         call = self.call_args
         coroutine = _await_call(self, call, args, kwargs)
         tracking.track_coroutine(coroutine, self, call)
@@ -315,68 +364,52 @@ class CoroutineMock(Mock, AwaitAssertions):
         state["await_args_list"] = CallList()
 
 
+class CoroutineMock(AsyncMock):
+    """A mock of a coroutine function, as asynctest's: each call returns a real coroutine.
+
+    An ``AsyncMock`` (every ``AsyncMock`` feature and assertion applies)
+    with asynctest's rules where they differ from the standard library's:
+
+    * awaiting a call gives, in await order: ``side_effect`` (an exception is
+      raised; an iterable's next value given, and once it is exhausted
+      StopAsyncIteration explains so; a function called with the call's
+      arguments), else ``return_value`` (by default a ``MagicMock``), else the
+      wrapped object's result with ``wraps``; an awaitable outcome (a
+      coroutine, a future) is awaited in turn, so ``return_value`` may be a
+      coroutine whose result the await gives (only once: a coroutine can only
+      be awaited once);
+    * the return value and the attributes are ``MagicMock`` (``(await
+      mock()).json()`` is a plain call), except an attribute that the spec or
+      the wrapped object says is a coroutine function: that one is a
+      ``CoroutineMock``.
+    """
+
+    _atk_asynctest: ClassVar[bool] = True
+
+
+class LazyChild(SpecState, abc.ABC):  # type: ignore[misc]
+    """A child mock made on first access: the attribute's placeholder until then.
+
+    ``create_autospec`` leaves one for each attribute that is not a function
+    (autospeccing them all at once would walk whole object graphs); a mock's
+    ``__getattr__`` replaces it by ``create(parent, name)`` when the attribute
+    is first read.  It is a ``unittest.mock`` spec placeholder, so the standard
+    code that walks children (``reset_mock``, ``seal``) skips it likewise.
+    """
+
+    @abc.abstractmethod
+    def create(self, parent: Any, name: str) -> Any:
+        """Make the child mock this placeholder stands for."""
+
+
 # --- Private helpers ----------------------------------------------------------------
 
 
-async def _await_call(mock: CoroutineMock, call: Any, args: Any, kwargs: Any) -> Any:
-    """The coroutine a CoroutineMock call returns; runs when it is awaited."""
-    state = mock.__dict__
-    state["await_count"] += 1
-    state["await_args"] = call
-    state["await_args_list"].append(call)
-    awaited: AwaitedEvent | None = state["_atk_awaited"]
-    if awaited is not None:
-        awaited._notify()
-    effect = mock.side_effect
-    if effect is not None:
-        if is_exception(effect):
-            raise effect
-        if not spec_callable(effect):
-            try:
-                result = next(effect)
-            except StopIteration:
-                raise StopAsyncIteration(_exhausted_message(mock)) from None
-            if is_exception(result):
-                raise result
-        else:
-            result = effect(*args, **kwargs)
-        if _awaitable(result):
-            result = await result
-        if result is not _DEFAULT:
-            return result
-    result = state["_mock_return_value"]
-    if result is _DEFAULT or state["_mock_delegate"] is not None:
-        wraps = state["_mock_wraps"]
-        if result is _DEFAULT and wraps is not None:
-            result = wraps(*args, **kwargs)
-        else:
-            result = mock.return_value  # makes the default child on first use
-    if _awaitable(result):
-        return await result
-    return result
-
-
-# Results that are never awaitable, checked first because it is cheap.
-_PLAIN_TYPES = frozenset({type(None), bool, int, float, str, bytes, tuple, list, dict})
-
-
-def _awaitable(result: Any) -> bool:
-    """Whether an outcome must be awaited (mocks never are, whatever their spec says)."""
-    if type(result) in _PLAIN_TYPES or is_mock(result):
-        return False
-    return inspect.isawaitable(result)
-
-
-# Name shown by "coroutine ... was never awaited" warnings.
-_await_call.__qualname__ = "CoroutineMock.__call__"
-
-
-def _exhausted_message(mock: CoroutineMock) -> str:
-    return (
-        f"{mock._atk_name()} was awaited {mock.await_count} times, but its side_effect "
-        f"iterable ran out of values; give it one value per await, or set side_effect "
-        f"to a function or None (then return_value answers)"
-    )
+def _await_call(mock: AsyncMock, call: Any, args: tuple[Any, ...], kwargs: Any) -> Any:
+    """The coroutine a call of ``mock`` returns, by its class's rules."""
+    if mock._atk_asynctest:
+        return await_coroutine_mock_call(mock, call, args, kwargs)
+    return await_async_mock_call(mock, call, args, kwargs)
 
 
 def _new_with_own_class(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -386,35 +419,58 @@ def _new_with_own_class(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]
     ``CoroutineMock`` mixed in (unittest.mock does the same with AsyncMock).
     """
     bases: tuple[type, ...] = (cls,)
-    if issubclass(cls, _um.CallableMixin) and not issubclass(cls, CoroutineMock):
+    if issubclass(cls, CALLABLE_MIXIN) and not issubclass(cls, AsyncMock):
         spec = kwargs.get("spec_set", kwargs.get("spec", args[0] if args else None))
         subject = spec if spec is not None else kwargs.get("wraps")
         if subject is not None and not is_spec_list(subject) and is_coroutine_function(subject):
             bases = (CoroutineMock, cls)
-    return object.__new__(type(cls.__name__, bases, _own_namespace(cls)))
+    own = type(cls.__name__, bases, _own_namespace(cls))
+    mock: Any = object.__new__(own)
+    own._atk_instance = mock  # type: ignore[attr-defined]  # for MagicMethod on the class
+    return mock
 
 
-def _ensure_own_class(mock: Any) -> None:
-    """Give ``mock`` a class of its own, if it shares its class (a CoroutineMock)."""
-    cls = type(mock)
-    if "_atk_own" in cls.__dict__:
-        return
-    _set_class(mock, type(cls.__name__, (cls,), _own_namespace(cls)))
+def _package() -> Any:
+    """``asynctoolkit.mock``, whose public switches are read when used (it imports us)."""
+    return sys.modules[__name__.rpartition(".")[0]]
 
 
 def _own_namespace(cls: type) -> dict[str, Any]:
-    # _atk_own marks a class made for one mock; _atk_declared is the class asked for.
-    return {
+    # _atk_declared is the class asked for (type(mock) is made for the mock).
+    namespace: dict[str, Any] = {
         "__doc__": cls.__doc__,
         "__module__": cls.__module__,
-        "_atk_own": True,
         "_atk_declared": cls,
     }
+    if issubclass(cls, MAGIC_MIXIN):
+        namespace.update(_MAGIC_METHODS)
+    return namespace
 
 
-# Mocks define ``__class__`` as a read-only property, so the ordinary
-# ``obj.__class__ = ...`` cannot be used; this is object's own setter.
-_set_class = object.__dict__["__class__"].__set__
+class MagicMethod:
+    """A magic method of a mock's class, made on first use (for ``MAGIC_MIXIN``).
+
+    Does what the standard ``MagicProxy`` does, for the mock the class was
+    made for; being in the class from the start, it spares the standard
+    mixin setting one proxy per magic method on each new mock's class (most
+    of the cost of making a mock: ``bench/bench_mock.py``, lifecycle).
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        mock = obj if obj is not None else vars(owner)["_atk_instance"]
+        name = self.name
+        method = mock._get_child_mock(name=name, **child_arguments(mock, name))
+        setattr(mock, name, method)  # replaces this descriptor in the mock's class
+        set_magic_defaults(mock, method, name)
+        return method
+
+
+_MAGIC_METHODS = {name: MagicMethod(name) for name in CONFIGURED_MAGICS}
 
 
 def _declared_class(mock: Any) -> type:
@@ -424,52 +480,76 @@ def _declared_class(mock: Any) -> type:
 
 
 def _child_class(parent: Any, name: str | None, wraps: Any) -> type:
-    """The class of the child mock ``name`` of ``parent`` (``'()'`` = return value)."""
-    base = _declared_class(parent)
-    if not issubclass(base, _um.CallableMixin):
-        base = MagicMock if issubclass(base, _um.MagicMixin) else Mock
+    """The class of the child mock ``name`` of ``parent`` (``'()'`` = return value).
+
+    The children of an ``AsyncMock`` follow the standard library (see
+    ``_standard_async_child``).  Everywhere else asynctest's rules hold: a
+    child is a ``CoroutineMock`` where the spec or the wrapped object says the
+    attribute is a coroutine function, or for the async magic methods of a
+    ``MagicMock``.  Otherwise the child of a ``CoroutineMock`` (its return
+    value included) is a ``MagicMock``: what a coroutine function returns,
+    and its other attributes, are plain objects.  The rest get their parent's
+    class, as in ``unittest.mock``.
+    """
+    parent_class = type(parent)
+    if issubclass(parent_class, AsyncMock) and not parent_class._atk_asynctest:
+        return _standard_async_child(parent, name)
     if name == "()" or name is None:
-        return base
+        if issubclass(parent_class, CoroutineMock):
+            return MagicMock
+        return _callable_class(parent)
     if wraps is not None and is_coroutine_function(wraps):
         return CoroutineMock
-    spec = parent.__dict__.get("_atk_spec")
-    if spec is not None and spec_attribute_is_coroutine(spec, name):
+    if _spec_says_coroutine(parent, name):
         return CoroutineMock
-    if name in ASYNC_METHOD_MAGICS and isinstance(parent, _um.MagicMixin):
+    if name in ASYNC_METHOD_MAGICS and issubclass(parent_class, MAGIC_MIXIN):
         return CoroutineMock
-    if issubclass(base, CoroutineMock) and (
-        name in ALL_MAGICS or name in (parent.__dict__.get("_mock_methods") or ())
-    ):
-        return Mock  # a plain attribute of what the coroutine function's spec describes
+    if issubclass(parent_class, CoroutineMock):
+        return MagicMock
+    return _callable_class(parent)
+
+
+def _standard_async_child(parent: Any, name: str | None) -> type:
+    """``unittest.mock``'s rules for the children of an AsyncMock, with our classes.
+
+    A coroutine function of the spec is an ``AsyncMock``; the synchronous
+    magic methods and the other attributes of the spec are ``MagicMock``;
+    everything else, the return value included, is an ``AsyncMock``.
+    """
+    if name is not None and _spec_says_coroutine(parent, name):
+        return AsyncMock
+    if name in SYNC_MAGICS or name in (spec_names(parent) or ()):
+        return MagicMock
+    return AsyncMock
+
+
+def _spec_says_coroutine(parent: Any, name: str) -> bool:
+    """Whether the parent's spec (as it was when given) has a coroutine function as ``name``."""
+    state = parent.__dict__
+    spec = state.get("_atk_spec")
+    return spec is not None and spec_attribute_is_coroutine(spec, name, state.get("_atk_spec_own"))
+
+
+def _callable_class(parent: Any) -> type:
+    """The parent's declared class, or its callable counterpart for non-callable mocks."""
+    base = _declared_class(parent)
+    if not issubclass(base, CALLABLE_MIXIN):
+        base = MagicMock if issubclass(base, MAGIC_MIXIN) else Mock
     return base
 
 
-def _resolve_autospec_child(mock: Any, name: str, placeholder: Any) -> Any:
-    """Create the autospecced child ``name`` that ``create_autospec`` left for later."""
-    from asynctoolkit.mock._autospec import create_autospec  # circular: it builds our mocks
-
+def _resolve_lazy_child(mock: Any, name: str, placeholder: LazyChild) -> Any:
+    """Replace the placeholder child ``name`` of ``mock`` by the mock it stands for."""
     with MOCK_LOCK:
-        children = mock._mock_children
-        current = children.get(name)
+        known = children(mock)
+        current = known.get(name)
         if current is not placeholder:  # another thread resolved it meanwhile
             return current
-        try:
-            child = create_autospec(
-                placeholder.spec,
-                placeholder.spec_set,
-                placeholder.instance,
-                placeholder.parent,
-                placeholder.name,
-            )
-        except InvalidSpecError:
-            raise InvalidSpecError(
-                f"Cannot autospec attribute {name!r} of {mock!r}: its spec "
-                f"{placeholder.spec!r} is itself a mock. Autospec the real object."
-            ) from None
-        children[name] = child
+        child = placeholder.create(mock, name)
+        known[name] = child
         return child
 
 
-for _public in (NonCallableMock, NonCallableMagicMock, Mock, MagicMock, CoroutineMock):
+for _public in (NonCallableMock, NonCallableMagicMock, Mock, MagicMock, AsyncMock, CoroutineMock):
     _public.__module__ = "asynctoolkit.mock"
 del _public

@@ -1,4 +1,4 @@
-"""Small helpers: ``mock_open`` and ``return_once``."""
+"""Small helpers: ``PropertyMock``, ``mock_open`` and ``return_once``."""
 
 from __future__ import annotations
 
@@ -7,9 +7,29 @@ import unittest.mock as _um
 from collections.abc import Iterator
 from typing import Any
 
-from asynctoolkit.mock._classes import MagicMock
+from asynctoolkit.mock._classes import MagicMock, Mock
 
-__all__ = ["mock_open", "return_once"]
+__all__ = ["PropertyMock", "mock_open", "return_once"]
+
+
+class PropertyMock(_um.PropertyMock, Mock):
+    """``unittest.mock.PropertyMock``: a mock to set on a class as a property.
+
+    Reading the attribute calls the mock with no arguments (its
+    ``return_value`` is the value read), setting it calls the mock with the
+    new value::
+
+        with patch.object(Config, "mode", new_callable=PropertyMock) as mode:
+            mode.return_value = "test"
+            assert Config().mode == "test"
+        mode.assert_called_once_with()
+
+    Its return value and attributes are asynctoolkit ``MagicMock``.
+    """
+
+    def _get_child_mock(self, /, **kwargs: Any) -> Any:
+        return MagicMock(**kwargs)
+
 
 # What the mock of open() may be used for: the attributes of the real open().
 _OPEN_SPEC = sorted(set(dir(io.open)))

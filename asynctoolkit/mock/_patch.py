@@ -4,34 +4,38 @@ The arguments and the way the replacement is chosen are those of
 ``unittest.mock.patch``, with asynctoolkit's mocks: by default a target that
 is a coroutine function is replaced by a ``CoroutineMock``, anything else by
 a ``MagicMock``.  What differs is *when* a patch is visible, chosen with
-``scope`` (``_mock_decorate`` applies it around decorated functions;
-``_mock_targets`` keeps overlapping patches of one attribute consistent).
+``scope`` (``_decorate`` applies it around decorated functions;
+``_targets`` keeps overlapping patches of one attribute consistent).
 
 A patcher object is only configuration: the target is imported and the mock
 made each time the patch starts (each call of a decorated function, each
-``with`` or ``start()``), never at decoration time.
+``with`` or ``start()``), never at decoration time.  Neither the target nor
+its attributes are ever shown (``repr``) except in an error message, where a
+failing ``repr`` is survived (``_describe``).
 """
 
 from __future__ import annotations
 
 import abc
-import builtins
-import pkgutil
 import types
 import unittest.mock as _um
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar, overload
 
+from asynctoolkit.mock._arguments import check_options, import_target, options, target_getter
 from asynctoolkit.mock._autospec import create_autospec
 from asynctoolkit.mock._classes import CoroutineMock, MagicMock, NonCallableMagicMock
 from asynctoolkit.mock._decorate import PatchScope, decorate, run_all
+from asynctoolkit.mock._describe import describe, name_of, safe_repr
 from asynctoolkit.mock._support import (
     BUILTIN_NAMES,
     InvalidSpecError,
+    child_arguments,
     instance_callable,
     is_coroutine_function,
     is_mock,
     is_spec_list,
+    started_patches,
 )
 from asynctoolkit.mock._targets import (
     MISSING,
@@ -54,10 +58,6 @@ LIMITED = PatchScope.LIMITED
 CONTEXT = PatchScope.CONTEXT
 
 _DEFAULT = _um.DEFAULT
-_SPEC_TYPOS = ("autospect", "auto_spec", "set_spec")
-
-# Patchers started with start() and not stopped yet, oldest first (stopall).
-_started: list[_Patcher] = []
 
 _Class = TypeVar("_Class", bound=type)
 _Result = TypeVar("_Result")
@@ -70,7 +70,7 @@ class _Patcher(abc.ABC):
         if not isinstance(scope, PatchScope):
             raise ValueError(
                 f"scope must be GLOBAL, LIMITED or CONTEXT "
-                f"(asynctoolkit.mock.PatchScope), got {scope!r}"
+                f"(asynctoolkit.mock.PatchScope), got {safe_repr(scope)}"
             )
         self.scope = scope
         # Uses entered by `with` or start() and not left yet, innermost last.
@@ -100,14 +100,15 @@ class _Patcher(abc.ABC):
     def start(self) -> Any:
         """Apply the patch until ``stop()`` (or ``patch.stopall()``); returns the mock."""
         result = self.__enter__()
-        _started.append(self)
+        started_patches().append(self)  # shared with unittest.mock: see stopall
         return result
 
     def stop(self) -> None:
         """Undo the most recent ``start()`` of this patch; does nothing if it is not started."""
-        for index in range(len(_started) - 1, -1, -1):
-            if _started[index] is self:
-                del _started[index]
+        started = started_patches()
+        for index in range(len(started) - 1, -1, -1):
+            if started[index] is self:
+                del started[index]
                 self.__exit__(None, None, None)
                 return
 
@@ -135,7 +136,7 @@ class _Patcher(abc.ABC):
         if not callable(func):
             raise TypeError(
                 f"a patch decorates a function, coroutine function, generator function or "
-                f"class; got {func!r}"
+                f"class; got {safe_repr(func)}"
             )
         return decorate(func, self)
 
@@ -146,7 +147,7 @@ class _AttributePatcher(_Patcher):
     def __init__(
         self,
         getter: Callable[[], Any],
-        describe: str,
+        describe: Callable[[], str],
         replacements: list[tuple[str, Any]],
         multiple: bool,
         options: dict[str, Any],
@@ -157,8 +158,10 @@ class _AttributePatcher(_Patcher):
         super().__init__(scope)
         for attribute, _ in replacements:
             if not isinstance(attribute, str) or not attribute:
-                raise TypeError(f"the attribute to patch must be a non-empty str: {attribute!r}")
-        _check_options(replacements, options, kwargs, unsafe)
+                raise TypeError(
+                    f"the attribute to patch must be a non-empty str: {safe_repr(attribute)}"
+                )
+        check_options(replacements, options, kwargs, unsafe)
         self._getter = getter
         self._describe = describe
         self._replacements = replacements
@@ -170,7 +173,7 @@ class _AttributePatcher(_Patcher):
 
     def __repr__(self) -> str:
         names = ", ".join(attribute for attribute, _ in self._replacements)
-        return f"<patch of {self._describe} ({names}), scope={self.scope.name}>"
+        return f"<patch of {self._describe()} ({names}), scope={self.scope.name}>"
 
     def begin(self) -> _AttributeActive:
         target = self._getter()
@@ -182,7 +185,7 @@ class _AttributePatcher(_Patcher):
             )
             if original is MISSING and not create:
                 raise AttributeError(
-                    f"{_describe(target)} has no attribute {attribute!r} to patch; check the "
+                    f"{describe(target)} has no attribute {attribute!r} to patch; check the "
                     f"name, or pass create=True to add it for the duration of the patch"
                 )
             made = new is _DEFAULT
@@ -198,10 +201,16 @@ class _AttributePatcher(_Patcher):
             if original is MISSING:
                 raise TypeError(f"cannot autospec {attribute!r}: it does not exist (create=True)")
             spec_object = original if autospec is True else autospec
-            if is_mock(target) or is_mock(spec_object):
+            if is_mock(target) or is_mock(spec_object):  # the standard library's wording first
+                where = (
+                    "as the patch target"
+                    if is_mock(target)
+                    else f"from target {name_of(target)!r} as it"
+                )
                 raise InvalidSpecError(
-                    f"cannot autospec {attribute!r} of {_describe(target)}: it is already "
-                    f"mocked out ({spec_object!r}); autospec the real object"
+                    f"Cannot autospec attr {attribute!r} {where} has already been mocked out. "
+                    f"[target={safe_repr(target)}, attr={safe_repr(spec_object)}] "
+                    f"Autospec the real object."
                 )
             return create_autospec(spec_object, spec_set=bool(spec_set), _name=attribute, **kwargs)
 
@@ -250,7 +259,7 @@ class _AttributePatcher(_Patcher):
             if not is_spec_list(this_spec) and not instance_callable(this_spec):
                 instance_class = NonCallableMagicMock
             mock_kwargs.pop("name", None)
-            new.return_value = instance_class(_new_parent=new, _new_name="()", **mock_kwargs)
+            new.return_value = instance_class(**child_arguments(new, "()"), **mock_kwargs)
         return new
 
 
@@ -313,12 +322,12 @@ class _DictPatcher(_Patcher):
         self._clear = clear
 
     def __repr__(self) -> str:
-        return f"<patch.dict of {self._in_dict!r}, scope={self.scope.name}>"
+        return f"<patch.dict of {describe(self._in_dict)}, scope={self.scope.name}>"
 
     def begin(self) -> _DictActive:
         in_dict = self._in_dict
         if isinstance(in_dict, str):
-            in_dict = _import(in_dict, in_dict)
+            in_dict = import_target(in_dict, in_dict)
         return _DictActive(in_dict, self._values, self._clear)
 
 
@@ -390,13 +399,14 @@ class _PatchFunctions:
         ``scope`` (GLOBAL, LIMITED or CONTEXT) says when the patch is visible;
         see ``PatchScope``.  The target is imported when the patch starts.
         """
-        getter, attribute = _target_getter(target)
+        getter, attribute = target_getter(target)
+        path = target.rpartition(".")[0]
         return _AttributePatcher(
             getter,
-            target.rpartition(".")[0],
+            lambda: path,
             [(attribute, new)],
             False,
-            _options(spec, create, spec_set, autospec, new_callable),
+            options(spec, create, spec_set, autospec, new_callable),
             kwargs,
             scope,
             unsafe,
@@ -418,17 +428,18 @@ class _PatchFunctions:
         **kwargs: Any,
     ) -> _Patcher:
         """Like ``patch``, for the attribute ``attribute`` of the object ``target``."""
-        if isinstance(target, str):
+        if type(target) is str:  # an instance of a str subclass is an object to patch
             raise TypeError(
-                f"patch.object() needs the object itself, not the string {target!r}; "
-                f"use patch({target + '.' + str(attribute)!r}) to name it by import path"
+                f"{target!r} must be the actual object to be patched, not a str: "
+                f"patch.object() needs the object itself; use "
+                f"patch('{target}.{attribute}') to name it by import path"
             )
         return _AttributePatcher(
             lambda: target,
-            _describe(target),
+            lambda: describe(target),
             [(attribute, new)],
             False,
-            _options(spec, create, spec_set, autospec, new_callable),
+            options(spec, create, spec_set, autospec, new_callable),
             kwargs,
             scope,
             unsafe,
@@ -447,33 +458,38 @@ class _PatchFunctions:
     ) -> _Patcher:
         """Patch several attributes of ``target`` (an object or an import path) at once.
 
-        Each keyword names an attribute and its replacement; ``DEFAULT`` asks
-        for a mock.  The mocks made are returned as a dict by ``with`` and
-        ``start()``, and passed by keyword to a decorated function.
+        A ``str`` is an import path; an instance of a subclass of ``str`` is
+        the object to patch, as in ``unittest.mock``.  Each keyword names an
+        attribute and its replacement; ``DEFAULT`` asks for a mock.  The mocks
+        made are returned as a dict by ``with`` and ``start()``, and passed by
+        keyword to a decorated function.
         """
         if not kwargs:
             raise ValueError(
                 "patch.multiple() needs at least one attribute=replacement keyword argument"
             )
-        if isinstance(target, str):
+        if type(target) is str:  # an instance of a str subclass is an object to patch
             path = target
 
             def getter() -> Any:
-                return _import(path, path)
+                return import_target(path, path)
 
-            describe = target
+            def label() -> str:
+                return path
         else:
 
             def getter() -> Any:
                 return target
 
-            describe = _describe(target)
+            def label() -> str:
+                return describe(target)
+
         return _AttributePatcher(
             getter,
-            describe,
+            label,
             list(kwargs.items()),
             True,
-            _options(spec, create, spec_set, autospec, new_callable),
+            options(spec, create, spec_set, autospec, new_callable),
             {},
             scope,
             False,
@@ -500,90 +516,18 @@ class _PatchFunctions:
         return "<asynctoolkit.mock.patch>"
 
     def stopall(self) -> None:
-        """Stop every asynctoolkit patch started with ``start()``, newest first.
+        """Stop every patch started with ``start()`` and not stopped, newest first.
 
-        All are stopped even if stopping one fails; the first failure is then
-        raised.  Patches started with ``unittest.mock.patch`` are not affected.
+        Patches started with ``unittest.mock.patch`` are stopped too, in the
+        same newest-first order (and ``unittest.mock.patch.stopall()`` stops
+        ours).  All are stopped even if stopping one fails; the first failure
+        is then raised.
         """
-        patchers = list(_started)
-        _started.clear()
-        run_all(_exit, reversed(patchers))
+        run_all(_stop, reversed(list(started_patches())))
 
 
-def _exit(patcher: _Patcher) -> None:
-    patcher.__exit__(None, None, None)
+def _stop(patcher: Any) -> None:
+    patcher.stop()
 
 
 patch = _PatchFunctions()
-
-
-def _options(
-    spec: Any, create: bool, spec_set: Any, autospec: Any, new_callable: Any
-) -> builtins.dict[str, Any]:
-    # unittest.mock treats False like "not given" for these.
-    return {
-        "spec": None if spec is False else spec,
-        "create": create,
-        "spec_set": None if spec_set is False else spec_set,
-        "autospec": None if autospec is False else autospec,
-        "new_callable": new_callable,
-    }
-
-
-def _check_options(
-    replacements: list[tuple[str, Any]],
-    options: builtins.dict[str, Any],
-    kwargs: builtins.dict[str, Any],
-    unsafe: bool,
-) -> None:
-    spec, spec_set = options["spec"], options["spec_set"]
-    autospec, new_callable = options["autospec"], options["new_callable"]
-    if not unsafe:
-        for typo in _SPEC_TYPOS:
-            if typo in kwargs:
-                raise RuntimeError(f"{typo!r} might be a typo; use unsafe=True if this is intended")
-    given = [new for _, new in replacements if new is not _DEFAULT]
-    if new_callable is not None and given:
-        raise ValueError("cannot use 'new' and 'new_callable' together")
-    if new_callable is not None and autospec is not None:
-        raise ValueError("cannot use 'autospec' and 'new_callable' together")
-    if autospec is not None and given:
-        raise TypeError("autospec creates the mock for you: cannot use 'autospec' and 'new'")
-    if spec is not None and autospec is not None:
-        raise TypeError("cannot use 'spec' and 'autospec' together")
-    if (spec is not None or autospec is not None) and spec_set not in (True, None):
-        raise TypeError("cannot give an explicit spec_set object with 'spec' or 'autospec'")
-    if kwargs and given:
-        raise TypeError("keyword arguments configure the mock patch makes; 'new' leaves none")
-    for value, what in ((spec, "spec"), (spec_set, "spec_set")):
-        if is_mock(value):
-            raise InvalidSpecError(
-                f"cannot use a mock as {what} ({value!r}): pass the real object it stands for"
-            )
-
-
-def _target_getter(target: object) -> tuple[Callable[[], Any], str]:
-    if not isinstance(target, str):
-        raise TypeError(
-            f"patch() needs a target string 'package.module.attribute', got {target!r}; "
-            f"to patch an attribute of an object you hold, use patch.object(obj, 'attribute')"
-        )
-    path, dot, attribute = target.rpartition(".")
-    if not dot or not path or not attribute:
-        raise TypeError(
-            f"patch() needs a target string 'package.module.attribute' (an import path "
-            f"ending with the attribute to replace), got {target!r}"
-        )
-    return (lambda: _import(path, target)), attribute
-
-
-def _import(path: str, target: str) -> Any:
-    try:
-        return pkgutil.resolve_name(path)
-    except (ImportError, AttributeError, ValueError) as exc:
-        raise type(exc)(f"cannot patch {target!r}: importing {path!r} failed: {exc}") from exc
-
-
-def _describe(target: Any) -> str:
-    name = getattr(target, "__qualname__", None) or getattr(target, "__name__", None)
-    return name if isinstance(name, str) else repr(target)

@@ -27,6 +27,7 @@ import contextlib
 import contextvars
 from typing import Any
 
+from asynctoolkit.mock._describe import describe, safe_repr
 from asynctoolkit.mock._support import COROUTINE_CODE, is_coroutine_function
 
 __all__: list[str] = []
@@ -75,7 +76,8 @@ class _AttributeRecord:
 
     @property
     def name(self) -> str:
-        return f"{_describe(self.target)}.{self.attribute}"
+        # For messages only: describing the target may run its __repr__.
+        return f"{describe(self.target)}.{self.attribute}"
 
     def visible(self) -> Any:
         """The raw value the running context sees (a layer's value, or the original)."""
@@ -95,7 +97,8 @@ class _AttributeRecord:
 
     def enter_context(self, layer: Layer) -> None:
         if self._var is None:
-            self._var = contextvars.ContextVar(f"asynctoolkit patch of {self.name}")
+            # Named without the target: its repr is not for us to call.
+            self._var = contextvars.ContextVar(f"asynctoolkit CONTEXT patch of .{self.attribute}")
         self._var.set((*self._var.get(()), layer))
 
     def leave_context(self, layer: Layer) -> None:
@@ -212,7 +215,7 @@ def _check_dispatchable(record: _AttributeRecord, value: Any) -> None:
         )
     if not callable(value):
         raise TypeError(
-            f"cannot patch {record.name} with scope=CONTEXT using {value!r}: the "
+            f"cannot patch {record.name} with scope=CONTEXT using {safe_repr(value)}: the "
             f"replacement must be callable too. {hint}"
         )
 
@@ -260,7 +263,7 @@ class _CallDispatcher:
         delattr(self._record.visible(), name)
 
     def __repr__(self) -> str:
-        return f"<per-context patch of {self._record.name}: {self._record.visible()!r}>"
+        return f"<per-context patch of {self._record.name}: {safe_repr(self._record.visible())}>"
 
 
 class _CoroutineCallDispatcher(_CallDispatcher):
@@ -340,8 +343,3 @@ def _own_dict(target: Any) -> Any:
         return vars(target)
     except TypeError:  # no __dict__ (slots, builtins)
         return {}
-
-
-def _describe(target: Any) -> str:
-    name = getattr(target, "__qualname__", None) or getattr(target, "__name__", None)
-    return name if isinstance(name, str) else repr(target)

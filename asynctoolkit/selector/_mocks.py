@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 
 # The mock module our mocks derive from (its classes subclass unittest.mock's).
 from asynctoolkit import mock as _mock
+from asynctoolkit.mock import _support
 
 __all__ = [
     "FileDescriptor",
@@ -216,7 +217,7 @@ class SocketMock(FileMock):
             child.return_value = self._default_returns[name]
         else:
             return super()._get_child_mock(**kw)
-        if getattr(self, "_mock_sealed", False):
+        if _support.is_sealed(self):
             # seal() forbids new attributes, but these are part of the mock's
             # configuration: create them (and the return value that stands
             # for "not configured"), sealed like the rest.

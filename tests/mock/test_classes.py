@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import collections.abc
+import contextlib
 import functools
 import inspect
 import sys
@@ -13,19 +15,22 @@ from typing import Any
 
 from asynctoolkit import mock
 from asynctoolkit.mock import (
+    AsyncMock,
     CoroutineMock,
     MagicMock,
     Mock,
     NonCallableMagicMock,
     NonCallableMock,
+    call,
     create_autospec,
+    patch,
 )
 from tests import _mock_subjects as subjects
 
 
 class ReExportsTest(unittest.TestCase):
     def test_standard_helpers_are_the_unittest_mock_objects(self) -> None:
-        for name in ("ANY", "DEFAULT", "call", "sentinel", "PropertyMock", "seal"):
+        for name in ("ANY", "DEFAULT", "call", "sentinel", "seal"):
             self.assertIs(getattr(mock, name), getattr(unittest.mock, name), name)
 
     def test_every_public_name_is_listed(self) -> None:
@@ -35,6 +40,7 @@ class ReExportsTest(unittest.TestCase):
             "NonCallableMock",
             "NonCallableMagicMock",
             "CoroutineMock",
+            "AsyncMock",
             "create_autospec",
             "ANY",
             "DEFAULT",
@@ -55,6 +61,17 @@ class ReExportsTest(unittest.TestCase):
         self.assertEqual(set(mock.__all__), expected)
         for name in expected:
             self.assertTrue(hasattr(mock, name), name)
+
+    def test_filter_dir_switches_the_dir_filter_off(self) -> None:
+        m = Mock()
+        m.child = 1
+        self.assertNotIn("_mock_children", dir(m))
+        for module in (mock, unittest.mock):
+            with self.subTest(module=module.__name__):
+                with unittest.mock.patch.object(module, "FILTER_DIR", False):
+                    self.assertIn("_mock_children", dir(m))
+                    self.assertIn("child", dir(m))
+                self.assertNotIn("_mock_children", dir(m))
 
     def test_classes_are_the_unittest_mock_ones_underneath(self) -> None:
         self.assertIsInstance(Mock(), unittest.mock.Mock)
@@ -78,7 +95,7 @@ class SpecChildrenTest(unittest.TestCase):
 
     def check(self, parent: object) -> None:
         for name in self.ASYNC:
-            self.assertIs(type(getattr(parent, name)), CoroutineMock, name)
+            self.assertIs(type(getattr(parent, name)).__mro__[1], CoroutineMock, name)
         for name in self.SYNC:
             child = getattr(parent, name)
             self.assertNotIsInstance(child, CoroutineMock, name)
@@ -94,8 +111,8 @@ class SpecChildrenTest(unittest.TestCase):
 
     def test_partial_and_async_callable_objects(self) -> None:
         holder = Mock(spec=subjects.Holder)
-        self.assertIs(type(holder.partial_get), CoroutineMock)
-        self.assertIs(type(holder.handler), CoroutineMock)
+        self.assertIs(type(holder.partial_get).__mro__[1], CoroutineMock)
+        self.assertIs(type(holder.handler).__mro__[1], CoroutineMock)
         self.assertNotIsInstance(holder.plain, CoroutineMock)
 
     def test_partialmethod_of_a_coroutine_function(self) -> None:
@@ -105,11 +122,11 @@ class SpecChildrenTest(unittest.TestCase):
 
             get_a = functools.partialmethod(get, "a")
 
-        self.assertIs(type(Mock(spec=WithPartialMethod).get_a), CoroutineMock)
+        self.assertIs(type(Mock(spec=WithPartialMethod).get_a).__mro__[1], CoroutineMock)
 
     def test_wraps_children_follow_the_wrapped_object(self) -> None:
         wrapper = Mock(wraps=subjects.Service("w"))
-        self.assertIs(type(wrapper.get), CoroutineMock)
+        self.assertIs(type(wrapper.get).__mro__[1], CoroutineMock)
         self.assertNotIsInstance(wrapper.size, CoroutineMock)
 
     def test_wrapped_coroutine_method_is_called_when_awaited(self) -> None:
@@ -117,6 +134,21 @@ class SpecChildrenTest(unittest.TestCase):
         self.assertEqual(asyncio.run(wrapper.get("k")), "w got k")
         wrapper.get.assert_awaited_once_with("k")
         self.assertEqual(wrapper.size(), 1)
+
+    def test_the_spec_objects_own_attributes_count_as_they_were_when_given(self) -> None:
+        service = subjects.Service("s")
+        service.callback = subjects.compute  # type: ignore[attr-defined]
+        service.handler = subjects.fetch  # type: ignore[attr-defined]
+        for klass in (Mock, MagicMock, NonCallableMock):
+            with self.subTest(klass=klass.__name__):
+                m = klass(spec_set=service)
+                service.callback = subjects.fetch  # type: ignore[attr-defined]
+                service.handler = subjects.compute  # type: ignore[attr-defined]
+                self.assertNotIsInstance(m.callback, CoroutineMock)
+                self.assertIsInstance(m.handler, CoroutineMock)
+                self.assertIsInstance(m.get, CoroutineMock)  # from the class
+                service.callback = subjects.compute  # type: ignore[attr-defined]
+                service.handler = subjects.fetch  # type: ignore[attr-defined]
 
     def test_spec_list_names_give_plain_children(self) -> None:
         self.assertNotIsInstance(Mock(spec=["get"]).get, CoroutineMock)
@@ -136,7 +168,7 @@ class SpecChildrenTest(unittest.TestCase):
     def test_add_spec_later(self) -> None:
         m = MagicMock()
         m.mock_add_spec(subjects.Service)
-        self.assertIs(type(m.get), CoroutineMock)
+        self.assertIs(type(m.get).__mro__[1], CoroutineMock)
         with self.assertRaises(AttributeError):
             _ = m.not_there
 
@@ -167,6 +199,39 @@ class TopLevelSpecTest(unittest.TestCase):
         self.assertNotIsInstance(m, CoroutineMock)
         self.assertFalse(inspect.iscoroutine(m(1)))
         self.assertNotIsInstance(m(1), CoroutineMock)
+
+    def test_mocks_of_plain_functions_are_not_coroutine_functions(self) -> None:
+        # A signal library checks each receiver: this must answer, and say no.
+        candidates: list[tuple[str, object]] = [
+            (klass.__name__, klass(spec=subjects.compute))
+            for klass in (Mock, MagicMock, NonCallableMock, NonCallableMagicMock)
+        ]
+        for instance in (True, False):
+            service = create_autospec(subjects.Service, instance=instance)
+            candidates.append((f"autospec, instance={instance}", service.size))
+        candidates.append(("autospec of an instance", create_autospec(subjects.Service("s")).size))
+        for label, candidate in candidates:
+            with self.subTest(label):
+                self.assertFalse(inspect.iscoroutinefunction(candidate))
+                self.assertFalse(asyncio.iscoroutinefunction(candidate))
+                self.assertFalse(inspect.isgeneratorfunction(candidate))
+                self.assertFalse(inspect.isasyncgenfunction(candidate))
+        # Mocks of coroutine functions still say yes.
+        for candidate in (
+            NonCallableMock(spec=subjects.fetch),
+            MagicMock(spec=subjects.fetch),
+            create_autospec(subjects.Service, instance=True).get,
+        ):
+            with self.subTest(candidate=candidate):
+                self.assertTrue(inspect.iscoroutinefunction(candidate))
+                self.assertTrue(asyncio.iscoroutinefunction(candidate))
+
+    def test_code_can_still_be_set(self) -> None:
+        m = Mock(spec=subjects.compute)
+        m.__code__ = subjects.fetch.__code__
+        self.assertIs(m.__code__, subjects.fetch.__code__)
+        del m.__code__
+        self.assertFalse(inspect.iscoroutinefunction(m))
 
 
 class IsCoroutineTest(unittest.TestCase):
@@ -230,7 +295,7 @@ class IsCoroutineTest(unittest.TestCase):
         with self.assertRaises(AttributeError):
             m.unconfigured
         self.assertEqual(asyncio.run(m()), 1)
-        self.assertEqual(asyncio.run(m.configured()), 2)
+        self.assertEqual(m.configured(), 2)
 
     def test_coroutine_mock_cannot_stop_being_one(self) -> None:
         m = CoroutineMock()
@@ -247,7 +312,7 @@ class MagicAsyncTest(unittest.IsolatedAsyncioTestCase):
         m.__aenter__.return_value = "resource"
         async with m as value:
             self.assertEqual(value, "resource")
-        self.assertIs(type(m.__aenter__), CoroutineMock)
+        self.assertIs(type(m.__aenter__).__mro__[1], CoroutineMock)
         m.__aenter__.assert_awaited_once_with()
         m.__aexit__.assert_awaited_once_with(None, None, None)
 
@@ -259,6 +324,41 @@ class MagicAsyncTest(unittest.IsolatedAsyncioTestCase):
         m.__aexit__.return_value = True
         async with m:
             raise KeyError("swallowed")
+
+    async def test_magic_methods_through_the_class(self) -> None:
+        for m in (MagicMock(), NonCallableMagicMock(), AsyncMock(), CoroutineMock()):
+            with self.subTest(m=m):
+                async with contextlib.AsyncExitStack() as stack:  # reads type(m).__aenter__
+                    await stack.enter_async_context(m)
+                m.__aenter__.assert_awaited_once()
+                self.assertEqual(len(m), 0)
+                self.assertIs(type(m).__len__, m.__len__)
+
+    async def test_a_spec_leaves_out_the_magic_methods_it_lacks(self) -> None:
+        m = MagicMock(spec=["__len__"])
+        self.assertEqual(len(m), 0)
+        with self.assertRaises(TypeError):
+            iter(m)
+        with self.assertRaises(AttributeError):
+            m.__iter__
+        m.mock_add_spec(["__iter__"])
+        self.assertEqual(list(m), [])
+        with self.assertRaises(TypeError):
+            len(m)
+
+    async def test_aiter_gives_a_true_async_iterator(self) -> None:
+        for m in (
+            MagicMock(),
+            NonCallableMagicMock(),
+            MagicMock(spec=collections.abc.AsyncIterable),
+        ):
+            with self.subTest(m=m):
+                m.__aiter__.return_value = [1, 2]
+                iterator = m.__aiter__()
+                self.assertIsInstance(iterator, collections.abc.AsyncIterator)
+                self.assertIs(iterator.__aiter__(), iterator)
+                self.assertEqual([x async for x in iterator], [1, 2])
+                self.assertEqual(await anext(aiter(m)), 1)
 
     async def test_async_iteration_from_aiter_return_value(self) -> None:
         m = MagicMock()
@@ -292,7 +392,7 @@ class MagicAsyncTest(unittest.IsolatedAsyncioTestCase):
         first.__str__ = Mock(return_value="first")  # type: ignore[method-assign]
         self.assertEqual(str(first), "first")
         self.assertNotEqual(str(second), "first")
-        self.assertIs(type(second), CoroutineMock)
+        self.assertIs(type(second).__mro__[1], CoroutineMock)
 
 
 class CreateAutospecTest(unittest.IsolatedAsyncioTestCase):
@@ -328,6 +428,15 @@ class CreateAutospecTest(unittest.IsolatedAsyncioTestCase):
         with self.assertRaises(TypeError):
             fetch("k", "extra")
 
+    async def test_autospecced_functions_have_their_mock_as_mock(self) -> None:
+        fetch = create_autospec(subjects.fetch)
+        self.assertIs(fetch.mock, fetch)
+        await fetch("k")
+        fetch.mock.assert_awaited_once_with("k")
+        compute = create_autospec(subjects.compute)
+        compute(1)
+        compute.mock.assert_called_once_with(1)
+
     async def test_coroutine_function_binds_on_a_class(self) -> None:
         autospecced = create_autospec(subjects.Service.get)
 
@@ -344,6 +453,49 @@ class CreateAutospecTest(unittest.IsolatedAsyncioTestCase):
         self.assertIsInstance(compute, types.FunctionType)
         self.assertEqual(compute(1), 5)
         compute.assert_called_once_with(1)
+
+    async def test_attributes_set_on_a_function_are_kept(self) -> None:
+        def function(a: int, b: int) -> None: ...
+
+        async def coroutine_function(a: int) -> None: ...
+
+        for spec in (function, coroutine_function):
+            spec.same = function  # type: ignore[attr-defined]
+            spec.settings = {"mode": "real"}  # type: ignore[attr-defined]
+            spec.handler = subjects.AsyncCallable()  # type: ignore[attr-defined]
+            with self.subTest(spec=spec.__name__):
+                mock = create_autospec(spec, **{"same.return_value": 5})
+                self.assertEqual(mock.same(1, 2), 5)
+                mock.same.assert_called_once_with(a=1, b=2)
+                with self.assertRaises(TypeError):
+                    mock.same(1)
+                self.assertIsInstance(mock.settings, NonCallableMagicMock)
+                self.assertIsInstance(mock.settings.keys(), MagicMock)
+                await mock.handler(3)
+                mock.handler.assert_awaited_once_with(3)
+                with self.assertRaises(AttributeError):
+                    mock.missing
+
+    async def test_autospec_of_an_autospecced_function(self) -> None:
+        class C:
+            def f(self) -> None: ...
+
+        c = C()
+        with patch.object(c, "f", autospec=True) as outer:
+            with patch.object(c, "f", autospec=True) as inner:
+                c.f()
+            self.assertEqual((outer.call_count, inner.call_count), (0, 1))
+            inner.assert_called_once_with()
+            c.f()
+        outer.assert_called_once_with()
+
+    async def test_a_mock_held_by_a_function_is_left_out(self) -> None:
+        def function() -> None: ...
+
+        function.stand_in = Mock()  # type: ignore[attr-defined]
+        autospecced = create_autospec(function)
+        with self.assertRaises(AttributeError):
+            autospecced.stand_in
 
     async def test_partial_and_async_callable_attributes_are_lazy_coroutine_mocks(self) -> None:
         holder = create_autospec(subjects.Holder)
@@ -387,10 +539,88 @@ class CreateAutospecTest(unittest.IsolatedAsyncioTestCase):
             service.missing = 1
         with self.assertRaises(unittest.mock.InvalidSpecError):  # type: ignore[attr-defined]
             create_autospec(Mock())
-        with self.assertRaisesRegex(ValueError, "instance=True is for classes"):
-            create_autospec(subjects.fetch, instance=True)
+        for error in (ValueError, RuntimeError):  # RuntimeError: asynctest, unittest.mock
+            with self.assertRaisesRegex(error, "instance=True is for classes"):
+                create_autospec(subjects.fetch, instance=True)
         with self.assertRaisesRegex(RuntimeError, "typo"):
             create_autospec(subjects.Service, set_spec=True)
+
+    async def test_attributes_that_are_not_functions_are_made_on_first_read(self) -> None:
+        class Inner:
+            handler = subjects.AsyncCallable()
+
+        class Spec:
+            limit = 3
+            nested = Inner()
+            mocked = Mock()
+
+        spec = create_autospec(Spec, instance=True)
+        spec.reset_mock()  # placeholders are skipped, as unittest.mock's own are
+        nested = spec.nested
+        self.assertIs(spec.nested, nested)
+        self.assertIsInstance(nested.handler, CoroutineMock)
+        self.assertIsInstance(spec.limit, NonCallableMagicMock)
+        with self.assertRaisesRegex(
+            unittest.mock.InvalidSpecError,  # type: ignore[attr-defined]
+            r"^Cannot autospec attr 'mocked' from target <NonCallableMagicMock spec='Spec'.* "
+            r"as it has already been mocked out\. .*Autospec the real object\.$",
+        ):
+            spec.mocked
+
+    async def test_a_class_attribute_of_an_instance_mock_makes_instances(self) -> None:
+        class Outer:
+            class Inner:
+                def __init__(self, a: int) -> None: ...
+
+                async def fetch(self, key: str) -> None: ...
+
+        for outer in (create_autospec(Outer), create_autospec(Outer)(), create_autospec(Outer())):
+            with self.subTest(outer=outer):
+                inner = outer.Inner(1)
+                await inner.fetch("k")
+                outer.Inner.assert_called_once_with(1)
+                inner.fetch.assert_awaited_once_with("k")
+                with self.assertRaises(TypeError):
+                    outer.Inner()
+
+    async def test_methods_of_a_sealed_autospec_still_return_mocks(self) -> None:
+        for spec_set in (False, True):
+            with self.subTest(spec_set=spec_set):
+                service = create_autospec(subjects.Service, spec_set=spec_set, instance=True)
+                service.size.return_value = 3
+                unittest.mock.seal(service)
+                self.assertEqual(service.size(), 3)
+                self.assertIsInstance(service.version(), MagicMock)
+                self.assertIsInstance(await service.get("k"), MagicMock)
+                self.assertEqual(service.mock_calls[-2:], [call.version(), call.get("k")])
+                with self.assertRaises(AttributeError):
+                    service.missing
+
+    async def test_wraps_reaches_the_methods(self) -> None:
+        class Result:
+            def __init__(self) -> None:
+                self.value = "real"
+
+            def get(self) -> str:
+                return self.value
+
+            @staticmethod
+            def shared() -> str:
+                return "shared"
+
+            async def fetch(self) -> str:
+                return self.value
+
+        instance = create_autospec(Result, instance=True, wraps=Result)
+        self.assertEqual(instance.shared(), "shared")
+        instance.shared.assert_called_once_with()
+        real = Result()
+        of_an_instance = create_autospec(real, wraps=real)
+        self.assertEqual(of_an_instance.get(), "real")
+        self.assertEqual(await of_an_instance.fetch(), "real")
+        of_an_instance.fetch.assert_awaited_once_with()
+        plain = create_autospec(real)  # without wraps, mocks answer
+        self.assertIsInstance(plain.get(), MagicMock)
 
     async def test_property_is_not_called_a_coroutine(self) -> None:
         service = create_autospec(subjects.Service, instance=True)

@@ -1,12 +1,42 @@
-"""mock_open and return_once."""
+"""PropertyMock, mock_open and return_once."""
 
 from __future__ import annotations
 
 import asyncio
 import unittest
+import unittest.mock
 
-from asynctoolkit.mock import CoroutineMock, MagicMock, Mock, mock_open, patch, return_once
+from asynctoolkit.mock import (
+    CoroutineMock,
+    MagicMock,
+    Mock,
+    PropertyMock,
+    mock_open,
+    patch,
+    return_once,
+)
 from tests import _mock_subjects as subjects
+
+
+class PropertyMockTest(unittest.TestCase):
+    def test_reads_and_writes_are_calls(self) -> None:
+        class Config:
+            mode = "real"
+
+        with patch.object(Config, "mode", new_callable=PropertyMock) as mode:
+            mode.return_value = "test"
+            config = Config()
+            self.assertEqual(config.mode, "test")
+            config.mode = "other"
+        self.assertEqual(mode.mock_calls, [unittest.mock.call(), unittest.mock.call("other")])
+        self.assertEqual(Config.mode, "real")
+
+    def test_return_value_and_attributes_are_asynctoolkit_mocks(self) -> None:
+        prop = PropertyMock()
+        self.assertIsInstance(prop, unittest.mock.PropertyMock)
+        self.assertIsInstance(prop(), MagicMock)
+        self.assertIsInstance(prop.child, MagicMock)
+        self.assertIsInstance(prop().fetch.__aenter__, CoroutineMock)
 
 
 class MockOpenTest(unittest.TestCase):

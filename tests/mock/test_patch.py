@@ -18,6 +18,7 @@ from asynctoolkit.mock import (
     MagicMock,
     NonCallableMagicMock,
     PatchScope,
+    create_autospec,
     patch,
     sentinel,
 )
@@ -35,7 +36,7 @@ class ReplacementTest(unittest.IsolatedAsyncioTestCase):
     async def test_coroutine_function_becomes_a_coroutine_mock(self) -> None:
         with patch("tests._mock_subjects.fetch") as fetch:
             self.assertIs(subjects.fetch, fetch)
-            self.assertIs(type(fetch), CoroutineMock)
+            self.assertIs(type(fetch).__mro__[1], CoroutineMock)
             self.assertRegex(repr(fetch), "name='fetch'")
             fetch.return_value = "mocked"
             self.assertEqual(await subjects.fetch_both("a", "b"), ("mocked", "mocked"))
@@ -45,6 +46,33 @@ class ReplacementTest(unittest.IsolatedAsyncioTestCase):
         with patch("tests._mock_subjects.compute") as compute:
             self.assertIsInstance(compute, MagicMock)
             self.assertNotIsInstance(compute, CoroutineMock)
+
+    async def test_an_attribute_holding_a_mock_becomes_a_magic_mock(self) -> None:
+        # Existing mocks are left out of "is this a coroutine function?", as
+        # in the standard library: only mocks of coroutine functions count.
+        holder = types.SimpleNamespace()
+        for existing in (
+            MagicMock(spec=subjects.compute),
+            unittest.mock.MagicMock(spec=subjects.compute),  # claims to be a coroutine function
+            unittest.mock.Mock(spec=subjects.compute),  # makes inspect raise TypeError
+            unittest.mock.NonCallableMock(spec=subjects.compute),
+            MagicMock(),
+        ):
+            holder.method = existing
+            with self.subTest(existing=existing), patch.object(holder, "method") as method:
+                self.assertNotIsInstance(method, CoroutineMock)
+                self.assertIsInstance(method, MagicMock)
+
+    async def test_an_attribute_holding_a_mock_of_a_coroutine_function_stays_one(self) -> None:
+        holder = types.SimpleNamespace()
+        for existing in (
+            CoroutineMock(),
+            unittest.mock.AsyncMock(),
+            MagicMock(spec=subjects.fetch),
+        ):
+            holder.method = existing
+            with self.subTest(existing=existing), patch.object(holder, "method") as method:
+                self.assertIs(type(method).__mro__[1], CoroutineMock)
 
     async def test_new_value(self) -> None:
         with patch("tests._mock_subjects.VALUE", 42) as value:
@@ -151,6 +179,14 @@ class MultipleAndDictTest(unittest.IsolatedAsyncioTestCase):
 
         await check()
         self.assertIs(subjects.fetch, ORIGINAL_FETCH)
+
+    async def test_multiple_patches_an_instance_of_a_str_subclass(self) -> None:
+        flavoured = type("Flavoured", (str,), {"fish": "tasty"})("subjects")
+        with patch.multiple(flavoured, fish="nearly gone"):
+            self.assertEqual(flavoured.fish, "nearly gone")  # type: ignore[attr-defined]
+        self.assertEqual(flavoured.fish, "tasty")  # type: ignore[attr-defined]
+        with patch.object(flavoured, "fish", "eaten"):
+            self.assertEqual(flavoured.fish, "eaten")  # type: ignore[attr-defined]
 
     async def test_dict(self) -> None:
         with patch.dict(subjects.SETTINGS, {"mode": "test"}, extra=1) as settings:
@@ -313,6 +349,32 @@ class StartStopTest(unittest.TestCase):
         self.assertIs(subjects.compute, ORIGINAL_COMPUTE)
         self.assertEqual(subjects.SETTINGS, {"mode": "real"})
 
+    def test_stopall_stops_standard_patches_too_in_one_order(self) -> None:
+        stopped: list[str] = []
+
+        def recorded(patcher: Any, name: str) -> Any:
+            stop = patcher.stop
+
+            def stop_and_record() -> object:
+                stopped.append(name)
+                return stop()
+
+            patcher.stop = stop_and_record
+            return patcher
+
+        holder = types.SimpleNamespace(a=0, b=0, c=0)
+        recorded(patch.object(holder, "a", 1), "ours a").start()
+        recorded(unittest.mock.patch.object(holder, "b", 2), "standard b").start()
+        recorded(patch.object(holder, "c", 3), "ours c").start()
+        patch.stopall()
+        self.assertEqual(stopped, ["ours c", "standard b", "ours a"])
+        self.assertEqual((holder.a, holder.b, holder.c), (0, 0, 0))
+
+    def test_standard_stopall_stops_ours(self) -> None:
+        patch("tests._mock_subjects.compute", return_value=1).start()
+        unittest.mock.patch.stopall()
+        self.assertIs(subjects.compute, ORIGINAL_COMPUTE)
+
     def test_the_same_patch_started_twice(self) -> None:
         patcher = patch("tests._mock_subjects.VALUE", 1)
         patcher.start()
@@ -396,6 +458,84 @@ class FailureWhileStoppingTest(unittest.TestCase):
         self.assertIs(subjects.compute, ORIGINAL_COMPUTE)
 
 
+class _Hostile:
+    """An object whose repr and str fail, and record that they were asked for."""
+
+    asked: list[str] = []
+    value = 1
+
+    def method(self) -> int:
+        return 1
+
+    async def fetch(self) -> int:
+        return 1
+
+    def __repr__(self) -> str:
+        self.asked.append("repr")
+        raise RuntimeError("no repr before a connection is made")
+
+    def __str__(self) -> str:
+        self.asked.append("str")
+        raise RuntimeError("no str either")
+
+
+class TargetWithFailingReprTest(unittest.IsolatedAsyncioTestCase):
+    """Patching never shows the target; a message that must show it survives its repr."""
+
+    def setUp(self) -> None:
+        self.target = _Hostile()
+        self.target.nested = _Hostile()  # type: ignore[attr-defined]
+        _Hostile.asked.clear()
+
+    async def test_every_form_patches_without_asking_for_repr(self) -> None:
+        target = self.target
+
+        @patch.object(target, "value", 2)
+        def decorated() -> int:
+            return target.value
+
+        self.assertEqual(decorated(), 2)
+        with patch.object(target, "method", return_value=3) as method:
+            self.assertEqual(target.method(), 3)
+        self.assertIsInstance(method, MagicMock)
+        with patch.object(target, "fetch") as fetch:
+            self.assertIsInstance(fetch, CoroutineMock)
+        for options in ({"spec": True}, {"autospec": True}):
+            with self.subTest(**options), patch.object(target, "nested", **options) as nested:
+                self.assertIs(target.nested, nested)  # type: ignore[attr-defined]
+        patcher = patch.multiple(target, value=5, method=DEFAULT)
+        made = patcher.start()
+        self.assertEqual((target.value, target.method), (5, made["method"]))
+        patcher.stop()
+
+        @patch.object(target, "method", lambda: 4, scope=CONTEXT)
+        async def in_context() -> int:
+            return target.method()
+
+        self.assertEqual(await in_context(), 4)
+
+        @patch.object(target, "value", 6, scope=LIMITED)
+        async def limited() -> int:
+            return target.value
+
+        self.assertEqual(await limited(), 6)
+        self.assertEqual(target.value, 1)
+        self.assertEqual(_Hostile.asked, [])
+
+    def test_messages_and_reprs_survive_a_failing_repr(self) -> None:
+        patcher = patch.object(self.target, "value", 2)
+        self.assertRegex(repr(patcher), r"<patch of <_Hostile instance at 0x\w+> \(value\)")
+        with self.assertRaisesRegex(
+            AttributeError, "_Hostile instance at .* no attribute 'missing'"
+        ):
+            patch.object(self.target, "missing").start()
+        with self.assertRaisesRegex(RuntimeError, "is not active"):
+            patcher.__exit__(None, None, None)
+        with self.assertRaisesRegex(TypeError, "scope=CONTEXT using <_Hostile instance"):
+            patch.object(self.target, "method", self.target, scope=CONTEXT).start()
+        self.assertEqual(self.target.method(), 1)
+
+
 class BadInputTest(unittest.TestCase):
     def test_missing_attribute_without_create(self) -> None:
         with self.assertRaises(AttributeError) as caught, patch("tests._mock_subjects.nope"):
@@ -444,7 +584,9 @@ class BadInputTest(unittest.TestCase):
             patch(target, autospect=True)
 
     def test_wrong_argument_kinds(self) -> None:
-        with self.assertRaisesRegex(TypeError, "the object itself"):
+        with self.assertRaisesRegex(  # the standard library's wording first
+            TypeError, r"^'tests._mock_subjects' must be the actual object to be patched, not a str"
+        ):
             patch.object("tests._mock_subjects", "fetch")
         with self.assertRaisesRegex(TypeError, "non-empty str"):
             patch.object(subjects, 3)  # type: ignore[arg-type]
@@ -454,6 +596,28 @@ class BadInputTest(unittest.TestCase):
             patch("tests._mock_subjects.fetch")(3)  # type: ignore[call-overload]
         with self.assertRaisesRegex(ValueError, "patch.dict cannot use scope=CONTEXT"):
             patch.dict(subjects.SETTINGS, scope=CONTEXT)
+
+    def test_mocks_as_specs_are_refused_in_the_standard_words(self) -> None:
+        class A:
+            class B:
+                C = None
+
+        invalid = unittest.mock.InvalidSpecError  # type: ignore[attr-defined]
+        with patch.object(A, "B"):
+            with self.assertRaisesRegex(
+                invalid, r"^Cannot autospec attr 'B' from target 'A' as it has already been"
+            ):
+                patch.object(A, "B", autospec=True).start()
+            with self.assertRaisesRegex(
+                invalid, r"^Cannot autospec attr 'C' as the patch target has already been"
+            ):
+                patch.object(A.B, "C", autospec=True).start()
+            with self.assertRaisesRegex(invalid, r"^Cannot spec attr 'B' as the spec has already"):
+                patch.object(A, "B", spec=A.B)
+            with self.assertRaisesRegex(invalid, r"^Cannot spec attr 'B' as the spec_set target"):
+                patch.object(A, "B", spec_set=A.B)
+            with self.assertRaisesRegex(invalid, r"^Cannot autospec a Mock object\. "):
+                create_autospec(A.B)
 
     def test_spec_from_a_missing_attribute(self) -> None:
         with (
