@@ -22,7 +22,6 @@ import sys
 
 import nox
 
-nox.options.sessions = ["lint", "typecheck", "tests", "examples", "docs", "bench", "build"]
 nox.options.error_on_missing_interpreters = False
 # A missing Python is skipped; nox must not try to download one.
 nox.options.download_python = "never"
@@ -30,6 +29,16 @@ nox.options.reuse_existing_virtualenvs = True
 
 SUPPORTED = ["3.10", "3.11", "3.12", "3.13"]
 CURRENT = f"{sys.version_info.major}.{sys.version_info.minor}"
+nox.options.sessions = [
+    "lint",
+    "typecheck",
+    "tests",
+    "examples",
+    "docs",
+    "bench",
+    "build",
+    f"conformance-{CURRENT}",
+]
 # pytest-randomly runs the tests in a new random order each time (the seed is printed).
 TEST_DEPS = [
     "pytest-asyncio",
@@ -98,6 +107,26 @@ def tests(session: nox.Session) -> None:
     """The whole test suite, under pytest, in a random order (pytest-randomly)."""
     session.install("-e", ".[grpc]", *TEST_DEPS)
     session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *session.posargs)
+
+
+@nox.session(python=SUPPORTED)
+def conformance(session: nox.Session) -> None:
+    """The standard library's own test suites, run against asynctoolkit.
+
+    unittest.mock's tests against ``asynctoolkit.mock``.  CI runs it on the
+    Python running nox; ``nox -s conformance-3.12`` on another.  A Python
+    installed without its ``test`` package is skipped, saying so.
+    """
+    found = session.run(
+        "python",
+        "-c",
+        "import importlib.util as u; print(u.find_spec('test.support') is not None)",
+        silent=True,
+    )
+    if "True" not in str(found):
+        session.skip("this Python has no 'test' package (its own test suite): nothing to run")
+    session.install("-e", ".")
+    session.run("python", "tests/conformance/run_testmock.py")
 
 
 @nox.session(python=CURRENT)
