@@ -113,7 +113,8 @@ def tests(session: nox.Session) -> None:
 def conformance(session: nox.Session) -> None:
     """The standard library's own test suites, run against asynctoolkit.
 
-    unittest.mock's tests against ``asynctoolkit.mock``.  CI runs it on the
+    unittest.mock's tests against ``asynctoolkit.mock``, and unittest's tests of
+    ``IsolatedAsyncioTestCase`` against ``asynctoolkit.TestCase``.  CI runs it on the
     Python running nox; ``nox -s conformance-3.12`` on another.  A Python
     installed without its ``test`` package is skipped, saying so.
     """
@@ -127,6 +128,7 @@ def conformance(session: nox.Session) -> None:
         session.skip("this Python has no 'test' package (its own test suite): nothing to run")
     session.install("-e", ".")
     session.run("python", "tests/conformance/run_testmock.py")
+    session.run("python", "tests/conformance/run_async_case.py")
 
 
 @nox.session(python=CURRENT)

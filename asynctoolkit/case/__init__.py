@@ -306,6 +306,17 @@ class TestCase(_assertions.AsyncAssertions):
         return _CleanupsOutcome(True, None)
 
     # -- the stdlib IsolatedAsyncioTestCase names ---------------------------
+    def _tearDownAsyncioRunner(self) -> None:
+        """``IsolatedAsyncioTestCase``'s name for ending a test's loop after ``debug()``.
+
+        Private in the standard library, but its own tests and some suites call
+        it after a failed ``debug()``: it ends the run the same way
+        ``doCleanups()`` would, without running the cleanups.
+        """
+        self._end_test()
+
+    _tearDownAsyncioLoop = _tearDownAsyncioRunner  # its name on Python 3.10
+
     async def asyncSetUp(self) -> None:
         """Coroutine run after ``setUp``; override it."""
 
