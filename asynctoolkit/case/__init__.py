@@ -357,6 +357,7 @@ class TestCase(_assertions.AsyncAssertions):
             loop = cls._class_loop
             context = cls._class_context.copy()
         limit, checks = self._configuration()
+        method = getattr(self, "_testFunc", None) or getattr(cls, self._testMethodName, None)
         run = TestRun(
             loop,
             owns_loop=owns_loop,
@@ -368,6 +369,7 @@ class TestCase(_assertions.AsyncAssertions):
             forbid_get_event_loop=cls.forbid_get_event_loop,
             cancel_wait=cls.cancel_wait,
             allowed_threads=tuple(cls.allowed_threads),
+            by_strict=_decorators.turned_on_by_strict(cls, method),
         )
         self._run, self.loop = run, loop
         run.start()

@@ -135,6 +135,18 @@ def enabled_checks(owner: type | None, method: object) -> dict[str, bool]:
     """
     if settings.strict:
         return dict.fromkeys(_checks.DEFAULT_CHECKS, True)
+    return {name: True for name, on in _declared(owner, method).items() if on}
+
+
+def turned_on_by_strict(owner: type | None, method: object) -> frozenset[str]:
+    """The checks ``@fail_on(name=False)`` turned off that ``--strict`` turns on again."""
+    if not settings.strict:
+        return frozenset()
+    return frozenset(name for name, on in _declared(owner, method).items() if not on)
+
+
+def _declared(owner: type | None, method: object) -> dict[str, bool]:
+    """Every check with its setting from the defaults and the decorators (without ``--strict``)."""
     enabled = dict(_checks.DEFAULT_CHECKS)
     if owner is not None:
         for klass in reversed(owner.__mro__):
@@ -144,4 +156,4 @@ def enabled_checks(owner: type | None, method: object) -> dict[str, bool]:
     own = getattr(method, CHECKS_ATTR, None)
     if own:
         enabled.update(own)
-    return {name: True for name, on in enabled.items() if on}
+    return enabled

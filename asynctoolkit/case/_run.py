@@ -68,6 +68,7 @@ class TestRun:
     ``asyncio.get_event_loop()`` outside a coroutine fail during the test.
     ``cancel_wait``: real seconds cancelled leftover tasks get to finish.
     ``allowed_threads``: names (glob patterns) of threads the test may leave.
+    ``by_strict``: checks ``--strict`` turned on against the test's ``fail_on``.
     """
 
     def __init__(
@@ -83,6 +84,7 @@ class TestRun:
         forbid_get_event_loop: bool = False,
         cancel_wait: float = _loops.CANCEL_WAIT,
         allowed_threads: tuple[str, ...] = (),
+        by_strict: frozenset[str] = frozenset(),
     ) -> None:
         self.loop = loop
         self.owns_loop = owns_loop
@@ -98,6 +100,7 @@ class TestRun:
         self._forbid = forbid_get_event_loop
         self._cancel_wait = cancel_wait
         self._allowed_threads = allowed_threads
+        self._by_strict = by_strict
         self._watch: _checks.TestWatch | None = None
         self._token: int | None = None
         self._alarm: _alarm.Alarm | None = None
@@ -133,6 +136,7 @@ class TestRun:
             fresh=self.owns_loop,
             cancel_wait=self._cancel_wait,
             allowed_threads=self._allowed_threads,
+            by_strict=self._by_strict,
         )
 
     def call(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:

@@ -84,6 +84,27 @@ class RunnerTest(unittest.TestCase):
         self.assertEqual(out.returncode, 1)
         self.assertIn("unused_loop", out.stderr)
 
+    def test_strict_says_when_it_overrides_a_fail_on(self) -> None:
+        """Before: the report advised @fail_on(...=False), which the test already had."""
+        self.write(
+            "test_leak.py",
+            """
+            import asyncio, asynctoolkit
+            class T(asynctoolkit.TestCase):
+                @asynctoolkit.fail_on(pending_tasks=False)
+                async def test_leaks(self):
+                    asyncio.get_running_loop().create_task(asyncio.sleep(10))
+
+                async def test_unused_only(self):
+                    pass
+            """,
+        )
+        out = _run(self.dir, "--strict")
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("(@fail_on(pending_tasks=False) turns this check off", out.stderr)
+        self.assertIn("but --strict turns every check on)", out.stderr)
+        self.assertEqual(out.stderr.count("--strict turns every check on"), 1)
+
     def test_timeout_flag_sets_the_default_limit(self) -> None:
         self.write(
             "test_slow.py",

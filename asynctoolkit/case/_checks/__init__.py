@@ -56,7 +56,8 @@ class TestWatch:
     ``enabled`` maps names to True (names mapped to False are ignored);
     ``warn`` receives a message for each check this loop cannot support;
     ``fresh`` says the loop was made for this test; ``cancel_wait`` is the
-    real time cancelled leftover tasks get to finish.
+    real time cancelled leftover tasks get to finish; ``by_strict`` names the
+    checks that ``--strict`` turned on against the test's own ``fail_on``.
     """
 
     def __init__(
@@ -68,8 +69,10 @@ class TestWatch:
         fresh: bool = False,
         cancel_wait: float = 1.0,
         allowed_threads: tuple[str, ...] = (),
+        by_strict: frozenset[str] = frozenset(),
     ) -> None:
         self._watch = Watch(loop, context, warn, fresh, cancel_wait, allowed_threads)
+        self._by_strict = by_strict
         self._checks: list[Check] = []
         try:
             for name, on in enabled.items():
@@ -118,11 +121,21 @@ class TestWatch:
             for check in checks:
                 _guard(problems, check, check.after_close)
             for check in checks:
-                _guard(problems, check, lambda c=check: problems.extend(c.findings()))
+                _guard(problems, check, lambda c=check: problems.extend(self._findings(c)))
             problems += closing
         finally:
             self._restore()
         return problems
+
+    def _findings(self, check: Check) -> list[str]:
+        found = check.findings()
+        if found and check.name in self._by_strict:
+            note = (
+                f"\n    (@fail_on({check.name}=False) turns this check off for this test, "
+                "but --strict turns every check on)"
+            )
+            found = [message + note for message in found]
+        return found
 
     def _restore(self) -> None:
         """Put back what the checks changed, every step even if one fails."""
