@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Generator, Mapping
 from typing import Any, ClassVar
 
 from asynctoolkit._shared import asyncio_details
-from asynctoolkit.case import _assertions, _decorators, _loops
+from asynctoolkit.case import _assertions, _decorators, _loops, _oneresult
 from asynctoolkit.case._decorators import fail_on, ignore_loop, lenient, strict, timeout
 from asynctoolkit.case._run import INTERRUPTED_CLEANUP_LIMIT, Phase, TestInterrupted, TestRun
 
@@ -172,10 +172,27 @@ class TestCase(_assertions.AsyncAssertions):
 
     # -- unittest hooks ---------------------------------------------------------
     def run(self, result: unittest.result.TestResult | None = None) -> Any:
+        if result is None:  # as unittest does, around a result of our own
+            result = self.defaultTestResult()
+            start, stop = (
+                getattr(result, "startTestRun", None),
+                getattr(result, "stopTestRun", None),
+            )
+            if start is not None:
+                start()
+            try:
+                self.run(result)
+            finally:
+                if stop is not None:
+                    stop()
+            return result
         self._interrupted = False
+        one = _oneresult.OneReport(result, self)
         try:
-            outcome = super().run(result)
+            super().run(one)  # type: ignore[arg-type]
+            outcome = result
         finally:
+            one.flush()
             self._end_test()
         if self._interrupted:
             # No further test starts: unittest's result stops the suite; a
@@ -396,7 +413,9 @@ class TestCase(_assertions.AsyncAssertions):
         run = self._run
         problems = run.finish() if run is not None else []
         if problems:
-            raise self.failureException("\n\n".join(problems))
+            error = self.failureException("\n\n".join(problems))
+            setattr(error, _oneresult.CHECKS_MARK, True)  # joins the test's own failure
+            raise error
 
     def _call_user(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         run = self._run
