@@ -25,9 +25,15 @@ from typing import Any
 
 __all__: list[str] = []
 
-#: Where each thread was started from ("file:line", or None: from the
-#: standard library or asynctoolkit alone), while any test watched.
-start_sites: weakref.WeakKeyDictionary[threading.Thread, str | None] = weakref.WeakKeyDictionary()
+#: Each thread started while a test watched: (its start number, where it was
+#: started from as "file:line", or None: from the standard library or
+#: asynctoolkit alone).
+start_sites: weakref.WeakKeyDictionary[threading.Thread, tuple[int, str | None]] = (
+    weakref.WeakKeyDictionary()
+)
+#: How many threads were started while a test watched (a test compares the
+#: number before and after it, instead of listing every thread).
+starts = 0
 #: What a toolkit worker thread is doing for a test now (thread ident -> words).
 _work: dict[int, str] = {}
 _lock = threading.Lock()
@@ -48,8 +54,15 @@ _SITE_DIRS = tuple(
 
 
 def _started(thread: threading.Thread) -> None:
-    start_sites[thread] = _starter(sys._getframe(1))
+    global starts
+    starts += 1
+    start_sites[thread] = (starts, _starter(sys._getframe(1)))
     _original_start(thread)
+
+
+def started_since(number: int) -> list[tuple[threading.Thread, str | None]]:
+    """The threads started after start number ``number`` (while watched), with their sites."""
+    return [(t, site) for t, (n, site) in list(start_sites.items()) if n > number]
 
 
 def watch_starts() -> Callable[[], None]:

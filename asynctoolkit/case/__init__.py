@@ -23,7 +23,7 @@ import inspect
 import unittest
 import warnings
 import weakref
-from collections.abc import Awaitable, Callable, Coroutine, Generator, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any, ClassVar
 
 from asynctoolkit._shared import asyncio_details
@@ -373,8 +373,7 @@ class TestCase(_assertions.AsyncAssertions):
             assert cls._class_loop is not None and cls._class_context is not None
             loop = cls._class_loop
             context = cls._class_context.copy()
-        limit, checks = self._configuration()
-        method = getattr(self, "_testFunc", None) or getattr(cls, self._testMethodName, None)
+        limit, checks, by_strict = self._configuration()
         run = TestRun(
             loop,
             owns_loop=owns_loop,
@@ -386,7 +385,7 @@ class TestCase(_assertions.AsyncAssertions):
             forbid_get_event_loop=cls.forbid_get_event_loop,
             cancel_wait=cls.cancel_wait,
             allowed_threads=tuple(cls.allowed_threads),
-            by_strict=_decorators.turned_on_by_strict(cls, method),
+            by_strict=by_strict,
         )
         self._run, self.loop = run, loop
         run.start()
@@ -402,11 +401,9 @@ class TestCase(_assertions.AsyncAssertions):
             finally:
                 self.loop = None  # type: ignore[assignment]
 
-    def _configuration(self) -> tuple[float | None, Mapping[str, bool]]:
-        """The time limit and the checks of this test, read when it starts."""
-        cls = type(self)
-        method = getattr(cls, self._testMethodName, None)
-        return _decorators.time_limit(cls, method), _decorators.enabled_checks(cls, method)
+    def _configuration(self) -> _decorators.Settings:
+        """The time limit, the checks, and those --strict forced on, of this test."""
+        return _decorators.settings_of(type(self), self._testMethodName)
 
     def _finish_checks(self) -> None:
         __tracebackhide__ = True  # pytest: show the report, not this frame
@@ -465,11 +462,14 @@ class FunctionTestCase(TestCase, unittest.FunctionTestCase):
     def runTest(self) -> Any:
         return self._testFunc()  # type: ignore[attr-defined]
 
-    def _configuration(self) -> tuple[float | None, Mapping[str, bool]]:
+    def _configuration(self) -> _decorators.Settings:
         # ``fail_on``/``timeout`` may decorate the test function itself.
         func = self._testFunc  # type: ignore[attr-defined]
-        return _decorators.time_limit(type(self), func), _decorators.enabled_checks(
-            type(self), func
+        cls = type(self)
+        return (
+            _decorators.time_limit(cls, func),
+            _decorators.enabled_checks(cls, func),
+            _decorators.turned_on_by_strict(cls, func),
         )
 
 

@@ -41,6 +41,7 @@ def fail_on(**checks: bool) -> Callable[[_F], _F]:
             raise TypeError(f"fail_on({name}=...) takes True or False, not {value!r}")
 
     def decorate(target: _F) -> _F:
+        _settings_changed()
         # Only the target's own settings are stored (several decorators on one
         # target add up); a test merges those of every class of its MRO.
         own: Mapping[str, bool] = getattr(target, "__dict__", {}).get(CHECKS_ATTR, {})
@@ -87,6 +88,7 @@ def timeout(seconds: float | None) -> Callable[[_F], _F]:
     limit = validate_timeout(seconds)
 
     def decorate(target: _F) -> _F:
+        _settings_changed()
         setattr(target, TIMEOUT_ATTR, limit)
         return target
 
@@ -157,3 +159,47 @@ def _declared(owner: type | None, method: object) -> dict[str, bool]:
     if own:
         enabled.update(own)
     return enabled
+
+
+# -- the settings of a test method, cached --------------------------------------------
+Settings = tuple[float | None, dict[str, bool], frozenset[str]]
+
+# Bumped by every decorator that stores settings: a cached result from an
+# older generation is stale.  Each class keeps its own cache in its __dict__
+# (a weak mapping would cost a weak reference per look-up).
+_generation = 0
+_CACHE_ATTR = "__asynctoolkit_settings_cache__"
+
+
+def _settings_changed() -> None:
+    global _generation
+    _generation += 1
+
+
+def settings_of(owner: type, name: str) -> Settings:
+    """(time limit, enabled checks, checks turned on by --strict) of test ``name`` of ``owner``.
+
+    The same as ``time_limit``, ``enabled_checks`` and ``turned_on_by_strict``,
+    cached until a decorator stores new settings, the runner's settings or
+    the class's ``timeout`` attribute change (bench/bench_case.py).
+    """
+    method = getattr(owner, name, None)
+    own = getattr(method, "__dict__", None)
+    if not own or (CHECKS_ATTR not in own and TIMEOUT_ATTR not in own):
+        name = ""  # no settings of its own: those of the class, shared by its tests
+    key = (name, _generation, settings.strict, settings.timeout, getattr(owner, "timeout", None))
+    per_class: dict[tuple[Any, ...], Settings] | None = owner.__dict__.get(_CACHE_ATTR)
+    if per_class is None:
+        per_class = {}
+        setattr(owner, _CACHE_ATTR, per_class)
+    found = per_class.get(key)
+    if found is None:
+        found = (
+            time_limit(owner, method),
+            enabled_checks(owner, method),
+            turned_on_by_strict(owner, method),
+        )
+        if len(per_class) > 1000:  # settings changed many times: start afresh
+            per_class.clear()
+        per_class[key] = found
+    return found

@@ -23,14 +23,17 @@ import contextlib
 import contextvars
 import enum
 import inspect
+import signal
 import sys
+import threading
+import traceback
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from types import CoroutineType
 from typing import Any, TypeVar
 
 from asynctoolkit._shared import asyncio_details, report
-from asynctoolkit.case import _alarm, _checks, _loops, _watchdog
+from asynctoolkit.case import _checks, _loops, _watchdog
 
 __all__: list[str] = []
 
@@ -103,9 +106,15 @@ class TestRun:
         self._by_strict = by_strict
         self._watch: _checks.TestWatch | None = None
         self._token: int | None = None
-        self._alarm: _alarm.Alarm | None = None
-        # Why the alarm could not be armed (then the watchdog's last resort applies).
-        self._no_alarm = ""
+        # The thread the test runs in (signals interrupt the main thread only).
+        self._thread_ident = 0
+        # Set by the watchdog thread when it interrupts a test stuck outside its
+        # loop (the KeyboardInterrupt that follows is that test's failure), with
+        # the reason when no signal could be used.
+        self._stuck = False
+        self._stuck_reason = ""
+        # Set by the watchdog thread at the limit (its loop callback may not run).
+        self._limit_passed = False
         self._timed_out = False
         self._rearmed = False
         self._timeout_report = ""
@@ -167,6 +176,10 @@ class TestRun:
                     )
                 result = self._run_phase(result, in_test_context=not nested)
             return result
+        except KeyboardInterrupt as interrupt:
+            if self._stuck and not nested:
+                raise self._stuck_error(interrupt) from None
+            raise
         finally:
             self.depth -= 1
 
@@ -181,6 +194,10 @@ class TestRun:
         self.phase = Phase.FINISHED
         problems: list[str] = []
         try:
+            if self._limit_passed and not self._timed_out:
+                # A synchronous test ran past its limit and returned by itself:
+                # the loop never ran the watchdog's callback.
+                self._expire()
             if self._timed_out and self._phase_task is None and self._timeout_report:
                 problems.append(self._timeout_report)  # it ran out in synchronous code
                 self._timeout_report = ""
@@ -231,6 +248,8 @@ class TestRun:
                     )
         finally:
             self.phase = Phase.CLOSED
+            # After a test with thousands of tasks, later tests' all_tasks() stay cheap.
+            asyncio_details.compact_task_registry()
             if self._restore_get_event_loop is not None:
                 self._restore_get_event_loop()
                 self._restore_get_event_loop = None
@@ -305,13 +324,8 @@ class TestRun:
 
     def _arm(self) -> None:
         assert self.limit
-        alarm = _alarm.arm(self.limit + _alarm.GRACE, self._stuck_message)
-        if isinstance(alarm, str):
-            self._no_alarm, self._alarm = alarm, None
-        else:
-            self._no_alarm, self._alarm = "", alarm
-        # Without the alarm, the watchdog's last resort interrupts the main thread.
-        self._token = _watchdog.arm(self.limit, self._on_watchdog, interrupt=self._alarm is None)
+        self._thread_ident = threading.get_ident()
+        self._token = _watchdog.arm(self.limit, self._on_watchdog, self._on_stuck)
 
     def _rearm_if_spent(self) -> None:
         """After a timeout, what still runs (tearDown, the cleanups) gets one fresh limit."""
@@ -320,33 +334,49 @@ class TestRun:
             self._disarm()
             self._arm()
 
-    def _stuck_message(self) -> str:
+    def _on_stuck(self) -> str | None:
+        """In the watchdog thread: the test has not returned to its loop since its limit.
+
+        Interrupts it with SIGINT in its thread, as pytest-timeout's signal
+        method does with SIGALRM: the signal interrupts Python code and
+        blocking system calls alike, and the KeyboardInterrupt it raises
+        becomes the test's timeout failure (``call``).  Returns why it
+        cannot, where it cannot: the watchdog's last resort then applies.
+        """
+        why = _cannot_interrupt(self._thread_ident)
+        self._stuck = True
+        if why is not None:
+            self._stuck_reason = why
+            return why
+        signal.pthread_kill(self._thread_ident, signal.SIGINT)
+        return None
+
+    def _stuck_error(self, interrupt: KeyboardInterrupt) -> BaseException:
+        """The timeout failure of a test interrupted outside its loop."""
+        self._stuck = False
         self._timed_out = True
         self._timeout_report = ""
-        return (
+        stack = "".join(traceback.format_tb(interrupt.__traceback__))
+        how = (
+            f" It could not be interrupted at once ({self._stuck_reason}): the watchdog "
+            f"interrupted it {_watchdog.GRACE_SECONDS:g}s after its limit."
+            if self._stuck_reason
+            else ""
+        )
+        return self._failure(
             f"timeout: the test took longer than its limit of {self.limit:g}s (real time) "
-            "and did not return to its event loop"
+            f"and did not return to its event loop; it was interrupted.{how} "
+            f"Where it was:\n{stack}".rstrip()
         )
 
     def _disarm(self) -> None:
         if self._token is not None:
             _watchdog.disarm(self._token)
             self._token = None
-        if self._alarm is not None:
-            self._alarm.disarm()
-            self._alarm = None
-
-    def _fallback_note(self) -> str:
-        if not self._no_alarm:
-            return ""
-        return (
-            f" Had it been stuck outside its loop, it could not have been interrupted "
-            f"with SIGALRM ({self._no_alarm}): the watchdog would then have interrupted the "
-            f"main thread {_watchdog.GRACE_SECONDS:g}s later."
-        )
 
     def _on_watchdog(self) -> None:
         """Called in the watchdog thread when the time limit passes."""
+        self._limit_passed = True
         loop = self.loop
         if not loop.is_closed():
             loop.call_soon_threadsafe(self._expire)
@@ -354,17 +384,32 @@ class TestRun:
     def _expire(self) -> None:
         if self.loop.is_closed() or self.phase is Phase.CLOSED:
             return
-        if self._alarm is not None:
-            # The loop answered: the phase is cancelled through it, no alarm needed.
-            self._alarm.disarm()
-            self._alarm = None
         if not self._timed_out:
             self._timed_out = True
             tasks = asyncio.all_tasks(self.loop)
+            why = self._stuck_reason
             self._timeout_report = (
                 f"timeout: the test took longer than its limit of {self.limit:g}s (real "
-                f"time); it was cancelled.{self._fallback_note()} Tasks at that moment:\n"
+                "time); it was cancelled"
+                + (
+                    f" once it returned to its loop (it could not be interrupted: {why})"
+                    if why
+                    else ""
+                )
+                + ". Tasks at that moment:\n"
                 + "\n".join("    " + line for line in report.describe_tasks(tasks).splitlines())
             )
         if self._phase_task is not None:
             self._phase_task.cancel()
+
+
+def _cannot_interrupt(ident: int) -> str | None:
+    """Why a signal cannot interrupt the test running in thread ``ident``, or None."""
+    if ident != threading.main_thread().ident:
+        return "the test does not run in the main thread, where signals are handled"
+    if not hasattr(signal, "pthread_kill"):
+        return "this platform cannot send a signal to a thread"
+    handler = signal.getsignal(signal.SIGINT)
+    if handler is not signal.default_int_handler:
+        return f"SIGINT has a handler of its own: {handler!r}"
+    return None

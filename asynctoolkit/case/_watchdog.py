@@ -30,7 +30,11 @@ __all__: list[str] = []
 # time.monotonic() follow virtual time in the thread that arms the watchdog.
 _monotonic = time.monotonic
 
-#: Seconds between a missed deadline and the interrupt of a stuck main thread.
+#: Seconds between a missed deadline and the signal that interrupts a test
+#: stuck outside its loop (``on_stuck``).
+STUCK_GRACE = 1.0
+#: Seconds between a missed deadline and the last resort, where no signal
+#: could be used: every thread's stack, then ``KeyboardInterrupt`` in the main thread.
 GRACE_SECONDS = 10.0
 
 
@@ -48,17 +52,26 @@ class _Watchdog:
         self._deadline = 0.0
         self._on_expiry: Callable[[], None] | None = None
         self._expired = False
-        self._interrupt = True
+        self._on_stuck: Callable[[], str | None] | None = None
+        # True once on_stuck ran for the current arming.
+        self._stuck_done = False
         self._sleeping_until = float("inf")
         self._thread: threading.Thread | None = None
         #: How many times the thread woke up (for tests: arming must not wake it).
         self.wakeups = 0
 
-    def arm(self, seconds: float, on_expiry: Callable[[], None], interrupt: bool = True) -> int:
+    def arm(
+        self,
+        seconds: float,
+        on_expiry: Callable[[], None],
+        on_stuck: Callable[[], str | None] | None = None,
+    ) -> int:
         """Watch a new deadline ``seconds`` from now; returns its token.
 
-        ``interrupt=False``: no last resort for this arming (the test's own
-        alarm interrupts a stuck main thread instead).
+        ``on_expiry`` is called (in the watchdog thread) at the deadline;
+        ``on_stuck``, if the same arming is still active ``STUCK_GRACE``
+        seconds later: it interrupts the test (returns None), or says why it
+        cannot (then the last resort follows ``GRACE_SECONDS`` after the deadline).
         """
         deadline = _monotonic() + seconds
         with self._lock:
@@ -66,7 +79,8 @@ class _Watchdog:
             self._token = self._counter
             self._deadline = deadline
             self._on_expiry = on_expiry
-            self._interrupt = interrupt
+            self._on_stuck = on_stuck
+            self._stuck_done = False
             self._expired = False
             if self._thread is None:
                 self._thread = threading.Thread(
@@ -104,16 +118,28 @@ class _Watchdog:
                         self._sleeping_until = float("inf")
                         self._cond.wait()
                     continue
-                if self._expired and not self._interrupt:
-                    self._sleeping_until = float("inf")
-                    self._cond.wait()  # no last resort for this arming
-                    continue
-                due = self._deadline + (GRACE_SECONDS if self._expired else 0.0)
+                if not self._expired:
+                    due = self._deadline
+                elif self._on_stuck is not None and not self._stuck_done:
+                    due = self._deadline + STUCK_GRACE
+                else:
+                    due = self._deadline + GRACE_SECONDS
                 if now < due:
                     self._sleeping_until = due
                     self._cond.wait(due - now)
                     continue
                 token = self._token
+                if self._expired and self._on_stuck is not None and not self._stuck_done:
+                    self._stuck_done = True
+                    try:
+                        why = self._on_stuck()
+                    except Exception as error:  # never let the watchdog die
+                        why = f"{type(error).__name__}: {error}"
+                    if why is None:
+                        # Interrupted: nothing more to do for this arming.
+                        self._sleeping_until = float("inf")
+                        self._cond.wait()
+                    continue
                 if not self._expired:
                     self._expired = True
                     callback = self._on_expiry

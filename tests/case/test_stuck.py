@@ -8,7 +8,6 @@ was restored.  Before, the watchdog's KeyboardInterrupt ended the whole run.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import signal
@@ -19,7 +18,7 @@ import textwrap
 import unittest
 
 import asynctoolkit
-from tests._inner import failure_text, passed, run_test
+from tests._inner import passed, run_test
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -113,34 +112,54 @@ class StuckTest(unittest.TestCase):
                 self.assertNotIn("crashed", output)
 
 
-@unittest.skipUnless(hasattr(signal, "SIGALRM"), "no SIGALRM on this platform")
-class AlarmFallbackTest(unittest.TestCase):
-    def test_a_handler_of_the_users_is_kept_and_the_failure_says_why(self) -> None:
-        def users(signum: int, frame: object) -> None:
-            pass
+@unittest.skipUnless(os.name == "posix", "needs POSIX signals")
+class FallbackTest(unittest.TestCase):
+    def test_a_sigint_handler_of_the_codes_own_is_kept_and_the_failure_says_why(self) -> None:
+        with tempfile.TemporaryDirectory() as directory:
+            with open(os.path.join(directory, "test_own_handler.py"), "w") as f:
+                f.write(
+                    textwrap.dedent(
+                        """
+                        import signal, time, unittest
+                        import asynctoolkit
 
-        previous = signal.signal(signal.SIGALRM, users)
-        self.addCleanup(signal.signal, signal.SIGALRM, previous)
+                        def own(signum, frame):
+                            pass
 
-        class Inner(asynctoolkit.TestCase):
-            timeout = 0.2
+                        class T(asynctoolkit.TestCase):
+                            timeout = 0.5
 
-            async def test_it(self) -> None:
-                await asyncio.Event().wait()
+                            def setUp(self):
+                                signal.signal(signal.SIGINT, own)
+                                default = signal.default_int_handler
+                                self.addCleanup(signal.signal, signal.SIGINT, default)
 
-        text = failure_text(run_test(Inner, "test_it"))
-        self.assertIn("could not have been interrupted with SIGALRM", text)
-        self.assertIn("SIGALRM already has a handler", text)
-        self.assertIs(signal.getsignal(signal.SIGALRM), users)
+                            def test_stuck(self):
+                                time.sleep(3)  # returns by itself: nothing could interrupt it
+                                assert signal.getsignal(signal.SIGINT) is own
+                        """
+                    )
+                )
+            done = subprocess.run(
+                [sys.executable, "-m", "unittest", "test_own_handler"],
+                cwd=directory,
+                env=dict(os.environ, PYTHONPATH=ROOT),
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+        self.assertEqual(done.returncode, 1, done.stderr)
+        self.assertIn("it could not be interrupted: SIGINT has a handler of its own", done.stderr)
 
-    def test_the_default_disposition_is_restored_after_each_test(self) -> None:
+    def test_signal_handlers_are_left_alone(self) -> None:
         class Inner(asynctoolkit.TestCase):
             timeout = 5
 
             async def test_it(self) -> None:
-                self.assertIsNot(signal.getsignal(signal.SIGALRM), signal.SIG_DFL)
+                pass
 
-        self.assertIs(signal.getsignal(signal.SIGALRM), signal.SIG_DFL)
+        before = (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGALRM))
         self.assertTrue(passed(run_test(Inner, "test_it")))
-        self.assertIs(signal.getsignal(signal.SIGALRM), signal.SIG_DFL)
-        self.assertEqual(signal.getitimer(signal.ITIMER_REAL), (0.0, 0.0))
+        self.assertEqual(
+            (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGALRM)), before
+        )

@@ -198,3 +198,24 @@ class InternalsTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TaskRegistryTest(unittest.TestCase):
+    def test_compacting_keeps_live_tasks_and_their_removal(self) -> None:
+        loop = asyncio.new_event_loop()
+        self.addCleanup(loop.close)
+
+        async def many() -> asyncio.Task[None]:
+            await asyncio.gather(*(asyncio.sleep(0) for _ in range(5000)))
+            return asyncio.ensure_future(asyncio.sleep(10))
+
+        survivor = loop.run_until_complete(many())
+        self.assertTrue(asyncio_details.compact_task_registry())
+        self.assertFalse(asyncio_details.compact_task_registry())  # already small
+        self.assertEqual(asyncio.all_tasks(loop), {survivor})
+        survivor.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            loop.run_until_complete(survivor)
+        del survivor
+        gc.collect()
+        self.assertEqual(asyncio.all_tasks(loop), set())

@@ -24,14 +24,20 @@ class RunningThreads(Check):
 
     def __init__(self, watch: Watch) -> None:
         super().__init__(watch)
-        self._before = set(threading.enumerate())
         self._found: list[str] = []
         self._unwatch = threads.watch_starts()
+        self._starts_before = threads.starts
 
     def after_close(self) -> None:
         self._unwatch()
         self._unwatch = _nothing
-        leftover = [t for t in threading.enumerate() if t not in self._before and self._counts(t)]
+        if threads.starts == self._starts_before:
+            return  # no thread started during the test
+        leftover = [
+            t
+            for t, _ in threads.started_since(self._starts_before)
+            if t.is_alive() and self._counts(t)
+        ]
         # Threads told to stop in a cleanup get a moment to end.
         deadline = _monotonic() + self.watch.cancel_wait
         for thread in leftover:
@@ -46,7 +52,7 @@ class RunningThreads(Check):
             return False
         if thread.name.startswith(_TOOLKIT_PREFIX):
             return threads.work_of(thread) is not None  # a toolkit worker: only while busy
-        site = threads.start_sites.get(thread)
+        site = threads.start_sites.get(thread, (0, None))[1]
         # Started by the standard library alone, or by an installed package's
         # code (a module-level pool made on first use): the library's thread.
         return site is not None and not threads.from_installed_package(site)
@@ -57,7 +63,7 @@ class RunningThreads(Check):
         if work is not None:
             return f"{kind} {thread.name!r}, still {work}"
         target = report.describe_callback(threads.target_of(thread))
-        site = threads.start_sites.get(thread)
+        site = threads.start_sites.get(thread, (0, None))[1]
         where = f", started at {report.short_path(site)}" if site else ""
         return f"{kind} {thread.name!r} running {target}{where}"
 
