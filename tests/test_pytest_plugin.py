@@ -1,4 +1,7 @@
-"""The pytest plugin, through pytester: plain async tests, fixtures, markers, coexistence."""
+"""The pytest plugin, through pytester: plain async tests, fixtures, markers, xdist.
+
+Beside pytest-asyncio, and the names shared with it: ``tests/plugin/``.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ import importlib.util
 
 import pytest
 
-HAS_PYTEST_ASYNCIO = importlib.util.find_spec("pytest_asyncio") is not None
 HAS_XDIST = importlib.util.find_spec("xdist") is not None
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
@@ -136,51 +138,6 @@ def test_bad_marker_arguments(pytester: pytest.Pytester) -> None:
     result = _run(pytester)
     assert result.ret != 0
     result.stdout.fnmatch_lines(["*unknown check(s) pending_task*"])
-
-
-@pytest.mark.skipif(not HAS_PYTEST_ASYNCIO, reason="pytest-asyncio is not installed")
-def test_coexists_with_pytest_asyncio_strict_mode(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
-        """
-        import asyncio, pytest
-
-        @pytest.mark.asyncio
-        async def test_theirs(request):
-            assert "_asynctoolkit_harness" not in request.fixturenames
-            await asyncio.sleep(0)
-
-        async def test_ours(request, loop):
-            assert "_asynctoolkit_harness" in request.fixturenames
-            assert asyncio.get_running_loop() is loop
-        """
-    )
-    _run(pytester, "-p", "asyncio", "--asyncio-mode=strict").assert_outcomes(passed=2)
-
-
-@pytest.mark.skipif(not HAS_PYTEST_ASYNCIO, reason="pytest-asyncio is not installed")
-def test_coexists_with_pytest_asyncio_auto_mode(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
-        """
-        import asyncio, pytest
-
-        async def test_theirs(request):
-            assert "_asynctoolkit_harness" not in request.fixturenames
-
-        @pytest.fixture
-        async def fixture_loop():
-            return asyncio.get_running_loop()
-
-        @pytest.mark.asynctoolkit
-        async def test_ours(request, loop, fixture_loop):
-            assert "_asynctoolkit_harness" in request.fixturenames
-            assert asyncio.get_running_loop() is loop
-            assert fixture_loop is loop  # its async fixtures run on our loop too
-
-        async def test_theirs_with_the_same_fixture(fixture_loop):
-            assert asyncio.get_running_loop() is fixture_loop
-        """
-    )
-    _run(pytester, "-p", "asyncio", "--asyncio-mode=auto").assert_outcomes(passed=3)
 
 
 @pytest.mark.skipif(not HAS_XDIST, reason="pytest-xdist is not installed")
