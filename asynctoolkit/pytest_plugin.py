@@ -25,13 +25,18 @@ the test's loop.  A failed check is reported as an error in the test's
 teardown, since it runs after every fixture was finalised.
 
 Living with pytest-asyncio: a test marked ``@pytest.mark.asyncio`` is left
-to it; a test marked ``@pytest.mark.asynctoolkit`` is always ours.  An
+to it; a test marked ``@pytest.mark.asynctoolkit`` is always ours, and so is
+an unmarked async test that asks for ``loop`` or ``clock``.  Any other
 unmarked async test is pytest-asyncio's in its ``auto`` mode and ours
 otherwise, unless the ini option ``asynctoolkit_unmarked = asynctoolkit``
 (or ``--asynctoolkit-unmarked=asynctoolkit``) makes every unmarked async test
 ours in any mode.  pytest's report header says which plugin runs them.
 Every async fixture a test of ours requests runs on that test's loop,
-however it was declared.
+however it was declared.  The tests pytest-asyncio runs get their async
+fixtures from it: in its ``strict`` mode only those declared with
+``@pytest_asyncio.fixture`` (pytest itself cannot run a plain
+``@pytest.fixture`` async fixture for them: pytest 9 fails such a test at
+setup, pytest 8 hands it the coroutine unrun).
 """
 
 from __future__ import annotations
@@ -156,12 +161,15 @@ def pytest_pycollect_makeitem(
     collector: pytest.Module | pytest.Class, name: str, obj: object
 ) -> Generator[None, Any, None]:
     # Innermost: the items are pytest's own, with the markers the user wrote
-    # and none that pytest-asyncio's auto mode adds afterwards.
+    # and none that pytest-asyncio's auto mode adds afterwards.  An unmarked
+    # async test is ours with the setting, or when it asks for our loop
+    # (``loop``, ``clock``), which only a test of ours can use.
     outcome = yield
-    if outcome.excinfo is not None or _unmarked_setting(collector.config) != "asynctoolkit":
+    if outcome.excinfo is not None:
         return
+    everyone = _unmarked_setting(collector.config) == "asynctoolkit"
     for item in _items(outcome.get_result()):
-        if _is_unmarked_async_test(item):
+        if _is_unmarked_async_test(item) and (everyone or _HARNESS in item.fixturenames):
             item.add_marker(_MARKER)
 
 
@@ -179,22 +187,17 @@ def pytest_pycollect_makeitem_release(
         outcome.force_result(released)
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Last, once every plugin has marked the tests (pytest-asyncio 0.21 marks
+    # async tests here in auto mode).
     for item in items:
         if _is_ours(item) and isinstance(item, pytest.Function):
+            _drop_their_markers(item)
             # First fixture: set up before, finalised after every other one.
             if _HARNESS in item.fixturenames:
                 item.fixturenames.remove(_HARNESS)
             item.fixturenames.insert(0, _HARNESS)
-
-
-@pytest.hookimpl(specname="pytest_collection_modifyitems", trylast=True)
-def pytest_collection_modifyitems_release(items: list[pytest.Item]) -> None:
-    # pytest-asyncio 0.21 marks async tests here in auto mode.
-    for item in items:
-        if _is_ours(item):
-            _drop_their_markers(item)
 
 
 def _items(result: object) -> list[Any]:
@@ -296,17 +299,76 @@ def pytest_fixture_setup(
     if function is None or _HARNESS not in request.fixturenames:
         yield
         return
-    if fixturedef.scope != "function":
-        raise pytest.UsageError(
-            f"async fixture {fixturedef.argname!r} has scope {fixturedef.scope!r}: asynctoolkit "
-            "runs each test on its own loop, so its async fixtures must be function-scoped"
-        )
     original = fixturedef.func
+    if fixturedef.scope != "function":
+        # Refused inside pytest's own call, so that pytest records the error
+        # as this fixture's; then forgotten, so that it stays usable by the
+        # tests that pytest-asyncio runs.
+        fixturedef.func = _refusal(fixturedef)  # type: ignore[misc]
+        try:
+            yield
+        finally:
+            fixturedef.func = original  # type: ignore[misc]
+            fixturedef.finish(request)  # type: ignore[arg-type]
+        return
     fixturedef.func = _sync_fixture(function)  # type: ignore[misc]
     try:
         yield
     finally:
         fixturedef.func = original  # type: ignore[misc]
+
+
+def _refusal(fixturedef: pytest.FixtureDef[Any]) -> Callable[..., Any]:
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True
+        raise _wider_scope_error(fixturedef)
+
+    return refuse
+
+
+def _refuse_other_plugins_tests(item: pytest.Item) -> None:
+    """An async test another plugin runs cannot have our loop: say so before it starts."""
+    __tracebackhide__ = True
+    if (
+        isinstance(item, pytest.Function)
+        and not _in_unittest_class(item)
+        and not _is_ours(item)
+        and _test_function(item) is not None
+    ):
+        raise pytest.UsageError(
+            f"{item.nodeid} is marked asyncio, so pytest-asyncio runs it on its own loop, but "
+            "it asks for asynctoolkit's loop (the loop or clock fixture, or a fixture that "
+            "uses them); mark it @pytest.mark.asynctoolkit instead to run it on asynctoolkit, "
+            "or use asyncio.get_running_loop()"
+        )
+
+
+def _refuse_wider_async_fixtures(request: pytest.FixtureRequest) -> None:
+    """Refuse, before any fixture is set up, the async fixtures of a wider scope.
+
+    Refused when they are set up (``pytest_fixture_setup``), the second test
+    to request one would get the value pytest cached for another test that
+    may use it (one pytest-asyncio runs); refused here, every test of ours is.
+    """
+    __tracebackhide__ = True
+    info = getattr(request.node, "_fixtureinfo", None)
+    definitions = getattr(info, "name2fixturedefs", {})
+    for name in request.fixturenames:
+        fixturedefs = definitions.get(name)
+        if not fixturedefs:
+            continue
+        fixturedef = fixturedefs[-1]  # the closest definition is the one used
+        if fixturedef.scope != "function" and _async_fixture_function(fixturedef.func):
+            raise _wider_scope_error(fixturedef)
+
+
+def _wider_scope_error(fixturedef: pytest.FixtureDef[Any]) -> pytest.UsageError:
+    return pytest.UsageError(
+        f"async fixture {fixturedef.argname!r} has scope {fixturedef.scope!r}: asynctoolkit "
+        "runs each test on its own loop, so its async fixtures must be function-scoped; "
+        "make it function-scoped (share what it makes through a synchronous fixture), or "
+        "leave the tests that share it to pytest-asyncio (@pytest.mark.asyncio)"
+    )
 
 
 def _no_current_loop() -> None:
@@ -434,6 +496,8 @@ def _settings_from(item: pytest.Item) -> tuple[bool, bool, float | None, dict[st
 def _asynctoolkit_harness(request: pytest.FixtureRequest) -> Generator[TestRun, None, None]:
     global _active
     __tracebackhide__ = True  # a failed check is reported, not this fixture
+    _refuse_other_plugins_tests(request.node)
+    _refuse_wider_async_fixtures(request)
     clocked, autojump, limit, enabled = _settings_from(request.node)
     clocked = clocked or "clock" in request.fixturenames
     loop = _loops.new_clocked_loop(autojump) if clocked else _loops.new_loop()

@@ -107,6 +107,61 @@ def test_without_the_setting_auto_mode_keeps_unmarked_async_tests(
     run_pytest(pytester, "-p", "asyncio", "--asyncio-mode=auto").assert_outcomes(passed=2)
 
 
+@pytest.mark.parametrize("mode", ["strict", "auto"])
+def test_an_unmarked_async_test_asking_for_our_loop_is_ours_in_both_modes(
+    pytester: pytest.Pytester, mode: str
+) -> None:
+    """Before, auto mode took it anyway: the async fixture it asked for before
+    ``loop`` failed with "requested outside an async test run by asynctoolkit".
+    """
+    pytester.makeini(_INI.format(extra=""))
+    pytester.makepyfile(
+        """
+        import asyncio, pytest
+
+        @pytest.fixture
+        async def fixture_loop():
+            return asyncio.get_running_loop()
+
+        async def test_asks_for_loop(request, fixture_loop, loop):
+            assert "_asynctoolkit_harness" in request.fixturenames
+            assert asyncio.get_running_loop() is loop is fixture_loop
+
+        async def test_asks_for_clock(clock):
+            await clock.advance(10)
+            assert clock.time() == 10
+        """
+    )
+    result = run_pytest(pytester, "-p", "asyncio", f"--asyncio-mode={mode}")
+    result.assert_outcomes(passed=2)
+
+
+def test_a_test_marked_asyncio_asking_for_our_loop_is_told_to_choose(
+    pytester: pytest.Pytester,
+) -> None:
+    """Before, asynctoolkit ran it on its loop after pytest-asyncio had set up
+    its own, and its async fixtures failed with a misleading error.
+    """
+    pytester.makeini(_INI.format(extra=""))
+    pytester.makepyfile(
+        """
+        import asyncio, pytest
+
+        @pytest.mark.asyncio
+        async def test_marked(loop):
+            pass
+        """
+    )
+    result = run_pytest(pytester, "-p", "asyncio")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*test_marked is marked asyncio, so pytest-asyncio runs it on its own loop, but it "
+            "asks for asynctoolkit's loop*mark it @pytest.mark.asynctoolkit instead*"
+        ]
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "ini", "line"),
     [
@@ -190,3 +245,95 @@ def test_marked_tests_keep_their_plugin_in_both_modes(pytester: pytest.Pytester,
     )
     result = run_pytest(pytester, "-p", "asyncio", f"--asyncio-mode={mode}")
     result.assert_outcomes(passed=2)
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_a_wider_scoped_async_fixture_refused_to_asynctoolkit_stays_usable_by_pytest_asyncio(
+    pytester: pytest.Pytester, split: list[str]
+) -> None:
+    """Before, the refusal left the fixture half set up in pytest: every later
+    test requesting it, pytest-asyncio's too, errored with a bare AssertionError.
+    """
+    pytester.makeini(_INI.format(extra=""))
+    pytester.makepyfile(
+        """
+        import pytest, pytest_asyncio
+
+        @pytest_asyncio.fixture(scope="module", loop_scope="module")
+        async def shared():
+            return "made once"
+
+        async def test_ours_refused(shared):
+            pass
+
+        @pytest.mark.asyncio(loop_scope="module")
+        async def test_theirs(shared):
+            assert shared == "made once"
+
+        async def test_ours_refused_again(shared):
+            pass
+
+        @pytest.mark.asyncio(loop_scope="module")
+        async def test_theirs_again(shared):
+            assert shared == "made once"
+        """
+    )
+    result = run_pytest(pytester, "-p", "asyncio", "-rA", *split)
+    result.assert_outcomes(passed=2, errors=2)
+    for test in ("test_ours_refused", "test_ours_refused_again"):
+        result.stdout.fnmatch_lines(
+            [
+                f"*ERROR at setup of {test} *",
+                "E *UsageError: async fixture 'shared' has scope 'module'*",
+            ]
+        )
+    result.stdout.no_fnmatch_line("*AssertionError*")
+
+
+def test_a_plain_async_fixture_that_strict_mode_leaves_to_pytest_troubles_no_other_test(
+    pytester: pytest.Pytester,
+) -> None:
+    """What the migration guide says: in strict mode pytest-asyncio does not run
+    a plain ``@pytest.fixture`` async fixture for its tests (pytest 9 fails the
+    test, pytest 8 hands it the coroutine); the tests that do not request it,
+    and asynctoolkit's tests that do, are not affected.
+    """
+    pytester.makeini(_INI.format(extra=""))
+    pytester.makepyfile(
+        """
+        import asyncio, pytest
+
+        @pytest.fixture
+        async def plain():
+            return asyncio.get_running_loop()
+
+        async def test_ours(plain, loop):
+            assert plain is loop
+
+        @pytest.mark.asyncio
+        async def test_theirs(plain):
+            assert plain is asyncio.get_running_loop()
+
+        async def test_ours_unrelated():
+            await asyncio.sleep(0)
+
+        @pytest.mark.asyncio
+        async def test_theirs_unrelated():
+            await asyncio.sleep(0)
+
+        def test_sync_unrelated():
+            pass
+        """
+    )
+    result = run_pytest(pytester, "-p", "asyncio", "--asyncio-mode=strict", "-rA")
+    result.stdout.fnmatch_lines(
+        [
+            "PASSED *::test_ours",
+            "PASSED *::test_ours_unrelated",
+            "PASSED *::test_theirs_unrelated",
+            "PASSED *::test_sync_unrelated",
+        ],
+        consecutive=False,
+    )
+    result.stdout.no_fnmatch_line("PASSED *::test_theirs")
+    assert result.parseoutcomes()["passed"] == 4
