@@ -14,6 +14,9 @@ Fixtures:
     asking for it is enough to make the test clocked.  ``await
     clock.advance(1)``, ``clock.advance_to``, ``clock.run_until_idle``,
     ``clock.autojump = True``.
+``event_loop``
+    ``loop`` under pytest-asyncio's old name, while pytest-asyncio is not
+    loaded (then the tests marked ``asyncio`` are ours too).
 
 Marker ``@pytest.mark.asynctoolkit(clock=False, timeout=..., **checks)``:
 ``clock=True`` (or ``"autojump"``) runs the test on virtual time; ``timeout``
@@ -92,6 +95,27 @@ def pytest_configure(config: pytest.Config) -> None:
         "checks turned on or off by name)",
     )
     _unmarked_setting(config)  # a misspelt value is an error before collection
+    if not _pytest_asyncio_loaded(config):
+        # A suite written for pytest-asyncio runs on asynctoolkit unchanged.
+        config.addinivalue_line(
+            "markers",
+            f"{_THEIR_MARKER}: pytest-asyncio's marker; while pytest-asyncio is not loaded, "
+            "asynctoolkit runs the async tests it marks (its loop_scope is not used)",
+        )
+        config.pluginmanager.register(_PytestAsyncioNames(), "asynctoolkit-pytest-asyncio-names")
+
+
+class _PytestAsyncioNames:
+    """Fixtures of pytest-asyncio that asynctoolkit offers while it is not loaded."""
+
+    @pytest.fixture
+    def event_loop(self, loop: asyncio.AbstractEventLoop) -> asyncio.AbstractEventLoop:
+        """The test's event loop, as ``loop`` (for suites written for pytest-asyncio < 1.0).
+
+        Offered while pytest-asyncio is not loaded.  Synchronous tests and
+        fixtures may drive it with ``event_loop.run_until_complete(...)``.
+        """
+        return loop
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -113,13 +137,21 @@ def _unmarked_setting(config: pytest.Config) -> str:
     return value
 
 
+_LOADED = pytest.StashKey[bool]()
+
+
+def _pytest_asyncio_loaded(config: pytest.Config) -> bool:
+    if _LOADED not in config.stash:
+        config.stash[_LOADED] = any(
+            getattr(plugin, "__name__", "").partition(".")[0] == "pytest_asyncio"
+            for plugin in config.pluginmanager.get_plugins()
+        )
+    return config.stash[_LOADED]
+
+
 def _pytest_asyncio_mode(config: pytest.Config) -> str | None:
     """pytest-asyncio's mode (``"strict"``, ``"auto"``), or None when it is not loaded."""
-    loaded = any(
-        getattr(plugin, "__name__", "").partition(".")[0] == "pytest_asyncio"
-        for plugin in config.pluginmanager.get_plugins()
-    )
-    if not loaded:
+    if not _pytest_asyncio_loaded(config):
         return None
     mode = config.getoption("asyncio_mode", None) or config.getini("asyncio_mode")
     return str(getattr(mode, "value", mode)).strip().lower() or "strict"
@@ -142,7 +174,7 @@ def _is_ours(item: pytest.Item) -> bool:
         return False  # unittest classes run themselves (asynctoolkit.TestCase included)
     if item.get_closest_marker(_MARKER) is not None:
         return True
-    if item.get_closest_marker(_THEIR_MARKER) is not None:
+    if item.get_closest_marker(_THEIR_MARKER) is not None and _pytest_asyncio_loaded(item.config):
         return False  # pytest-asyncio's
     return inspect.iscoroutinefunction(item.obj)
 
@@ -281,7 +313,7 @@ def pytest_fixture_setup(
         run is not None
         and fixturedef.argname == "event_loop"
         and _HARNESS in request.fixturenames
-        and _pytest_asyncio_mode(request.config) is not None
+        and _pytest_asyncio_loaded(request.config)
     ):
         # pytest-asyncio before 1.0 adds its ``event_loop`` to the async
         # fixtures it wraps, so our tests set it up too: it closes the current
