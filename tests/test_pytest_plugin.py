@@ -266,3 +266,48 @@ def test_markers_of_module_and_test_add_up(pytester: pytest.Pytester) -> None:
         """
     )
     _run(pytester).assert_outcomes(passed=1)
+
+
+def test_a_sync_test_asking_for_loop_has_it_current_and_gets_the_checks(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import asyncio
+
+        def test_drives_the_loop(loop):
+            assert asyncio.get_event_loop() is loop
+            assert loop.run_until_complete(asyncio.sleep(0, "done")) == "done"
+
+        def test_leaves_a_task(loop):
+            loop.create_task(asyncio.sleep(60), name="left-by-a-sync-test")
+        """
+    )
+    result = _run(pytester)
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*pending_tasks*", "*task 'left-by-a-sync-test'*"])
+
+
+def test_hypothesis_runs_async_examples_through_asynctoolkit_function(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import asyncio
+        import asynctoolkit
+        from hypothesis import given, settings, strategies as st
+
+        LOOPS = set()
+
+        @settings(max_examples=5, deadline=None)
+        @given(st.integers())
+        @asynctoolkit.function
+        async def test_each_example_has_its_own_loop(number):
+            LOOPS.add(asyncio.get_running_loop())
+            await asyncio.sleep(0)
+
+        def test_after():
+            assert len(LOOPS) >= 2
+        """
+    )
+    _run(pytester).assert_outcomes(passed=2)
