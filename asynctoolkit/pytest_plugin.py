@@ -183,9 +183,9 @@ def _is_ours(item: pytest.Item) -> bool:
 # pytest-asyncio claims a test by its ``asyncio`` marker, which its auto mode
 # adds to every async test at collection (versions 0.23 to 1.x also turn the
 # item into one of their own classes, 0.21 marks it in
-# pytest_collection_modifyitems).  A test that is ours carries the
-# ``asynctoolkit`` marker, so pytest-asyncio's marks and item classes are
-# taken off it again, at each of those points.
+# pytest_collection_modifyitems).  A test we take from it gets the
+# ``asynctoolkit`` marker first; then pytest-asyncio's markers and item class
+# are taken off every test of ours again, at each of those points.
 
 
 @pytest.hookimpl(hookwrapper=True, trylast=True)
@@ -211,7 +211,7 @@ def pytest_pycollect_makeitem_release(
 ) -> Generator[None, Any, None]:
     # Outermost: after pytest-asyncio has made its items.
     outcome = yield
-    if outcome.excinfo is not None:
+    if outcome.excinfo is not None or not _pytest_asyncio_loaded(collector.config):
         return
     items = _items(outcome.get_result())
     released = [_released(item) if _is_ours(item) else item for item in items]
@@ -225,7 +225,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # async tests here in auto mode).
     for item in items:
         if _is_ours(item) and isinstance(item, pytest.Function):
-            _drop_their_markers(item)
+            if _pytest_asyncio_loaded(item.config):
+                _drop_their_markers(item)
             # First fixture: set up before, finalised after every other one.
             if _HARNESS in item.fixturenames:
                 item.fixturenames.remove(_HARNESS)

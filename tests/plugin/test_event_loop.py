@@ -37,8 +37,10 @@ def test_a_suite_written_for_pytest_asyncio_runs_on_asynctoolkit_without_it(
             assert await queue.get() == "ready"
 
         @pytest.mark.asyncio(loop_scope="module")
-        async def test_with_a_loop_scope_gets_its_own_loop_too(event_loop):
+        async def test_with_a_loop_scope_gets_its_own_loop_too(request, event_loop):
             assert asyncio.get_running_loop() is event_loop
+            # The marker stays (-m asyncio selects the test), unused.
+            assert request.node.get_closest_marker("asyncio").kwargs == {"loop_scope": "module"}
 
         async def test_the_checks_run():
             asyncio.get_running_loop().create_task(asyncio.sleep(60), name="left-behind")
