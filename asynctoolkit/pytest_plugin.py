@@ -14,6 +14,9 @@ Fixtures:
     asking for it is enough to make the test clocked.  ``await
     clock.advance(1)``, ``clock.advance_to``, ``clock.run_until_idle``,
     ``clock.autojump = True``.
+``event_loop``
+    ``loop`` under pytest-asyncio's old name, while pytest-asyncio is not
+    loaded (then the tests marked ``asyncio`` are ours too).
 
 Marker ``@pytest.mark.asynctoolkit(clock=False, timeout=..., **checks)``:
 ``clock=True`` (or ``"autojump"``) runs the test on virtual time; ``timeout``
@@ -24,15 +27,24 @@ Async fixtures (``async def`` and async generators, function scope) run on
 the test's loop.  A failed check is reported as an error in the test's
 teardown, since it runs after every fixture was finalised.
 
-Living with pytest-asyncio: a test that pytest-asyncio handles (marked
-``@pytest.mark.asyncio``, or any async test in its ``auto`` mode) is left to
-it; a test marked ``@pytest.mark.asynctoolkit`` is always ours, so mark tests
-explicitly when pytest-asyncio runs in ``auto`` mode.  Every async fixture a
-test of ours requests runs on that test's loop, however it was declared.
+Living with pytest-asyncio: a test marked ``@pytest.mark.asyncio`` is left
+to it; a test marked ``@pytest.mark.asynctoolkit`` is always ours, and so is
+an unmarked async test that asks for ``loop`` or ``clock``.  Any other
+unmarked async test is pytest-asyncio's in its ``auto`` mode and ours
+otherwise, unless the ini option ``asynctoolkit_unmarked = asynctoolkit``
+(or ``--asynctoolkit-unmarked=asynctoolkit``) makes every unmarked async test
+ours in any mode.  pytest's report header says which plugin runs them.
+Every async fixture a test of ours requests runs on that test's loop,
+however it was declared.  The tests pytest-asyncio runs get their async
+fixtures from it: in its ``strict`` mode only those declared with
+``@pytest_asyncio.fixture`` (pytest itself cannot run a plain
+``@pytest.fixture`` async fixture for them: pytest 9 fails such a test at
+setup, pytest 8 hands it the coroutine unrun).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import inspect
 import types
@@ -44,6 +56,7 @@ from typing import Any
 import pytest
 
 from asynctoolkit import case
+from asynctoolkit._shared import asyncio_details
 from asynctoolkit.case import _decorators, _loops
 from asynctoolkit.case._run import TestRun
 
@@ -51,6 +64,27 @@ __all__: list[str] = []
 
 _HARNESS = "_asynctoolkit_harness"
 _MARKER = "asynctoolkit"
+_THEIR_MARKER = "asyncio"  # pytest-asyncio's
+
+# Who runs an async test marked neither ``asyncio`` nor ``asynctoolkit``.
+_UNMARKED = "asynctoolkit_unmarked"
+_UNMARKED_CHOICES = ("pytest-asyncio", "asynctoolkit")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    help_text = (
+        "who runs async tests marked neither asyncio nor asynctoolkit: 'pytest-asyncio' "
+        "(the default: pytest-asyncio in its auto mode, asynctoolkit otherwise) or "
+        "'asynctoolkit' (always asynctoolkit, also in pytest-asyncio's auto mode)"
+    )
+    parser.addini(_UNMARKED, help_text, default=_UNMARKED_CHOICES[0])
+    parser.getgroup("asynctoolkit").addoption(
+        "--asynctoolkit-unmarked",
+        dest=_UNMARKED,
+        choices=_UNMARKED_CHOICES,
+        default=None,
+        help=help_text + f"; overrides the ini option {_UNMARKED}",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -60,28 +94,186 @@ def pytest_configure(config: pytest.Config) -> None:
         "asynctoolkit (virtual time with clock=True or 'autojump', a real-time limit, "
         "checks turned on or off by name)",
     )
+    _unmarked_setting(config)  # a misspelt value is an error before collection
+    if not _pytest_asyncio_loaded(config):
+        # A suite written for pytest-asyncio runs on asynctoolkit unchanged.
+        config.addinivalue_line(
+            "markers",
+            f"{_THEIR_MARKER}: pytest-asyncio's marker; while pytest-asyncio is not loaded, "
+            "asynctoolkit runs the async tests it marks (its loop_scope is not used)",
+        )
+        config.pluginmanager.register(_PytestAsyncioNames(), "asynctoolkit-pytest-asyncio-names")
+
+
+class _PytestAsyncioNames:
+    """Fixtures of pytest-asyncio that asynctoolkit offers while it is not loaded."""
+
+    @pytest.fixture
+    def event_loop(self, loop: asyncio.AbstractEventLoop) -> asyncio.AbstractEventLoop:
+        """The test's event loop, as ``loop`` (for suites written for pytest-asyncio < 1.0).
+
+        Offered while pytest-asyncio is not loaded.  Synchronous tests and
+        fixtures may drive it with ``event_loop.run_until_complete(...)``.
+        """
+        return loop
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    runner, why = _unmarked_runner(config)
+    line = f"asynctoolkit: unmarked async tests are run by {runner} ({why})"
+    if runner != "asynctoolkit":
+        line += f"; {_UNMARKED} = asynctoolkit runs them on asynctoolkit"
+    return line
+
+
+def _unmarked_setting(config: pytest.Config) -> str:
+    value = config.getoption(_UNMARKED, None) or config.getini(_UNMARKED)
+    value = str(value).strip()
+    if value not in _UNMARKED_CHOICES:
+        raise pytest.UsageError(
+            f"{_UNMARKED} = {value!r}: it names who runs async tests marked neither asyncio "
+            f"nor asynctoolkit; use {' or '.join(map(repr, _UNMARKED_CHOICES))}"
+        )
+    return value
+
+
+_LOADED = pytest.StashKey[bool]()
+
+
+def _pytest_asyncio_loaded(config: pytest.Config) -> bool:
+    if _LOADED not in config.stash:
+        config.stash[_LOADED] = any(
+            getattr(plugin, "__name__", "").partition(".")[0] == "pytest_asyncio"
+            for plugin in config.pluginmanager.get_plugins()
+        )
+    return config.stash[_LOADED]
+
+
+def _pytest_asyncio_mode(config: pytest.Config) -> str | None:
+    """pytest-asyncio's mode (``"strict"``, ``"auto"``), or None when it is not loaded."""
+    if not _pytest_asyncio_loaded(config):
+        return None
+    mode = config.getoption("asyncio_mode", None) or config.getini("asyncio_mode")
+    return str(getattr(mode, "value", mode)).strip().lower() or "strict"
+
+
+def _unmarked_runner(config: pytest.Config) -> tuple[str, str]:
+    """Which plugin runs unmarked async tests, and why (for the report header)."""
+    if _unmarked_setting(config) == "asynctoolkit":
+        return "asynctoolkit", f"{_UNMARKED} = asynctoolkit"
+    mode = _pytest_asyncio_mode(config)
+    if mode is None:
+        return "asynctoolkit", "pytest-asyncio is not loaded"
+    if mode == "auto":
+        return "pytest-asyncio", "its asyncio_mode is auto"
+    return "asynctoolkit", f"pytest-asyncio's asyncio_mode is {mode}"
 
 
 def _is_ours(item: pytest.Item) -> bool:
-    if not isinstance(item, pytest.Function):
-        return False
-    if isinstance(item.cls, type) and issubclass(item.cls, unittest.TestCase):
+    if not isinstance(item, pytest.Function) or _in_unittest_class(item):
         return False  # unittest classes run themselves (asynctoolkit.TestCase included)
     if item.get_closest_marker(_MARKER) is not None:
         return True
-    if item.get_closest_marker("asyncio") is not None:
+    if item.get_closest_marker(_THEIR_MARKER) is not None and _pytest_asyncio_loaded(item.config):
         return False  # pytest-asyncio's
     return inspect.iscoroutinefunction(item.obj)
 
 
-@pytest.hookimpl(tryfirst=True)
+# -- claiming tests from pytest-asyncio ------------------------------------------
+# pytest-asyncio claims a test by its ``asyncio`` marker, which its auto mode
+# adds to every async test at collection (versions 0.23 to 1.x also turn the
+# item into one of their own classes, 0.21 marks it in
+# pytest_collection_modifyitems).  A test we take from it gets the
+# ``asynctoolkit`` marker first; then pytest-asyncio's markers and item class
+# are taken off every test of ours again, at each of those points.
+
+
+@pytest.hookimpl(hookwrapper=True, trylast=True)
+def pytest_pycollect_makeitem(
+    collector: pytest.Module | pytest.Class, name: str, obj: object
+) -> Generator[None, Any, None]:
+    # Innermost: the items are pytest's own, with the markers the user wrote
+    # and none that pytest-asyncio's auto mode adds afterwards.  An unmarked
+    # async test is ours with the setting, or when it asks for our loop
+    # (``loop``, ``clock``), which only a test of ours can use.
+    outcome = yield
+    if outcome.excinfo is not None:
+        return
+    everyone = _unmarked_setting(collector.config) == "asynctoolkit"
+    for item in _items(outcome.get_result()):
+        if _is_unmarked_async_test(item) and (everyone or _HARNESS in item.fixturenames):
+            item.add_marker(_MARKER)
+
+
+@pytest.hookimpl(specname="pytest_pycollect_makeitem", hookwrapper=True, tryfirst=True)
+def pytest_pycollect_makeitem_release(
+    collector: pytest.Module | pytest.Class, name: str, obj: object
+) -> Generator[None, Any, None]:
+    # Outermost: after pytest-asyncio has made its items.
+    outcome = yield
+    if outcome.excinfo is not None or not _pytest_asyncio_loaded(collector.config):
+        return
+    items = _items(outcome.get_result())
+    released = [_released(item) if _is_ours(item) else item for item in items]
+    if any(new is not old for new, old in zip(released, items, strict=True)):
+        outcome.force_result(released)
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Last, once every plugin has marked the tests (pytest-asyncio 0.21 marks
+    # async tests here in auto mode).
     for item in items:
         if _is_ours(item) and isinstance(item, pytest.Function):
+            if _pytest_asyncio_loaded(item.config):
+                _drop_their_markers(item)
             # First fixture: set up before, finalised after every other one.
             if _HARNESS in item.fixturenames:
                 item.fixturenames.remove(_HARNESS)
             item.fixturenames.insert(0, _HARNESS)
+
+
+def _items(result: object) -> list[Any]:
+    if result is None:
+        return []
+    return list(result) if isinstance(result, (list, tuple)) else [result]
+
+
+def _in_unittest_class(item: pytest.Function) -> bool:
+    return isinstance(item.cls, type) and issubclass(item.cls, unittest.TestCase)
+
+
+def _is_unmarked_async_test(item: object) -> bool:
+    return (
+        isinstance(item, pytest.Function)
+        and not _in_unittest_class(item)
+        and item.get_closest_marker(_MARKER) is None
+        and item.get_closest_marker(_THEIR_MARKER) is None
+        and inspect.iscoroutinefunction(item.obj)
+    )
+
+
+def _released(item: pytest.Function) -> pytest.Function:
+    """``item`` as a plain pytest item, without ``asyncio`` markers of its own."""
+    _drop_their_markers(item)
+    if type(item).__module__.partition(".")[0] == "pytest_asyncio":
+        callspec = getattr(item, "callspec", None)
+        plain = pytest.Function.from_parent(
+            item.parent,
+            name=item.name,
+            callspec=callspec,
+            callobj=item.obj,
+            fixtureinfo=item._fixtureinfo,
+            keywords={k: v for k, v in item.keywords.items() if k != _THEIR_MARKER},
+            originalname=item.originalname,
+        )
+        plain.own_markers = list(item.own_markers)
+        return plain
+    return item
+
+
+def _drop_their_markers(item: pytest.Item) -> None:
+    item.own_markers[:] = [mark for mark in item.own_markers if mark.name != _THEIR_MARKER]
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -117,25 +309,133 @@ def pytest_fixture_setup(
 ) -> Generator[None, Any, None]:
     # Outermost, so other plugins (pytest-asyncio) see a plain fixture: an
     # async fixture requested by one of our tests runs on that test's loop.
-    func = fixturedef.func
-    raw = getattr(func, "__func__", func)  # a fixture defined in a test class is bound
-    ours = _HARNESS in request.fixturenames and (
-        inspect.iscoroutinefunction(raw) or inspect.isasyncgenfunction(raw)
-    )
-    if not ours:
+    run = _active
+    if (
+        run is not None
+        and fixturedef.argname == "event_loop"
+        and _HARNESS in request.fixturenames
+        and _pytest_asyncio_loaded(request.config)
+    ):
+        # pytest-asyncio before 1.0 adds its ``event_loop`` to the async
+        # fixtures it wraps, so our tests set it up too: it closes the current
+        # loop when it starts and when it ends, and then leaves a new one
+        # current.  Keep the test's loop out of its reach.
+        fixturedef.addfinalizer(_close_loop_left_current)  # after pytest-asyncio's own
+        asyncio.set_event_loop(None)
+        try:
+            yield
+        finally:
+            asyncio.set_event_loop(run.loop)
+        fixturedef.addfinalizer(_no_current_loop)  # before pytest-asyncio's own
+        return
+    function = _async_fixture_function(fixturedef.func)
+    if function is None or _HARNESS not in request.fixturenames:
         yield
         return
-    if fixturedef.scope != "function":
-        raise pytest.UsageError(
-            f"async fixture {fixturedef.argname!r} has scope {fixturedef.scope!r}: asynctoolkit "
-            "runs each test on its own loop, so its async fixtures must be function-scoped"
-        )
     original = fixturedef.func
-    fixturedef.func = _sync_fixture(func)  # type: ignore[misc]
+    if fixturedef.scope != "function":
+        # Refused inside pytest's own call, so that pytest records the error
+        # as this fixture's; then forgotten, so that it stays usable by the
+        # tests that pytest-asyncio runs.
+        fixturedef.func = _refusal(fixturedef)  # type: ignore[misc]
+        try:
+            yield
+        finally:
+            fixturedef.func = original  # type: ignore[misc]
+            fixturedef.finish(request)  # type: ignore[arg-type]
+        return
+    fixturedef.func = _sync_fixture(function)  # type: ignore[misc]
     try:
         yield
     finally:
         fixturedef.func = original  # type: ignore[misc]
+
+
+def _refusal(fixturedef: pytest.FixtureDef[Any]) -> Callable[..., Any]:
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True
+        raise _wider_scope_error(fixturedef)
+
+    return refuse
+
+
+def _refuse_other_plugins_tests(item: pytest.Item) -> None:
+    """An async test another plugin runs cannot have our loop: say so before it starts."""
+    __tracebackhide__ = True
+    if (
+        isinstance(item, pytest.Function)
+        and not _in_unittest_class(item)
+        and not _is_ours(item)
+        and _test_function(item) is not None
+    ):
+        raise pytest.UsageError(
+            f"{item.nodeid} is marked asyncio, so pytest-asyncio runs it on its own loop, but "
+            "it asks for asynctoolkit's loop (the loop or clock fixture, or a fixture that "
+            "uses them); mark it @pytest.mark.asynctoolkit instead to run it on asynctoolkit, "
+            "or use asyncio.get_running_loop()"
+        )
+
+
+def _refuse_wider_async_fixtures(request: pytest.FixtureRequest) -> None:
+    """Refuse, before any fixture is set up, the async fixtures of a wider scope.
+
+    Refused when they are set up (``pytest_fixture_setup``), the second test
+    to request one would get the value pytest cached for another test that
+    may use it (one pytest-asyncio runs); refused here, every test of ours is.
+    """
+    __tracebackhide__ = True
+    info = getattr(request.node, "_fixtureinfo", None)
+    definitions = getattr(info, "name2fixturedefs", {})
+    for name in request.fixturenames:
+        fixturedefs = definitions.get(name)
+        if not fixturedefs:
+            continue
+        fixturedef = fixturedefs[-1]  # the closest definition is the one used
+        if fixturedef.scope != "function" and _async_fixture_function(fixturedef.func):
+            raise _wider_scope_error(fixturedef)
+
+
+def _wider_scope_error(fixturedef: pytest.FixtureDef[Any]) -> pytest.UsageError:
+    return pytest.UsageError(
+        f"async fixture {fixturedef.argname!r} has scope {fixturedef.scope!r}: asynctoolkit "
+        "runs each test on its own loop, so its async fixtures must be function-scoped; "
+        "make it function-scoped (share what it makes through a synchronous fixture), or "
+        "leave the tests that share it to pytest-asyncio (@pytest.mark.asyncio)"
+    )
+
+
+def _no_current_loop() -> None:
+    asyncio.set_event_loop(None)
+
+
+def _close_loop_left_current() -> None:
+    left = asyncio_details.current_event_loop()
+    asyncio.set_event_loop(None)
+    if left is not None and not left.is_running():
+        left.close()
+
+
+def _async_fixture_function(func: Callable[..., Any]) -> Callable[..., Any] | None:
+    """The async function a fixture runs, or None for a synchronous fixture.
+
+    pytest-asyncio 0.21 to 1.0 replace each async fixture they handle (all in
+    auto mode) by a synchronous wrapper at collection; the wrapper names the
+    original as ``__wrapped__``, and pytest-asyncio marks that original with
+    ``_force_asyncio_fixture``.
+    """
+    if _is_async_function(func):
+        return func
+    raw = getattr(func, "__func__", func)  # a fixture defined in a test class is bound
+    wrapped = getattr(raw, "__wrapped__", None)
+    if wrapped is None or not _is_async_function(wrapped):
+        return None
+    marked = getattr(getattr(wrapped, "__func__", wrapped), "_force_asyncio_fixture", False)
+    return wrapped if marked is True else None
+
+
+def _is_async_function(func: object) -> bool:
+    raw = getattr(func, "__func__", func)
+    return inspect.iscoroutinefunction(raw) or inspect.isasyncgenfunction(raw)
 
 
 def _sync_fixture(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -143,13 +443,16 @@ def _sync_fixture(func: Callable[..., Any]) -> Callable[..., Any]:
 
     A fixture defined in a test class comes bound to an instance; pytest
     rebinds it to each test's instance, so the stand-in is bound the same way.
+    Arguments ``func`` does not take (``request`` and ``event_loop``, which
+    pytest-asyncio adds to the fixtures it wraps) are left out.
     """
     raw: Callable[..., Any] = getattr(func, "__func__", func)
+    own = _parameter_filter(raw)
     if inspect.isasyncgenfunction(raw):
 
         def generator_fixture(*args: Any, **kwargs: Any) -> Generator[Any, None, None]:
             harness = _current_harness(raw)
-            agen = raw(*args, **kwargs)
+            agen = raw(*args, **own(kwargs))
             yield harness.call(agen.__anext__)
             try:
                 harness.call(agen.__anext__)
@@ -162,11 +465,20 @@ def _sync_fixture(func: Callable[..., Any]) -> Callable[..., Any]:
     else:
 
         def coroutine_fixture(*args: Any, **kwargs: Any) -> Any:
-            return _current_harness(raw).call(raw, *args, **kwargs)
+            return _current_harness(raw).call(raw, *args, **own(kwargs))
 
         wrapper = coroutine_fixture
     bound_to = getattr(func, "__self__", None)
     return types.MethodType(wrapper, bound_to) if bound_to is not None else wrapper
+
+
+def _parameter_filter(func: Callable[..., Any]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """Keeps the keyword arguments ``func`` takes."""
+    parameters = inspect.signature(func).parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return lambda kwargs: kwargs
+    names = {p.name for p in parameters}
+    return lambda kwargs: {k: v for k, v in kwargs.items() if k in names}
 
 
 def _current_harness(func: Callable[..., Any]) -> TestRun:
@@ -217,6 +529,8 @@ def _settings_from(item: pytest.Item) -> tuple[bool, bool, float | None, dict[st
 def _asynctoolkit_harness(request: pytest.FixtureRequest) -> Generator[TestRun, None, None]:
     global _active
     __tracebackhide__ = True  # a failed check is reported, not this fixture
+    _refuse_other_plugins_tests(request.node)
+    _refuse_wider_async_fixtures(request)
     clocked, autojump, limit, enabled = _settings_from(request.node)
     clocked = clocked or "clock" in request.fixturenames
     loop = _loops.new_clocked_loop(autojump) if clocked else _loops.new_loop()

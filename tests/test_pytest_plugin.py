@@ -1,4 +1,7 @@
-"""The pytest plugin, through pytester: plain async tests, fixtures, markers, coexistence."""
+"""The pytest plugin, through pytester: plain async tests, fixtures, markers, xdist.
+
+Beside pytest-asyncio, and the names shared with it: ``tests/plugin/``.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ import importlib.util
 
 import pytest
 
-HAS_PYTEST_ASYNCIO = importlib.util.find_spec("pytest_asyncio") is not None
 HAS_XDIST = importlib.util.find_spec("xdist") is not None
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
@@ -138,51 +140,6 @@ def test_bad_marker_arguments(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*unknown check(s) pending_task*"])
 
 
-@pytest.mark.skipif(not HAS_PYTEST_ASYNCIO, reason="pytest-asyncio is not installed")
-def test_coexists_with_pytest_asyncio_strict_mode(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
-        """
-        import asyncio, pytest
-
-        @pytest.mark.asyncio
-        async def test_theirs(request):
-            assert "_asynctoolkit_harness" not in request.fixturenames
-            await asyncio.sleep(0)
-
-        async def test_ours(request, loop):
-            assert "_asynctoolkit_harness" in request.fixturenames
-            assert asyncio.get_running_loop() is loop
-        """
-    )
-    _run(pytester, "-p", "asyncio", "--asyncio-mode=strict").assert_outcomes(passed=2)
-
-
-@pytest.mark.skipif(not HAS_PYTEST_ASYNCIO, reason="pytest-asyncio is not installed")
-def test_coexists_with_pytest_asyncio_auto_mode(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
-        """
-        import asyncio, pytest
-
-        async def test_theirs(request):
-            assert "_asynctoolkit_harness" not in request.fixturenames
-
-        @pytest.fixture
-        async def fixture_loop():
-            return asyncio.get_running_loop()
-
-        @pytest.mark.asynctoolkit
-        async def test_ours(request, loop, fixture_loop):
-            assert "_asynctoolkit_harness" in request.fixturenames
-            assert asyncio.get_running_loop() is loop
-            assert fixture_loop is loop  # its async fixtures run on our loop too
-
-        async def test_theirs_with_the_same_fixture(fixture_loop):
-            assert asyncio.get_running_loop() is fixture_loop
-        """
-    )
-    _run(pytester, "-p", "asyncio", "--asyncio-mode=auto").assert_outcomes(passed=3)
-
-
 @pytest.mark.skipif(not HAS_XDIST, reason="pytest-xdist is not installed")
 def test_works_under_xdist(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
@@ -309,3 +266,48 @@ def test_markers_of_module_and_test_add_up(pytester: pytest.Pytester) -> None:
         """
     )
     _run(pytester).assert_outcomes(passed=1)
+
+
+def test_a_sync_test_asking_for_loop_has_it_current_and_gets_the_checks(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import asyncio
+
+        def test_drives_the_loop(loop):
+            assert asyncio.get_event_loop() is loop
+            assert loop.run_until_complete(asyncio.sleep(0, "done")) == "done"
+
+        def test_leaves_a_task(loop):
+            loop.create_task(asyncio.sleep(60), name="left-by-a-sync-test")
+        """
+    )
+    result = _run(pytester)
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*pending_tasks*", "*task 'left-by-a-sync-test'*"])
+
+
+def test_hypothesis_runs_async_examples_through_asynctoolkit_function(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import asyncio
+        import asynctoolkit
+        from hypothesis import given, settings, strategies as st
+
+        LOOPS = set()
+
+        @settings(max_examples=5, deadline=None)
+        @given(st.integers())
+        @asynctoolkit.function
+        async def test_each_example_has_its_own_loop(number):
+            LOOPS.add(asyncio.get_running_loop())
+            await asyncio.sleep(0)
+
+        def test_after():
+            assert len(LOOPS) >= 2
+        """
+    )
+    _run(pytester).assert_outcomes(passed=2)
