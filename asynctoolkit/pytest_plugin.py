@@ -59,6 +59,7 @@ from asynctoolkit import case
 from asynctoolkit._shared import asyncio_details
 from asynctoolkit.case import _decorators, _loops
 from asynctoolkit.case._run import TestRun
+from asynctoolkit.compat import _pytest_option
 
 __all__: list[str] = []
 
@@ -72,6 +73,7 @@ _UNMARKED_CHOICES = ("pytest-asyncio", "asynctoolkit")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    _pytest_option.add_ini_option(parser)  # asynctoolkit_asynctest: the asynctest layer
     help_text = (
         "who runs async tests marked neither asyncio nor asynctoolkit: 'pytest-asyncio' "
         "(the default: pytest-asyncio in its auto mode, asynctoolkit otherwise) or "
@@ -85,6 +87,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help=help_text + f"; overrides the ini option {_UNMARKED}",
     )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    # Before the conftests are imported: they may import asynctest.
+    _pytest_option.install_if_enabled(early_config)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -409,7 +417,7 @@ def _no_current_loop() -> None:
 
 
 def _close_loop_left_current() -> None:
-    left = asyncio_details.current_event_loop()
+    left = asyncio_details.current_loop_state().loop
     asyncio.set_event_loop(None)
     if left is not None and not left.is_running():
         left.close()

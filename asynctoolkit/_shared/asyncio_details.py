@@ -15,7 +15,6 @@ way); nothing outside this module touches an underscored asyncio attribute.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import selectors
 import sys
 from collections.abc import Callable, Sequence
@@ -229,21 +228,14 @@ def exception_never_retrieved(task: asyncio.Future[Any]) -> bool:
 def forget_pending_task(task: asyncio.Task[Any]) -> None:
     """Drop a task that ignored its cancellation, without "Task was destroyed" later.
 
-    Its coroutine is closed (its ``finally`` blocks run now), and the task
-    will not log "Task was destroyed but it is pending!" when collected: the
-    checks already reported it, and that line would otherwise appear in the
-    middle of a later test.
+    The checks already reported it; that line would otherwise appear in the
+    middle of a later test when the task is collected.  Its coroutine is left
+    as it is: closing it now would let a later wake-up fail the task again.
 
     Detail: ``Task._log_destroy_pending`` (C and Python tasks), read by
     ``Task.__del__``.
     """
     task._log_destroy_pending = False  # type: ignore[attr-defined]
-    coro = task.get_coro()
-    close = getattr(coro, "close", None)
-    if close is not None:
-        # "coroutine ignored GeneratorExit": nothing more can be done.
-        with contextlib.suppress(RuntimeError):
-            close()
 
 
 def cancel_requested(task: asyncio.Task[Any]) -> bool:

@@ -343,6 +343,10 @@ class TestRun:
         becomes the test's timeout failure (``call``).  Returns why it
         cannot, where it cannot: the watchdog's last resort then applies.
         """
+        if self._timed_out:
+            # The loop ran the expiry: the test is not stuck outside it, its
+            # phase is being cancelled (what runs next gets a fresh limit).
+            return None
         why = _cannot_interrupt(self._thread_ident)
         self._stuck = True
         if why is not None:
