@@ -19,7 +19,7 @@ import grpc
 import grpc.aio
 
 from asynctoolkit.rpc._common import wait_until
-from asynctoolkit.rpc._exchange import BY_CANCEL, BY_CLOSE, REQUEST_WINDOW, Exchange
+from asynctoolkit.rpc._exchange import Exchange
 
 __all__: list[str] = []
 
@@ -100,7 +100,7 @@ class _CallBase:
 
     def _raise_for_status(self) -> None:
         x = self._x
-        if x.ended_by in (BY_CANCEL, BY_CLOSE):
+        if x.locally_cancelled():
             raise asyncio.CancelledError()
         if x.code is not None and x.code != grpc.StatusCode.OK:
             raise x.error()
@@ -145,9 +145,7 @@ class _StreamResponse(_CallBase):
         deserializer = x.deserialize_response
         while True:
             if responses:  # the hot path of a stream, without a coroutine per message
-                data = responses.popleft()
-                if not responses:
-                    x.maybe_finish()
+                data = x.pop_response()
                 yield data if deserializer is None else deserializer(data)
                 continue
             message = await self._read()
@@ -165,8 +163,7 @@ class _StreamResponse(_CallBase):
     async def _read(self) -> Any:
         x = self._x
         if x.responses:  # fast path: nothing to wait for
-            data = x.responses.popleft()
-            x.maybe_finish()
+            data = x.pop_response()
             deserializer = x.deserialize_response
             return data if deserializer is None else deserializer(data)
         try:
@@ -177,8 +174,7 @@ class _StreamResponse(_CallBase):
             self.cancel()
             raise
         if x.responses:
-            data = x.responses.popleft()
-            x.maybe_finish()
+            data = x.pop_response()
             deserializer = x.deserialize_response
             return data if deserializer is None else deserializer(data)
         self._raise_for_status()
@@ -220,7 +216,7 @@ class _StreamRequest(_CallBase):
     def _send_now(self, request: Any) -> bool:
         """Send ``request`` if that needs no waiting (the usual case); else False."""
         x = self._x
-        if x.code is not None or x.half_closed or len(x.requests) >= REQUEST_WINDOW:
+        if x.code is not None or x.half_closed or not x.window_open():
             return False
         x.add_request(self._encode(request))
         return True

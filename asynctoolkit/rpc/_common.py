@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import math
 import re
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import grpc
 import grpc.aio
@@ -199,6 +200,92 @@ def wait_bound(timeout: object, what: str, loop_deadline: float | None) -> float
         remaining = loop_deadline - asyncio.get_running_loop().time()
         bound = max(bound, remaining + bound)
     return bound
+
+
+class HandlerSide(Protocol):
+    """One RPC as its handler sees it: what servicer contexts and the handler runner use.
+
+    The server double's exchange implements it (the test plays client), and
+    so does ``rpc.connect``'s link (the code under test is the client).
+    Used from the loop's thread, except the attributes a worker thread reads.
+    """
+
+    loop: asyncio.AbstractEventLoop
+    path: str
+    shape: str
+    invocation_metadata: MetadataTuple
+    peer: str
+    auth_context: dict[str, list[bytes]]
+    deadline: float | None
+    time: Time
+    # The request of a unary-request RPC, as the handler's deserializer takes it.
+    request: Any
+    # Requests not read yet, as the handler's deserializer takes them.
+    requests: deque[Any]
+    half_closed: bool
+    initial_metadata: MetadataTuple | None
+    # What the handler set through its context; becomes the status.
+    set_code: grpc.StatusCode | None
+    set_details: str | None
+    set_trailing: MetadataTuple
+    aborted: bool
+    # The final status: None while the RPC runs.
+    code: grpc.StatusCode | None
+    handler_waiters: Waiters
+    # The worker thread's job, for a handler run in one.
+    worker: Any
+
+    def check_metadata(self, value: object, what: str) -> MetadataTuple:
+        """``value`` as metadata pairs, or an error for the handler that passed it."""
+        ...
+
+    def take_request(self) -> Any:
+        """Remove and return the oldest request (the caller checked there is one)."""
+        ...
+
+    def response_window_open(self) -> bool:
+        """Whether a response may be sent now without running too far ahead of the reader."""
+        ...
+
+    def add_response(self, data: Any) -> None:
+        """Send one response, as the handler's serializer made it."""
+        ...
+
+    def set_response(self, data: Any) -> None:
+        """Set the one response of a unary-response RPC, as the serializer made it."""
+        ...
+
+    def send_initial_metadata(self, pairs: MetadataTuple) -> None: ...
+
+    def add_handler_callback(self, callback: Callable[[], Any]) -> bool:
+        """Call ``callback`` when the handler is done; False if it already is."""
+        ...
+
+    def handler_interrupted(self) -> bool:
+        """Whether the RPC was cancelled or its deadline passed (``context.cancelled()``)."""
+        ...
+
+    def on_abort(self) -> None:
+        """The handler called ``context.abort`` (its code and details are set)."""
+        ...
+
+    def cancel_from_handler(self) -> None:
+        """A plain-function handler called ``context.cancel()``."""
+        ...
+
+    def worker_stopped(self) -> None:
+        """The handler's worker thread no longer runs handler code."""
+        ...
+
+    def end(
+        self, code: grpc.StatusCode, details: str, trailing_metadata: MetadataTuple, by: str
+    ) -> bool:
+        """Set the final status once; False if the RPC had already ended."""
+        ...
+
+    def end_from_handler(self) -> None:
+        """The handler returned (or aborted): end with what it set."""
+        ...
 
 
 class Waiters:

@@ -221,6 +221,18 @@ class Exchange:
                     {"message": f"done callback of RPC {self.path} raised", "exception": error}
                 )
 
+    def locally_cancelled(self) -> bool:
+        """Whether the code under test cancelled the RPC (or closed its channel)."""
+        return self.ended_by in (BY_CANCEL, BY_CLOSE)
+
+    def pop_response(self) -> Any:
+        """The oldest response not read yet (the caller checked there is one)."""
+        responses = self.responses
+        data = responses.popleft()
+        if not responses:
+            self.maybe_finish()
+        return data
+
     def cancel(self, details: str = CANCELLED_DETAILS, by: str = BY_CANCEL) -> bool:
         return self.end(grpc.StatusCode.CANCELLED, details, (), by)
 
