@@ -199,14 +199,17 @@ class FakeChannel(MultiCallableFactory, Channel):
         path: str,
         shape: str,
         request: Any,
-        timeout: float | None,
-        metadata: MetadataTuple,
+        timeout: Any,
+        metadata: Any,
         request_serializer: Any,
         response_deserializer: Any,
     ) -> Any:
         """Start one RPC and return the call object the code under test gets."""
         if self._closed:
             raise grpc.aio.UsageError("Channel is closed.")
+        if timeout is not None:
+            timeout = _common.check_timeout(timeout, f"calling {path}")
+        metadata = _common.metadata(metadata, f"calling {path}: metadata") if metadata else ()
         loop = _common.running_loop(f"calling {path} on an rpc.channel()")
         method = self._table.get(path)
         exchange = Exchange(

@@ -8,6 +8,7 @@ bounded wait every waiting method uses, and the clock adapter for ``time=None``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 import re
 from collections import deque
@@ -29,6 +30,7 @@ UNARY_UNARY = "unary-unary"
 UNARY_STREAM = "unary-stream"
 STREAM_UNARY = "stream-unary"
 STREAM_STREAM = "stream-stream"
+SHAPES = (UNARY_UNARY, UNARY_STREAM, STREAM_UNARY, STREAM_STREAM)
 
 MetadataTuple = tuple[tuple[str, Any], ...]
 
@@ -67,16 +69,25 @@ def method_table(services: Iterable[_descriptor.ServiceDescriptor], what: str) -
                 f"{what} needs protobuf ServiceDescriptors (e.g. "
                 f"my_pb2.DESCRIPTOR.services_by_name['Greeter']), got {service!r}"
             )
-        for descriptor in service.methods:
-            path = f"/{service.full_name}/{descriptor.name}"
-            table[path] = Method(
-                descriptor,
-                path,
-                shape_of(descriptor),
-                message_factory.GetMessageClass(descriptor.input_type),
-                message_factory.GetMessageClass(descriptor.output_type),
-            )
+        table.update(_service_methods(service))
     return table
+
+
+@functools.cache
+def _service_methods(service: _descriptor.ServiceDescriptor) -> tuple[tuple[str, Method], ...]:
+    # Descriptors and their message classes never change: one table per service.
+    methods = []
+    for descriptor in service.methods:
+        path = f"/{service.full_name}/{descriptor.name}"
+        method = Method(
+            descriptor,
+            path,
+            shape_of(descriptor),
+            message_factory.GetMessageClass(descriptor.input_type),
+            message_factory.GetMessageClass(descriptor.output_type),
+        )
+        methods.append((path, method))
+    return tuple(methods)
 
 
 def find_method(
@@ -128,6 +139,57 @@ def metadata(value: object, what: str) -> MetadataTuple:
                 f"{what}: metadata {key!r} needs a str value (bytes only for keys "
                 f"ending in '-bin'), got {val!r}"
             )
+        pairs.append((key, val))
+    return tuple(pairs)
+
+
+# Printable ASCII: what gRPC accepts in a value of a key not ending in "-bin".
+_WIRE_VALUE = re.compile(r"[\x20-\x7e]*\Z")
+
+
+def wire_metadata(value: object, what: str) -> MetadataTuple:
+    """``value`` as ``(key, value)`` pairs, accepted where a real grpc.aio channel accepts it.
+
+    gRPC's rules: keys are lowercase ASCII letters, digits, ``-``, ``_`` and
+    ``.``; values of ``-bin`` keys are bytes; other values are printable
+    ASCII, as str or bytes (bytes arrive as str).  A wrong type raises
+    TypeError, an illegal key or value ValueError, each naming the entry.
+    """
+    if value is None:
+        return ()
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise TypeError(f"{what} must be a sequence of (key, value) pairs, got {value!r}")
+    pairs: list[tuple[str, Any]] = []
+    for item in value:
+        if not isinstance(item, (tuple, list)) or len(item) != 2:
+            raise TypeError(f"{what}: each entry must be a (key, value) pair, got {item!r}")
+        key, val = item
+        if not isinstance(key, str):
+            raise TypeError(f"{what}: metadata keys are str, got {key!r}")
+        if not _KEY.match(key):
+            raise ValueError(
+                f"{what}: metadata key {key!r} is not valid (gRPC: 'Illegal header key'); "
+                "keys are lowercase ASCII letters, digits, '-', '_' and '.'"
+            )
+        if key.endswith("-bin"):
+            if not isinstance(val, bytes):
+                raise TypeError(
+                    f"{what}: binary metadata key {key!r} expects bytes, got {type(val)}"
+                )
+        else:
+            if isinstance(val, bytes):
+                val = val.decode("latin-1")  # checked below: only ASCII passes
+            elif not isinstance(val, str):
+                raise TypeError(
+                    f"{what}: metadata {key!r} expects a str value (bytes only for keys "
+                    f"ending in '-bin'), got {val!r}"
+                )
+            if not _WIRE_VALUE.match(val):
+                raise ValueError(
+                    f"{what}: metadata {key!r} has a value gRPC refuses ('Illegal header "
+                    f"value'): {val!r}; values are printable ASCII, or bytes under a "
+                    "key ending in '-bin'"
+                )
         pairs.append((key, val))
     return tuple(pairs)
 
@@ -275,6 +337,10 @@ class HandlerSide(Protocol):
 
     def worker_stopped(self) -> None:
         """The handler's worker thread no longer runs handler code."""
+        ...
+
+    def handler_done(self) -> None:
+        """The coroutine running the handler (not its worker thread) ended."""
         ...
 
     def end(

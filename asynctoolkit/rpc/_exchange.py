@@ -58,12 +58,16 @@ class ChannelCore(Protocol):
         path: str,
         shape: str,
         request: Any,
-        timeout: float | None,
-        metadata: MetadataTuple,
+        timeout: Any,
+        metadata: Any,
         request_serializer: Any,
         response_deserializer: Any,
     ) -> Any:
-        """Start one RPC and return the call object the code under test gets."""
+        """Start one RPC and return the call object the code under test gets.
+
+        ``timeout`` and ``metadata`` are as the caller (or the last client
+        interceptor) gave them: the channel checks them.
+        """
         ...
 
     def forget(self, exchange: Exchange) -> None:

@@ -21,18 +21,26 @@ import contextvars
 import functools
 import inspect
 import logging
+import types
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import grpc
 import grpc.aio
 
-from asynctoolkit.rpc._common import HandlerSide
+from asynctoolkit.rpc._common import SHAPES, HandlerSide
 from asynctoolkit.rpc._context import AsyncContext, SyncContext
 
 __all__: list[str] = []
 
 _LOGGER = logging.getLogger("asynctoolkit.rpc")
+
+#: Worker threads of plain-function handlers (``rpc.serve`` and ``rpc.connect``).
+WORKER_THREADS = 4
+
+# The attribute of a grpc.RpcMethodHandler holding the behaviour of each shape.
+_BEHAVIOR = {shape: shape.replace("-", "_") for shape in SHAPES}
+_ASYNC_FLAGS = inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
 
 BY_UNIMPLEMENTED = "unimplemented"
 BY_HANDLER_ERROR = "handler raised"
@@ -66,8 +74,6 @@ async def find_handler(
     handlers: Mapping[str, Any], interceptors: Sequence[Any], details: HandlerCallDetails
 ) -> Any:
     """The method handler for ``details``, through the server interceptors in order."""
-    if not interceptors:
-        return handlers.get(details.method)
 
     async def step(index: int, call_details: Any) -> Any:
         if index == len(interceptors):
@@ -88,13 +94,16 @@ async def run_rpc(
     """Run the handler of ``x`` and end ``x`` with its outcome.
 
     ``on_cancelled`` is called when CancelledError escapes the handler,
-    before it propagates.
+    before it propagates; ``x.handler_done()`` when this coroutine ends (the
+    handler's worker thread, if any, may still run).
     """
     try:
-        handler = await find_handler(
-            handlers, interceptors, HandlerCallDetails(x.path, x.invocation_metadata)
-        )
-        behavior = None if handler is None else getattr(handler, x.shape.replace("-", "_"))
+        if interceptors:
+            details = HandlerCallDetails(x.path, x.invocation_metadata)
+            handler = await find_handler(handlers, interceptors, details)
+        else:
+            handler = handlers.get(x.path)
+        behavior = None if handler is None else getattr(handler, _BEHAVIOR[x.shape])
         if behavior is None:
             x.end(grpc.StatusCode.UNIMPLEMENTED, "Method not found!", (), BY_UNIMPLEMENTED)
             return
@@ -111,6 +120,8 @@ async def run_rpc(
         if code is None or code == grpc.StatusCode.OK:
             code = grpc.StatusCode.UNKNOWN
         x.end(code, f"Unexpected {type(error)}: {error}", x.set_trailing, BY_HANDLER_ERROR)
+    finally:
+        x.handler_done()
 
 
 async def _run_behavior(x: HandlerSide, handler: Any, behavior: Any, threads: Threads) -> None:
@@ -119,7 +130,7 @@ async def _run_behavior(x: HandlerSide, handler: Any, behavior: Any, threads: Th
     shape = x.shape
     stream_request = shape.startswith("stream")
     stream_response = shape.endswith("stream")
-    plain = not (inspect.iscoroutinefunction(behavior) or inspect.isasyncgenfunction(behavior))
+    plain = not _is_async(behavior)
     if plain and (stream_request or threads.unary_request_too):
         await _run_in_thread(x, behavior, deserializer, serializer, threads.pool())
         return
@@ -146,6 +157,14 @@ async def _run_behavior(x: HandlerSide, handler: Any, behavior: Any, threads: Th
     if inspect.isawaitable(result):
         result = await result
     _set_unary_response(x, result, serializer)
+
+
+def _is_async(behavior: Any) -> bool:
+    """Whether grpc.aio runs ``behavior`` on the loop: an async function or async generator."""
+    function = getattr(behavior, "__func__", behavior)
+    if type(function) is types.FunctionType and function.__code__.co_flags & _ASYNC_FLAGS:
+        return True  # the usual case, without inspect's slower checks
+    return inspect.iscoroutinefunction(behavior) or inspect.isasyncgenfunction(behavior)
 
 
 def _set_unary_response(x: HandlerSide, response: Any, serializer: Any) -> None:

@@ -174,6 +174,9 @@ class ServerExchange:
     def worker_stopped(self) -> None:
         self.test_waiters.wake()
 
+    def handler_done(self) -> None:
+        """Nothing: the task's own end wakes the test (see ``FakeServer._start``)."""
+
     def handler_cancelled(self) -> None:
         """CancelledError escaped the handler's task."""
         if self.code is None:  # cancelled from outside the double: report it so

@@ -1,0 +1,583 @@
+"""rpc.connect behaves as a real grpc.aio server: every scenario, run against both.
+
+``_Scenarios`` holds the scenarios; ``ConnectConformance`` runs them on
+``rpc.connect`` and ``ServeConformance`` on ``rpc.serve`` (a real server on
+127.0.0.1), asserting the same outcome: codes, details, metadata, message
+order, cancellation and deadlines on real time.  ``ConnectOnVirtualTime``
+runs the deadline scenarios on ``rpc.connect`` alone, on virtual time.
+
+Where the two differ by design, a scenario says so and the test of
+``rpc.connect`` alone is in ``test_connect.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import unittest
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
+from typing import Any, ClassVar
+
+import grpc
+import grpc.aio
+
+from asynctoolkit import rpc
+from asynctoolkit.case import ClockedTestCase, TestCase, fail_on
+from tests.rpc._proto import SHAPES, pb, pb_grpc
+from tests.rpc._servicers import (
+    INITIAL,
+    TRAILING,
+    AsyncShapes,
+    PartialShapes,
+    ReaderWriterShapes,
+    SyncShapes,
+    async_requests,
+    requests,
+)
+
+OK = grpc.StatusCode.OK
+#: Real seconds every call may take; a deadline scenario uses SHORT.
+LIMIT = 10.0
+SHORT = 0.2
+
+
+class _Scenarios:
+    """The scenarios; ``open`` is ``rpc.connect`` or ``rpc.serve``."""
+
+    open: ClassVar[Any]
+    assertEqual: Any
+    assertIn: Any
+    assertIs: Any
+    assertIsNone: Any
+    assertTrue: Any
+    assertFalse: Any
+    assertRaises: Any
+    assertLessEqual: Any
+    assertAsyncRaises: Any
+
+    def connect(
+        self, servicer: Any = None, **options: Any
+    ) -> AbstractAsyncContextManager[grpc.aio.Channel]:
+        return type(self).open({SHAPES: servicer or AsyncShapes()}, **options)
+
+    async def assert_fails(
+        self, awaitable: Any, code: grpc.StatusCode, details: str
+    ) -> grpc.aio.AioRpcError:
+        raised = await self.assertAsyncRaises(grpc.aio.AioRpcError, awaitable)
+        error: grpc.aio.AioRpcError = raised.exception
+        self.assertEqual((error.code(), error.details()), (code, details))
+        return error
+
+    # -- unary-unary ------------------------------------------------------------
+
+    async def test_unary_unary(self) -> None:
+        async with self.connect() as channel:
+            call = pb_grpc.ShapesStub(channel).UnaryUnary(pb.Request(number=1), timeout=LIMIT)
+            self.assertEqual((await call).number, 2)
+            self.assertEqual(await call.code(), OK)
+            self.assertEqual(await call.details(), "")
+            self.assertEqual(tuple(await call.initial_metadata()), ())
+            self.assertEqual(tuple(await call.trailing_metadata()), ())
+            self.assertTrue(call.done())
+            self.assertFalse(call.cancelled())
+
+    async def test_metadata_both_ways(self) -> None:
+        servicer = AsyncShapes()
+        sent = (("k", "v"), ("k", "again"), ("k-bin", b"\x00\xff"), ("text", b"from bytes"))
+        async with self.connect(servicer) as channel:
+            call = pb_grpc.ShapesStub(channel).UnaryUnary(
+                pb.Request(text="metadata"), metadata=sent, timeout=LIMIT
+            )
+            self.assertEqual((await call).text, "with metadata")
+            self.assertEqual(tuple(await call.initial_metadata()), INITIAL)
+            self.assertEqual(tuple(await call.trailing_metadata()), TRAILING)
+        self.assertEqual(
+            servicer.seen["metadata"],
+            [("k", "v"), ("k", "again"), ("k-bin", b"\x00\xff"), ("text", "from bytes")],
+        )
+        self.assertTrue(servicer.seen["user-agent"].startswith("grpc-python-asyncio/"))
+
+    async def test_what_the_context_says(self) -> None:
+        servicer = AsyncShapes()
+        async with self.connect(servicer) as channel:
+            await pb_grpc.ShapesStub(channel).UnaryUnary(pb.Request(text="context"), timeout=LIMIT)
+        seen = servicer.seen
+        self.assertEqual(
+            seen["auth_context"],
+            {"transport_security_type": [b"insecure"], "security_level": [b"TSI_SECURITY_NONE"]},
+        )
+        self.assertEqual((seen["code"], seen["details"]), (None, ""))
+        self.assertFalse(seen["done"])
+        self.assertFalse(seen["cancelled"])
+        self.assertLessEqual(seen["remaining"], LIMIT)
+        self.assertTrue(seen["remaining"] > LIMIT - 5)
+        self.assertIsInstance(seen["peer"], str)
+
+    async def test_set_code_discards_the_response(self) -> None:
+        async with self.connect() as channel:
+            error = await self.assert_fails(
+                pb_grpc.ShapesStub(channel).UnaryUnary(pb.Request(text="set-code"), timeout=LIMIT),
+                grpc.StatusCode.NOT_FOUND,
+                "no such thing",
+            )
+        self.assertEqual(tuple(error.trailing_metadata()), (("why", "missing"),))
+        self.assertEqual(tuple(error.initial_metadata()), ())
+
+    async def test_escaping_exception_is_unknown(self) -> None:
+        async with self.connect() as channel:
+            stub = pb_grpc.ShapesStub(channel)
+            await self.assert_fails(
+                stub.UnaryUnary(pb.Request(text="raise"), timeout=LIMIT),
+                grpc.StatusCode.UNKNOWN,
+                "Unexpected <class 'ValueError'>: boom",
+            )
+            error = await self.assert_fails(
+                stub.UnaryUnary(pb.Request(text="set-code-raise"), timeout=LIMIT),
+                grpc.StatusCode.NOT_FOUND,
+                "Unexpected <class 'ValueError'>: boom",
+            )
+            self.assertEqual(tuple(error.trailing_metadata()), (("why", "missing"),))
+
+    async def test_a_response_that_does_not_serialize(self) -> None:
+        async with self.connect() as channel:
+            await self.assert_fails(
+                pb_grpc.ShapesStub(channel).UnaryUnary(pb.Request(text="none"), timeout=LIMIT),
+                grpc.StatusCode.UNKNOWN,
+                "Unexpected <class 'TypeError'>: descriptor 'SerializeToString' for "
+                "'google._upb._message.Message' objects doesn't apply to a 'NoneType' object",
+            )
+
+    async def test_abort(self) -> None:
+        servicer = AsyncShapes()
+        async with self.connect(servicer) as channel:
+            stub = pb_grpc.ShapesStub(channel)
+            error = await self.assert_fails(
+                stub.UnaryUnary(pb.Request(text="abort"), timeout=LIMIT),
+                grpc.StatusCode.PERMISSION_DENIED,
+                "denied",
+            )
+            self.assertEqual(tuple(error.trailing_metadata()), (("t", "1"),))
+            error = await self.assert_fails(
+                stub.UnaryUnary(pb.Request(text="abort-preset"), timeout=LIMIT),
+                grpc.StatusCode.NOT_FOUND,
+                "preset",
+            )
+            self.assertEqual(tuple(error.trailing_metadata()), (("why", "preset"),))
+        self.assertTrue(servicer.seen["abort raised"])
+
+    async def test_the_first_abort_wins(self) -> None:
+        servicer = AsyncShapes()
+        async with self.connect(servicer) as channel:
+            stub = pb_grpc.ShapesStub(channel)
+            await self.assert_fails(
+                stub.UnaryUnary(pb.Request(text="abort-twice"), timeout=LIMIT),
+                grpc.StatusCode.NOT_FOUND,
+                "one",
+            )
+            await self.assert_fails(
+                stub.UnaryUnary(pb.Request(text="abort-suppressed"), timeout=LIMIT),
+                grpc.StatusCode.NOT_FOUND,
+                "not found",
+            )
+        self.assertEqual(servicer.seen["second abort"], "Abort already called!")
+
+    async def test_initial_metadata_is_sent_once(self) -> None:
+        servicer = AsyncShapes()
+        async with self.connect(servicer) as channel:
+            call = pb_grpc.ShapesStub(channel).UnaryUnary(
+                pb.Request(text="initial-twice"), timeout=LIMIT
+            )
+            await call
+            self.assertEqual(tuple(await call.initial_metadata()), (("first", "1"),))
+        self.assertEqual(
+            servicer.seen["second initial"], "Send initial metadata failed: already sent"
+        )
+
+    async def test_invalid_metadata_from_the_handler(self) -> None:
+        async with self.connect() as channel:
+            stub = pb_grpc.ShapesStub(channel)
+            for text in ("bad-initial", "bad-trailing"):
+                await self.assert_fails(
+                    stub.UnaryUnary(pb.Request(text=text), timeout=LIMIT),
+                    grpc.StatusCode.INTERNAL,
+                    "Invalid metadata",
+                )
+
+    async def test_invalid_metadata_from_the_client(self) -> None:
+        # A real channel fails when the call is awaited (TypeError, or an
+        # internal ExecuteBatchError); rpc.connect raises when it is made.
+        async with self.connect() as channel:
+            stub = pb_grpc.ShapesStub(channel)
+            with self.assertRaises(TypeError):
+                await stub.UnaryUnary(pb.Request(), metadata=(("k-bin", "str"),), timeout=LIMIT)
+            with self.assertRaises(TypeError):
+                await stub.UnaryUnary(pb.Request(), metadata=(("k", 1),), timeout=LIMIT)
+            for bad in (("Upper", "x"), ("k", "new\nline"), ("k", "é")):
+                with self.assertRaises(Exception):  # noqa: B017 - the types differ, see above
+                    await stub.UnaryUnary(pb.Request(), metadata=(bad,), timeout=LIMIT)
+            self.assertEqual((await stub.UnaryUnary(pb.Request(), timeout=LIMIT)).number, 1)
+
+    async def test_unimplemented(self) -> None:
+        async with self.connect(PartialShapes()) as channel:
+            await self.assert_fails(
+                pb_grpc.ElsewhereStub(channel).Ping(pb.Request(), timeout=LIMIT),
+                grpc.StatusCode.UNIMPLEMENTED,
+                "Method not found!",
+            )
+            await self.assert_fails(
+                pb_grpc.ShapesStub(channel).UnaryStream(pb.Request(), timeout=LIMIT).read(),
+                grpc.StatusCode.UNIMPLEMENTED,
+                "Unexpected <class 'NotImplementedError'>: Method not implemented!",
+            )
+
+    # -- cancellation and deadlines ----------------------------------------------
+
+    async def test_cancel_reaches_the_handler(self) -> None:
+        servicer = AsyncShapes()
+        async with self.connect(servicer) as channel:
+            call = pb_grpc.ShapesStub(channel).UnaryUnary(pb.Request(text="sleep"), timeout=LIMIT)
+            await asyncio.wait_for(servicer.started.wait(), LIMIT)
+            self.assertTrue(call.cancel())
+            with self.assertRaises(asyncio.CancelledError):
+                await call
+            self.assertEqual(await call.code(), grpc.StatusCode.CANCELLED)
+            self.assertEqual(await call.details(), "Locally cancelled by application!")
+            self.assertTrue(call.cancelled())
+            await asyncio.wait_for(servicer.ended.wait(), LIMIT)
+        self.assertTrue(servicer.seen["cancelled"])
+
+    async def test_cancelling_the_awaiting_task_cancels_the_rpc(self) -> None:
+        servicer = AsyncShapes()
+        async with self.connect(servicer) as channel:
+            stub = pb_grpc.ShapesStub(channel)
+
+            async def client() -> Any:
+                return await stub.UnaryUnary(pb.Request(text="sleep"), timeout=LIMIT)
+
+            task = asyncio.create_task(client())
+            await asyncio.wait_for(servicer.started.wait(), LIMIT)
+            task.cancel()
+            with self.assertRaises(asyncio.CancelledError):
+                await task
+            await asyncio.wait_for(servicer.ended.wait(), LIMIT)
+        self.assertTrue(servicer.seen["cancelled"])
+
+    async def test_cancel_before_the_rpc_starts(self) -> None:
+        async with self.connect() as channel:
+            call = pb_grpc.ShapesStub(channel).UnaryUnary(pb.Request(), timeout=LIMIT)
+            self.assertTrue(call.cancel())
+            self.assertTrue(call.cancelled())
+            self.assertTrue(call.done())
+            with self.assertRaises(asyncio.CancelledError):
+                await call
+            self.assertEqual(await call.code(), grpc.StatusCode.CANCELLED)
+
+    async def test_deadline(self) -> None:
+        servicer = AsyncShapes()
+        async with self.connect(servicer) as channel:
+            call = pb_grpc.ShapesStub(channel).UnaryUnary(pb.Request(text="sleep"), timeout=SHORT)
+            await self.assert_fails(call, grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded")
+            self.assertEqual(await call.code(), grpc.StatusCode.DEADLINE_EXCEEDED)
+            self.assertFalse(call.cancelled())
+            await asyncio.wait_for(servicer.ended.wait(), LIMIT)
+        self.assertTrue(servicer.seen["cancelled"])
+        self.assertLessEqual(servicer.seen["remaining at cancel"], 0.05)
+
+    async def test_a_deadline_already_passed(self) -> None:
+        async with self.connect() as channel:
+            await self.assert_fails(
+                pb_grpc.ShapesStub(channel).UnaryUnary(pb.Request(), timeout=-1),
+                grpc.StatusCode.DEADLINE_EXCEEDED,
+                "Deadline Exceeded",
+            )
+
+    async def test_deadline_mid_stream(self) -> None:
+        async with self.connect() as channel:
+            call = pb_grpc.ShapesStub(channel).UnaryStream(
+                pb.Request(number=2, text="sleep"), timeout=SHORT
+            )
+            self.assertEqual([(await call.read()).number for _ in range(2)], [0, 1])
+            await self.assert_fails(
+                call.read(), grpc.StatusCode.DEADLINE_EXCEEDED, "Stream removed (Deadline Exceeded)"
+            )
+
+    async def test_deadline_after_initial_metadata(self) -> None:
+        async with self.connect() as channel:
+            call = pb_grpc.ShapesStub(channel).UnaryStream(
+                pb.Request(text="metadata-then-sleep"), timeout=SHORT
+            )
+            self.assertEqual(tuple(await call.initial_metadata()), INITIAL)
+            error = await self.assert_fails(
+                call.read(), grpc.StatusCode.DEADLINE_EXCEEDED, "Stream removed (Deadline Exceeded)"
+            )
+            self.assertEqual(tuple(error.initial_metadata()), INITIAL)
+
+    async def test_cancel_a_bidirectional_stream(self) -> None:
+        servicer = AsyncShapes()
+        async with self.connect(servicer) as channel:
+            call = pb_grpc.ShapesStub(channel).StreamStream(
+                metadata=(("scenario", "sleep"),), timeout=LIMIT
+            )
+            await call.write(pb.Request(number=7))
+            self.assertEqual((await call.read()).number, 7)
+            await asyncio.wait_for(servicer.started.wait(), LIMIT)
+            call.cancel()
+            with self.assertRaises(asyncio.CancelledError):
+                await call.read()
+            self.assertEqual(await call.code(), grpc.StatusCode.CANCELLED)
+            await asyncio.wait_for(servicer.ended.wait(), LIMIT)
+        self.assertTrue(servicer.seen["cancelled"])
+
+    # -- streams --------------------------------------------------------------------
+
+    async def test_unary_stream(self) -> None:
+        async with self.connect() as channel:
+            stub = pb_grpc.ShapesStub(channel)
+            call = stub.UnaryStream(pb.Request(number=5), timeout=LIMIT)
+            self.assertEqual([reply.number async for reply in call], [0, 1, 2, 3, 4])
+            self.assertEqual(await call.code(), OK)
+            mutated = stub.UnaryStream(pb.Request(number=3, text="mutate"), timeout=LIMIT)
+            self.assertEqual([reply.number async for reply in mutated], [0, 1, 2])
+            mixed = stub.UnaryStream(pb.Request(number=1, text="write"), timeout=LIMIT)
+            self.assertEqual([reply.number async for reply in mixed], [0, 100, 101])
+
+    async def test_stream_metadata(self) -> None:
+        async with self.connect() as channel:
+            call = pb_grpc.ShapesStub(channel).UnaryStream(
+                pb.Request(number=1, text="metadata"), timeout=LIMIT
+            )
+            self.assertEqual(tuple(await call.initial_metadata()), INITIAL)
+            self.assertEqual([reply.number async for reply in call], [0])
+            self.assertEqual(tuple(await call.trailing_metadata()), TRAILING)
+
+    async def test_stream_failing_after_some_messages(self) -> None:
+        async with self.connect() as channel:
+            stub = pb_grpc.ShapesStub(channel)
+            received: list[int] = []
+
+            async def read_all(call: Any) -> None:
+                async for reply in call:
+                    received.append(reply.number)
+
+            await self.assert_fails(
+                read_all(stub.UnaryStream(pb.Request(number=2, text="raise"), timeout=LIMIT)),
+                grpc.StatusCode.UNKNOWN,
+                "Unexpected <class 'RuntimeError'>: mid-stream",
+            )
+            self.assertEqual(received, [0, 1])
+            received.clear()
+            await self.assert_fails(
+                read_all(stub.UnaryStream(pb.Request(number=1, text="abort"), timeout=LIMIT)),
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                "enough",
+            )
+            self.assertEqual(received, [0])
+
+    async def test_stream_unary(self) -> None:
+        async with self.connect() as channel:
+            stub = pb_grpc.ShapesStub(channel)
+            self.assertEqual((await stub.StreamUnary(requests(1, 2, 3), timeout=LIMIT)).number, 6)
+            reply = await stub.StreamUnary(async_requests(4, 5), timeout=LIMIT)
+            self.assertEqual(reply.number, 9)
+            call = stub.StreamUnary(timeout=LIMIT)
+            for n in (10, 20):
+                await call.write(pb.Request(number=n))
+            await call.done_writing()
+            self.assertEqual((await call).number, 30)
+            await self.assert_fails(
+                stub.StreamUnary(
+                    requests(3, 4), metadata=(("scenario", "abort-after-first"),), timeout=LIMIT
+                ),
+                grpc.StatusCode.FAILED_PRECONDITION,
+                "stopped at 3",
+            )
+
+    async def test_stream_stream(self) -> None:
+        async with self.connect() as channel:
+            stub = pb_grpc.ShapesStub(channel)
+            replies = stub.StreamStream(requests(*range(10)), timeout=LIMIT)
+            self.assertEqual([reply.number async for reply in replies], list(range(10)))
+            call = stub.StreamStream(timeout=LIMIT)
+            for n in range(3):  # ping-pong: each response before the next request
+                await call.write(pb.Request(number=n, text=f"#{n}"))
+                reply = await call.read()
+                self.assertEqual((reply.number, reply.text), (n, f"#{n}"))
+            await call.done_writing()
+            self.assertIs(await call.read(), grpc.aio.EOF)
+            self.assertEqual(await call.code(), OK)
+
+    async def test_a_request_mutated_after_it_was_sent(self) -> None:
+        async def mutating() -> AsyncIterator[Any]:
+            request = pb.Request()
+            for n in range(3):
+                request.number = n
+                yield request
+
+        async with self.connect() as channel:
+            replies = pb_grpc.ShapesStub(channel).StreamStream(mutating(), timeout=LIMIT)
+            self.assertEqual([reply.number async for reply in replies], [0, 1, 2])
+
+    async def test_stream_stream_failing(self) -> None:
+        async with self.connect() as channel:
+            call = pb_grpc.ShapesStub(channel).StreamStream(
+                requests(1, 2, 3), metadata=(("scenario", "raise"),), timeout=LIMIT
+            )
+            self.assertEqual([(await call.read()).number for _ in range(2)], [1, 2])
+            await self.assert_fails(
+                call.read(), grpc.StatusCode.UNKNOWN, "Unexpected <class 'RuntimeError'>: at two"
+            )
+
+    async def test_reader_writer_handlers(self) -> None:
+        async with self.connect(ReaderWriterShapes()) as channel:
+            stub = pb_grpc.ShapesStub(channel)
+            replies = stub.UnaryStream(pb.Request(number=3), timeout=LIMIT)
+            self.assertEqual([reply.number async for reply in replies], [0, 1, 2])
+            self.assertEqual((await stub.StreamUnary(requests(1, 2), timeout=LIMIT)).number, 3)
+            replies = stub.StreamStream(requests(1, 2), timeout=LIMIT)
+            self.assertEqual([reply.number async for reply in replies], [10, 20])
+
+    # -- plain-function handlers ------------------------------------------------------
+
+    async def test_plain_function_handlers(self) -> None:
+        servicer = SyncShapes()
+        async with self.connect(servicer) as channel:
+            stub = pb_grpc.ShapesStub(channel)
+            self.assertEqual((await stub.UnaryUnary(pb.Request(number=1), timeout=LIMIT)).number, 2)
+            self.assertNotEqual(servicer.seen["thread"], threading.current_thread().name)
+            replies = stub.UnaryStream(pb.Request(number=3), timeout=LIMIT)
+            self.assertEqual([reply.number async for reply in replies], [0, 1, 2])
+            self.assertEqual((await stub.StreamUnary(requests(1, 2), timeout=LIMIT)).number, 3)
+            replies = stub.StreamStream(requests(1, 2), timeout=LIMIT)
+            self.assertEqual([reply.number async for reply in replies], [2, 4])
+            call = stub.UnaryUnary(pb.Request(text="metadata"), timeout=LIMIT)
+            await call
+            self.assertEqual(tuple(await call.initial_metadata()), INITIAL)
+            self.assertEqual(tuple(await call.trailing_metadata()), TRAILING)
+
+    async def test_plain_function_failures(self) -> None:
+        async with self.connect(SyncShapes()) as channel:
+            stub = pb_grpc.ShapesStub(channel)
+            await self.assert_fails(
+                stub.UnaryUnary(pb.Request(text="abort"), timeout=LIMIT),
+                grpc.StatusCode.PERMISSION_DENIED,
+                "denied",
+            )
+            await self.assert_fails(
+                stub.UnaryUnary(pb.Request(text="raise"), timeout=LIMIT),
+                grpc.StatusCode.UNKNOWN,
+                "Unexpected <class 'ValueError'>: sync boom",
+            )
+            received: list[int] = []
+
+            async def read_all() -> None:
+                call = stub.UnaryStream(pb.Request(number=1, text="raise"), timeout=LIMIT)
+                async for reply in call:
+                    received.append(reply.number)
+
+            await self.assert_fails(
+                read_all(),
+                grpc.StatusCode.UNKNOWN,
+                "Unexpected <class 'RuntimeError'>: sync mid-stream",
+            )
+            self.assertEqual(received, [0])
+
+    # -- interceptors -------------------------------------------------------------------
+
+    async def test_server_interceptor(self) -> None:
+        gate = _Gatekeeper()
+        async with self.connect(interceptors=[gate]) as channel:
+            stub = pb_grpc.ShapesStub(channel)
+            await self.assert_fails(
+                stub.UnaryUnary(pb.Request(), timeout=LIMIT),
+                grpc.StatusCode.UNAUTHENTICATED,
+                "no token",
+            )
+            token = (("token", "secret"),)
+            reply = await stub.StreamUnary(requests(1, 2), metadata=token, timeout=LIMIT)
+            self.assertEqual(reply.number, 3)
+        self.assertEqual(
+            gate.methods,
+            ["/asynctoolkit.tests.Shapes/UnaryUnary", "/asynctoolkit.tests.Shapes/StreamUnary"],
+        )
+        self.assertIn(("token", "secret"), gate.metadata[-1])
+
+    async def test_client_interceptors(self) -> None:
+        servicer = AsyncShapes()
+        log: list[str] = []
+        interceptors = [_Tagging("a", log), _Tagging("b", log)]
+        async with self.connect(servicer, client_interceptors=interceptors) as channel:
+            stub = pb_grpc.ShapesStub(channel)
+            call = stub.UnaryUnary(pb.Request(text="metadata"), timeout=LIMIT)
+            self.assertEqual((await call).text, "with metadata")
+            self.assertEqual(tuple(await call.trailing_metadata()), TRAILING)
+        self.assertEqual(log, ["a", "b"])
+        self.assertEqual(servicer.seen["metadata"], [("tag", "a"), ("tag", "b")])
+
+
+class _Gatekeeper(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+    """Refuses calls without a ``token`` entry; records what it saw."""
+
+    def __init__(self) -> None:
+        self.methods: list[str] = []
+        self.metadata: list[Any] = []
+
+    async def intercept_service(self, continuation: Any, details: Any) -> Any:
+        self.methods.append(details.method)
+        self.metadata.append(tuple(details.invocation_metadata))
+        if ("token", "secret") in tuple(details.invocation_metadata):
+            return await continuation(details)
+
+        async def refuse(request: Any, context: Any) -> None:
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "no token")
+
+        return grpc.unary_unary_rpc_method_handler(refuse)
+
+
+class _Tagging(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
+    """Adds a ``tag`` metadata entry with its name."""
+
+    def __init__(self, name: str, log: list[str]) -> None:
+        self.name = name
+        self.log = log
+
+    async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        self.log.append(self.name)
+        metadata = grpc.aio.Metadata(*(details.metadata or ()))
+        metadata.add("tag", self.name)
+        details = grpc.aio.ClientCallDetails(
+            details.method, details.timeout, metadata, details.credentials, details.wait_for_ready
+        )
+        return await continuation(details, request)
+
+
+@fail_on(active_handles=True)  # no timer or callback of the channel is left either
+class ConnectConformance(_Scenarios, TestCase):
+    open = staticmethod(rpc.connect)
+
+
+# grpc.aio keeps a reader on the loop while any of its RPC states lives; the
+# checks keep the tasks a test created (and what their exceptions reference)
+# until they report, so an aborted request stream's state outlives the test.
+@fail_on(active_selector_callbacks=False)
+class ServeConformance(_Scenarios, TestCase):
+    open = staticmethod(rpc.serve)
+
+
+class ConnectOnVirtualTime(ClockedTestCase):
+    """Deadlines of rpc.connect follow the loop's clock: no real time passes."""
+
+    async def test_deadline_on_advance(self) -> None:
+        servicer = AsyncShapes()
+        async with rpc.connect({SHAPES: servicer}) as channel:
+            call = pb_grpc.ShapesStub(channel).UnaryUnary(pb.Request(text="sleep"), timeout=30)
+            await self.advance(29.9)
+            self.assertFalse(call.done())
+            await self.advance(0.1)
+            self.assertTrue(call.done())
+            self.assertEqual(await call.code(), grpc.StatusCode.DEADLINE_EXCEEDED)
+        self.assertEqual(servicer.seen["remaining at cancel"], 0.0)
+
+
+if __name__ == "__main__":
+    unittest.main()
