@@ -43,6 +43,7 @@ class Method:
 
     descriptor: _descriptor.MethodDescriptor
     path: str
+    name: str
     shape: str
     request_class: Any
     response_class: Any
@@ -69,19 +70,20 @@ def method_table(services: Iterable[_descriptor.ServiceDescriptor], what: str) -
                 f"{what} needs protobuf ServiceDescriptors (e.g. "
                 f"my_pb2.DESCRIPTOR.services_by_name['Greeter']), got {service!r}"
             )
-        table.update(_service_methods(service))
+        table.update(service_methods(service))
     return table
 
 
 @functools.cache
-def _service_methods(service: _descriptor.ServiceDescriptor) -> tuple[tuple[str, Method], ...]:
-    # Descriptors and their message classes never change: one table per service.
+def service_methods(service: _descriptor.ServiceDescriptor) -> tuple[tuple[str, Method], ...]:
+    """``(path, Method)`` for each method of ``service`` (cached: descriptors never change)."""
     methods = []
     for descriptor in service.methods:
         path = f"/{service.full_name}/{descriptor.name}"
         method = Method(
             descriptor,
             path,
+            descriptor.name,
             shape_of(descriptor),
             message_factory.GetMessageClass(descriptor.input_type),
             message_factory.GetMessageClass(descriptor.output_type),

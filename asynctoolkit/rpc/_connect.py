@@ -15,7 +15,13 @@ from typing import Any
 
 import grpc.aio
 
-from asynctoolkit.rpc._common import STREAM_STREAM, STREAM_UNARY, UNARY_STREAM, UNARY_UNARY
+from asynctoolkit.rpc._common import (
+    STREAM_STREAM,
+    STREAM_UNARY,
+    UNARY_STREAM,
+    UNARY_UNARY,
+    service_methods,
+)
 from asynctoolkit.rpc._connected import ConnectedChannel
 from asynctoolkit.rpc._server import method_handlers
 
@@ -80,7 +86,7 @@ def _check_servicer(service: Any, servicer: object) -> None:
             f"{_WHAT}: the servicer for {name} is the class {servicer.__qualname__}; "
             f"pass an instance of it ({servicer.__qualname__}(...))"
         )
-    methods = [method.name for method in service.methods]
+    methods = [method.name for _, method in service_methods(service)]
     if methods and not any(_implements(servicer, service.name, m) for m in methods):
         raise TypeError(
             f"{_WHAT}: the servicer for {name}, {servicer!r}, implements none of its methods "

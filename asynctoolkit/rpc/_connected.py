@@ -18,6 +18,7 @@ import concurrent.futures
 import contextlib
 import logging
 import math
+from collections import deque
 from collections.abc import Generator, Mapping, Sequence
 from typing import Any
 
@@ -58,12 +59,9 @@ class ConnectedUnaryUnaryCall(UnaryUnaryCall):
 
     def __await__(self) -> Generator[Any, None, Any]:
         link = self._link
-        start = link.pending_start
-        if start is not None:
-            task = asyncio.current_task()
-            if task is not None:
-                start.cancel()
-                link.pending_start = None
+        if link.unstarted:
+            task = asyncio.current_task(link.loop)
+            if task is not None and link.channel.claim_unstarted(link):
                 yield from run_inline(link, task)
         return (yield from super().__await__())
 
@@ -89,6 +87,12 @@ class ConnectedChannel(MultiCallableFactory, grpc.aio.Channel):  # type: ignore[
         self._running: set[Link] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._settled = _common.Waiters()  # woken when any of those shrinks
+        # Unary-unary RPCs whose handler did not start yet, oldest first: the
+        # caller usually awaits the call at once and runs it (``claim_unstarted``);
+        # else ``_starter``, a ready callback, starts it in a task.  One callback
+        # serves many RPCs.
+        self._unstarted: deque[Link] = deque()
+        self._starter: asyncio.Handle | None = None
         self._closed = False
         self._closed_event: asyncio.Event | None = None
 
@@ -117,6 +121,10 @@ class ConnectedChannel(MultiCallableFactory, grpc.aio.Channel):  # type: ignore[
                 )
         for link in list(self._active):
             link.cancel(CLOSED_DETAILS, BY_CLOSE)
+        if self._starter is not None:
+            self._starter.cancel()
+            self._starter = None
+        self._unstarted.clear()
         for task in list(self._tasks):
             task.cancel()  # request readers, client interceptors
         await self._settle()
@@ -261,11 +269,30 @@ class ConnectedChannel(MultiCallableFactory, grpc.aio.Channel):  # type: ignore[
                 return call
             link.deadline_handle = loop.call_at(deadline, link.expire)
         if shape == UNARY_UNARY:
-            # The awaiting task runs the handler if it comes first (the usual case).
-            link.pending_start = loop.call_soon(link.start_handler)
+            link.unstarted = True
+            self._unstarted.append(link)
+            if self._starter is None:
+                self._starter = loop.call_soon(self._start_unstarted)
         else:
             link.start_handler()
         return call
+
+    def claim_unstarted(self, link: Link) -> bool:
+        if not link.unstarted:
+            return False
+        link.unstarted = False
+        unstarted = self._unstarted
+        if unstarted and unstarted[-1] is link:  # the usual case: the call just made
+            unstarted.pop()
+        return True
+
+    def _start_unstarted(self) -> None:
+        self._starter = None
+        unstarted = self._unstarted
+        while unstarted:
+            link = unstarted.popleft()
+            if link.unstarted:
+                link.start_handler()
 
     # -- what links need (``_link.LinkOwner``) -------------------------------------
 

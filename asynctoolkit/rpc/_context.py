@@ -130,12 +130,13 @@ class _ContextCore:
 
     async def _read(self) -> Any:
         x = self._x
-        await _common.wait_until(
-            x.handler_waiters,
-            lambda: bool(x.requests) or x.half_closed or x.code is not None,
-            None,
-            _never,
-        )
+        if not (x.requests or x.half_closed or x.code is not None):  # else no wait: the hot path
+            await _common.wait_until(
+                x.handler_waiters,
+                lambda: bool(x.requests) or x.half_closed or x.code is not None,
+                None,
+                _never,
+            )
         if x.requests and x.code is None:
             data = x.take_request()
             return data if self._deserializer is None else self._deserializer(data)

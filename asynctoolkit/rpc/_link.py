@@ -73,6 +73,11 @@ class LinkOwner(Protocol):
 
     def handler_started(self, link: Link) -> None: ...
 
+    def claim_unstarted(self, link: Link) -> bool:
+        """Take the unstarted ``link`` off the channel's list of handlers to start; False
+        if its handler started already (or will not)."""
+        ...
+
     def handler_finished(self, link: Link) -> None: ...
 
     def track(self, task: asyncio.Task[Any]) -> None:
@@ -85,7 +90,8 @@ class LinkOwner(Protocol):
 
 
 def _size(data: Any) -> int:
-    return len(data) if isinstance(data, (bytes, bytearray)) else 0
+    """The bytes a message counts for in the window (a serializer makes bytes)."""
+    return len(data) if type(data) is bytes or isinstance(data, bytearray) else 0
 
 
 class Link:
@@ -125,11 +131,12 @@ class Link:
     # one is added, None once run.
     client_callbacks: list[Callable[[], None]] | tuple[()] | None = ()
     handler_callbacks: list[Callable[[], None]] | tuple[()] | None = ()
-    # Where the handler runs.  A unary-unary RPC starts it from a ready
-    # callback (``pending_start``) unless the caller awaits it first, which
-    # runs it inline in the caller's task (``_inline``); other shapes in a
-    # task of their own.  A plain function runs in a worker thread.
-    pending_start: asyncio.Handle | None = None
+    # Where the handler runs.  A unary-unary RPC is ``unstarted`` until the
+    # caller awaits it, which runs it inline in the caller's task
+    # (``_inline``), or else the next turn of the loop starts it in a task
+    # (the channel's list of unstarted RPCs); other shapes start in a task of
+    # their own at once.  A plain function runs in a worker thread.
+    unstarted = False
     task: asyncio.Task[Any] | None = None
     worker: Any = None
     inline_task: asyncio.Task[Any] | None = None
@@ -200,10 +207,7 @@ class Link:
 
     def _stop_handler(self) -> None:
         """Stop the handler of an RPC that ended from outside it."""
-        start = self.pending_start
-        if start is not None:  # it never ran
-            start.cancel()
-            self.pending_start = None
+        self.unstarted = False  # it never ran: it will not
         if self.inline_task is not None:
             # It runs in the caller's task: wake that task, which then throws
             # CancelledError into the handler (see ``_inline``).
@@ -356,8 +360,8 @@ class Link:
     # -- the handler's life -----------------------------------------------------
 
     def start_handler(self) -> None:
-        """Run the handler in a task of its own (from ``pending_start`` or at once)."""
-        self.pending_start = None
+        """Run the handler in a task of its own."""
+        self.unstarted = False
         if self.code is not None:
             return
         coroutine = self.begin_handler()

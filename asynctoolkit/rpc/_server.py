@@ -69,12 +69,10 @@ def method_handlers(
     table = _common.method_table(descriptors_to_servicers.keys(), what)
     handlers: dict[str, Any] = {}
     for service, servicer in descriptors_to_servicers.items():
-        for descriptor in service.methods:
-            path = f"/{service.full_name}/{descriptor.name}"
-            behavior = getattr(servicer, descriptor.name, None)
+        for path, method in _common.service_methods(service):
+            behavior = getattr(servicer, method.name, None)
             if behavior is None:
                 continue
-            method = table[path]
             handlers[path] = _HANDLER_FACTORIES[method.shape](
                 behavior,
                 request_deserializer=method.request_class.FromString,
