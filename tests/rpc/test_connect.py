@@ -98,15 +98,22 @@ class ChannelLifeTest(TestCase):
             self.assertEqual((await pb_grpc.ShapesStub(channel).UnaryUnary(pb.Request())).number, 1)
 
     async def test_leaving_the_block_cancels_what_still_runs(self) -> None:
-        servicer = AsyncShapes()
+        servicer, inline_servicer = AsyncShapes(), AsyncShapes()
         async with rpc.connect({SHAPES: servicer}) as channel:
             stub = pb_grpc.ShapesStub(channel)
             unary = asyncio.create_task(_await(stub.UnaryUnary(pb.Request(text="sleep"))))
             stream = stub.StreamStream(_forever())
             await servicer.started.wait()
+            async with rpc.connect({SHAPES: inline_servicer}) as other:
+                inline = asyncio.create_task(
+                    _await_call(pb_grpc.ShapesStub(other), pb.Request(text="sleep"))
+                )
+                await inline_servicer.started.wait()
         self.assertTrue(servicer.seen["cancelled"])
-        with self.assertRaises(asyncio.CancelledError):
-            await unary
+        self.assertTrue(inline_servicer.seen["cancelled"])
+        for task in (unary, inline):
+            with self.assertRaises(asyncio.CancelledError):
+                await task
         self.assertEqual(await stream.code(), grpc.StatusCode.CANCELLED)
         self.assertEqual(await stream.details(), "Channel closed!")
 
@@ -145,6 +152,10 @@ class _Slow(pb_grpc.ShapesServicer):  # type: ignore[misc]
 
 async def _await(awaitable: Any) -> Any:
     return await awaitable
+
+
+async def _await_call(stub: Any, request: Any) -> Any:
+    return await stub.UnaryUnary(request)
 
 
 async def _forever() -> AsyncIterator[Any]:
@@ -202,18 +213,42 @@ class WhereHandlersRunTest(TestCase):
             reply = await pb_grpc.ShapesStub(channel).UnaryUnary(pb.Request())
         self.assertEqual(reply.text, "timed out inside")
 
-    async def test_a_handler_that_ignores_cancellation_goes_on_in_a_task(self) -> None:
+    async def test_a_unary_handler_runs_in_the_awaiting_task_or_its_own(self) -> None:
+        servicer = _TaskRecorder()
+        async with rpc.connect({SHAPES: servicer}) as channel:
+            stub = pb_grpc.ShapesStub(channel)
+            await stub.UnaryUnary(pb.Request())  # awaited at once: inline
+            call = stub.UnaryUnary(pb.Request())
+            await asyncio.sleep(0)  # the loop turns first: a task of its own
+            await call
+        this_task = asyncio.current_task()
+        self.assertIs(servicer.tasks[0], this_task)
+        self.assertIsNot(servicer.tasks[1], this_task)
+
+    @unittest.skipIf(sys.version_info < (3, 11), "Python 3.10 tasks count no cancel requests")
+    async def test_an_inline_handler_that_ignores_cancellation_goes_on_in_a_task(self) -> None:
+        await self._cancel_a_stubborn_handler(inline=True)
+
+    async def test_a_handler_that_ignores_cancellation_goes_on_in_its_task(self) -> None:
+        await self._cancel_a_stubborn_handler(inline=False)
+
+    async def _cancel_a_stubborn_handler(self, inline: bool) -> None:
         servicer = _Stubborn()
         async with rpc.connect({SHAPES: servicer}) as channel:
             stub = pb_grpc.ShapesStub(channel)
-            client = asyncio.create_task(_await(stub.UnaryUnary(pb.Request())))
+            if inline:  # the call is made and awaited in the client's task
+                client = asyncio.create_task(_await_call(stub, pb.Request()))
+            else:  # the call is made first: its handler starts before the client awaits
+                client = asyncio.create_task(_await(stub.UnaryUnary(pb.Request())))
             await servicer.waiting.wait()
+            self.assertEqual(servicer.task is client, inline)
             client.cancel()
             with self.assertRaises(asyncio.CancelledError):
                 await client  # at once: the handler goes on without the caller
             self.assertFalse(servicer.finished.is_set())
             servicer.release.set()
             await servicer.finished.wait()
+        self.assertIsNot(servicer.finished_in, client)
 
     async def test_context_after_cancel_and_deadline(self) -> None:
         # Real grpc.aio 1.85 leaves cancelled() and done() False here; these
@@ -268,12 +303,23 @@ class _Stubborn(pb_grpc.ShapesServicer):  # type: ignore[misc]
         self.finished = asyncio.Event()
 
     async def UnaryUnary(self, request: Any, context: Any) -> Any:
+        self.task = asyncio.current_task()
         self.waiting.set()
         try:
             await asyncio.Event().wait()
         except asyncio.CancelledError:
             await self.release.wait()
+        self.finished_in = asyncio.current_task()
         self.finished.set()
+        return pb.Reply()
+
+
+class _TaskRecorder(pb_grpc.ShapesServicer):  # type: ignore[misc]
+    def __init__(self) -> None:
+        self.tasks: list[asyncio.Task[Any] | None] = []
+
+    async def UnaryUnary(self, request: Any, context: Any) -> Any:
+        self.tasks.append(asyncio.current_task())
         return pb.Reply()
 
 
