@@ -36,7 +36,7 @@ from asynctoolkit.rpc._common import STREAM_UNARY, UNARY_STREAM, UNARY_UNARY
 from asynctoolkit.rpc._handlers import WORKER_THREADS, Threads, run_rpc
 from asynctoolkit.rpc._inline import run_inline
 from asynctoolkit.rpc._intercept import intercepted_call
-from asynctoolkit.rpc._link import BY_CLOSE, CLOSED_DETAILS, Link
+from asynctoolkit.rpc._link import BY_CLOSE, CLOSED_DETAILS, Link, message_size
 from asynctoolkit.rpc._multicallable import MultiCallable, MultiCallableFactory
 from asynctoolkit.rpc._time import LoopTime
 
@@ -255,12 +255,13 @@ class ConnectedChannel(MultiCallableFactory, grpc.aio.Channel):  # type: ignore[
                 self.track(link.request_reader)
         if shape in (UNARY_UNARY, UNARY_STREAM):
             try:
-                link.request = (
-                    request if request_serializer is None else request_serializer(request)
-                )
+                serializer = request_serializer
+                link.request = data = request if serializer is None else serializer(request)
             except Exception:
                 _LOGGER.debug("Exception serializing request!", exc_info=True)
                 link.fail(grpc.StatusCode.INTERNAL, "Exception serializing request!")
+                return call
+            if link.too_large(message_size(data), "SERVER"):
                 return call
         if seconds is not None:
             link.deadline = deadline = loop.time() + seconds

@@ -64,8 +64,13 @@ def run_inline(link: Link, task: asyncio.Task[Any]) -> Generator[Any, None, None
     link.inline_task = task
     thrown: BaseException | None = None
     cancel_thrown = False  # Python 3.10: whether the caller's task got a CancelledError
+    stop_sent = False  # whether the handler got the CancelledError of ``stop_inline``
     try:
         while True:
+            if link.stop_inline and not stop_sent:
+                stop_sent = True
+                if not isinstance(thrown, asyncio.CancelledError):
+                    thrown = asyncio.CancelledError()
             try:
                 if thrown is None:
                     yielded = context.run(coroutine.send, None)
@@ -83,6 +88,10 @@ def run_inline(link: Link, task: asyncio.Task[Any]) -> Generator[Any, None, None
                     raise
                 link.cancelled_itself()
                 return
+            if link.stop_inline and not stop_sent:  # stopped by the step itself
+                if yielded is not None:
+                    yielded.cancel()  # as a task's cancel() does to the future it awaits
+                continue
             if link.stop_inline or (_HAS_CANCELLING and _cancelling(task) > baseline):
                 # The RPC is over, or the caller is being cancelled, but the
                 # handler goes on (it caught the CancelledError it was given).
@@ -104,8 +113,6 @@ def run_inline(link: Link, task: asyncio.Task[Any]) -> Generator[Any, None, None
                     cancel_thrown = True
             finally:
                 link.inline_waiter = None
-            if link.stop_inline and thrown is None:
-                thrown = asyncio.CancelledError()
     finally:
         link.inline_task = None
 

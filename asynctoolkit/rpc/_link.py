@@ -11,6 +11,8 @@ Flow control: a writer (the client's request stream, the handler's
 responses) may run ahead of its reader by ``WINDOW_MESSAGES`` messages or
 ``WINDOW_BYTES`` bytes, whichever comes first; beyond that it waits, as on
 an HTTP/2 stream.  One message larger than the window still goes through.
+A message larger than ``MAX_MESSAGE`` ends the RPC with RESOURCE_EXHAUSTED,
+as gRPC's default limit on received messages does.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ WINDOW_MESSAGES = 128
 #: Bytes a writer may send ahead of its reader before it waits (1 MiB).
 WINDOW_BYTES = 1 << 20
 
+#: gRPC's default largest message a channel or server receives (4 MiB).
+MAX_MESSAGE = 4 << 20
+
 PEER = "local:asynctoolkit.rpc.connect"
 # What a server's context.auth_context() says for an insecure channel.
 _INSECURE_AUTH: dict[str, list[bytes]] = {
@@ -49,10 +54,11 @@ BY_DEADLINE = "ended by its deadline"
 BY_CLOSE = "cancelled when the channel closed"
 BY_CLIENT_ERROR = "failed in the client library"
 BY_HANDLER_CANCEL = "cancelled by its handler"
+BY_SIZE = "ended by a message over the size limit"
 # Endings that interrupt the handler and drop responses the client has not read.
 _INTERRUPTING = frozenset({BY_CANCEL, BY_DEADLINE, BY_CLOSE, BY_CLIENT_ERROR})
 # Endings after which ``context.cancelled()`` is true.
-_CANCELLED = _INTERRUPTING | {BY_HANDLER_CANCEL}
+_CANCELLED = _INTERRUPTING | {BY_HANDLER_CANCEL, BY_SIZE}
 
 CANCELLED_DETAILS = "Locally cancelled by application!"
 DEADLINE_DETAILS = "Deadline Exceeded"
@@ -89,7 +95,7 @@ class LinkOwner(Protocol):
         ...
 
 
-def _size(data: Any) -> int:
+def message_size(data: Any) -> int:
     """The bytes a message counts for in the window (a serializer makes bytes)."""
     return len(data) if type(data) is bytes or isinstance(data, bytearray) else 0
 
@@ -188,6 +194,8 @@ class Link:
             self.responses.clear()
             self.response_bytes = 0
             self._stop_handler()
+        elif by is BY_SIZE:  # the responses before the large one still arrive
+            self._stop_handler()
         handle = self.deadline_handle
         if handle is not None:
             handle.cancel()
@@ -230,6 +238,16 @@ class Link:
     def fail(self, code: grpc.StatusCode, details: str) -> None:
         self.end(code, details, (), BY_CLIENT_ERROR)
 
+    def too_large(self, size: int, receiver: str) -> bool:
+        """End the RPC if a message of ``size`` bytes exceeds what ``receiver`` accepts."""
+        if size <= MAX_MESSAGE:
+            return False
+        details = f"{receiver}: Received message larger than max ({size} vs. {MAX_MESSAGE})"
+        if receiver == "CLIENT":
+            details = f"Stream removed ({details})"
+        self.end(grpc.StatusCode.RESOURCE_EXHAUSTED, details, (), BY_SIZE)
+        return True
+
     # -- the client's view (what ``_calls`` uses) -----------------------------
 
     def finished(self) -> bool:
@@ -270,7 +288,7 @@ class Link:
     def pop_response(self) -> Any:
         responses = self.responses
         data = responses.popleft()
-        self.response_bytes -= _size(data)
+        self.response_bytes -= message_size(data)
         self.handler_waiters.wake()  # the window opened
         if not responses:
             self.maybe_finish()
@@ -285,8 +303,11 @@ class Link:
         )
 
     def add_request(self, data: Any) -> None:
+        size = message_size(data)
+        if self.too_large(size, "SERVER"):
+            return
         self.requests.append(data)
-        self.request_bytes += _size(data)
+        self.request_bytes += size
         self.requests_sent += 1
         self.handler_waiters.wake()
 
@@ -307,7 +328,7 @@ class Link:
 
     def take_request(self) -> Any:
         data = self.requests.popleft()
-        self.request_bytes -= _size(data)
+        self.request_bytes -= message_size(data)
         self.client_waiters.wake()  # the window opened
         return data
 
@@ -315,15 +336,19 @@ class Link:
         return len(self.responses) < WINDOW_MESSAGES and self.response_bytes < WINDOW_BYTES
 
     def add_response(self, data: Any) -> None:
+        size = message_size(data)
+        if self.too_large(size, "CLIENT"):
+            return
         if self.initial_metadata is None:
             self.initial_metadata = ()
         self.responses.append(data)
-        self.response_bytes += _size(data)
+        self.response_bytes += size
         self.responses_sent += 1
         self.client_waiters.wake()
 
     def set_response(self, data: Any) -> None:
-        self.response = data
+        if not self.too_large(message_size(data), "CLIENT"):
+            self.response = data
 
     def send_initial_metadata(self, pairs: MetadataTuple) -> None:
         self.initial_metadata = pairs
@@ -369,6 +394,8 @@ class Link:
         self.task = task = contextvars.Context().run(
             self.loop.create_task, coroutine, name=f"rpc.connect handler {self.path}"
         )
+        # A task cancelled before its first step never runs its coroutine.
+        task.add_done_callback(lambda _: self.handler_done())
         self.channel.track(task)
 
     def begin_handler(self) -> Any:

@@ -25,6 +25,9 @@ from tests.rpc._proto import pb, pb_grpc
 #: Real seconds a plain-function handler waits for something before giving up.
 THREAD_LIMIT = 10.0
 
+#: Characters of a text field that make a message just over gRPC's 4 MiB limit.
+LARGE = 4 * 1024 * 1024
+
 INITIAL = (("initial", "yes"), ("initial-bin", b"\x01\x02"))
 TRAILING = (("trailing", "yes"), ("trailing-bin", b"\x03"))
 
@@ -122,6 +125,8 @@ class AsyncShapes(pb_grpc.ShapesServicer):  # type: ignore[misc]
             context.set_trailing_metadata((("Bad Key", "x"),))
         if text == "none":
             return None
+        if text == "large":  # over gRPC's 4 MiB limit of a received message
+            return pb.Reply(text="y" * LARGE)
         if text == "sleep":
             await self._sleep(context)
         return pb.Reply(number=request.number + 1)
@@ -148,6 +153,9 @@ class AsyncShapes(pb_grpc.ShapesServicer):  # type: ignore[misc]
         if text == "write":
             await context.write(pb.Reply(number=100))  # the reader/writer API, mixed in
             yield pb.Reply(number=101)
+        if text == "large":
+            yield pb.Reply(text="y" * LARGE)
+            yield pb.Reply(number=1)
         if text == "sleep":
             await self._sleep(context)
 

@@ -27,6 +27,7 @@ from asynctoolkit.case import ClockedTestCase, TestCase, fail_on
 from tests.rpc._proto import SHAPES, pb, pb_grpc
 from tests.rpc._servicers import (
     INITIAL,
+    LARGE,
     TRAILING,
     AsyncShapes,
     PartialShapes,
@@ -216,6 +217,43 @@ class _Scenarios:
             for bad in (("Upper", "x"), ("k", "new\nline"), ("k", "é")):
                 with self.assertRaises(Exception):  # noqa: B017 - the types differ, see above
                     await stub.UnaryUnary(pb.Request(), metadata=(bad,), timeout=LIMIT)
+            self.assertEqual((await stub.UnaryUnary(pb.Request(), timeout=LIMIT)).number, 1)
+
+    async def test_a_message_of_the_wrong_type_crosses_as_its_bytes(self) -> None:
+        # The stub's serializer is the request class's: a Reply serializes
+        # (same field numbers), and the servicer reads it as a Request.
+        async with self.connect() as channel:
+            reply = await pb_grpc.ShapesStub(channel).UnaryUnary(pb.Reply(number=1), timeout=LIMIT)
+            self.assertEqual(reply.number, 2)
+
+    async def test_messages_over_4_mib(self) -> None:
+        size = LARGE + 5  # the text field's tag and length come on top
+        async with self.connect() as channel:
+            stub = pb_grpc.ShapesStub(channel)
+            await self.assert_fails(
+                stub.UnaryUnary(pb.Request(text="x" * LARGE), timeout=LIMIT),
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                f"SERVER: Received message larger than max ({size} vs. 4194304)",
+            )
+            await self.assert_fails(
+                stub.UnaryUnary(pb.Request(text="large"), timeout=LIMIT),
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                f"Stream removed (CLIENT: Received message larger than max ({size} vs. 4194304))",
+            )
+            call = stub.UnaryStream(pb.Request(number=1, text="large"), timeout=LIMIT)
+            self.assertEqual((await call.read()).number, 0)
+            await self.assert_fails(
+                call.read(),
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                f"Stream removed (CLIENT: Received message larger than max ({size} vs. 4194304))",
+            )
+            await self.assert_fails(
+                stub.StreamUnary(
+                    iter([pb.Request(number=1), pb.Request(text="x" * LARGE)]), timeout=LIMIT
+                ),
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                f"SERVER: Received message larger than max ({size} vs. 4194304)",
+            )
             self.assertEqual((await stub.UnaryUnary(pb.Request(), timeout=LIMIT)).number, 1)
 
     async def test_unimplemented(self) -> None:

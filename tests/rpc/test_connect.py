@@ -117,6 +117,20 @@ class ChannelLifeTest(TestCase):
         self.assertEqual(await stream.code(), grpc.StatusCode.CANCELLED)
         self.assertEqual(await stream.details(), "Channel closed!")
 
+    async def test_rpcs_cancelled_before_their_handler_ran(self) -> None:
+        async with rpc.connect({SHAPES: AsyncShapes()}) as channel:
+            stub = pb_grpc.ShapesStub(channel)
+            calls = [
+                stub.UnaryUnary(pb.Request()),
+                stub.UnaryStream(pb.Request()),
+                stub.StreamUnary(requests(1)),
+                stub.StreamStream(),
+            ]
+            for call in calls:
+                call.cancel()
+        for call in calls:
+            self.assertEqual(await call.code(), grpc.StatusCode.CANCELLED)
+
     async def test_close_with_grace_lets_rpcs_finish(self) -> None:
         async with rpc.connect({SHAPES: _Slow()}) as channel:
             call = pb_grpc.ShapesStub(channel).UnaryUnary(pb.Request(number=1))
