@@ -63,7 +63,7 @@ _CANCELLED = _INTERRUPTING | {BY_HANDLER_CANCEL, BY_SIZE}
 CANCELLED_DETAILS = "Locally cancelled by application!"
 DEADLINE_DETAILS = "Deadline Exceeded"
 STREAM_DEADLINE_DETAILS = "Stream removed (Deadline Exceeded)"
-CLOSED_DETAILS = "Channel closed!"
+CLOSED_DETAILS = CANCELLED_DETAILS  # what grpc.aio says of a call its channel's close() ended
 INVALID_METADATA_DETAILS = "Invalid metadata"
 
 # The one-message queue of a direction that carries a single message.

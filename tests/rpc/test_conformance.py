@@ -351,6 +351,24 @@ class _Scenarios:
             )
             self.assertEqual(tuple(error.initial_metadata()), INITIAL)
 
+    async def test_closing_the_channel_cancels_its_calls(self) -> None:
+        servicer = AsyncShapes()
+        async with self.connect(servicer) as channel:
+            stub = pb_grpc.ShapesStub(channel)
+            call = stub.UnaryUnary(pb.Request(text="sleep"), timeout=LIMIT)
+            awaiting = asyncio.ensure_future(call)
+            await asyncio.wait_for(servicer.started.wait(), LIMIT)
+            await channel.close()
+            with self.assertRaises(asyncio.CancelledError):
+                await awaiting
+            self.assertEqual(await call.code(), grpc.StatusCode.CANCELLED)
+            self.assertEqual(await call.details(), "Locally cancelled by application!")
+            await asyncio.wait_for(servicer.ended.wait(), LIMIT)
+            self.assertEqual(channel.get_state(), grpc.ChannelConnectivity.SHUTDOWN)
+            with self.assertRaisesRegex(grpc.aio.UsageError, "Channel is closed."):
+                stub.UnaryUnary(pb.Request())
+        self.assertTrue(servicer.seen["cancelled"])
+
     async def test_cancel_a_bidirectional_stream(self) -> None:
         servicer = AsyncShapes()
         async with self.connect(servicer) as channel:
@@ -552,6 +570,20 @@ class _Scenarios:
         self.assertEqual(log, ["a", "b"])
         self.assertEqual(servicer.seen["metadata"], [("tag", "a"), ("tag", "b")])
 
+    async def test_stream_client_interceptor(self) -> None:
+        counter = _CountingStream()
+        async with self.connect(client_interceptors=[counter]) as channel:
+            call = pb_grpc.ShapesStub(channel).StreamStream(timeout=LIMIT)
+            for n in range(3):
+                await call.write(pb.Request(number=n))
+                self.assertEqual((await call.read()).number, n)
+            await call.done_writing()
+            self.assertIs(await call.read(), grpc.aio.EOF)
+            self.assertEqual(await call.code(), OK)
+            replies = pb_grpc.ShapesStub(channel).StreamStream(requests(7, 8), timeout=LIMIT)
+            self.assertEqual([reply.number async for reply in replies], [7, 8])
+        self.assertEqual(counter.calls, 2)
+
 
 class _Gatekeeper(grpc.aio.ServerInterceptor):  # type: ignore[misc]
     """Refuses calls without a ``token`` entry; records what it saw."""
@@ -587,6 +619,19 @@ class _Tagging(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
             details.method, details.timeout, metadata, details.credentials, details.wait_for_ready
         )
         return await continuation(details, request)
+
+
+class _CountingStream(grpc.aio.StreamStreamClientInterceptor):  # type: ignore[misc]
+    """Counts the stream-stream calls it sees."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def intercept_stream_stream(
+        self, continuation: Any, details: Any, request_iterator: Any
+    ) -> Any:
+        self.calls += 1
+        return await continuation(details, request_iterator)
 
 
 @fail_on(active_handles=True)  # no timer or callback of the channel is left either

@@ -115,7 +115,7 @@ class ChannelLifeTest(TestCase):
             with self.assertRaises(asyncio.CancelledError):
                 await task
         self.assertEqual(await stream.code(), grpc.StatusCode.CANCELLED)
-        self.assertEqual(await stream.details(), "Channel closed!")
+        self.assertEqual(await stream.details(), "Locally cancelled by application!")
 
     async def test_rpcs_cancelled_before_their_handler_ran(self) -> None:
         async with rpc.connect({SHAPES: AsyncShapes()}) as channel:
