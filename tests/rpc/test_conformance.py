@@ -337,7 +337,7 @@ class _Scenarios:
             self.assertFalse(call.cancelled())
             await asyncio.wait_for(servicer.ended.wait(), LIMIT)
         self.assertTrue(servicer.seen["cancelled"])
-        self.assertLessEqual(servicer.seen["remaining at cancel"], 0.05)
+        self.assertLess(servicer.seen["remaining at cancel"], SHORT / 2)  # a real wire lags
 
     async def test_a_deadline_already_passed(self) -> None:
         async with self.connect() as channel:
