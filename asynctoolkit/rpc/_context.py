@@ -170,11 +170,25 @@ class _ContextCore:
 
     async def request_iterator(self) -> AsyncIterator[Any]:
         """The requests as an async iterator, for ``async def`` stream-request handlers."""
+        x = self._x
+        deserializer = self._deserializer
         while True:
+            if x.requests and x.code is None:  # the hot path, without a coroutine per request
+                data = x.take_request()
+                yield data if deserializer is None else deserializer(data)
+                continue
             request = await self._read()
             if request is grpc.aio.EOF:
                 return
             yield request
+
+    def _write_now(self, message: Any) -> bool:
+        """Send a response of a stream if that needs no waiting (the usual case); else False."""
+        x = self._x
+        if x.code is not None or not x.response_window_open():
+            return False  # ``_write`` raises, or waits
+        x.add_response(message if self._serializer is None else self._serializer(message))
+        return True
 
 
 class AsyncContext(_ContextCore, grpc.aio.ServicerContext):  # type: ignore[misc]

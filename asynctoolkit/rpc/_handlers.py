@@ -147,12 +147,14 @@ async def _run_behavior(x: HandlerSide, handler: Any, behavior: Any, threads: Th
     if stream_response:
         if hasattr(result, "__aiter__"):
             async for message in result:
-                await context._write(message)
+                if not context._write_now(message):
+                    await context._write(message)
         elif inspect.isawaitable(result):  # an async def writing with context.write()
             await result
         elif result is not None:  # a generator or any other iterable
             for message in result:
-                await context._write(message)
+                if not context._write_now(message):
+                    await context._write(message)
         return
     if type(result) is types.CoroutineType or inspect.isawaitable(result):  # the first is quicker
         result = await result
