@@ -10,7 +10,8 @@ of the wrong kind.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import asyncio
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import grpc.aio
@@ -20,10 +21,11 @@ from asynctoolkit.rpc._common import (
     STREAM_UNARY,
     UNARY_STREAM,
     UNARY_UNARY,
+    Method,
     service_methods,
 )
 from asynctoolkit.rpc._connected import ConnectedChannel
-from asynctoolkit.rpc._server import method_handlers
+from asynctoolkit.rpc._server import method_handler, served_behaviors
 
 __all__: list[str] = []
 
@@ -51,11 +53,11 @@ class Connection:
                 f"{_WHAT} needs a dict from ServiceDescriptor to servicer, e.g. "
                 "{my_pb2.DESCRIPTOR.services_by_name['Greeter']: MyGreeter()}, got None"
             )
-        _, handlers = method_handlers(descriptors_to_servicers, _WHAT)
+        _, behaviors = served_behaviors(descriptors_to_servicers, _WHAT)
         for service, servicer in descriptors_to_servicers.items():
             _check_servicer(service, servicer)
         self._services = sorted(service.full_name for service in descriptors_to_servicers)
-        self._handlers = handlers
+        self._handlers = _Handlers(behaviors)
         self._interceptors = _server_interceptors(interceptors)
         self._client_interceptors = _client_interceptors(client_interceptors)
         self._channel: ConnectedChannel | None = None
@@ -67,7 +69,11 @@ class Connection:
         if self._channel is not None:
             raise RuntimeError(f"{self!r} is already open: use one rpc.connect() per block")
         self._channel = ConnectedChannel(
-            self._services, self._handlers, self._interceptors, self._client_interceptors
+            asyncio.get_running_loop(),
+            self._services,
+            self._handlers,
+            self._interceptors,
+            self._client_interceptors,
         )
         return self._channel
 
@@ -75,6 +81,39 @@ class Connection:
         channel, self._channel = self._channel, None
         assert channel is not None
         await channel.close(None)
+
+
+class _Handlers(Mapping[str, Any]):
+    """One ``grpc.RpcMethodHandler`` per served method path, each made when first used.
+
+    Most tests call few of a service's methods: making the others would
+    only slow down ``rpc.connect``.
+    """
+
+    def __init__(self, behaviors: dict[str, tuple[Method, Any]]) -> None:
+        self._behaviors = behaviors
+        self._made: dict[str, Any] = {}
+
+    def get(self, path: str, default: Any = None) -> Any:
+        handler = self._made.get(path)
+        if handler is None:
+            behavior = self._behaviors.get(path)
+            if behavior is None:
+                return default
+            handler = self._made[path] = method_handler(*behavior)
+        return handler
+
+    def __getitem__(self, path: str) -> Any:
+        handler = self.get(path)
+        if handler is None:
+            raise KeyError(path)
+        return handler
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._behaviors)
+
+    def __len__(self) -> int:
+        return len(self._behaviors)
 
 
 def _check_servicer(service: Any, servicer: object) -> None:

@@ -69,11 +69,15 @@ class ConnectedUnaryUnaryCall(UnaryUnaryCall):
 class ConnectedChannel(MultiCallableFactory, grpc.aio.Channel):  # type: ignore[misc]
     def __init__(
         self,
+        loop: asyncio.AbstractEventLoop,
         services: Sequence[str],
         handlers: Mapping[str, Any],
         interceptors: tuple[Any, ...],
         client_interceptors: Mapping[str, list[Any]],
     ) -> None:
+        # The loop of the ``async with``: every call runs on it.  (Asking the
+        # running loop per call costs a system call on Python 3.11.)
+        self._loop = loop
         self._services = services
         self._handlers = handlers
         self._interceptors = interceptors
@@ -224,10 +228,7 @@ class ConnectedChannel(MultiCallableFactory, grpc.aio.Channel):  # type: ignore[
         """Start one RPC and return the call object the caller gets."""
         if self._closed:
             raise grpc.aio.UsageError("Channel is closed.")
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = _common.running_loop(f"calling {path} on an rpc.connect() channel")
+        loop = self._loop
         pairs = _common.wire_metadata(metadata, f"calling {path}: metadata") if metadata else ()
         seconds = None if timeout is None else _check_timeout(timeout, path)
         link = Link(

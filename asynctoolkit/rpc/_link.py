@@ -201,7 +201,11 @@ class Link:
             handle.cancel()
             self.deadline_handle = None
         reader = self.request_reader
-        if reader is not None and not reader.done() and reader is not asyncio.current_task():
+        if (
+            reader is not None
+            and not reader.done()
+            and reader is not asyncio.current_task(self.loop)
+        ):
             reader.cancel()  # it may be waiting for the iterator: nothing more to send
         self.channel.forget(self)
         self.client_waiters.wake()

@@ -61,24 +61,37 @@ def method_handlers(
     descriptors_to_servicers: Mapping[Any, object], what: str
 ) -> tuple[dict[str, Method], dict[str, Any]]:
     """The method table and one ``grpc.RpcMethodHandler`` per served method path."""
+    table, behaviors = served_behaviors(descriptors_to_servicers, what)
+    handlers = {path: method_handler(*behaviors[path]) for path in behaviors}
+    return table, handlers
+
+
+def served_behaviors(
+    descriptors_to_servicers: Mapping[Any, object], what: str
+) -> tuple[dict[str, Method], dict[str, tuple[Method, Any]]]:
+    """The method table and, per served method path, its method and the servicer's behaviour."""
     if not isinstance(descriptors_to_servicers, Mapping):
         raise TypeError(
             f"{what} needs a dict from ServiceDescriptor to servicer, got "
             f"{descriptors_to_servicers!r}"
         )
     table = _common.method_table(descriptors_to_servicers.keys(), what)
-    handlers: dict[str, Any] = {}
+    behaviors: dict[str, tuple[Method, Any]] = {}
     for service, servicer in descriptors_to_servicers.items():
         for path, method in _common.service_methods(service):
             behavior = getattr(servicer, method.name, None)
-            if behavior is None:
-                continue
-            handlers[path] = _HANDLER_FACTORIES[method.shape](
-                behavior,
-                request_deserializer=method.request_class.FromString,
-                response_serializer=method.response_class.SerializeToString,
-            )
-    return table, handlers
+            if behavior is not None:
+                behaviors[path] = (method, behavior)
+    return table, behaviors
+
+
+def method_handler(method: Method, behavior: Any) -> Any:
+    """The ``grpc.RpcMethodHandler`` running ``behavior`` for ``method``."""
+    return _HANDLER_FACTORIES[method.shape](
+        behavior,
+        request_deserializer=method.request_class.FromString,
+        response_serializer=method.response_class.SerializeToString,
+    )
 
 
 def make_server(
