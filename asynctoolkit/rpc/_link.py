@@ -18,6 +18,7 @@ as gRPC's default limit on received messages does.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 from collections import deque
 from collections.abc import Callable
@@ -93,6 +94,13 @@ class LinkOwner(Protocol):
     def forget(self, link: Link) -> None:
         """Called once when ``link`` ends."""
         ...
+
+
+def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:  # no loop runs in this thread
+        return False
 
 
 def message_size(data: Any) -> int:
@@ -327,7 +335,12 @@ class Link:
             return _common.wire_metadata(value, what)
         except ValueError:
             # A real server fails the RPC when it sends such metadata.
-            self.end(grpc.StatusCode.INTERNAL, INVALID_METADATA_DETAILS, (), BY_HANDLER)
+            end = (grpc.StatusCode.INTERNAL, INVALID_METADATA_DETAILS, (), BY_HANDLER)
+            if _on_loop(self.loop):
+                self.end(*end)
+            else:  # a plain-function handler, in its worker thread
+                with contextlib.suppress(RuntimeError):  # the loop closed: no one to tell
+                    self.loop.call_soon_threadsafe(self.end, *end)
             raise
 
     def take_request(self) -> Any:

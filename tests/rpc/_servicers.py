@@ -219,6 +219,10 @@ class SyncShapes(pb_grpc.ShapesServicer):  # type: ignore[misc]
         if request.text == "metadata":
             context.send_initial_metadata(INITIAL)
             context.set_trailing_metadata(TRAILING)
+        if request.text == "bad-trailing":
+            # rpc.connect says so at once (ValueError); a real server fails the RPC later
+            with contextlib.suppress(ValueError):
+                context.set_trailing_metadata((("Bad Key", "x"),))
         if request.text == "block":
             self.started.set()
             self.release.wait(THREAD_LIMIT)

@@ -537,6 +537,11 @@ class _Scenarios:
                 grpc.StatusCode.UNKNOWN,
                 "Unexpected <class 'ValueError'>: sync boom",
             )
+            await self.assert_fails(
+                stub.UnaryUnary(pb.Request(text="bad-trailing"), timeout=LIMIT),
+                grpc.StatusCode.INTERNAL,
+                "Invalid metadata",
+            )
             received: list[int] = []
 
             async def read_all() -> None:
