@@ -193,11 +193,13 @@ def serve(
 ) -> AbstractAsyncContextManager[grpc.aio.Channel]:
     """``async with serve({...}) as channel``: a real ``grpc.aio`` server and channel.
 
-    The server listens on 127.0.0.1 on a free port and runs the servicers as
-    ``server_from_dictionary`` would; the channel is a real one connected to
-    it, with ``client_interceptors``.  It takes what ``connect`` takes, so one
-    test can run on both.  This runs on real time (gRPC's own threads and
-    clock), so a virtual-clock loop cannot drive it.
+    The server listens on 127.0.0.1 on a free port and runs the servicers
+    (registered from their descriptors as ``server_from_dictionary`` finds
+    them); plain-function handlers run in its thread pool of 4 threads.  The
+    channel is a real one connected to it, with ``client_interceptors``.  It
+    takes what ``connect`` takes, so one test can run on both.  This runs on
+    real time (gRPC's own threads and clock), so a virtual-clock loop cannot
+    drive it.
     grpc.aio keeps a reader of its own on the loop while any of its objects
     lives; the TestCase check of leftover selector callbacks collects garbage
     before it reports, so that reader goes away with the channel.
