@@ -67,6 +67,10 @@ STREAM_DEADLINE_DETAILS = "Stream removed (Deadline Exceeded)"
 CLOSED_DETAILS = CANCELLED_DETAILS  # what grpc.aio says of a call its channel's close() ended
 INVALID_METADATA_DETAILS = "Invalid metadata"
 
+# The life of a handler (``Link._handler_state``): its coroutine may end
+# before the worker thread that runs a plain function does.
+_NOT_STARTED, _RUNNING, _COROUTINE_DONE, _FINISHED = range(4)
+
 # The one-message queue of a direction that carries a single message.
 _NO_MESSAGES: deque[Any] = deque(maxlen=0)
 
@@ -156,7 +160,7 @@ class Link:
     inline_task: asyncio.Task[Any] | None = None
     inline_waiter: Any = None
     stop_inline = False
-    _handler_state = 0  # 0 not started, 1 running, 2 coroutine done, 3 finished
+    _handler_state = _NOT_STARTED
 
     def __init__(
         self,
@@ -417,25 +421,25 @@ class Link:
 
     def begin_handler(self) -> Any:
         """The coroutine running the handler, counted as running from now on."""
-        self._handler_state = 1
+        self._handler_state = _RUNNING
         self.channel.handler_started(self)
         return self.channel.handler_coroutine(self)
 
     def handler_done(self) -> None:
-        if self._handler_state == 1:
-            self._handler_state = 2
+        if self._handler_state == _RUNNING:
+            self._handler_state = _COROUTINE_DONE
         worker = self.worker
         if worker is None or worker.done():
             self._handler_finished()
 
     def worker_stopped(self) -> None:
-        if self._handler_state == 2:
+        if self._handler_state == _COROUTINE_DONE:
             self._handler_finished()
 
     def _handler_finished(self) -> None:
-        if self._handler_state == 3:
+        if self._handler_state == _FINISHED:
             return
-        self._handler_state = 3
+        self._handler_state = _FINISHED
         callbacks = self.handler_callbacks
         self.handler_callbacks = None
         if callbacks:
@@ -443,7 +447,7 @@ class Link:
         self.channel.handler_finished(self)
 
     def handler_running(self) -> bool:
-        return self._handler_state in (1, 2)
+        return self._handler_state in (_RUNNING, _COROUTINE_DONE)
 
     def _run_callbacks(self, callbacks: list[Callable[[], None]] | tuple[()], what: str) -> None:
         for callback in callbacks:
