@@ -36,7 +36,7 @@ from asynctoolkit.rpc._common import STREAM_UNARY, UNARY_STREAM, UNARY_UNARY
 from asynctoolkit.rpc._handlers import WORKER_THREADS, Threads, run_rpc
 from asynctoolkit.rpc._inline import run_inline
 from asynctoolkit.rpc._intercept import intercepted_call
-from asynctoolkit.rpc._link import BY_CLOSE, CLOSED_DETAILS, Link, message_size
+from asynctoolkit.rpc._link import BY_CLOSE, CLOSED_DETAILS, MAX_MESSAGE, Link, message_size
 from asynctoolkit.rpc._multicallable import MultiCallable, MultiCallableFactory
 from asynctoolkit.rpc._time import LoopTime
 
@@ -262,7 +262,8 @@ class ConnectedChannel(MultiCallableFactory, grpc.aio.Channel):  # type: ignore[
                 _LOGGER.debug("Exception serializing request!", exc_info=True)
                 link.fail(grpc.StatusCode.INTERNAL, "Exception serializing request!")
                 return call
-            if link.too_large(message_size(data), "SERVER"):
+            size = len(data) if type(data) is bytes else message_size(data)
+            if size > MAX_MESSAGE and link.too_large(size, "SERVER"):
                 return call
         if seconds is not None:
             link.deadline = deadline = loop.time() + seconds

@@ -369,7 +369,8 @@ class Link:
         self.client_waiters.wake()
 
     def set_response(self, data: Any) -> None:
-        if not self.too_large(message_size(data), "CLIENT"):
+        size = len(data) if type(data) is bytes else message_size(data)
+        if size <= MAX_MESSAGE or not self.too_large(size, "CLIENT"):
             self.response = data
 
     def send_initial_metadata(self, pairs: MetadataTuple) -> None:
