@@ -1,4 +1,4 @@
-"""Servicers of the Shapes service for the tests that run both sides of an RPC.
+"""Servicers and interceptors of the Shapes service, for tests that run both sides of an RPC.
 
 Each handler picks its behaviour from ``request.text`` (unary requests) or
 from the ``scenario`` entry of the invocation metadata (request streams), and
@@ -250,6 +250,66 @@ class PartialShapes(pb_grpc.ShapesServicer):  # type: ignore[misc]
 
     async def UnaryUnary(self, request: Any, context: Any) -> Any:
         return pb.Reply(number=request.number)
+
+
+class Gatekeeper(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+    """Refuses calls without a ``token`` entry; records what it saw."""
+
+    def __init__(self) -> None:
+        self.methods: list[str] = []
+        self.metadata: list[Any] = []
+
+    async def intercept_service(self, continuation: Any, details: Any) -> Any:
+        self.methods.append(details.method)
+        self.metadata.append(tuple(details.invocation_metadata))
+        if ("token", "secret") in tuple(details.invocation_metadata):
+            return await continuation(details)
+
+        async def refuse(request: Any, context: Any) -> None:
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "no token")
+
+        return grpc.unary_unary_rpc_method_handler(refuse)
+
+
+class Tagging(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
+    """Adds a ``tag`` metadata entry with its name."""
+
+    def __init__(self, name: str, log: list[str]) -> None:
+        self.name = name
+        self.log = log
+
+    async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        self.log.append(self.name)
+        metadata = grpc.aio.Metadata(*(details.metadata or ()))
+        metadata.add("tag", self.name)
+        details = grpc.aio.ClientCallDetails(
+            details.method, details.timeout, metadata, details.credentials, details.wait_for_ready
+        )
+        return await continuation(details, request)
+
+
+class CountingStream(grpc.aio.StreamStreamClientInterceptor):  # type: ignore[misc]
+    """Counts the stream-stream calls it sees."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def intercept_stream_stream(
+        self, continuation: Any, details: Any, request_iterator: Any
+    ) -> Any:
+        self.calls += 1
+        return await continuation(details, request_iterator)
+
+
+async def assert_fails(
+    case: Any, awaitable: Any, code: grpc.StatusCode, details: set[str]
+) -> grpc.aio.AioRpcError:
+    """Assert that ``awaitable`` raises AioRpcError with ``code`` and one of ``details``."""
+    raised = await case.assertAsyncRaises(grpc.aio.AioRpcError, awaitable)
+    error: grpc.aio.AioRpcError = raised.exception
+    case.assertEqual(error.code(), code)
+    case.assertIn(error.details(), details)
+    return error
 
 
 def requests(*numbers: int) -> Iterator[Any]:

@@ -30,9 +30,13 @@ from tests.rpc._servicers import (
     LARGE,
     TRAILING,
     AsyncShapes,
+    CountingStream,
+    Gatekeeper,
     PartialShapes,
     ReaderWriterShapes,
     SyncShapes,
+    Tagging,
+    assert_fails,
     async_requests,
     requests,
 )
@@ -44,18 +48,18 @@ SHORT = 0.2
 
 
 class _Scenarios:
-    """The scenarios; ``open`` is ``rpc.connect`` or ``rpc.serve``."""
+    """The scenarios; ``open`` is ``rpc.connect`` or ``rpc.serve``.
+
+    A mixin of ``TestCase``: the ``assert*`` methods are the test case's.
+    """
 
     open: ClassVar[Any]
     assertEqual: Any
     assertIn: Any
     assertIs: Any
-    assertIsNone: Any
     assertTrue: Any
     assertFalse: Any
     assertRaises: Any
-    assertLessEqual: Any
-    assertAsyncRaises: Any
 
     def connect(
         self, servicer: Any = None, **options: Any
@@ -65,10 +69,7 @@ class _Scenarios:
     async def assert_fails(
         self, awaitable: Any, code: grpc.StatusCode, details: str
     ) -> grpc.aio.AioRpcError:
-        raised = await self.assertAsyncRaises(grpc.aio.AioRpcError, awaitable)
-        error: grpc.aio.AioRpcError = raised.exception
-        self.assertEqual((error.code(), error.details()), (code, details))
-        return error
+        return await assert_fails(self, awaitable, code, {details})
 
     async def assert_deadline_after_headers(self, awaitable: Any) -> grpc.aio.AioRpcError:
         """DEADLINE_EXCEEDED once the server's headers came: gRPC says "Stream removed".
@@ -78,14 +79,10 @@ class _Scenarios:
         timer sometimes comes first and the details are the plain ones.
         ``rpc.connect`` always says "Stream removed (Deadline Exceeded)".
         """
-        raised = await self.assertAsyncRaises(grpc.aio.AioRpcError, awaitable)
-        error: grpc.aio.AioRpcError = raised.exception
-        self.assertEqual(error.code(), grpc.StatusCode.DEADLINE_EXCEEDED)
         expected = {"Stream removed (Deadline Exceeded)"}
         if type(self).open is rpc.serve:
             expected.add("Deadline Exceeded")
-        self.assertIn(error.details(), expected)
-        return error
+        return await assert_fails(self, awaitable, grpc.StatusCode.DEADLINE_EXCEEDED, expected)
 
     # -- unary-unary ------------------------------------------------------------
 
@@ -132,72 +129,39 @@ class _Scenarios:
         self.assertTrue(seen["remaining"] > LIMIT - 5)
         self.assertIsInstance(seen["peer"], str)
 
-    async def test_set_code_discards_the_response(self) -> None:
-        async with self.connect() as channel:
-            error = await self.assert_fails(
-                pb_grpc.ShapesStub(channel).UnaryUnary(pb.Request(text="set-code"), timeout=LIMIT),
-                grpc.StatusCode.NOT_FOUND,
-                "no such thing",
-            )
-        self.assertEqual(tuple(error.trailing_metadata()), (("why", "missing"),))
-        self.assertEqual(tuple(error.initial_metadata()), ())
-
-    async def test_escaping_exception_is_unknown(self) -> None:
-        async with self.connect() as channel:
-            stub = pb_grpc.ShapesStub(channel)
-            await self.assert_fails(
-                stub.UnaryUnary(pb.Request(text="raise"), timeout=LIMIT),
-                grpc.StatusCode.UNKNOWN,
-                "Unexpected <class 'ValueError'>: boom",
-            )
-            error = await self.assert_fails(
-                stub.UnaryUnary(pb.Request(text="set-code-raise"), timeout=LIMIT),
-                grpc.StatusCode.NOT_FOUND,
-                "Unexpected <class 'ValueError'>: boom",
-            )
-            self.assertEqual(tuple(error.trailing_metadata()), (("why", "missing"),))
-
-    async def test_a_response_that_does_not_serialize(self) -> None:
-        async with self.connect() as channel:
-            await self.assert_fails(
-                pb_grpc.ShapesStub(channel).UnaryUnary(pb.Request(text="none"), timeout=LIMIT),
-                grpc.StatusCode.UNKNOWN,
+    async def test_statuses_the_handler_decides(self) -> None:
+        unexpected = "Unexpected <class 'ValueError'>: boom"
+        cases = [  # request.text, code, details, trailing metadata
+            ("set-code", "NOT_FOUND", "no such thing", (("why", "missing"),)),  # no response
+            ("raise", "UNKNOWN", unexpected, ()),
+            ("set-code-raise", "NOT_FOUND", unexpected, (("why", "missing"),)),
+            ("abort", "PERMISSION_DENIED", "denied", (("t", "1"),)),
+            ("abort-preset", "NOT_FOUND", "preset", (("why", "preset"),)),
+            ("abort-twice", "NOT_FOUND", "one", ()),  # the first abort wins
+            ("abort-suppressed", "NOT_FOUND", "not found", ()),  # abort sends at once
+            ("bad-initial", "INTERNAL", "Invalid metadata", ()),
+            ("bad-trailing", "INTERNAL", "Invalid metadata", ()),
+            (
+                "none",  # the serializer's own error, as on a wire
+                "UNKNOWN",
                 "Unexpected <class 'TypeError'>: descriptor 'SerializeToString' for "
                 "'google._upb._message.Message' objects doesn't apply to a 'NoneType' object",
-            )
-
-    async def test_abort(self) -> None:
+                (),
+            ),
+        ]
         servicer = AsyncShapes()
         async with self.connect(servicer) as channel:
             stub = pb_grpc.ShapesStub(channel)
-            error = await self.assert_fails(
-                stub.UnaryUnary(pb.Request(text="abort"), timeout=LIMIT),
-                grpc.StatusCode.PERMISSION_DENIED,
-                "denied",
-            )
-            self.assertEqual(tuple(error.trailing_metadata()), (("t", "1"),))
-            error = await self.assert_fails(
-                stub.UnaryUnary(pb.Request(text="abort-preset"), timeout=LIMIT),
-                grpc.StatusCode.NOT_FOUND,
-                "preset",
-            )
-            self.assertEqual(tuple(error.trailing_metadata()), (("why", "preset"),))
+            for text, code, details, trailing in cases:
+                with self.subTest(text):
+                    error = await self.assert_fails(
+                        stub.UnaryUnary(pb.Request(text=text), timeout=LIMIT),
+                        grpc.StatusCode[code],
+                        details,
+                    )
+                    self.assertEqual(tuple(error.trailing_metadata()), trailing)
+                    self.assertEqual(tuple(error.initial_metadata()), ())
         self.assertTrue(servicer.seen["abort raised"])
-
-    async def test_the_first_abort_wins(self) -> None:
-        servicer = AsyncShapes()
-        async with self.connect(servicer) as channel:
-            stub = pb_grpc.ShapesStub(channel)
-            await self.assert_fails(
-                stub.UnaryUnary(pb.Request(text="abort-twice"), timeout=LIMIT),
-                grpc.StatusCode.NOT_FOUND,
-                "one",
-            )
-            await self.assert_fails(
-                stub.UnaryUnary(pb.Request(text="abort-suppressed"), timeout=LIMIT),
-                grpc.StatusCode.NOT_FOUND,
-                "not found",
-            )
         self.assertEqual(servicer.seen["second abort"], "Abort already called!")
 
     async def test_initial_metadata_is_sent_once(self) -> None:
@@ -211,16 +175,6 @@ class _Scenarios:
         self.assertEqual(
             servicer.seen["second initial"], "Send initial metadata failed: already sent"
         )
-
-    async def test_invalid_metadata_from_the_handler(self) -> None:
-        async with self.connect() as channel:
-            stub = pb_grpc.ShapesStub(channel)
-            for text in ("bad-initial", "bad-trailing"):
-                await self.assert_fails(
-                    stub.UnaryUnary(pb.Request(text=text), timeout=LIMIT),
-                    grpc.StatusCode.INTERNAL,
-                    "Invalid metadata",
-                )
 
     async def test_invalid_metadata_from_the_client(self) -> None:
         # A real channel fails when the call is awaited (TypeError, or an
@@ -559,7 +513,7 @@ class _Scenarios:
     # -- interceptors -------------------------------------------------------------------
 
     async def test_server_interceptor(self) -> None:
-        gate = _Gatekeeper()
+        gate = Gatekeeper()
         async with self.connect(interceptors=[gate]) as channel:
             stub = pb_grpc.ShapesStub(channel)
             await self.assert_fails(
@@ -579,7 +533,7 @@ class _Scenarios:
     async def test_client_interceptors(self) -> None:
         servicer = AsyncShapes()
         log: list[str] = []
-        interceptors = [_Tagging("a", log), _Tagging("b", log)]
+        interceptors = [Tagging("a", log), Tagging("b", log)]
         async with self.connect(servicer, client_interceptors=interceptors) as channel:
             stub = pb_grpc.ShapesStub(channel)
             call = stub.UnaryUnary(pb.Request(text="metadata"), timeout=LIMIT)
@@ -589,7 +543,7 @@ class _Scenarios:
         self.assertEqual(servicer.seen["metadata"], [("tag", "a"), ("tag", "b")])
 
     async def test_stream_client_interceptor(self) -> None:
-        counter = _CountingStream()
+        counter = CountingStream()
         async with self.connect(client_interceptors=[counter]) as channel:
             call = pb_grpc.ShapesStub(channel).StreamStream(timeout=LIMIT)
             for n in range(3):
@@ -601,55 +555,6 @@ class _Scenarios:
             replies = pb_grpc.ShapesStub(channel).StreamStream(requests(7, 8), timeout=LIMIT)
             self.assertEqual([reply.number async for reply in replies], [7, 8])
         self.assertEqual(counter.calls, 2)
-
-
-class _Gatekeeper(grpc.aio.ServerInterceptor):  # type: ignore[misc]
-    """Refuses calls without a ``token`` entry; records what it saw."""
-
-    def __init__(self) -> None:
-        self.methods: list[str] = []
-        self.metadata: list[Any] = []
-
-    async def intercept_service(self, continuation: Any, details: Any) -> Any:
-        self.methods.append(details.method)
-        self.metadata.append(tuple(details.invocation_metadata))
-        if ("token", "secret") in tuple(details.invocation_metadata):
-            return await continuation(details)
-
-        async def refuse(request: Any, context: Any) -> None:
-            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "no token")
-
-        return grpc.unary_unary_rpc_method_handler(refuse)
-
-
-class _Tagging(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
-    """Adds a ``tag`` metadata entry with its name."""
-
-    def __init__(self, name: str, log: list[str]) -> None:
-        self.name = name
-        self.log = log
-
-    async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
-        self.log.append(self.name)
-        metadata = grpc.aio.Metadata(*(details.metadata or ()))
-        metadata.add("tag", self.name)
-        details = grpc.aio.ClientCallDetails(
-            details.method, details.timeout, metadata, details.credentials, details.wait_for_ready
-        )
-        return await continuation(details, request)
-
-
-class _CountingStream(grpc.aio.StreamStreamClientInterceptor):  # type: ignore[misc]
-    """Counts the stream-stream calls it sees."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    async def intercept_stream_stream(
-        self, continuation: Any, details: Any, request_iterator: Any
-    ) -> Any:
-        self.calls += 1
-        return await continuation(details, request_iterator)
 
 
 @fail_on(active_handles=True)  # no timer or callback of the channel is left either
