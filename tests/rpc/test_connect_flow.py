@@ -9,6 +9,8 @@ from typing import Any
 
 import grpc
 import grpc.aio
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from asynctoolkit import rpc
 from asynctoolkit.case import ClockedTestCase, fail_on
@@ -139,3 +141,101 @@ class RequestWindowTest(ClockedTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class _Paced(pb_grpc.ShapesServicer):  # type: ignore[misc]
+    """Streams replies of the given sizes, checking the window each time one is sent.
+
+    A reply is sent while the generator is suspended at its ``yield``: when
+    it resumes, that reply is queued, and nothing else ran in between.  So
+    the replies queued before it (sent, not read) must have fitted the window.
+    """
+
+    def __init__(self, sizes: list[int], read: list[int]) -> None:
+        self.sizes = sizes
+        self.read = read
+        self.violations: list[int] = []
+
+    async def UnaryStream(self, request: Any, context: Any) -> AsyncIterator[Any]:
+        replies = [pb.Reply(number=n, text="x" * size) for n, size in enumerate(self.sizes)]
+        for n, reply in enumerate(replies):
+            yield reply
+            queued_before = replies[self.read[0] : n]
+            if len(queued_before) >= WINDOW or sum(r.ByteSize() for r in queued_before) >= MIB:
+                self.violations.append(n)
+
+
+MIB = 1024 * KIB
+# Streams that reach the byte limit (a few large messages) or the message
+# limit (many small ones).
+_SIZES = st.lists(st.integers(0, 300 * KIB), min_size=1, max_size=12) | st.lists(
+    st.integers(0, 3), min_size=120, max_size=300
+)
+
+
+class WindowPropertyTest(unittest.TestCase):
+    @settings(max_examples=30, deadline=None)
+    @example(sizes=[300 * KIB] * 6, pauses=[0])  # the byte limit, reached at once
+    @example(sizes=[0] * 200, pauses=[0])  # the message limit
+    @given(
+        sizes=_SIZES,
+        pauses=st.lists(st.integers(0, 4), min_size=1, max_size=10),
+    )
+    def test_responses_arrive_in_order_within_the_window(
+        self, sizes: list[int], pauses: list[int]
+    ) -> None:
+        read = [0]
+        servicer = _Paced(sizes, read)
+
+        async def main() -> list[int]:
+            received = []
+            async with rpc.connect({SHAPES: servicer}) as channel:
+                call = pb_grpc.ShapesStub(channel).UnaryStream(pb.Request())
+                async for reply in call:
+                    received.append(reply.number)
+                    read[0] += 1
+                    for _ in range(pauses[len(received) % len(pauses)]):
+                        await asyncio.sleep(0)  # the servicer may run ahead meanwhile
+            return received
+
+        self.assertEqual(asyncio.run(main()), list(range(len(sizes))))
+        self.assertEqual(servicer.violations, [])
+
+    @settings(max_examples=30, deadline=None)
+    @example(sizes=[300 * KIB] * 6, pauses=[0])  # the byte limit, reached at once
+    @example(sizes=[0] * 200, pauses=[0])  # the message limit
+    @given(
+        sizes=_SIZES,
+        pauses=st.lists(st.integers(0, 4), min_size=1, max_size=10),
+    )
+    def test_requests_arrive_in_order_within_the_window(
+        self, sizes: list[int], pauses: list[int]
+    ) -> None:
+        taken: list[int] = []
+        violations: list[int] = []
+        requests = [pb.Request(number=n, text="x" * size) for n, size in enumerate(sizes)]
+
+        def iterate() -> Iterator[Any]:  # resumes once the previous request is queued
+            for n, request in enumerate(requests):
+                yield request
+                queued_before = requests[len(taken) : n]
+                size = sum(r.ByteSize() for r in queued_before)
+                if len(queued_before) >= WINDOW or size >= MIB:
+                    violations.append(n)
+
+        class Reader(pb_grpc.ShapesServicer):  # type: ignore[misc]
+            async def StreamUnary(self, request_iterator: Any, context: Any) -> Any:
+                async for request in request_iterator:
+                    taken.append(request.number)
+                    for _ in range(pauses[len(taken) % len(pauses)]):
+                        await asyncio.sleep(0)  # the client may run ahead meanwhile
+                return pb.Reply(number=len(taken))
+
+        async def main() -> int:
+            async with rpc.connect({SHAPES: Reader()}) as channel:
+                reply = await pb_grpc.ShapesStub(channel).StreamUnary(iterate())
+            return int(reply.number)
+
+        self.assertEqual(asyncio.run(main()), len(sizes))
+        self.assertEqual(taken, list(range(len(sizes))))
+        self.assertEqual(violations, [])
