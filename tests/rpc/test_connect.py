@@ -10,6 +10,7 @@ import asyncio
 import contextvars
 import sys
 import threading
+import types
 import unittest
 from collections.abc import AsyncIterator
 from typing import Any
@@ -282,6 +283,24 @@ class WhereHandlersRunTest(TestCase):
             self.assertEqual(servicer.after, (True, True))
         self.assertEqual(servicer.callbacks, 2)
 
+    async def test_the_rest_of_the_servicer_context(self) -> None:
+        servicer = _ContextUser()
+        async with rpc.connect({SHAPES: servicer}) as channel:
+            raised = await self.assertAsyncRaises(
+                grpc.aio.AioRpcError, pb_grpc.ShapesStub(channel).UnaryUnary(pb.Request())
+            )
+        error = raised.exception
+        self.assertEqual((error.code(), error.details()), (grpc.StatusCode.ABORTED, "by status"))
+        self.assertEqual(tuple(error.trailing_metadata()), (("k", "v"),))
+        self.assertEqual(
+            servicer.seen,
+            {
+                "set": (grpc.StatusCode.NOT_FOUND, "set", (("t", "1"),)),
+                "identities": (None, None),
+                "peer": "local:asynctoolkit.rpc.connect",
+            },
+        )
+
     async def test_done_callbacks(self) -> None:
         async with rpc.connect({SHAPES: AsyncShapes()}) as channel:
             call = pb_grpc.ShapesStub(channel).UnaryUnary(pb.Request())
@@ -291,6 +310,27 @@ class WhereHandlersRunTest(TestCase):
             self.assertEqual(seen, [call])
             call.add_done_callback(seen.append)  # already done: at once
             self.assertEqual(seen, [call, call])
+
+
+class _ContextUser(pb_grpc.ShapesServicer):  # type: ignore[misc]
+    """Uses the less common methods of its context, then aborts with a status."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, Any] = {}
+
+    async def UnaryUnary(self, request: Any, context: Any) -> Any:
+        context.set_compression(grpc.Compression.Gzip)  # accepted: nothing is compressed
+        context.disable_next_message_compression()
+        context.set_code(grpc.StatusCode.NOT_FOUND)
+        context.set_details("set")
+        context.set_trailing_metadata((("t", "1"),))
+        self.seen["set"] = (context.code(), context.details(), context.trailing_metadata())
+        self.seen["identities"] = (context.peer_identities(), context.peer_identity_key())
+        self.seen["peer"] = context.peer()
+        status = types.SimpleNamespace(
+            code=grpc.StatusCode.ABORTED, details="by status", trailing_metadata=(("k", "v"),)
+        )
+        await context.abort_with_status(status)
 
 
 class _TimesOut(pb_grpc.ShapesServicer):  # type: ignore[misc]
