@@ -15,6 +15,9 @@ below build the doubles; users never name an implementation class.
 * ``Time`` is the clock deadlines run on.  ``time=None`` (the default
   everywhere) is the running loop's clock, so a virtual-clock loop drives every
   deadline; ``strict_fake_time`` and ``strict_real_time`` mirror grpc_testing.
+* ``connect(...)`` gives a ``grpc.aio.Channel`` wired in memory to real
+  servicers: the code under test and the servicer both run, on the loop's
+  clock.  The fastest way to test a client and its servicer together.
 * ``serve(...)`` starts a real in-process ``grpc.aio`` server, for integration
   tests next to the doubles (real time only).
 
@@ -44,6 +47,7 @@ except ImportError as _error:  # pragma: no cover - exercised in a subprocess wi
 
 from asynctoolkit.rpc import _contract
 from asynctoolkit.rpc._channel import make_channel as _make_channel
+from asynctoolkit.rpc._connect import Connection as _Connection
 from asynctoolkit.rpc._contract import (
     Channel,
     Scheduled,
@@ -79,6 +83,7 @@ __all__ = [
     "UnaryUnaryChannelRpc",
     "UnaryUnaryServerRpc",
     "channel",
+    "connect",
     "serve",
     "server_from_dictionary",
     "strict_fake_time",
@@ -125,9 +130,11 @@ def server_from_dictionary(
     """A server double running each servicer for its service descriptor.
 
     Handlers may be ``async def`` methods, async generators, plain functions or
-    generators.  Plain functions and generators taking a request *stream* run
-    in a worker thread (they block on their request iterator), as grpc.aio runs
-    them; every other handler runs on the loop, so virtual time drives it.
+    generators.  ``async def`` handlers and async generators run on the loop.
+    grpc.aio runs every plain function and generator in its thread pool; this
+    double runs those taking a request *stream* in a worker thread (they block
+    on their request iterator) and those taking one request inline on the
+    loop, so virtual time drives them (``connect`` runs them all in threads).
     Requests and responses pass through the handlers' (de)serializers, so a
     response mutated after it was sent is seen as it was when sent.
     ``interceptors`` are ``grpc.aio`` server interceptors.
@@ -145,19 +152,56 @@ def strict_real_time() -> Time:
     return _StrictRealTime()
 
 
+def connect(
+    descriptors_to_servicers: Mapping[_ServiceDescriptor, object],
+    *,
+    interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
+    client_interceptors: Sequence[grpc.aio.ClientInterceptor] = (),
+) -> AbstractAsyncContextManager[grpc.aio.Channel]:
+    """``async with connect({SERVICE: servicer}) as channel``: a channel wired to servicers.
+
+    ``channel`` is a ``grpc.aio.Channel`` that generated stubs accept
+    unchanged, for the four RPC shapes; each call runs the servicer's handler
+    in-process, as a grpc.aio server would: ``async def`` handlers and async
+    generators on the loop (a unary-unary one inside the ``await`` of its
+    call, without a task), plain functions and generators in a worker thread.
+
+    What crosses is what crosses a wire: messages through the stubs' and
+    handlers' real (de)serializers (a message mutated after it was sent
+    arrives as it was), metadata checked as grpc.aio checks it, statuses as
+    ``AioRpcError`` with grpc.aio's codes and details (UNIMPLEMENTED for a
+    method no servicer handles, UNKNOWN for an exception escaping a handler).
+    Deadlines run on the loop's clock, so ``advance`` and autojump drive them;
+    a cancelled call raises CancelledError in its handler.  A stream's writer
+    runs at most 128 messages or 1 MiB ahead of its reader, then waits.
+
+    ``interceptors`` are ``grpc.aio.ServerInterceptor`` and
+    ``client_interceptors`` ``grpc.aio`` client interceptors, each run as
+    grpc.aio runs them.  Leaving the block closes the channel: RPCs still
+    running are cancelled and waited for, so no task or thread is left.
+    Bad arguments (a key that is not a ServiceDescriptor, a servicer that is
+    None or implements none of its methods) raise TypeError at once.
+    """
+    return _Connection(descriptors_to_servicers, interceptors, client_interceptors)
+
+
 def serve(
     descriptors_to_servicers: Mapping[_ServiceDescriptor, object],
     *,
     interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
+    client_interceptors: Sequence[grpc.aio.ClientInterceptor] = (),
 ) -> AbstractAsyncContextManager[grpc.aio.Channel]:
     """``async with serve({...}) as channel``: a real ``grpc.aio`` server and channel.
 
-    The server listens on 127.0.0.1 on a free port and runs the servicers as
-    ``server_from_dictionary`` would; the channel is a real one connected to
-    it.  For integration tests next to the doubles: this runs on real time
-    (gRPC's own threads and clock), so a virtual-clock loop cannot drive it.
+    The server listens on 127.0.0.1 on a free port and runs the servicers
+    (registered from their descriptors as ``server_from_dictionary`` finds
+    them); plain-function handlers run in its thread pool of 4 threads.  The
+    channel is a real one connected to it, with ``client_interceptors``.  It
+    takes what ``connect`` takes, so one test can run on both.  This runs on
+    real time (gRPC's own threads and clock), so a virtual-clock loop cannot
+    drive it.
     grpc.aio keeps a reader of its own on the loop while any of its objects
     lives; the TestCase check of leftover selector callbacks collects garbage
     before it reports, so that reader goes away with the channel.
     """
-    return _serve(descriptors_to_servicers, interceptors)
+    return _serve(descriptors_to_servicers, interceptors, client_interceptors)

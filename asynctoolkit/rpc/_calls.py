@@ -12,14 +12,15 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections import deque
 from collections.abc import AsyncIterator, Generator
-from typing import Any
+from typing import Any, Protocol
 
 import grpc
 import grpc.aio
 
-from asynctoolkit.rpc._common import wait_until
-from asynctoolkit.rpc._exchange import BY_CANCEL, BY_CLOSE, REQUEST_WINDOW, Exchange
+from asynctoolkit.rpc._common import MetadataTuple, Waiters, wait_until
+from asynctoolkit.rpc._contract import Time
 
 __all__: list[str] = []
 
@@ -32,6 +33,68 @@ API_STYLE_ERROR = "The iterator and read/write APIs may not be mixed on a single
 _UNKNOWN, _ITERATOR, _READER_WRITER = "unknown", "iterator", "read/write"
 
 
+class ClientSide(Protocol):
+    """One RPC as the client's call object sees it.
+
+    The channel double's exchange implements it (the test plays server), and
+    so does ``rpc.connect``'s link (a real handler answers).
+    """
+
+    loop: asyncio.AbstractEventLoop
+    path: str
+    call: Any
+    time: Time
+    deadline: float | None
+    serialize_request: Any
+    deserialize_response: Any
+    request_reader: asyncio.Task[None] | None
+    half_closed: bool
+    # The response of a unary-response RPC, and the stream of those not read.
+    response: Any
+    responses: deque[Any]
+    initial_metadata: MetadataTuple | None
+    code: grpc.StatusCode | None
+    details: str
+    trailing_metadata: MetadataTuple
+    client_waiters: Waiters
+
+    def finished(self) -> bool:
+        """Whether the client sees the RPC as done (status delivered after every response)."""
+        ...
+
+    def locally_cancelled(self) -> bool:
+        """Whether the caller cancelled the RPC (or closed its channel)."""
+        ...
+
+    def cancel(self) -> bool: ...
+
+    def fail(self, code: grpc.StatusCode, details: str) -> None:
+        """End the RPC for a failure in the client library."""
+        ...
+
+    def error(self) -> grpc.aio.AioRpcError: ...
+
+    def add_done_callback(self, callback: Any) -> bool:
+        """Call ``callback`` when finished; False if already finished."""
+        ...
+
+    def pop_response(self) -> Any: ...
+
+    def window_open(self) -> bool:
+        """Whether a request may be sent now (or the RPC is over)."""
+        ...
+
+    def add_request(self, data: Any) -> None: ...
+
+    def decode_request(self, data: Any) -> Any:
+        """A request as the serializer made it, as the receiving side keeps it."""
+        ...
+
+    def close_requests(self) -> None: ...
+
+    def describe(self) -> str: ...
+
+
 def _never(_: float) -> str:  # pragma: no cover - client waits have no timeout
     return "unbounded wait"
 
@@ -39,9 +102,9 @@ def _never(_: float) -> str:  # pragma: no cover - client waits have no timeout
 class _CallBase:
     """What every call shape shares: status, metadata, cancellation."""
 
-    _x: Exchange
+    _x: ClientSide
 
-    def __init__(self, exchange: Exchange) -> None:
+    def __init__(self, exchange: ClientSide) -> None:
         self._x = exchange
         exchange.call = self
 
@@ -100,7 +163,7 @@ class _CallBase:
 
     def _raise_for_status(self) -> None:
         x = self._x
-        if x.ended_by in (BY_CANCEL, BY_CLOSE):
+        if x.locally_cancelled():
             raise asyncio.CancelledError()
         if x.code is not None and x.code != grpc.StatusCode.OK:
             raise x.error()
@@ -145,9 +208,7 @@ class _StreamResponse(_CallBase):
         deserializer = x.deserialize_response
         while True:
             if responses:  # the hot path of a stream, without a coroutine per message
-                data = responses.popleft()
-                if not responses:
-                    x.maybe_finish()
+                data = x.pop_response()
                 yield data if deserializer is None else deserializer(data)
                 continue
             message = await self._read()
@@ -165,8 +226,7 @@ class _StreamResponse(_CallBase):
     async def _read(self) -> Any:
         x = self._x
         if x.responses:  # fast path: nothing to wait for
-            data = x.responses.popleft()
-            x.maybe_finish()
+            data = x.pop_response()
             deserializer = x.deserialize_response
             return data if deserializer is None else deserializer(data)
         try:
@@ -177,8 +237,7 @@ class _StreamResponse(_CallBase):
             self.cancel()
             raise
         if x.responses:
-            data = x.responses.popleft()
-            x.maybe_finish()
+            data = x.pop_response()
             deserializer = x.deserialize_response
             return data if deserializer is None else deserializer(data)
         self._raise_for_status()
@@ -220,7 +279,7 @@ class _StreamRequest(_CallBase):
     def _send_now(self, request: Any) -> bool:
         """Send ``request`` if that needs no waiting (the usual case); else False."""
         x = self._x
-        if x.code is not None or x.half_closed or len(x.requests) >= REQUEST_WINDOW:
+        if x.code is not None or x.half_closed or not x.window_open():
             return False
         x.add_request(self._encode(request))
         return True
@@ -294,7 +353,7 @@ class UnaryStreamCall(_StreamResponse, grpc.aio.UnaryStreamCall):  # type: ignor
 class StreamUnaryCall(_StreamRequest, _UnaryResponse, grpc.aio.StreamUnaryCall):  # type: ignore[misc]
     """A stream-unary call on the channel double."""
 
-    def __init__(self, exchange: Exchange, request_iterator: Any) -> None:
+    def __init__(self, exchange: ClientSide, request_iterator: Any) -> None:
         super().__init__(exchange)
         self._start_requests(request_iterator)
 
@@ -302,6 +361,6 @@ class StreamUnaryCall(_StreamRequest, _UnaryResponse, grpc.aio.StreamUnaryCall):
 class StreamStreamCall(_StreamRequest, _StreamResponse, grpc.aio.StreamStreamCall):  # type: ignore[misc]
     """A stream-stream call on the channel double."""
 
-    def __init__(self, exchange: Exchange, request_iterator: Any) -> None:
+    def __init__(self, exchange: ClientSide, request_iterator: Any) -> None:
         super().__init__(exchange)
         self._start_requests(request_iterator)

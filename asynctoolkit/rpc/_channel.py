@@ -49,6 +49,8 @@ from asynctoolkit.rpc._contract import (
     UnaryUnaryChannelRpc,
 )
 from asynctoolkit.rpc._exchange import BY_CLOSE, Exchange
+from asynctoolkit.rpc._intercept import intercepted_call
+from asynctoolkit.rpc._multicallable import MultiCallable, MultiCallableFactory
 
 __all__: list[str] = []
 
@@ -84,7 +86,7 @@ def make_channel(
     return FakeChannel(table, clock, on_loop, by_kind)
 
 
-class FakeChannel(Channel):
+class FakeChannel(MultiCallableFactory, Channel):
     def __init__(
         self,
         table: dict[str, Method],
@@ -151,65 +153,63 @@ class FakeChannel(Channel):
         if self._closed:
             raise grpc.aio.UsageError("Channel is closed.")
 
-    def unary_unary(
-        self,
-        method: str,
-        request_serializer: Any = None,
-        response_deserializer: Any = None,
-        _registered_method: bool | None = False,
-    ) -> Any:
-        return _UnaryUnaryMultiCallable(
-            self, method, UNARY_UNARY, request_serializer, response_deserializer
-        )
-
-    def unary_stream(
-        self,
-        method: str,
-        request_serializer: Any = None,
-        response_deserializer: Any = None,
-        _registered_method: bool | None = False,
-    ) -> Any:
-        return _UnaryStreamMultiCallable(
-            self, method, UNARY_STREAM, request_serializer, response_deserializer
-        )
-
-    def stream_unary(
-        self,
-        method: str,
-        request_serializer: Any = None,
-        response_deserializer: Any = None,
-        _registered_method: bool | None = False,
-    ) -> Any:
-        return _StreamUnaryMultiCallable(
-            self, method, STREAM_UNARY, request_serializer, response_deserializer
-        )
-
-    def stream_stream(
-        self,
-        method: str,
-        request_serializer: Any = None,
-        response_deserializer: Any = None,
-        _registered_method: bool | None = False,
-    ) -> Any:
-        return _StreamStreamMultiCallable(
-            self, method, STREAM_STREAM, request_serializer, response_deserializer
-        )
-
     # -- starting RPCs (the client side) -------------------------------------
+
+    def call(
+        self,
+        multicallable: MultiCallable,
+        request: Any,
+        timeout: Any,
+        metadata: Any,
+        credentials: Any,
+        wait_for_ready: bool | None,
+    ) -> Any:
+        """What a stub's multicallable does: start an RPC, through the interceptors if any."""
+        path, shape = multicallable.path, multicallable.shape
+        if timeout is not None:
+            timeout = _common.check_timeout(timeout, f"calling {path}")
+        pairs = _common.metadata(metadata, f"calling {path}: metadata") if metadata else ()
+        interceptors = self._interceptors[shape]
+        if interceptors:
+            return intercepted_call(
+                self,
+                interceptors,
+                path,
+                shape,
+                request,
+                timeout,
+                pairs,
+                credentials,
+                wait_for_ready,
+                multicallable.serializer,
+                multicallable.deserializer,
+            )
+        return self.start(
+            path,
+            shape,
+            request,
+            timeout,
+            pairs,
+            multicallable.serializer,
+            multicallable.deserializer,
+        )
 
     def start(
         self,
         path: str,
         shape: str,
         request: Any,
-        timeout: float | None,
-        metadata: MetadataTuple,
+        timeout: Any,
+        metadata: Any,
         request_serializer: Any,
         response_deserializer: Any,
     ) -> Any:
         """Start one RPC and return the call object the code under test gets."""
         if self._closed:
             raise grpc.aio.UsageError("Channel is closed.")
+        if timeout is not None:
+            timeout = _common.check_timeout(timeout, f"calling {path}")
+        metadata = _common.metadata(metadata, f"calling {path}: metadata") if metadata else ()
         loop = _common.running_loop(f"calling {path} on an rpc.channel()")
         method = self._table.get(path)
         exchange = Exchange(
@@ -352,72 +352,3 @@ class FakeChannel(Channel):
     ) -> tuple[MetadataTuple, StreamStreamChannelRpc]:
         x = await self._take(method_descriptor, STREAM_STREAM, "take_stream_stream", timeout)
         return x.invocation_metadata, FakeStreamStreamChannelRpc(x)
-
-
-class _MultiCallable:
-    """What ``channel.unary_unary(...)`` and friends return to a stub."""
-
-    __slots__ = ("_channel", "_deserializer", "_interceptors", "_path", "_serializer", "_shape")
-
-    def __init__(
-        self,
-        channel: FakeChannel,
-        method: str | bytes,
-        shape: str,
-        serializer: Any,
-        deserializer: Any,
-    ) -> None:
-        self._channel = channel
-        self._path = method.decode() if isinstance(method, bytes) else method
-        self._shape = shape
-        self._serializer = serializer
-        self._deserializer = deserializer
-        self._interceptors = channel._interceptors[shape]
-
-    def __call__(
-        self,
-        request: Any = None,
-        timeout: float | None = None,
-        metadata: Any = None,
-        credentials: Any = None,
-        wait_for_ready: bool | None = None,
-        compression: Any = None,
-    ) -> Any:
-        if timeout is not None:
-            timeout = _common.check_timeout(timeout, f"calling {self._path}")
-        pairs = _common.metadata(metadata, f"calling {self._path}: metadata") if metadata else ()
-        if self._interceptors:
-            from asynctoolkit.rpc._intercept import intercepted_call
-
-            return intercepted_call(
-                self._channel,
-                self._interceptors,
-                self._path,
-                self._shape,
-                request,
-                timeout,
-                pairs,
-                credentials,
-                wait_for_ready,
-                self._serializer,
-                self._deserializer,
-            )
-        return self._channel.start(
-            self._path, self._shape, request, timeout, pairs, self._serializer, self._deserializer
-        )
-
-
-class _UnaryUnaryMultiCallable(_MultiCallable, grpc.aio.UnaryUnaryMultiCallable):  # type: ignore[misc]
-    __slots__ = ()
-
-
-class _UnaryStreamMultiCallable(_MultiCallable, grpc.aio.UnaryStreamMultiCallable):  # type: ignore[misc]
-    __slots__ = ()
-
-
-class _StreamUnaryMultiCallable(_MultiCallable, grpc.aio.StreamUnaryMultiCallable):  # type: ignore[misc]
-    __slots__ = ()
-
-
-class _StreamStreamMultiCallable(_MultiCallable, grpc.aio.StreamStreamMultiCallable):  # type: ignore[misc]
-    __slots__ = ()

@@ -8,11 +8,13 @@ bounded wait every waiting method uses, and the clock adapter for ``time=None``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 import re
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import grpc
 import grpc.aio
@@ -28,6 +30,7 @@ UNARY_UNARY = "unary-unary"
 UNARY_STREAM = "unary-stream"
 STREAM_UNARY = "stream-unary"
 STREAM_STREAM = "stream-stream"
+SHAPES = (UNARY_UNARY, UNARY_STREAM, STREAM_UNARY, STREAM_STREAM)
 
 MetadataTuple = tuple[tuple[str, Any], ...]
 
@@ -40,6 +43,7 @@ class Method:
 
     descriptor: _descriptor.MethodDescriptor
     path: str
+    name: str
     shape: str
     request_class: Any
     response_class: Any
@@ -66,16 +70,26 @@ def method_table(services: Iterable[_descriptor.ServiceDescriptor], what: str) -
                 f"{what} needs protobuf ServiceDescriptors (e.g. "
                 f"my_pb2.DESCRIPTOR.services_by_name['Greeter']), got {service!r}"
             )
-        for descriptor in service.methods:
-            path = f"/{service.full_name}/{descriptor.name}"
-            table[path] = Method(
-                descriptor,
-                path,
-                shape_of(descriptor),
-                message_factory.GetMessageClass(descriptor.input_type),
-                message_factory.GetMessageClass(descriptor.output_type),
-            )
+        table.update(service_methods(service))
     return table
+
+
+@functools.cache
+def service_methods(service: _descriptor.ServiceDescriptor) -> tuple[tuple[str, Method], ...]:
+    """``(path, Method)`` for each method of ``service`` (cached: descriptors never change)."""
+    methods = []
+    for descriptor in service.methods:
+        path = f"/{service.full_name}/{descriptor.name}"
+        method = Method(
+            descriptor,
+            path,
+            descriptor.name,
+            shape_of(descriptor),
+            message_factory.GetMessageClass(descriptor.input_type),
+            message_factory.GetMessageClass(descriptor.output_type),
+        )
+        methods.append((path, method))
+    return tuple(methods)
 
 
 def find_method(
@@ -127,6 +141,57 @@ def metadata(value: object, what: str) -> MetadataTuple:
                 f"{what}: metadata {key!r} needs a str value (bytes only for keys "
                 f"ending in '-bin'), got {val!r}"
             )
+        pairs.append((key, val))
+    return tuple(pairs)
+
+
+# Printable ASCII: what gRPC accepts in a value of a key not ending in "-bin".
+_WIRE_VALUE = re.compile(r"[\x20-\x7e]*\Z")
+
+
+def wire_metadata(value: object, what: str) -> MetadataTuple:
+    """``value`` as ``(key, value)`` pairs, accepted where a real grpc.aio channel accepts it.
+
+    gRPC's rules: keys are lowercase ASCII letters, digits, ``-``, ``_`` and
+    ``.``; values of ``-bin`` keys are bytes; other values are printable
+    ASCII, as str or bytes (bytes arrive as str).  A wrong type raises
+    TypeError, an illegal key or value ValueError, each naming the entry.
+    """
+    if value is None:
+        return ()
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise TypeError(f"{what} must be a sequence of (key, value) pairs, got {value!r}")
+    pairs: list[tuple[str, Any]] = []
+    for item in value:
+        if not isinstance(item, (tuple, list)) or len(item) != 2:
+            raise TypeError(f"{what}: each entry must be a (key, value) pair, got {item!r}")
+        key, val = item
+        if not isinstance(key, str):
+            raise TypeError(f"{what}: metadata keys are str, got {key!r}")
+        if not _KEY.match(key):
+            raise ValueError(
+                f"{what}: metadata key {key!r} is not valid (gRPC: 'Illegal header key'); "
+                "keys are lowercase ASCII letters, digits, '-', '_' and '.'"
+            )
+        if key.endswith("-bin"):
+            if not isinstance(val, bytes):
+                raise TypeError(
+                    f"{what}: binary metadata key {key!r} expects bytes, got {type(val)}"
+                )
+        else:
+            if isinstance(val, bytes):
+                val = val.decode("latin-1")  # checked below: only ASCII passes
+            elif not isinstance(val, str):
+                raise TypeError(
+                    f"{what}: metadata {key!r} expects a str value (bytes only for keys "
+                    f"ending in '-bin'), got {val!r}"
+                )
+            if not _WIRE_VALUE.match(val):
+                raise ValueError(
+                    f"{what}: metadata {key!r} has a value gRPC refuses ('Illegal header "
+                    f"value'): {val!r}; values are printable ASCII, or bytes under a "
+                    "key ending in '-bin'"
+                )
         pairs.append((key, val))
     return tuple(pairs)
 
@@ -199,6 +264,96 @@ def wait_bound(timeout: object, what: str, loop_deadline: float | None) -> float
         remaining = loop_deadline - asyncio.get_running_loop().time()
         bound = max(bound, remaining + bound)
     return bound
+
+
+class HandlerSide(Protocol):
+    """One RPC as its handler sees it: what servicer contexts and the handler runner use.
+
+    The server double's exchange implements it (the test plays client), and
+    so does ``rpc.connect``'s link (the code under test is the client).
+    Used from the loop's thread, except the attributes a worker thread reads.
+    """
+
+    loop: asyncio.AbstractEventLoop
+    path: str
+    shape: str
+    invocation_metadata: MetadataTuple
+    peer: str
+    auth_context: dict[str, list[bytes]]
+    deadline: float | None
+    time: Time
+    # The request of a unary-request RPC, as the handler's deserializer takes it.
+    request: Any
+    # Requests not read yet, as the handler's deserializer takes them.
+    requests: deque[Any]
+    half_closed: bool
+    initial_metadata: MetadataTuple | None
+    # What the handler set through its context; becomes the status.
+    set_code: grpc.StatusCode | None
+    set_details: str | None
+    set_trailing: MetadataTuple
+    aborted: bool
+    # The final status: None while the RPC runs.
+    code: grpc.StatusCode | None
+    handler_waiters: Waiters
+    # The worker thread's job, for a handler run in one.
+    worker: Any
+
+    def check_metadata(self, value: object, what: str) -> MetadataTuple:
+        """``value`` as metadata pairs, or an error for the handler that passed it."""
+        ...
+
+    def take_request(self) -> Any:
+        """Remove and return the oldest request (the caller checked there is one)."""
+        ...
+
+    def response_window_open(self) -> bool:
+        """Whether a response may be sent now without running too far ahead of the reader."""
+        ...
+
+    def add_response(self, data: Any) -> None:
+        """Send one response, as the handler's serializer made it."""
+        ...
+
+    def set_response(self, data: Any) -> None:
+        """Set the one response of a unary-response RPC, as the serializer made it."""
+        ...
+
+    def send_initial_metadata(self, pairs: MetadataTuple) -> None: ...
+
+    def add_handler_callback(self, callback: Callable[[], Any]) -> bool:
+        """Call ``callback`` when the handler is done; False if it already is."""
+        ...
+
+    def handler_interrupted(self) -> bool:
+        """Whether the RPC was cancelled or its deadline passed (``context.cancelled()``)."""
+        ...
+
+    def on_abort(self) -> None:
+        """The handler called ``context.abort`` (its code and details are set)."""
+        ...
+
+    def cancel_from_handler(self) -> None:
+        """A plain-function handler called ``context.cancel()``."""
+        ...
+
+    def worker_stopped(self) -> None:
+        """The handler's worker thread no longer runs handler code."""
+        ...
+
+    def handler_done(self) -> None:
+        """The coroutine running the handler (not its worker thread) ended."""
+        ...
+
+    def end(
+        self, code: grpc.StatusCode, details: str, trailing_metadata: MetadataTuple, by: str
+    ) -> bool:
+        """Set the final status once; False if the RPC had already ended."""
+        ...
+
+    def end_from_handler(self) -> None:
+        """The handler returned (or aborted): end with what it set."""
+        ...
 
 
 class Waiters:

@@ -21,16 +21,9 @@ import grpc.aio
 
 from asynctoolkit.clock import ClockedEventLoop
 from asynctoolkit.rpc import _common
-from asynctoolkit.rpc._server_rpc import (
-    BY_CANCEL,
-    BY_DEADLINE,
-    RESPONSE_WINDOW,
-    ServerExchange,
-)
+from asynctoolkit.rpc._common import HandlerSide
 
 __all__: list[str] = []
-
-PEER = "local:asynctoolkit.rpc"
 
 
 #: Real seconds a handler's worker thread waits for the loop (a request, a
@@ -52,9 +45,9 @@ def _never(_: float) -> str:  # pragma: no cover - handler waits have no timeout
 class _ContextCore:
     """The state operations both context flavours share."""
 
-    _x: ServerExchange
+    _x: HandlerSide
 
-    def __init__(self, exchange: ServerExchange, deserializer: Any, serializer: Any) -> None:
+    def __init__(self, exchange: HandlerSide, deserializer: Any, serializer: Any) -> None:
         self._x = exchange
         self._deserializer = deserializer
         self._serializer = serializer
@@ -62,7 +55,7 @@ class _ContextCore:
     # -- status the handler sets ----------------------------------------------
 
     def set_trailing_metadata(self, trailing_metadata: Any) -> None:
-        self._x.set_trailing = _common.metadata(trailing_metadata, "set_trailing_metadata()")
+        self._x.set_trailing = self._x.check_metadata(trailing_metadata, "set_trailing_metadata()")
 
     def trailing_metadata(self) -> Any:
         return self._x.set_trailing
@@ -92,7 +85,7 @@ class _ContextCore:
         if details or x.set_details is None:  # grpc.aio keeps set_details() for abort(code)
             x.set_details = details
         if trailing_metadata:
-            x.set_trailing = _common.metadata(trailing_metadata, "abort(): trailing_metadata")
+            x.set_trailing = x.check_metadata(trailing_metadata, "abort(): trailing_metadata")
 
     # -- information ------------------------------------------------------------
 
@@ -100,7 +93,7 @@ class _ContextCore:
         return tuple(Metadatum(key, value) for key, value in self._x.invocation_metadata)
 
     def peer(self) -> str:
-        return PEER
+        return self._x.peer
 
     def peer_identities(self) -> None:
         return None
@@ -109,7 +102,7 @@ class _ContextCore:
         return None
 
     def auth_context(self) -> dict[str, Any]:
-        return {}
+        return {key: list(values) for key, values in self._x.auth_context.items()}
 
     def set_compression(self, compression: Any) -> None:
         """Accepted and ignored: nothing is compressed in memory."""
@@ -124,67 +117,78 @@ class _ContextCore:
         return max(0.0, deadline - self._x.time.time())
 
     def cancelled(self) -> bool:
-        return self._x.ended_by in (BY_CANCEL, BY_DEADLINE)
+        return self._x.handler_interrupted()
 
     def done(self) -> bool:
         return self._x.code is not None
 
     def add_done_callback(self, callback: Any) -> None:
-        callbacks = self._x.done_callbacks
-        if callbacks is None:
+        if not self._x.add_handler_callback(functools.partial(callback, self)):
             callback(self)
-        else:
-            callbacks.append(functools.partial(callback, self))
 
     # -- messages (loop thread) -------------------------------------------------
 
     async def _read(self) -> Any:
         x = self._x
-        await _common.wait_until(
-            x.handler_waiters,
-            lambda: bool(x.requests) or x.half_closed or x.code is not None,
-            None,
-            _never,
-        )
+        if not (x.requests or x.half_closed or x.code is not None):  # else no wait: the hot path
+            await _common.wait_until(
+                x.handler_waiters,
+                lambda: bool(x.requests) or x.half_closed or x.code is not None,
+                None,
+                _never,
+            )
         if x.requests and x.code is None:
-            data = x.requests.popleft()
+            data = x.take_request()
             return data if self._deserializer is None else self._deserializer(data)
         return grpc.aio.EOF
 
     async def _write(self, message: Any) -> None:
         x = self._x
-        if not x.method.shape.endswith("stream"):
+        if not x.shape.endswith("stream"):
             raise grpc.aio.UsageError(
-                f"write() on {x.path}: a {x.method.shape} method returns its one response"
+                f"write() on {x.path}: a {x.shape} method returns its one response"
             )
         if x.code is not None:
             raise asyncio.InvalidStateError(f"{x.path} already ended with {x.code.name}")
         data = message if self._serializer is None else self._serializer(message)
-        decoded = x.method.deserialize_response(data) if isinstance(data, bytes) else data
-        if len(x.responses) >= RESPONSE_WINDOW:
+        if not x.response_window_open():
             await _common.wait_until(
                 x.handler_waiters,
-                lambda: x.code is not None or len(x.responses) < RESPONSE_WINDOW,
+                lambda: x.code is not None or x.response_window_open(),
                 None,
                 _never,
             )
             if x.code is not None:
                 raise asyncio.InvalidStateError(f"{x.path} already ended with {x.code.name}")
-        x.add_response(decoded)
+        x.add_response(data)
 
     def _send_initial_metadata(self, initial_metadata: Any) -> None:
-        pairs = _common.metadata(initial_metadata, "send_initial_metadata()")
+        pairs = self._x.check_metadata(initial_metadata, "send_initial_metadata()")
         if self._x.initial_metadata is not None:
             raise grpc.aio.UsageError("Send initial metadata failed: already sent")
         self._x.send_initial_metadata(pairs)
 
     async def request_iterator(self) -> AsyncIterator[Any]:
         """The requests as an async iterator, for ``async def`` stream-request handlers."""
+        x = self._x
+        deserializer = self._deserializer
         while True:
+            if x.requests and x.code is None:  # the hot path, without a coroutine per request
+                data = x.take_request()
+                yield data if deserializer is None else deserializer(data)
+                continue
             request = await self._read()
             if request is grpc.aio.EOF:
                 return
             yield request
+
+    def _write_now(self, message: Any) -> bool:
+        """Send a response of a stream if that needs no waiting (the usual case); else False."""
+        x = self._x
+        if x.code is not None or not x.response_window_open():
+            return False  # ``_write`` raises, or waits
+        x.add_response(message if self._serializer is None else self._serializer(message))
+        return True
 
 
 class AsyncContext(_ContextCore, grpc.aio.ServicerContext):  # type: ignore[misc]
@@ -203,6 +207,7 @@ class AsyncContext(_ContextCore, grpc.aio.ServicerContext):  # type: ignore[misc
         self, code: grpc.StatusCode, details: str = "", trailing_metadata: Any = ()
     ) -> NoReturn:
         self._record_abort(code, details, trailing_metadata)
+        self._x.on_abort()
         raise grpc.aio.AbortError("Locally aborted.")
 
     async def abort_with_status(self, status: Any) -> NoReturn:
@@ -212,7 +217,7 @@ class AsyncContext(_ContextCore, grpc.aio.ServicerContext):  # type: ignore[misc
 class SyncContext(_ContextCore, grpc.ServicerContext):  # type: ignore[misc]
     """The context of plain-function and generator handlers (see module docstring)."""
 
-    def __init__(self, exchange: ServerExchange, deserializer: Any, serializer: Any) -> None:
+    def __init__(self, exchange: HandlerSide, deserializer: Any, serializer: Any) -> None:
         super().__init__(exchange, deserializer, serializer)
         self._loop_thread = threading.get_ident()
         # On a virtual clock, the worker thread counts as real work while it
@@ -247,7 +252,7 @@ class SyncContext(_ContextCore, grpc.ServicerContext):  # type: ignore[misc]
         """From the loop's thread: the handler no longer runs; ``termination()`` may return."""
         self._worker_finished = True
         self.end_work()
-        self._x.test_waiters.wake()
+        self._x.worker_stopped()
 
     async def _waiting_for(self, coroutine: Any) -> Any:
         self.end_work()
@@ -278,18 +283,12 @@ class SyncContext(_ContextCore, grpc.ServicerContext):  # type: ignore[misc]
     def cancel(self) -> None:
         x = self._x
         if self._on_loop():
-            x.interrupt(grpc.StatusCode.CANCELLED, "Cancelled by the handler", BY_CANCEL)
+            x.cancel_from_handler()
         else:
-            x.loop.call_soon_threadsafe(
-                x.interrupt, grpc.StatusCode.CANCELLED, "Cancelled by the handler", BY_CANCEL
-            )
+            x.loop.call_soon_threadsafe(x.cancel_from_handler)
 
     def add_callback(self, callback: Any) -> bool:
-        callbacks = self._x.done_callbacks
-        if callbacks is None:
-            return False
-        callbacks.append(callback)
-        return True
+        return self._x.add_handler_callback(callback)
 
     def send_initial_metadata(self, initial_metadata: Any) -> None:
         if self._on_loop():
@@ -305,6 +304,12 @@ class SyncContext(_ContextCore, grpc.ServicerContext):  # type: ignore[misc]
         self, code: grpc.StatusCode, details: str = "", trailing_metadata: Any = ()
     ) -> NoReturn:
         self._record_abort(code, details, trailing_metadata)
+        x = self._x
+        if self._on_loop():
+            x.on_abort()
+        else:
+            with contextlib.suppress(RuntimeError):  # the loop closed: no one to tell
+                x.loop.call_soon_threadsafe(x.on_abort)
         raise grpc.aio.AbortError("Locally aborted.")
 
     def abort_with_status(self, status: Any) -> NoReturn:

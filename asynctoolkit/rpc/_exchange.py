@@ -58,12 +58,16 @@ class ChannelCore(Protocol):
         path: str,
         shape: str,
         request: Any,
-        timeout: float | None,
-        metadata: MetadataTuple,
+        timeout: Any,
+        metadata: Any,
         request_serializer: Any,
         response_deserializer: Any,
     ) -> Any:
-        """Start one RPC and return the call object the code under test gets."""
+        """Start one RPC and return the call object the code under test gets.
+
+        ``timeout`` and ``metadata`` are as the caller (or the last client
+        interceptor) gave them: the channel checks them.
+        """
         ...
 
     def forget(self, exchange: Exchange) -> None:
@@ -220,6 +224,18 @@ class Exchange:
                 self.loop.call_exception_handler(
                     {"message": f"done callback of RPC {self.path} raised", "exception": error}
                 )
+
+    def locally_cancelled(self) -> bool:
+        """Whether the code under test cancelled the RPC (or closed its channel)."""
+        return self.ended_by in (BY_CANCEL, BY_CLOSE)
+
+    def pop_response(self) -> Any:
+        """The oldest response not read yet (the caller checked there is one)."""
+        responses = self.responses
+        data = responses.popleft()
+        if not responses:
+            self.maybe_finish()
+        return data
 
     def cancel(self, details: str = CANCELLED_DETAILS, by: str = BY_CANCEL) -> bool:
         return self.end(grpc.StatusCode.CANCELLED, details, (), by)

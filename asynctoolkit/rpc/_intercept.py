@@ -89,13 +89,12 @@ class _Chain:
         if index == len(self._interceptors):
             method = details.method
             path = method.decode() if isinstance(method, bytes) else str(method)
-            pairs = _common.metadata(details.metadata, f"calling {path}: metadata")
             call = self._channel.start(
                 path,
                 self._shape,
                 request,
-                _common.check_timeout(details.timeout, f"calling {path}"),
-                pairs,
+                details.timeout,
+                details.metadata,
                 self._serializer,
                 self._deserializer,
             )

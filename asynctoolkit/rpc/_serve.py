@@ -17,19 +17,20 @@ from typing import Any
 import grpc
 import grpc.aio
 
+from asynctoolkit.rpc._handlers import WORKER_THREADS
 from asynctoolkit.rpc._server import method_handlers
 
 __all__: list[str] = []
 
 # Seconds the server gets to finish RPCs still running when the block exits.
 _STOP_GRACE = 1.0
-# Threads for plain-function handlers, which grpc.aio runs in a thread pool.
-_SYNC_HANDLER_THREADS = 4
 
 
 @contextlib.asynccontextmanager
 async def serve(
-    descriptors_to_servicers: Mapping[Any, object], interceptors: Sequence[Any]
+    descriptors_to_servicers: Mapping[Any, object],
+    interceptors: Sequence[Any],
+    client_interceptors: Sequence[Any],
 ) -> AsyncIterator[grpc.aio.Channel]:
     _, handlers = method_handlers(descriptors_to_servicers, "rpc.serve()")
     for interceptor in interceptors:
@@ -38,11 +39,17 @@ async def serve(
                 "rpc.serve(): interceptors must be grpc.aio.ServerInterceptor instances, "
                 f"got {interceptor!r}"
             )
+    for interceptor in client_interceptors:
+        if not isinstance(interceptor, grpc.aio.ClientInterceptor):
+            raise TypeError(
+                "rpc.serve(): client_interceptors must be grpc.aio client interceptors "
+                f"(UnaryUnaryClientInterceptor, ...), got {interceptor!r}"
+            )
     by_service: dict[str, dict[str, Any]] = {}
     for path, handler in handlers.items():
         service, name = path[1:].rsplit("/", 1)
         by_service.setdefault(service, {})[name] = handler
-    pool = futures.ThreadPoolExecutor(_SYNC_HANDLER_THREADS, "asynctoolkit-rpc-serve")
+    pool = futures.ThreadPoolExecutor(WORKER_THREADS, "asynctoolkit-rpc-serve")
     server = grpc.aio.server(migration_thread_pool=pool, interceptors=tuple(interceptors) or None)
     try:
         server.add_generic_rpc_handlers(
@@ -52,7 +59,9 @@ async def serve(
         if not port:
             raise OSError("rpc.serve(): could not bind a port on 127.0.0.1")
         await server.start()
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        target = f"127.0.0.1:{port}"
+        interceptors_ = list(client_interceptors) or None
+        async with grpc.aio.insecure_channel(target, interceptors=interceptors_) as channel:
             yield channel
     finally:
         await server.stop(_STOP_GRACE)

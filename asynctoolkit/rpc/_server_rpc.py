@@ -41,8 +41,18 @@ CANCELLED_DETAILS = "Cancelled by the client"
 DEADLINE_DETAILS = "Deadline Exceeded"
 
 
+#: What ``context.peer()`` says on the server double.
+PEER = "local:asynctoolkit.rpc"
+
+
 class ServerExchange:
-    """The state of one RPC between the test (client) and a handler (server)."""
+    """The state of one RPC between the test (client) and a handler (server).
+
+    It is the ``HandlerSide`` the servicer context and the handler runner use.
+    """
+
+    peer = PEER
+    auth_context: dict[str, list[bytes]] = {}  # read only: the context returns a copy
 
     def __init__(
         self,
@@ -54,6 +64,7 @@ class ServerExchange:
         self.loop = loop
         self.method = method
         self.path = method.path
+        self.shape = method.shape
         self.invocation_metadata = invocation_metadata
         self.time = time
         self.deadline: float | None = None
@@ -119,6 +130,58 @@ class ServerExchange:
         if self.end(code, details, (), by) and self.task is not None:
             self.task.cancel()
 
+    # -- HandlerSide ----------------------------------------------------------
+
+    def check_metadata(self, value: object, what: str) -> MetadataTuple:
+        return _common.metadata(value, what)
+
+    def take_request(self) -> bytes:
+        return self.requests.popleft()
+
+    def response_window_open(self) -> bool:
+        return len(self.responses) < RESPONSE_WINDOW
+
+    def add_response(self, data: Any) -> None:
+        """One response, decoded as the test will take it."""
+        if self.initial_metadata is None:
+            self.initial_metadata = ()
+        self.responses.append(self._decode(data))
+        self.responses_sent += 1
+        self.test_waiters.wake()
+
+    def set_response(self, data: Any) -> None:
+        self.response = self._decode(data)
+
+    def _decode(self, data: Any) -> Any:
+        return self.method.deserialize_response(data) if isinstance(data, bytes) else data
+
+    def add_handler_callback(self, callback: Callable[[], Any]) -> bool:
+        callbacks = self.done_callbacks
+        if callbacks is None:
+            return False
+        callbacks.append(callback)
+        return True
+
+    def handler_interrupted(self) -> bool:
+        return self.ended_by in (BY_CANCEL, BY_DEADLINE)
+
+    def on_abort(self) -> None:
+        """Nothing yet: the RPC ends with the abort's status when the handler's task ends."""
+
+    def cancel_from_handler(self) -> None:
+        self.interrupt(grpc.StatusCode.CANCELLED, "Cancelled by the handler", BY_CANCEL)
+
+    def worker_stopped(self) -> None:
+        self.test_waiters.wake()
+
+    def handler_done(self) -> None:
+        """Nothing: the task's own end wakes the test (see ``FakeServer._start``)."""
+
+    def handler_cancelled(self) -> None:
+        """CancelledError escaped the handler's task."""
+        if self.code is None:  # cancelled from outside the double: report it so
+            self.end(grpc.StatusCode.CANCELLED, "Handler task cancelled", (), "cancelled")
+
     def handler_returned(self) -> bool:
         """Whether the handler's task, and its worker thread if any, are done."""
         task, worker = self.task, self.worker
@@ -130,13 +193,6 @@ class ServerExchange:
 
     def send_initial_metadata(self, pairs: MetadataTuple) -> None:
         self.initial_metadata = pairs
-        self.test_waiters.wake()
-
-    def add_response(self, response: Any) -> None:
-        if self.initial_metadata is None:
-            self.initial_metadata = ()
-        self.responses.append(response)
-        self.responses_sent += 1
         self.test_waiters.wake()
 
     def describe(self) -> str:

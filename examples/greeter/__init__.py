@@ -5,7 +5,8 @@
 * ``servicer.py``: ``Greeter``, the service implementation;
 * ``test_client.py``, ``test_servicer.py``: each side alone, against the doubles
   of ``asynctoolkit.rpc``, on virtual time;
-* ``test_integration.py``: both sides over a real in-process server.
+* ``test_integration.py``: both sides together, over ``rpc.connect`` on
+  virtual time, and once over a real in-process server (``rpc.serve``).
 
 The example needs grpcio, protobuf and grpcio-tools (the proto is compiled when
 the example is imported, see ``_generated.py``).  Without them the check below
