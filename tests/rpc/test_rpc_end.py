@@ -171,7 +171,9 @@ class ServerHandlerThreadTest(_Outer):
                 invoked.send_request(pb.Request(number=1))
                 await invoked.take_response()  # the handler runs in its thread
                 await time.sleep_for(5)
-                # The test ends here, without awaiting termination().
+                # The test ends here, without awaiting termination(); its
+                # handler, blocked in its own code, is let go by a cleanup.
+                self.addCleanup(servicer.release.set)
 
         self.assert_passes(Inner, "test")
         servicer.release.set()
@@ -186,11 +188,35 @@ class ServerHandlerThreadTest(_Outer):
                 invoked = server.invoke_stream_unary(STREAM_UNARY, (), 5)
                 invoked.send_request(pb.Request(number=1))
                 await self.advance(5)
-                # The test ends here, without awaiting termination().
+                # The test ends here, without awaiting termination(); its
+                # handler, blocked in its own code, is let go by a cleanup.
+                self.addCleanup(servicer.release.set)
 
         self.assert_passes(Inner, "test")
         servicer.release.set()
         self.assertTrue(servicer.returned.wait(10))
+
+    def test_a_handler_thread_still_blocked_in_user_code_is_reported_naming_the_rpc(
+        self,
+    ) -> None:
+        servicer = _BlockingServicer()
+        self.addCleanup(servicer.release.set)
+
+        class Inner(TestCase):
+            cancel_wait = 0.05
+
+            async def test(self) -> None:
+                server = rpc.server_from_dictionary({SHAPES: servicer})
+                invoked = server.invoke_stream_unary(STREAM_UNARY, (), 5)
+                invoked.send_request(pb.Request(number=1))
+                invoked.requests_closed()
+                await asyncio.sleep(0.05)  # the handler now waits in its own code
+
+        text = failure_text(run_test(Inner, "test"))
+        self.assertIn("running_threads", text)
+        self.assertIn(
+            "still running the handler of RPC /asynctoolkit.tests.Shapes/StreamUnary", text
+        )
 
     def test_cancel_ends_the_handler_task_at_once(self) -> None:
         servicer = _BlockingServicer()
