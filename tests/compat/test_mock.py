@@ -58,7 +58,7 @@ class AsynctestChoiceTest(unittest.TestCase):
 
     def test_patch_is_asynctoolkits_with_the_layers_classes(self) -> None:
         self.assertIs(type(shim.patch), type(toolkit.patch))
-        self.assertEqual(repr(shim.patch), "<asynctest.mock.patch>")
+        self.assertEqual(repr(shim.patch), "<asynctoolkit.compat.asynctest.mock.patch>")
         for name in ("object", "multiple", "dict", "stopall"):
             self.assertTrue(callable(getattr(shim.patch, name)), name)
 

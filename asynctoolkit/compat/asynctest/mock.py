@@ -129,6 +129,6 @@ def create_autospec(
     return make_autospec(family, spec, spec_set, instance, _parent, _name, unsafe=unsafe, **kwargs)
 
 
-patch = PatchFunctions(NonCallableMock._atk_family, "asynctest.mock.patch")
+patch = PatchFunctions(NonCallableMock._atk_family, f"{__name__}.patch")
 """``asynctoolkit.mock.patch``, whose mocks are this module's: a coroutine function
 becomes a ``CoroutineMock``, as asynctest's ``patch`` did."""
