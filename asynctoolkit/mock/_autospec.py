@@ -22,8 +22,9 @@ import types
 from typing import Any
 
 from asynctoolkit.mock._arguments import SPEC_TYPOS
-from asynctoolkit.mock._classes import STANDARD_FAMILY, Family, LazyChild, family_of
+from asynctoolkit.mock._classes import STANDARD_FAMILY, LazyChild
 from asynctoolkit.mock._describe import safe_repr
+from asynctoolkit.mock._family import Family, family_of
 from asynctoolkit.mock._support import (
     FUNCTION_TYPES,
     InvalidSpecError,

@@ -21,8 +21,6 @@ code object (see ``_support``), not a per-instance mock of one
 from __future__ import annotations
 
 import abc
-import dataclasses
-import inspect
 import sys
 import types
 import unittest.mock as _um
@@ -31,6 +29,7 @@ from typing import Any, ClassVar
 from asynctoolkit._shared import tracking
 from asynctoolkit.mock._assertions import AwaitAssertions
 from asynctoolkit.mock._awaited import AwaitedEvent
+from asynctoolkit.mock._family import Family
 from asynctoolkit.mock._outcome import (
     AsyncIterator,
     await_async_mock_call,
@@ -59,7 +58,6 @@ from asynctoolkit.mock._support import (
     coroutine_function_stand_in,
     existing_child,
     is_coroutine_function,
-    is_mock,
     is_sealed,
     is_spec_list,
     own_attributes,
@@ -75,7 +73,6 @@ from asynctoolkit.mock._support import (
 __all__ = [
     "AsyncMock",
     "CoroutineMock",
-    "Family",
     "MagicMock",
     "Mock",
     "NonCallableMagicMock",
@@ -83,42 +80,6 @@ __all__ = [
 ]
 
 _DEFAULT = _um.DEFAULT
-
-
-@dataclasses.dataclass(frozen=True)
-class Family:
-    """The classes that one import path's automatic choices make.
-
-    Each mock class names its family (``_atk_family``, inherited); its
-    children, ``patch`` and ``create_autospec`` pick from it.  Two exist:
-    ``asynctoolkit.mock``'s (``STANDARD_FAMILY``: the standard library's
-    choices, an ``AsyncMock`` for a coroutine function) and the asynctest
-    layer's (its subclasses, a ``CoroutineMock`` for a coroutine function).
-    """
-
-    #: The callable counterparts of non-callable mocks (their children).
-    mock: type
-    magic: type
-    #: What ``patch`` and ``create_autospec`` make for a non-callable spec.
-    non_callable_magic: type
-    #: Made automatically for a coroutine function.
-    asynchronous: type
-    #: What a ``CoroutineMock`` makes for its attributes that are coroutine functions.
-    coroutine: type
-    #: Whether an awaitable spec (``Mock(spec=future)``) or patched object
-    #: counts as asynchronous, as in unittest.mock (asynctest judged only
-    #: coroutine functions).
-    awaitables_are_async: bool
-
-    def is_async(self, obj: object) -> bool:
-        """Whether a spec or the object a patch replaces gets ``asynchronous``.
-
-        Mocks count only if they stand for a coroutine function (as in
-        unittest.mock, where only an ``AsyncMock`` counts).
-        """
-        if is_coroutine_function(obj):
-            return True
-        return self.awaitables_are_async and not is_mock(obj) and inspect.isawaitable(obj)
 
 
 class NonCallableMock(_um.NonCallableMock):
@@ -619,12 +580,6 @@ STANDARD_FAMILY = Family(
     awaitables_are_async=True,
 )
 NonCallableMock._atk_family = STANDARD_FAMILY
-
-
-def family_of(mock: Any) -> Family:
-    """The family of a mock (or of an autospecced function's mock)."""
-    family: Family = type(mock)._atk_family
-    return family
 
 
 for _public in (NonCallableMock, NonCallableMagicMock, Mock, MagicMock, AsyncMock, CoroutineMock):

@@ -28,9 +28,10 @@ from typing import Any, Literal, TypeVar, overload
 
 from asynctoolkit.mock._arguments import check_options, import_target, options, target_getter
 from asynctoolkit.mock._autospec import make_autospec
-from asynctoolkit.mock._classes import STANDARD_FAMILY, Family
+from asynctoolkit.mock._classes import STANDARD_FAMILY
 from asynctoolkit.mock._decorate import PatchScope, decorate, run_all
 from asynctoolkit.mock._describe import describe, name_of, safe_repr
+from asynctoolkit.mock._family import Family
 from asynctoolkit.mock._support import (
     BUILTIN_NAMES,
     InvalidSpecError,

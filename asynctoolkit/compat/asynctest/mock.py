@@ -38,7 +38,7 @@ from asynctoolkit.mock import (
 # The mock package's seams for another family of classes (private to
 # asynctoolkit; the same objects asynctoolkit.mock's own choices go through).
 from asynctoolkit.mock._autospec import make_autospec
-from asynctoolkit.mock._classes import Family
+from asynctoolkit.mock._family import Family
 from asynctoolkit.mock._patch import PatchFunctions
 
 __all__ = [
