@@ -199,7 +199,7 @@ def test_decorators_and_patch_arguments_are_kept(pytester: pytest.Pytester) -> N
         """
         import asyncio, functools
         import helper
-        from asynctoolkit.mock import CoroutineMock, patch
+        from asynctoolkit.mock import AsyncMock, patch
 
         CALLED = []
 
@@ -219,12 +219,12 @@ def test_decorators_and_patch_arguments_are_kept(pytester: pytest.Pytester) -> N
 
         @patch("helper.fetch", return_value="mocked")
         async def test_patched(fetch, loop):
-            assert isinstance(fetch, CoroutineMock)
+            assert isinstance(fetch, AsyncMock)
             assert await helper.fetch("x") == "mocked"
 
         @patch("helper.fetch")
         def test_patched_sync(fetch):
-            assert isinstance(fetch, CoroutineMock)
+            assert isinstance(fetch, AsyncMock)
         """
     )
     _run(pytester).assert_outcomes(passed=4)

@@ -1,32 +1,36 @@
 """Mocks and patches for asyncio code: ``unittest.mock``, aware of coroutine functions.
 
 The classes are ``unittest.mock``'s own, subclassed, so everything their
-documentation says holds; what changes is that coroutine functions are
-mocked by ``CoroutineMock``, whose calls return real coroutines:
+documentation says holds, and a suite moving from ``unittest.mock`` changes
+only its imports.  What asynctoolkit adds:
 
-* ``CoroutineMock`` mocks a coroutine function, as asynctest's did: ``await
-  mock(...)`` gives its ``return_value`` or ``side_effect``; awaits are
-  recorded (``await_count``, ``assert_awaited_once_with`` ...) and can be
-  waited for (``await mock.awaited.wait()``).  A call that is never awaited
-  is reported by the TestCase's ``unawaited_coroutines`` check.  Its return
-  value and attributes are ``MagicMock``.
 * ``AsyncMock`` is ``unittest.mock.AsyncMock`` (its children are
-  ``AsyncMock``, awaitable results are not awaited) with the same extras; a
-  ``CoroutineMock`` is an ``AsyncMock``.
-* ``Mock``, ``MagicMock``, ``NonCallableMock``, ``NonCallableMagicMock`` and
-  ``create_autospec``: attributes that are coroutine functions on the spec
-  (or the wrapped object) are ``CoroutineMock``; ``MagicMock`` also supports
-  ``async with`` and ``async for``.
-* ``patch`` (with ``patch.object``, ``patch.multiple``, ``patch.dict``,
-  ``patch.stopall``) replaces coroutine functions with ``CoroutineMock`` and
-  adds ``scope``: on a decorated coroutine or generator, GLOBAL keeps the
-  patch for the whole call, LIMITED only while it runs (not while it is
-  suspended), CONTEXT for the whole call but only in its task and the tasks
-  it starts.
+  ``AsyncMock``, awaitable results are not awaited) with extras: awaits can
+  be waited for (``await mock.awaited.wait()``), and a call that is never
+  awaited is reported by the TestCase's ``unawaited_coroutines`` check.
+* ``CoroutineMock`` mocks a coroutine function as asynctest's did: ``await
+  mock(...)`` gives its ``return_value`` or ``side_effect`` (awaitable
+  outcomes awaited), and its return value and attributes are ``MagicMock``,
+  so ``(await mock()).json()`` is a plain call.  A ``CoroutineMock`` is an
+  ``AsyncMock``, with the same extras.
+* Where the class is chosen automatically for a coroutine function, the
+  choice is the standard library's: an ``AsyncMock``.  That is ``patch``
+  (with ``patch.object``, ``patch.multiple``) of a coroutine function,
+  attributes that are coroutine functions on the spec (or the wrapped
+  object) of ``Mock``, ``MagicMock``, ``NonCallableMock``,
+  ``NonCallableMagicMock`` and ``create_autospec``, and the ``__aenter__``,
+  ``__aexit__`` and ``__anext__`` of ``MagicMock`` (which also supports
+  ``async for``).  The asynctest compatibility layer
+  (``asynctoolkit.compat``) makes asynctest's choice instead, a
+  ``CoroutineMock``.
+* ``patch`` (with ``patch.dict``, ``patch.stopall``) adds ``scope``: on a
+  decorated coroutine or generator, GLOBAL keeps the patch for the whole
+  call, LIMITED only while it runs (not while it is suspended), CONTEXT for
+  the whole call but only in its task and the tasks it starts.
 
 Example::
 
-    from asynctoolkit.mock import CoroutineMock, patch
+    from asynctoolkit.mock import patch
 
     @patch("app.client.fetch")
     async def test_retries(self, fetch):

@@ -1,16 +1,18 @@
-"""``create_autospec`` building asynctoolkit mocks, with coroutine functions as CoroutineMock.
+"""``create_autospec`` building asynctoolkit mocks, coroutine functions included.
 
 The algorithm is the standard one (``unittest.mock.create_autospec``): the
 mock gets the spec's attributes, methods check their call signature, a class
 mock returns an instance mock, and non-function attributes are autospecced
-lazily, on first access.  The difference is the class of each piece: a
-coroutine function (plain, static, class method, partial, or an object with an
-async ``__call__``) becomes a ``CoroutineMock`` that checks the signature of
-the original.
+lazily, on first access.  The difference is the class of each piece, taken
+from a ``Family``: a coroutine function (plain, static, class method,
+partial, or an object with an async ``__call__``) becomes the family's mock
+of coroutine functions (an ``AsyncMock`` for ``asynctoolkit.mock``, a
+``CoroutineMock`` for the asynctest layer) that checks the signature of the
+original.
 
-An autospecced coroutine *function* (not method) is a ``CoroutineMock``
-that binds like a function when stored on a class, so ``instance.method(x)``
-records ``(instance, x)`` as the standard autospec does.
+An autospecced coroutine *function* (not method) is such a mock that binds
+like a function when stored on a class, so ``instance.method(x)`` records
+``(instance, x)`` as the standard autospec does.
 """
 
 from __future__ import annotations
@@ -20,13 +22,9 @@ import types
 from typing import Any
 
 from asynctoolkit.mock._arguments import SPEC_TYPOS
-from asynctoolkit.mock._classes import (
-    CoroutineMock,
-    LazyChild,
-    MagicMock,
-    NonCallableMagicMock,
-)
+from asynctoolkit.mock._classes import STANDARD_FAMILY, LazyChild
 from asynctoolkit.mock._describe import safe_repr
+from asynctoolkit.mock._family import Family, family_of
 from asynctoolkit.mock._support import (
     FUNCTION_TYPES,
     InvalidSpecError,
@@ -45,7 +43,7 @@ from asynctoolkit.mock._support import (
     spec_callable,
 )
 
-__all__ = ["create_autospec"]
+__all__ = ["create_autospec", "make_autospec"]
 
 
 def create_autospec(
@@ -64,13 +62,31 @@ def create_autospec(
     original signatures (a wrong call raises TypeError), ``spec_set=True``
     forbids setting attributes the spec lacks, ``instance=True`` mocks an
     instance of a class spec.  Coroutine functions and methods become
-    ``CoroutineMock`` (awaiting them gives their ``return_value``), other
+    ``AsyncMock`` (awaiting them gives their ``return_value``), other
     callables ``MagicMock``, the rest ``NonCallableMagicMock``.  Keyword
     arguments configure the top mock (``return_value``, ``name``, dotted
     child settings like ``**{"method.return_value": 3}``).  With ``wraps``,
     the methods the wrapped object has wrap the spec's (and a class mock's
     instance wraps it too), as in ``unittest.mock`` from Python 3.13.
     """
+    return make_autospec(
+        STANDARD_FAMILY, spec, spec_set, instance, _parent, _name, unsafe=unsafe, **kwargs
+    )
+
+
+def make_autospec(
+    family: Family,
+    /,
+    spec: Any,
+    spec_set: bool = False,
+    instance: bool = False,
+    _parent: Any = None,
+    _name: str | None = None,
+    *,
+    unsafe: bool = False,
+    **kwargs: Any,
+) -> Any:
+    """``create_autospec`` making the classes of ``family``."""
     if is_spec_list(spec):
         spec = type(spec)
     if is_mock(spec):
@@ -83,7 +99,7 @@ def create_autospec(
                 raise RuntimeError(f"{typo!r} might be a typo; use unsafe=True if this is intended")
     is_type = isinstance(spec, type)
     is_async = is_coroutine_function(spec)
-    klass = _autospec_class(spec, is_type, is_async, instance)
+    klass = _autospec_class(family, spec, is_type, is_async, instance)
 
     spec_kwargs: dict[str, Any] = {}
     if spec is not None and not inspect.isdatadescriptor(spec):
@@ -117,8 +133,14 @@ def create_autospec(
         children(_parent)[name] = mock
 
     if is_type and not instance and "return_value" not in kwargs:
-        mock.return_value = create_autospec(
-            spec, spec_set, instance=True, _name="()", _parent=mock, wraps=kwargs.get("wraps")
+        mock.return_value = make_autospec(
+            family,
+            spec,
+            spec_set,
+            instance=True,
+            _name="()",
+            _parent=mock,
+            wraps=kwargs.get("wraps"),
         )
 
     wrapped = kwargs.get("wraps")
@@ -130,7 +152,7 @@ def create_autospec(
         except AttributeError:
             continue
         wraps = original if wrapped is not None and hasattr(wrapped, entry) else None
-        _add_child(mock, spec, entry, original, spec_set, is_type, instance, wraps)
+        _add_child(family, mock, spec, entry, original, spec_set, is_type, instance, wraps)
 
     if dotted:
         (mock if is_mock(mock) else mock.mock).configure_mock(**dotted)
@@ -145,28 +167,31 @@ class CoroutineInstanceError(RuntimeError, ValueError):
     """
 
 
-def _autospec_class(spec: Any, is_type: bool, is_async: bool, instance: bool) -> type:
+def _autospec_class(
+    family: Family, spec: Any, is_type: bool, is_async: bool, instance: bool
+) -> type:
     if inspect.isdatadescriptor(spec):
-        return MagicMock  # what a descriptor returns is unknown: no spec
+        return family.magic  # what a descriptor returns is unknown: no spec
     if is_async:
         if instance:
             raise CoroutineInstanceError(
                 f"instance=True is for classes; {safe_repr(spec)} is a coroutine function, "
                 f"so autospec it without instance=True"
             )
-        return CoroutineMock
+        return family.asynchronous
     if not spec_callable(spec):
-        return NonCallableMagicMock
+        return family.non_callable_magic
     if is_type and instance:
         call = inspect.getattr_static(spec, "__call__", None)
         if call is not None and is_coroutine_function(call):
-            return CoroutineMock  # instances are awaitable callables
+            return family.asynchronous  # instances are awaitable callables
         if not instance_callable(spec):
-            return NonCallableMagicMock
-    return MagicMock
+            return family.non_callable_magic
+    return family.magic
 
 
 def _add_child(
+    family: Family,
     mock: Any,
     spec: Any,
     entry: str,
@@ -185,7 +210,7 @@ def _add_child(
             # An autospecced plain function is a real function, with no
             # __getattr__ to build a child on first access: build it now.
             try:
-                nested = create_autospec(original, spec_set, _parent=mock.mock, _name=entry)
+                nested = make_autospec(family, original, spec_set, _parent=mock.mock, _name=entry)
             except InvalidSpecError:
                 return  # a mock: absent, as it would be on access in unittest.mock
             setattr(mock, entry, nested)
@@ -196,7 +221,7 @@ def _add_child(
     parent = mock.mock if on_function else mock
     skip_first = must_skip_first(spec, entry, is_type)
     raw = _raw_attribute(spec, entry)
-    child_class = CoroutineMock if is_coroutine_function(raw) else MagicMock
+    child_class = family.asynchronous if is_coroutine_function(raw) else family.magic
     child = child_class(
         parent=parent,
         name=entry,
@@ -224,7 +249,9 @@ class _LazyAutospec(LazyChild):
         # instance's attribute holds is the object itself (a class attribute
         # is the class, which makes instances), as in unittest.mock.
         try:
-            return create_autospec(self.spec, self.spec_set, False, self.parent, self.name)
+            return make_autospec(
+                family_of(parent), self.spec, self.spec_set, False, self.parent, self.name
+            )
         except InvalidSpecError:
             target = own_name(parent) or parent
             raise InvalidSpecError(

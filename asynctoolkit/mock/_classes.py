@@ -4,7 +4,10 @@
 subclass their ``unittest.mock`` namesakes (so ``isinstance`` checks against
 the standard classes still pass) and change one decision: which class a child
 mock gets.  Where the spec, the wrapped object or an async magic method says
-"coroutine function", the child is a ``CoroutineMock`` (asynctest's rule).
+"coroutine function", the child is the class the mock's ``Family`` chooses
+for coroutine functions: an ``AsyncMock`` for ``asynctoolkit.mock``'s classes
+(the standard library's choice), a ``CoroutineMock`` for the asynctest
+layer's subclasses (asynctest's choice).
 
 ``AsyncMock`` mocks a coroutine function with the standard library's rules
 (``_outcome`` makes its calls' coroutines); ``CoroutineMock`` is an
@@ -26,6 +29,7 @@ from typing import Any, ClassVar
 from asynctoolkit._shared import tracking
 from asynctoolkit.mock._assertions import AwaitAssertions
 from asynctoolkit.mock._awaited import AwaitedEvent
+from asynctoolkit.mock._family import Family
 from asynctoolkit.mock._outcome import (
     AsyncIterator,
     await_async_mock_call,
@@ -92,13 +96,15 @@ class NonCallableMock(_um.NonCallableMock):
 
     Child mocks follow the spec or wrapped object: an attribute that is a
     coroutine function there (async method, async static or class method,
-    ``functools.partial`` of one, object with an async ``__call__``) is a
-    ``CoroutineMock``; the rest is as in ``unittest.mock``.
+    ``functools.partial`` of one, object with an async ``__call__``) is an
+    ``AsyncMock``; the rest is as in ``unittest.mock``.
     """
 
     # True for classes whose instances look like functions to inspect by
     # themselves (CoroutineMock): they need neither the marker nor a fake class.
     _atk_function_like: ClassVar[bool] = False
+    # The classes this one's automatic choices make (set below the classes).
+    _atk_family: ClassVar[Family]
 
     def __new__(cls, /, *args: Any, **kwargs: Any) -> Any:
         return _new_with_own_class(cls, args, kwargs)
@@ -213,12 +219,12 @@ class NonCallableMagicMock(_um.NonCallableMagicMock, NonCallableMock):
 
 
 class Mock(_um.Mock, NonCallableMock):
-    """``unittest.mock.Mock``, with coroutine functions of the spec mocked as ``CoroutineMock``.
+    """``unittest.mock.Mock``, with coroutine functions of the spec mocked as ``AsyncMock``.
 
     Children follow the rules of ``NonCallableMock``.  A ``Mock`` whose own
-    spec (or wrapped object) is a coroutine function is built as a
-    ``CoroutineMock``: calling it returns a coroutine.  To mock a coroutine
-    function without a spec, use ``CoroutineMock``.
+    spec (or wrapped object) is a coroutine function is built as an
+    ``AsyncMock``: calling it returns a coroutine.  To mock a coroutine
+    function without a spec, use ``AsyncMock`` (or ``CoroutineMock``).
     """
 
     def _execute_mock_call(self, /, *args: Any, **kwargs: Any) -> Any:
@@ -232,13 +238,14 @@ class Mock(_um.Mock, NonCallableMock):
 class MagicMock(_um.MagicMock, Mock):
     """``unittest.mock.MagicMock``, coroutine-aware, with async context managers and iterators.
 
-    ``__aenter__``, ``__aexit__`` and ``__anext__`` are ``CoroutineMock``
+    ``__aenter__``, ``__aexit__`` and ``__anext__`` are ``AsyncMock``
     children, so ``async with mock:`` works out of the box (``__aexit__``
     returns False: exceptions propagate).  For ``async for``, set
     ``mock.__aiter__.return_value`` to an iterable: its values are the
     iteration (``mock.__aiter__()`` is a ``collections.abc.AsyncIterator``,
-    so ``aiter(mock)`` works too).  ``__await__`` cannot be mocked; mock the coroutine function
-    that produces the awaitable with a ``CoroutineMock`` instead.
+    so ``aiter(mock)`` works too).  ``__await__`` cannot be mocked; mock the
+    coroutine function that produces the awaitable with an ``AsyncMock``
+    instead.
     """
 
 
@@ -415,15 +422,21 @@ def _await_call(mock: AsyncMock, call: Any, args: tuple[Any, ...], kwargs: Any) 
 def _new_with_own_class(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """Create an instance of a fresh subclass of ``cls``, as unittest.mock does.
 
-    A callable mock whose spec or wrapped object is a coroutine function gets
-    ``CoroutineMock`` mixed in (unittest.mock does the same with AsyncMock).
+    A callable mock whose spec or wrapped object is asynchronous gets its
+    family's class for coroutine functions mixed in (unittest.mock mixes in
+    AsyncMock's behaviour where the spec is).
     """
     bases: tuple[type, ...] = (cls,)
     if issubclass(cls, CALLABLE_MIXIN) and not issubclass(cls, AsyncMock):
+        family: Family = cls._atk_family  # type: ignore[attr-defined]
         spec = kwargs.get("spec_set", kwargs.get("spec", args[0] if args else None))
-        subject = spec if spec is not None else kwargs.get("wraps")
-        if subject is not None and not is_spec_list(subject) and is_coroutine_function(subject):
-            bases = (CoroutineMock, cls)
+        if spec is not None:
+            if not is_spec_list(spec) and family.is_async(spec):
+                bases = (family.asynchronous, cls)
+        else:
+            wraps = kwargs.get("wraps")
+            if wraps is not None and is_coroutine_function(wraps):
+                bases = (family.asynchronous, cls)
     own = type(cls.__name__, bases, _own_namespace(cls))
     mock: Any = object.__new__(own)
     own._atk_instance = mock  # type: ignore[attr-defined]  # for MagicMethod on the class
@@ -482,34 +495,41 @@ def _declared_class(mock: Any) -> type:
 def _child_class(parent: Any, name: str | None, wraps: Any) -> type:
     """The class of the child mock ``name`` of ``parent`` (``'()'`` = return value).
 
-    The children of an ``AsyncMock`` follow the standard library (see
-    ``_standard_async_child``).  Everywhere else asynctest's rules hold: a
-    child is a ``CoroutineMock`` where the spec or the wrapped object says the
-    attribute is a coroutine function, or for the async magic methods of a
-    ``MagicMock``.  Otherwise the child of a ``CoroutineMock`` (its return
-    value included) is a ``MagicMock``: what a coroutine function returns,
-    and its other attributes, are plain objects.  The rest get their parent's
-    class, as in ``unittest.mock``.
+    The classes come from the parent's family.  The children of an
+    ``AsyncMock`` follow the standard library (``_standard_async_child``);
+    those of a ``CoroutineMock`` follow asynctest: a ``CoroutineMock`` where
+    the spec, the wrapped object or an async magic method says coroutine
+    function, else a ``MagicMock`` (its return value included: what a
+    coroutine function returns, and its other attributes, are plain
+    objects).  For the other mocks, such a child is the family's choice for
+    coroutine functions, and the rest get their parent's class, as in
+    ``unittest.mock``.
     """
     parent_class = type(parent)
-    if issubclass(parent_class, AsyncMock) and not parent_class._atk_asynctest:
-        return _standard_async_child(parent, name)
-    if name == "()" or name is None:
-        if issubclass(parent_class, CoroutineMock):
-            return MagicMock
-        return _callable_class(parent)
+    family: Family = parent_class._atk_family
+    if issubclass(parent_class, AsyncMock):
+        if not parent_class._atk_asynctest:
+            return _standard_async_child(parent, name, family)
+        if name is not None and name != "()" and _is_coroutine_child(parent, name, wraps):
+            return family.coroutine
+        return family.magic
+    if name is None or name == "()":
+        return _callable_class(parent, family)
+    if _is_coroutine_child(parent, name, wraps):
+        return family.asynchronous
+    return _callable_class(parent, family)
+
+
+def _is_coroutine_child(parent: Any, name: str, wraps: Any) -> bool:
+    """Whether the spec, the wrapped object or an async magic method makes ``name`` async."""
     if wraps is not None and is_coroutine_function(wraps):
-        return CoroutineMock
+        return True
     if _spec_says_coroutine(parent, name):
-        return CoroutineMock
-    if name in ASYNC_METHOD_MAGICS and issubclass(parent_class, MAGIC_MIXIN):
-        return CoroutineMock
-    if issubclass(parent_class, CoroutineMock):
-        return MagicMock
-    return _callable_class(parent)
+        return True
+    return name in ASYNC_METHOD_MAGICS and issubclass(type(parent), MAGIC_MIXIN)
 
 
-def _standard_async_child(parent: Any, name: str | None) -> type:
+def _standard_async_child(parent: Any, name: str | None, family: Family) -> type:
     """``unittest.mock``'s rules for the children of an AsyncMock, with our classes.
 
     A coroutine function of the spec is an ``AsyncMock``; the synchronous
@@ -517,10 +537,10 @@ def _standard_async_child(parent: Any, name: str | None) -> type:
     everything else, the return value included, is an ``AsyncMock``.
     """
     if name is not None and _spec_says_coroutine(parent, name):
-        return AsyncMock
+        return family.asynchronous
     if name in SYNC_MAGICS or name in (spec_names(parent) or ()):
-        return MagicMock
-    return AsyncMock
+        return family.magic
+    return family.asynchronous
 
 
 def _spec_says_coroutine(parent: Any, name: str) -> bool:
@@ -530,11 +550,11 @@ def _spec_says_coroutine(parent: Any, name: str) -> bool:
     return spec is not None and spec_attribute_is_coroutine(spec, name, state.get("_atk_spec_own"))
 
 
-def _callable_class(parent: Any) -> type:
+def _callable_class(parent: Any, family: Family) -> type:
     """The parent's declared class, or its callable counterpart for non-callable mocks."""
     base = _declared_class(parent)
     if not issubclass(base, CALLABLE_MIXIN):
-        base = MagicMock if issubclass(base, MAGIC_MIXIN) else Mock
+        base = family.magic if issubclass(base, MAGIC_MIXIN) else family.mock
     return base
 
 
@@ -548,6 +568,18 @@ def _resolve_lazy_child(mock: Any, name: str, placeholder: LazyChild) -> Any:
         child = placeholder.create(mock, name)
         known[name] = child
         return child
+
+
+#: ``asynctoolkit.mock``'s family: the standard library's choices.
+STANDARD_FAMILY = Family(
+    mock=Mock,
+    magic=MagicMock,
+    non_callable_magic=NonCallableMagicMock,
+    asynchronous=AsyncMock,
+    coroutine=CoroutineMock,
+    awaitables_are_async=True,
+)
+NonCallableMock._atk_family = STANDARD_FAMILY
 
 
 for _public in (NonCallableMock, NonCallableMagicMock, Mock, MagicMock, AsyncMock, CoroutineMock):

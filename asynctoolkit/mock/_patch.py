@@ -1,10 +1,14 @@
 """``patch``, ``patch.object``, ``patch.multiple``, ``patch.dict`` and ``patch.stopall``.
 
 The arguments and the way the replacement is chosen are those of
-``unittest.mock.patch``, with asynctoolkit's mocks: by default a target that
-is a coroutine function is replaced by a ``CoroutineMock``, anything else by
-a ``MagicMock``.  What differs is *when* a patch is visible, chosen with
-``scope`` (``_decorate`` applies it around decorated functions;
+``unittest.mock.patch``, with the mocks of one ``Family``: by default a
+target that is a coroutine function (or, as in unittest.mock, another
+awaitable object) is replaced by an ``AsyncMock``, anything else by a
+``MagicMock``.  The asynctest layer's ``patch`` is another ``PatchFunctions``
+whose family makes a ``CoroutineMock`` instead, as asynctest's did.
+
+What differs from ``unittest.mock`` is *when* a patch is visible, chosen
+with ``scope`` (``_decorate`` applies it around decorated functions;
 ``_targets`` keeps overlapping patches of one attribute consistent).
 
 A patcher object is only configuration: the target is imported and the mock
@@ -23,16 +27,16 @@ from collections.abc import Callable
 from typing import Any, Literal, TypeVar, overload
 
 from asynctoolkit.mock._arguments import check_options, import_target, options, target_getter
-from asynctoolkit.mock._autospec import create_autospec
-from asynctoolkit.mock._classes import CoroutineMock, MagicMock, NonCallableMagicMock
+from asynctoolkit.mock._autospec import make_autospec
+from asynctoolkit.mock._classes import STANDARD_FAMILY
 from asynctoolkit.mock._decorate import PatchScope, decorate, run_all
 from asynctoolkit.mock._describe import describe, name_of, safe_repr
+from asynctoolkit.mock._family import Family
 from asynctoolkit.mock._support import (
     BUILTIN_NAMES,
     InvalidSpecError,
     child_arguments,
     instance_callable,
-    is_coroutine_function,
     is_mock,
     is_spec_list,
     started_patches,
@@ -51,7 +55,7 @@ from asynctoolkit.mock._targets import (
     update_mapping,
 )
 
-__all__ = ["CONTEXT", "GLOBAL", "LIMITED", "PatchScope", "patch"]
+__all__ = ["CONTEXT", "GLOBAL", "LIMITED", "PatchFunctions", "PatchScope", "patch"]
 
 GLOBAL = PatchScope.GLOBAL
 LIMITED = PatchScope.LIMITED
@@ -66,13 +70,15 @@ _Result = TypeVar("_Result")
 class _Patcher(abc.ABC):
     """What every patch object does: context manager, decorator, start/stop."""
 
-    def __init__(self, scope: PatchScope) -> None:
+    def __init__(self, scope: PatchScope, functions: PatchFunctions) -> None:
         if not isinstance(scope, PatchScope):
             raise ValueError(
                 f"scope must be GLOBAL, LIMITED or CONTEXT "
                 f"(asynctoolkit.mock.PatchScope), got {safe_repr(scope)}"
             )
         self.scope = scope
+        # The patch object that made this one (its family, its TEST_PREFIX).
+        self._functions = functions
         # Uses entered by `with` or start() and not left yet, innermost last.
         self._entered: list[_AttributeActive | _DictActive] = []
         # What pytest reads on a decorated test (its ``patchings``) to tell the
@@ -127,7 +133,7 @@ class _Patcher(abc.ABC):
         """
         if isinstance(func, type):
             for name in dir(func):
-                if not name.startswith(patch.TEST_PREFIX):
+                if not name.startswith(self._functions.TEST_PREFIX):
                     continue
                 value = getattr(func, name)
                 if callable(value):
@@ -154,8 +160,9 @@ class _AttributePatcher(_Patcher):
         kwargs: dict[str, Any],
         scope: PatchScope,
         unsafe: bool,
+        functions: PatchFunctions,
     ) -> None:
-        super().__init__(scope)
+        super().__init__(scope, functions)
         for attribute, _ in replacements:
             if not isinstance(attribute, str) or not attribute:
                 raise TypeError(
@@ -194,6 +201,7 @@ class _AttributePatcher(_Patcher):
         return _AttributeActive(replacements, self._multiple)
 
     def _make_replacement(self, target: Any, attribute: str, original: Any) -> Any:
+        family = self._functions.family
         spec, spec_set = self._options["spec"], self._options["spec_set"]
         autospec, new_callable = self._options["autospec"], self._options["new_callable"]
         kwargs = dict(self._kwargs)
@@ -212,7 +220,9 @@ class _AttributePatcher(_Patcher):
                     f"[target={safe_repr(target)}, attr={safe_repr(spec_object)}] "
                     f"Autospec the real object."
                 )
-            return create_autospec(spec_object, spec_set=bool(spec_set), _name=attribute, **kwargs)
+            return make_autospec(
+                family, spec_object, spec_set=bool(spec_set), _name=attribute, **kwargs
+            )
 
         if (spec is True or spec_set is True) and original is MISSING:
             raise TypeError(
@@ -235,14 +245,14 @@ class _AttributePatcher(_Patcher):
                 callable_spec = "__call__" in this_spec
             else:
                 callable_spec = callable(this_spec)
-            if not is_spec_list(this_spec) and is_coroutine_function(this_spec):
-                klass = CoroutineMock
+            if not is_spec_list(this_spec) and family.is_async(this_spec):
+                klass = family.asynchronous
             else:
-                klass = MagicMock if callable_spec else NonCallableMagicMock
-        elif original is not MISSING and is_coroutine_function(original):
-            klass = CoroutineMock
+                klass = family.magic if callable_spec else family.non_callable_magic
+        elif original is not MISSING and family.is_async(original):
+            klass = family.asynchronous
         else:
-            klass = MagicMock
+            klass = family.magic
 
         mock_kwargs: dict[str, Any] = {}
         if spec is not None:
@@ -257,7 +267,7 @@ class _AttributePatcher(_Patcher):
             # A mocked class returns mocked instances of the same spec.
             instance_class = klass
             if not is_spec_list(this_spec) and not instance_callable(this_spec):
-                instance_class = NonCallableMagicMock
+                instance_class = family.non_callable_magic
             mock_kwargs.pop("name", None)
             new.return_value = instance_class(**child_arguments(new, "()"), **mock_kwargs)
         return new
@@ -307,9 +317,15 @@ class _DictPatcher(_Patcher):
     """``patch.dict``: set keys of a dictionary (or dict-like object) for a while."""
 
     def __init__(
-        self, in_dict: Any, values: Any, clear: bool, scope: PatchScope, kwargs: dict[str, Any]
+        self,
+        in_dict: Any,
+        values: Any,
+        clear: bool,
+        scope: PatchScope,
+        kwargs: dict[str, Any],
+        functions: PatchFunctions,
     ) -> None:
-        super().__init__(scope)
+        super().__init__(scope, functions)
         if scope is PatchScope.CONTEXT:
             raise ValueError(
                 "patch.dict cannot use scope=CONTEXT: one dictionary cannot show different "
@@ -366,11 +382,19 @@ class _DictActive:
         return [], {}
 
 
-class _PatchFunctions:
-    """The type of ``patch``: call it, or use ``object``, ``multiple``, ``dict``, ``stopall``."""
+class PatchFunctions:
+    """The type of ``patch``: call it, or use ``object``, ``multiple``, ``dict``, ``stopall``.
+
+    ``family`` holds the classes its mocks are made of; ``name`` is how it
+    shows itself (``asynctoolkit.mock.patch``).
+    """
 
     #: Methods whose name starts with this are patched when a class is decorated.
     TEST_PREFIX = "test"
+
+    def __init__(self, family: Family, name: str) -> None:
+        self.family = family
+        self._name = name
 
     def __call__(
         self,
@@ -392,8 +416,9 @@ class _PatchFunctions:
         ``start()``/``stop()``, or as a decorator of a test class, function,
         coroutine function, generator function or async generator function
         (the mock is passed as an extra positional argument when ``new`` is not
-        given).  Without ``new`` the replacement is a ``CoroutineMock`` if the
-        target is a coroutine function, else a ``MagicMock``; ``spec``,
+        given).  Without ``new`` the replacement is an ``AsyncMock`` if the
+        target is a coroutine function (or another awaitable object, as in
+        ``unittest.mock``), else a ``MagicMock``; ``spec``,
         ``spec_set``, ``autospec``, ``new_callable``, ``create`` and extra
         keyword arguments mean what they mean for ``unittest.mock.patch``.
         ``scope`` (GLOBAL, LIMITED or CONTEXT) says when the patch is visible;
@@ -410,6 +435,7 @@ class _PatchFunctions:
             kwargs,
             scope,
             unsafe,
+            self,
         )
 
     def object(
@@ -443,6 +469,7 @@ class _PatchFunctions:
             kwargs,
             scope,
             unsafe,
+            self,
         )
 
     def multiple(
@@ -493,6 +520,7 @@ class _PatchFunctions:
             {},
             scope,
             False,
+            self,
         )
 
     def dict(
@@ -510,10 +538,10 @@ class _PatchFunctions:
         the dictionary gets back the contents it had.  ``with`` gives the
         dictionary.  scope=CONTEXT is refused: contents cannot differ per task.
         """
-        return _DictPatcher(in_dict, values, clear, scope, kwargs)
+        return _DictPatcher(in_dict, values, clear, scope, kwargs, self)
 
     def __repr__(self) -> str:
-        return "<asynctoolkit.mock.patch>"
+        return f"<{self._name}>"
 
     def stopall(self) -> None:
         """Stop every patch started with ``start()`` and not stopped, newest first.
@@ -530,4 +558,4 @@ def _stop(patcher: Any) -> None:
     patcher.stop()
 
 
-patch = _PatchFunctions()
+patch = PatchFunctions(STANDARD_FAMILY, "asynctoolkit.mock.patch")

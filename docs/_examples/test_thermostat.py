@@ -8,7 +8,7 @@ import asyncio
 from thermostat import Heater, Thermostat
 
 import asynctoolkit
-from asynctoolkit.mock import CoroutineMock, Mock, call, patch
+from asynctoolkit.mock import AsyncMock, Mock, call, patch
 
 
 class FakeHeater:
@@ -60,7 +60,7 @@ class TestBoostAutojump(asynctoolkit.ClockedTestCase):
 class TestRegulateWithMock(asynctoolkit.TestCase):
     async def test_heats_below_target(self):
         heater = Mock(spec=Heater)
-        self.assertIsInstance(heater.switch, CoroutineMock)
+        self.assertIsInstance(heater.switch, AsyncMock)
         await Thermostat(heater, target=20.0).regulate(18.5)
         heater.switch.assert_awaited_once_with(True)
 

@@ -50,8 +50,9 @@ class InstallTest(unittest.TestCase):
             "from asynctest.case import TestCase\n",
             namespace,
         )
-        self.assertIs(namespace["patch"], asynctoolkit.patch)
-        self.assertIs(namespace["CoroutineMock"], asynctoolkit.CoroutineMock)
+        self.assertIs(namespace["patch"], shim.mock.patch)
+        self.assertIs(namespace["CoroutineMock"], shim.mock.CoroutineMock)
+        self.assertTrue(issubclass(shim.mock.CoroutineMock, asynctoolkit.CoroutineMock))
         self.assertIs(namespace["exhaust_callbacks"], asynctoolkit.exhaust_callbacks)
         self.assertIs(namespace["TestCase"], asynctoolkit.TestCase)
         self.assertIs(namespace["get_registered_events"], shim.selector.get_registered_events)
@@ -116,14 +117,32 @@ class NotAnAliasTest(unittest.TestCase):
         self.assertIs(shim.skip, unittest.skip)
 
     def test_built_from_asynctoolkits_objects(self) -> None:
-        # Same objects as asynctoolkit's, except the two functions with asynctest's timing.
-        own = {"set_read_ready", "set_write_ready", "get_registered_events"}
+        # Same objects as asynctoolkit's, except the two functions with asynctest's
+        # timing, and the mocks that make asynctest's choice for coroutine functions:
+        # subclasses of asynctoolkit's, asynctoolkit's patch and create_autospec
+        # making them.
+        own = {"set_read_ready", "set_write_ready", "get_registered_events", "create_autospec"}
+        subclasses = {
+            "NonCallableMock",
+            "NonCallableMagicMock",
+            "Mock",
+            "MagicMock",
+            "CoroutineMock",
+        }
         for module in (shim.case, shim.helpers, shim.mock, shim.selector):
             for name in module.__all__:
                 with self.subTest(f"{module.__name__}.{name}"):
                     self.assertIs(getattr(shim, name), getattr(module, name))
                     if name in own:
                         self.assertIsNot(getattr(module, name), getattr(asynctoolkit, name, None))
+                    elif name in subclasses:
+                        self.assertIsNot(getattr(module, name), getattr(asynctoolkit, name))
+                        self.assertTrue(
+                            issubclass(getattr(module, name), getattr(asynctoolkit, name))
+                        )
+                    elif name == "patch":
+                        self.assertIsNot(module.patch, asynctoolkit.patch)
+                        self.assertIs(type(module.patch), type(asynctoolkit.patch))
                     elif hasattr(asynctoolkit, name):
                         self.assertIs(getattr(module, name), getattr(asynctoolkit, name))
                     else:

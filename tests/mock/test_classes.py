@@ -1,4 +1,4 @@
-"""The mock classes: which children are CoroutineMock, is_coroutine, async magic methods."""
+"""The mock classes: which children are AsyncMock, is_coroutine, async magic methods."""
 
 from __future__ import annotations
 
@@ -88,17 +88,17 @@ class ReExportsTest(unittest.TestCase):
 
 
 class SpecChildrenTest(unittest.TestCase):
-    """Attributes that are coroutine functions on the spec are CoroutineMock."""
+    """Attributes that are coroutine functions on the spec are AsyncMock (as in unittest.mock)."""
 
     ASYNC = ("get", "ping", "connect")
     SYNC = ("size", "version", "build")
 
     def check(self, parent: object) -> None:
         for name in self.ASYNC:
-            self.assertIs(type(getattr(parent, name)).__mro__[1], CoroutineMock, name)
+            self.assertIs(type(getattr(parent, name)).__mro__[1], AsyncMock, name)
         for name in self.SYNC:
             child = getattr(parent, name)
-            self.assertNotIsInstance(child, CoroutineMock, name)
+            self.assertNotIsInstance(child, AsyncMock, name)
             self.assertFalse(inspect.iscoroutinefunction(child), name)
 
     def test_spec_class_and_instance_for_every_mock_class(self) -> None:
@@ -111,9 +111,9 @@ class SpecChildrenTest(unittest.TestCase):
 
     def test_partial_and_async_callable_objects(self) -> None:
         holder = Mock(spec=subjects.Holder)
-        self.assertIs(type(holder.partial_get).__mro__[1], CoroutineMock)
-        self.assertIs(type(holder.handler).__mro__[1], CoroutineMock)
-        self.assertNotIsInstance(holder.plain, CoroutineMock)
+        self.assertIs(type(holder.partial_get).__mro__[1], AsyncMock)
+        self.assertIs(type(holder.handler).__mro__[1], AsyncMock)
+        self.assertNotIsInstance(holder.plain, AsyncMock)
 
     def test_partialmethod_of_a_coroutine_function(self) -> None:
         class WithPartialMethod:
@@ -122,12 +122,12 @@ class SpecChildrenTest(unittest.TestCase):
 
             get_a = functools.partialmethod(get, "a")
 
-        self.assertIs(type(Mock(spec=WithPartialMethod).get_a).__mro__[1], CoroutineMock)
+        self.assertIs(type(Mock(spec=WithPartialMethod).get_a).__mro__[1], AsyncMock)
 
     def test_wraps_children_follow_the_wrapped_object(self) -> None:
         wrapper = Mock(wraps=subjects.Service("w"))
-        self.assertIs(type(wrapper.get).__mro__[1], CoroutineMock)
-        self.assertNotIsInstance(wrapper.size, CoroutineMock)
+        self.assertIs(type(wrapper.get).__mro__[1], AsyncMock)
+        self.assertNotIsInstance(wrapper.size, AsyncMock)
 
     def test_wrapped_coroutine_method_is_called_when_awaited(self) -> None:
         wrapper = Mock(wraps=subjects.Service("w"))
@@ -144,14 +144,14 @@ class SpecChildrenTest(unittest.TestCase):
                 m = klass(spec_set=service)
                 service.callback = subjects.fetch  # type: ignore[attr-defined]
                 service.handler = subjects.compute  # type: ignore[attr-defined]
-                self.assertNotIsInstance(m.callback, CoroutineMock)
-                self.assertIsInstance(m.handler, CoroutineMock)
-                self.assertIsInstance(m.get, CoroutineMock)  # from the class
+                self.assertNotIsInstance(m.callback, AsyncMock)
+                self.assertIsInstance(m.handler, AsyncMock)
+                self.assertIsInstance(m.get, AsyncMock)  # from the class
                 service.callback = subjects.compute  # type: ignore[attr-defined]
                 service.handler = subjects.fetch  # type: ignore[attr-defined]
 
     def test_spec_list_names_give_plain_children(self) -> None:
-        self.assertNotIsInstance(Mock(spec=["get"]).get, CoroutineMock)
+        self.assertNotIsInstance(Mock(spec=["get"]).get, AsyncMock)
 
     def test_no_spec_children_keep_the_parent_class(self) -> None:
         self.assertIs(type(Mock().x).__mro__[1], Mock)
@@ -168,7 +168,7 @@ class SpecChildrenTest(unittest.TestCase):
     def test_add_spec_later(self) -> None:
         m = MagicMock()
         m.mock_add_spec(subjects.Service)
-        self.assertIs(type(m.get).__mro__[1], CoroutineMock)
+        self.assertIs(type(m.get).__mro__[1], AsyncMock)
         with self.assertRaises(AttributeError):
             _ = m.not_there
 
@@ -179,12 +179,12 @@ class SpecChildrenTest(unittest.TestCase):
 
 
 class TopLevelSpecTest(unittest.TestCase):
-    def test_mock_of_a_coroutine_function_is_a_coroutine_mock(self) -> None:
+    def test_mock_of_a_coroutine_function_is_an_async_mock(self) -> None:
         for klass in (Mock, MagicMock):
             for kwargs in ({"spec": subjects.fetch}, {"wraps": subjects.fetch}):
                 with self.subTest(klass=klass.__name__, kwargs=kwargs):
                     m = klass(**kwargs)
-                    self.assertIsInstance(m, CoroutineMock)
+                    self.assertIsInstance(m, AsyncMock)
                     self.assertIsInstance(m, klass)
                     self.assertTrue(inspect.iscoroutinefunction(m))
                     coroutine = m("k")
@@ -196,9 +196,9 @@ class TopLevelSpecTest(unittest.TestCase):
 
     def test_mock_of_a_plain_function_is_not(self) -> None:
         m = Mock(spec=subjects.compute)
-        self.assertNotIsInstance(m, CoroutineMock)
+        self.assertNotIsInstance(m, AsyncMock)
         self.assertFalse(inspect.iscoroutine(m(1)))
-        self.assertNotIsInstance(m(1), CoroutineMock)
+        self.assertNotIsInstance(m(1), AsyncMock)
 
     def test_mocks_of_plain_functions_are_not_coroutine_functions(self) -> None:
         # A signal library checks each receiver: this must answer, and say no.
@@ -312,7 +312,7 @@ class MagicAsyncTest(unittest.IsolatedAsyncioTestCase):
         m.__aenter__.return_value = "resource"
         async with m as value:
             self.assertEqual(value, "resource")
-        self.assertIs(type(m.__aenter__).__mro__[1], CoroutineMock)
+        self.assertIs(type(m.__aenter__).__mro__[1], AsyncMock)
         m.__aenter__.assert_awaited_once_with()
         m.__aexit__.assert_awaited_once_with(None, None, None)
 
@@ -368,7 +368,7 @@ class MagicAsyncTest(unittest.IsolatedAsyncioTestCase):
     async def test_default_async_iteration_is_empty(self) -> None:
         self.assertEqual([x async for x in MagicMock()], [])
 
-    async def test_anext_is_a_coroutine_mock(self) -> None:
+    async def test_anext_is_an_async_mock(self) -> None:
         m = MagicMock()
         m.__anext__.side_effect = ["a"]
         self.assertEqual(await m.__anext__(), "a")
@@ -400,10 +400,10 @@ class CreateAutospecTest(unittest.IsolatedAsyncioTestCase):
         service_class = create_autospec(subjects.Service)
         service = service_class("name")
         for name in ("get", "ping", "connect"):
-            self.assertIs(type(getattr(service, name)).__mro__[1], CoroutineMock, name)
+            self.assertIs(type(getattr(service, name)).__mro__[1], AsyncMock, name)
             self.assertTrue(inspect.iscoroutinefunction(getattr(service, name)), name)
         for name in ("size", "version", "build"):
-            self.assertNotIsInstance(getattr(service, name), CoroutineMock, name)
+            self.assertNotIsInstance(getattr(service, name), AsyncMock, name)
         service.get.return_value = "mocked"
         self.assertEqual(await service.get("k"), "mocked")
         service.get.assert_awaited_once_with("k")
@@ -419,7 +419,7 @@ class CreateAutospecTest(unittest.IsolatedAsyncioTestCase):
 
     async def test_coroutine_function(self) -> None:
         fetch = create_autospec(subjects.fetch, return_value="x")
-        self.assertIsInstance(fetch, CoroutineMock)
+        self.assertIsInstance(fetch, AsyncMock)
         self.assertTrue(inspect.iscoroutinefunction(fetch))
         self.assertTrue(asyncio.iscoroutinefunction(fetch))
         self.assertEqual(str(inspect.signature(fetch)), "(key: 'str') -> 'str'")
@@ -497,16 +497,16 @@ class CreateAutospecTest(unittest.IsolatedAsyncioTestCase):
         with self.assertRaises(AttributeError):
             autospecced.stand_in
 
-    async def test_partial_and_async_callable_attributes_are_lazy_coroutine_mocks(self) -> None:
+    async def test_partial_and_async_callable_attributes_are_lazy_async_mocks(self) -> None:
         holder = create_autospec(subjects.Holder)
-        self.assertIsInstance(holder.partial_get, CoroutineMock)
-        self.assertIsInstance(holder.handler, CoroutineMock)
+        self.assertIsInstance(holder.partial_get, AsyncMock)
+        self.assertIsInstance(holder.handler, AsyncMock)
         await holder.handler(1)
         holder.handler.assert_awaited_once_with(1)
 
     async def test_callable_objects_match_calls_through_their_signature(self) -> None:
         holder = create_autospec(subjects.Holder)
-        self.assertNotIsInstance(holder.sync_handler, CoroutineMock)
+        self.assertNotIsInstance(holder.sync_handler, AsyncMock)
         holder.sync_handler(1)
         holder.sync_handler.assert_called_once_with(x=1)
         handler = create_autospec(subjects.SyncCallable, instance=True)
@@ -516,7 +516,7 @@ class CreateAutospecTest(unittest.IsolatedAsyncioTestCase):
     async def test_instance_spec_methods_are_coroutine_functions(self) -> None:
         service = create_autospec(subjects.Service("real"))
         for name in ("get", "ping", "connect"):
-            self.assertIsInstance(getattr(service, name), CoroutineMock, name)
+            self.assertIsInstance(getattr(service, name), AsyncMock, name)
             self.assertTrue(inspect.iscoroutinefunction(getattr(service, name)), name)
             self.assertTrue(asyncio.iscoroutinefunction(getattr(service, name)), name)
         await service.get("k")
@@ -524,7 +524,7 @@ class CreateAutospecTest(unittest.IsolatedAsyncioTestCase):
 
     async def test_instance_of_class_with_async_call(self) -> None:
         handler = create_autospec(subjects.AsyncCallable, instance=True)
-        self.assertIsInstance(handler, CoroutineMock)
+        self.assertIsInstance(handler, AsyncMock)
         await handler(2)
         handler.assert_awaited_once_with(2)
 
@@ -558,7 +558,7 @@ class CreateAutospecTest(unittest.IsolatedAsyncioTestCase):
         spec.reset_mock()  # placeholders are skipped, as unittest.mock's own are
         nested = spec.nested
         self.assertIs(spec.nested, nested)
-        self.assertIsInstance(nested.handler, CoroutineMock)
+        self.assertIsInstance(nested.handler, AsyncMock)
         self.assertIsInstance(spec.limit, NonCallableMagicMock)
         with self.assertRaisesRegex(
             unittest.mock.InvalidSpecError,  # type: ignore[attr-defined]
@@ -591,7 +591,7 @@ class CreateAutospecTest(unittest.IsolatedAsyncioTestCase):
                 unittest.mock.seal(service)
                 self.assertEqual(service.size(), 3)
                 self.assertIsInstance(service.version(), MagicMock)
-                self.assertIsInstance(await service.get("k"), MagicMock)
+                self.assertIsInstance(await service.get("k"), AsyncMock)
                 self.assertEqual(service.mock_calls[-2:], [call.version(), call.get("k")])
                 with self.assertRaises(AttributeError):
                     service.missing
@@ -624,7 +624,7 @@ class CreateAutospecTest(unittest.IsolatedAsyncioTestCase):
 
     async def test_property_is_not_called_a_coroutine(self) -> None:
         service = create_autospec(subjects.Service, instance=True)
-        self.assertNotIsInstance(service.status, CoroutineMock)
+        self.assertNotIsInstance(service.status, AsyncMock)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import unittest
 import unittest.mock
 
 from asynctoolkit.mock import (
+    AsyncMock,
     CoroutineMock,
     MagicMock,
     Mock,
@@ -36,7 +37,7 @@ class PropertyMockTest(unittest.TestCase):
         self.assertIsInstance(prop, unittest.mock.PropertyMock)
         self.assertIsInstance(prop(), MagicMock)
         self.assertIsInstance(prop.child, MagicMock)
-        self.assertIsInstance(prop().fetch.__aenter__, CoroutineMock)
+        self.assertIsInstance(prop().fetch.__aenter__, AsyncMock)
 
 
 class MockOpenTest(unittest.TestCase):

@@ -14,6 +14,7 @@ from asynctoolkit.mock import (
     DEFAULT,
     GLOBAL,
     LIMITED,
+    AsyncMock,
     CoroutineMock,
     MagicMock,
     NonCallableMagicMock,
@@ -33,10 +34,10 @@ class ReplacementTest(unittest.IsolatedAsyncioTestCase):
         self.assertIs(subjects.fetch, ORIGINAL_FETCH)
         self.assertIs(subjects.compute, ORIGINAL_COMPUTE)
 
-    async def test_coroutine_function_becomes_a_coroutine_mock(self) -> None:
+    async def test_coroutine_function_becomes_an_async_mock(self) -> None:
         with patch("tests._mock_subjects.fetch") as fetch:
             self.assertIs(subjects.fetch, fetch)
-            self.assertIs(type(fetch).__mro__[1], CoroutineMock)
+            self.assertIs(type(fetch).__mro__[1], AsyncMock)
             self.assertRegex(repr(fetch), "name='fetch'")
             fetch.return_value = "mocked"
             self.assertEqual(await subjects.fetch_both("a", "b"), ("mocked", "mocked"))
@@ -45,7 +46,7 @@ class ReplacementTest(unittest.IsolatedAsyncioTestCase):
     async def test_other_objects_become_magic_mocks(self) -> None:
         with patch("tests._mock_subjects.compute") as compute:
             self.assertIsInstance(compute, MagicMock)
-            self.assertNotIsInstance(compute, CoroutineMock)
+            self.assertNotIsInstance(compute, AsyncMock)
 
     async def test_an_attribute_holding_a_mock_becomes_a_magic_mock(self) -> None:
         # Existing mocks are left out of "is this a coroutine function?", as
@@ -60,7 +61,7 @@ class ReplacementTest(unittest.IsolatedAsyncioTestCase):
         ):
             holder.method = existing
             with self.subTest(existing=existing), patch.object(holder, "method") as method:
-                self.assertNotIsInstance(method, CoroutineMock)
+                self.assertNotIsInstance(method, AsyncMock)
                 self.assertIsInstance(method, MagicMock)
 
     async def test_an_attribute_holding_a_mock_of_a_coroutine_function_stays_one(self) -> None:
@@ -72,7 +73,7 @@ class ReplacementTest(unittest.IsolatedAsyncioTestCase):
         ):
             holder.method = existing
             with self.subTest(existing=existing), patch.object(holder, "method") as method:
-                self.assertIs(type(method).__mro__[1], CoroutineMock)
+                self.assertIs(type(method).__mro__[1], AsyncMock)
 
     async def test_new_value(self) -> None:
         with patch("tests._mock_subjects.VALUE", 42) as value:
@@ -88,7 +89,7 @@ class ReplacementTest(unittest.IsolatedAsyncioTestCase):
 
     async def test_spec_true(self) -> None:
         with patch("tests._mock_subjects.fetch", spec=True) as fetch:
-            self.assertIsInstance(fetch, CoroutineMock)
+            self.assertIsInstance(fetch, AsyncMock)
             await subjects.fetch("k")
             fetch.assert_awaited_once_with(key="k")
         with patch("tests._mock_subjects.VALUE", spec=True) as value:
@@ -99,7 +100,7 @@ class ReplacementTest(unittest.IsolatedAsyncioTestCase):
             with self.assertRaises(AttributeError):
                 service_class.unknown = 1
             instance = subjects.Service("x")
-            self.assertIsInstance(instance.get, CoroutineMock)
+            self.assertIsInstance(instance.get, AsyncMock)
             with self.assertRaises(AttributeError):
                 instance.unknown = 1  # type: ignore[attr-defined]
 
@@ -122,7 +123,7 @@ class ReplacementTest(unittest.IsolatedAsyncioTestCase):
     async def test_autospec_of_a_class(self) -> None:
         with patch("tests._mock_subjects.Service", autospec=True):
             service: Any = subjects.Service("s")
-            self.assertIsInstance(service.get, CoroutineMock)
+            self.assertIsInstance(service.get, AsyncMock)
             await service.get("k")
             service.get.assert_awaited_once_with("k")
 
@@ -131,8 +132,8 @@ class ReplacementTest(unittest.IsolatedAsyncioTestCase):
             patch.object(subjects.Service, "ping") as ping,
             patch.object(subjects.Service, "connect") as connect,
         ):
-            self.assertIsInstance(ping, CoroutineMock)
-            self.assertIsInstance(connect, CoroutineMock)
+            self.assertIsInstance(ping, AsyncMock)
+            self.assertIsInstance(connect, AsyncMock)
             await subjects.Service.ping("h")
             await subjects.Service("s").connect("u")
         self.assertIsInstance(inspect.getattr_static(subjects.Service, "ping"), staticmethod)
@@ -165,7 +166,7 @@ class MultipleAndDictTest(unittest.IsolatedAsyncioTestCase):
             "tests._mock_subjects", fetch=DEFAULT, compute=DEFAULT, VALUE=3
         ) as made:
             self.assertEqual(set(made), {"fetch", "compute"})
-            self.assertIsInstance(made["fetch"], CoroutineMock)
+            self.assertIsInstance(made["fetch"], AsyncMock)
             self.assertIs(subjects.compute, made["compute"])
             self.assertEqual(subjects.VALUE, 3)
         self.assertEqual(subjects.VALUE, 10)
@@ -499,7 +500,7 @@ class TargetWithFailingReprTest(unittest.IsolatedAsyncioTestCase):
             self.assertEqual(target.method(), 3)
         self.assertIsInstance(method, MagicMock)
         with patch.object(target, "fetch") as fetch:
-            self.assertIsInstance(fetch, CoroutineMock)
+            self.assertIsInstance(fetch, AsyncMock)
         for options in ({"spec": True}, {"autospec": True}):
             with self.subTest(**options), patch.object(target, "nested", **options) as nested:
                 self.assertIs(target.nested, nested)  # type: ignore[attr-defined]
