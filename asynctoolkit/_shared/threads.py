@@ -120,6 +120,11 @@ def working_for(description: str) -> Iterator[None]:
         _work.pop(ident, None)
 
 
+def busy_workers() -> frozenset[int]:
+    """The idents of the toolkit worker threads doing something for a test now."""
+    return frozenset(_work)
+
+
 def work_of(thread: threading.Thread) -> str | None:
     """What a toolkit worker thread is doing for a test, or None when idle."""
     ident = thread.ident

@@ -211,6 +211,7 @@ class ServerHandlerThreadTest(_Outer):
                 invoked.send_request(pb.Request(number=1))
                 invoked.requests_closed()
                 await asyncio.sleep(0.05)  # the handler now waits in its own code
+                invoked.cancel()  # the RPC ends; its handler's thread does not
 
         text = failure_text(run_test(Inner, "test"))
         self.assertIn("running_threads", text)
@@ -228,6 +229,8 @@ class ServerHandlerThreadTest(_Outer):
                 invoked.send_request(pb.Request(number=3))
                 self.assertEqual((await invoked.take_response()).number, 3)
                 invoked.cancel()
+                # Its handler, blocked in its own code, is let go by a cleanup.
+                self.addCleanup(servicer.release.set)
 
         self.assert_passes(Inner, "test")
         servicer.release.set()

@@ -27,16 +27,25 @@ class RunningThreads(Check):
         self._found: list[str] = []
         self._unwatch = threads.watch_starts()
         self._starts_before = threads.starts
+        # The toolkit's pools outlive tests: their threads count while busy for this test.
+        self._busy_before = threads.busy_workers()
 
     def after_close(self) -> None:
         self._unwatch()
         self._unwatch = _nothing
-        if threads.starts == self._starts_before:
-            return  # no thread started during the test
+        busy = threads.busy_workers() - self._busy_before
+        if threads.starts == self._starts_before and not busy:
+            return  # no thread started during the test, no worker busy for it
         leftover = [
             t
             for t, _ in threads.started_since(self._starts_before)
             if t.is_alive() and self._counts(t)
+        ]
+        known = set(leftover)
+        leftover += [
+            t
+            for t in threading.enumerate()
+            if t.ident in busy and t not in known and self._counts(t)
         ]
         # Threads told to stop in a cleanup get a moment to end.
         deadline = _monotonic() + self.watch.cancel_wait
