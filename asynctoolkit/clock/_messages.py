@@ -8,15 +8,37 @@ do about it.
 from __future__ import annotations
 
 import asyncio
+import selectors
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from asynctoolkit._shared import asyncio_details, report
-
-if TYPE_CHECKING:
-    from asynctoolkit.clock._core import VirtualClock
+from asynctoolkit.clock._work import RealWork
 
 __all__: list[str] = []
+
+
+class ClockState(Protocol):
+    """What the messages read of a clock (``_core.VirtualClock`` provides it).
+
+    A protocol rather than an import of ``VirtualClock``, so that the engine
+    imports its texts and not the other way round.
+    """
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop: ...
+    @property
+    def now(self) -> float: ...
+    @property
+    def spin_limit(self) -> int: ...
+    @property
+    def real_timeout(self) -> float: ...
+    @property
+    def work(self) -> RealWork: ...
+    @property
+    def selector(self) -> selectors.BaseSelector: ...
+    def pending_timers(self) -> list[asyncio.TimerHandle]: ...
+
 
 #: At most this many timers, ready callbacks or descriptors are listed.
 _LIST_LIMIT = 20
@@ -27,7 +49,7 @@ def fmt_time(seconds: float) -> str:
     return f"{seconds:.12g}"
 
 
-def spin(clock: VirtualClock) -> str:
+def spin(clock: ClockState) -> str:
     """``advance()``/``run_until_idle()`` gave up: callbacks re-arm at one instant forever."""
     ready = [h for h in asyncio_details.ready_handles(clock.loop) if not h.cancelled()]
     return (
@@ -42,7 +64,7 @@ def spin(clock: VirtualClock) -> str:
     )
 
 
-def stall(clock: VirtualClock, waited: float, *, work: bool, user_io: bool) -> str:
+def stall(clock: ClockState, waited: float, *, work: bool, user_io: bool) -> str:
     """Manual mode, every task blocked on timers, and nothing moves time."""
     timers = clock.pending_timers()
     step = fmt_time(timers[0].when() - clock.now) if timers else "1"
@@ -61,7 +83,7 @@ def stall(clock: VirtualClock, waited: float, *, work: bool, user_io: bool) -> s
     )
 
 
-def deadlock(clock: VirtualClock, waited: float, *, work: bool, user_io: bool) -> str:
+def deadlock(clock: ClockState, waited: float, *, work: bool, user_io: bool) -> str:
     """Every task blocked, no timer: nothing (or only silent real work) can wake them."""
     never = clock.pending_timers()
     never_note = (
@@ -94,7 +116,7 @@ def deadlock(clock: VirtualClock, waited: float, *, work: bool, user_io: bool) -
     )
 
 
-def work_stall(clock: VirtualClock, target: float) -> str:
+def work_stall(clock: ClockState, target: float) -> str:
     """The next stop is far away and real work did not finish within ``real_timeout``."""
     return (
         f"the clock cannot move from t={fmt_time(clock.now)} to its next stop at "
@@ -113,12 +135,12 @@ def work_stall(clock: VirtualClock, target: float) -> str:
 # -- private helpers -------------------------------------------------------------
 
 
-def _tasks(clock: VirtualClock) -> str:
+def _tasks(clock: ClockState) -> str:
     tasks = [t for t in asyncio.all_tasks(clock.loop) if not t.done()]
     return _indent(report.describe_tasks(tasks))
 
 
-def _watched(clock: VirtualClock) -> list[str]:
+def _watched(clock: ClockState) -> list[str]:
     ignored = asyncio_details.self_pipe_fd(clock.loop)
     lines = []
     for fd, key in clock.selector.get_map().items():
