@@ -406,8 +406,21 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         self._vclock.note_stop()
         super().stop()
 
+    def close(self) -> None:
+        """As asyncio's; the pending timers are dropped too, as asyncio drops its heap."""
+        super().close()
+        self._vclock.drop_timers()
+
     def pending_timers(self) -> list[asyncio.TimerHandle]:
-        """The timers not yet fired nor cancelled, in the order they will fire."""
+        """Every timer not yet fired nor cancelled, in the order they will fire.
+
+        This is the whole timer queue: a ``ClockedEventLoop`` keeps every timer
+        (``call_later``, ``call_at``, and those asyncio sets for ``sleep``,
+        ``wait_for`` and ``timeout``) here, never on asyncio's own heap.  A
+        timer leaves the list when it is cancelled, or when it comes due and
+        is handed to the loop to run (it is then a ready callback, as on any
+        loop).  Empty once the loop is closed.
+        """
         return self._vclock.pending_timers()
 
     # -- asyncio overrides: real work the clock must wait for -----------------------
