@@ -135,18 +135,24 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         real_timeout: float = 10.0,
         spin_limit: int = 100_000,
     ) -> None:
-        if selector is None:
-            selector = selectors.DefaultSelector()
-        elif isinstance(selector, ClockSelector):
+        # Every argument is checked before a selector or socket is opened, so a
+        # refused argument leaves nothing to close.
+        autojump = _checked_autojump(autojump)
+        io_grace = _real_seconds("io_grace", io_grace)
+        real_timeout = _real_seconds("real_timeout", real_timeout)
+        spin_limit = _checked_spin_limit(spin_limit)
+        if isinstance(selector, ClockSelector):
             raise TypeError(
                 "this selector already drives another ClockedEventLoop; pass the selector "
                 "it wraps (its .inner), or none for a new DefaultSelector"
             )
-        elif not isinstance(selector, selectors.BaseSelector):
+        elif selector is not None and not isinstance(selector, selectors.BaseSelector):
             raise TypeError(
                 "ClockedEventLoop(selector) takes a selectors.BaseSelector instance (or None "
                 f"for a DefaultSelector), not {type(selector).__qualname__}"
             )
+        if selector is None:
+            selector = selectors.DefaultSelector()
         self._vwork = RealWork(self)
         self._vclock = VirtualClock(self, selector, self._vwork)
         self._vpool: concurrent.futures.ThreadPoolExecutor | None = None
@@ -175,9 +181,7 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
 
     @autojump.setter
     def autojump(self, value: bool) -> None:
-        if not isinstance(value, bool):
-            raise TypeError(f"autojump must be True or False, not {value!r}")
-        self._vclock.autojump = value
+        self._vclock.autojump = _checked_autojump(value)
 
     @property
     def io_grace(self) -> float:
@@ -204,11 +208,7 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
 
     @spin_limit.setter
     def spin_limit(self, value: int) -> None:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"spin_limit is a whole number of loop iterations, not {value!r}")
-        if value < 1:
-            raise ValueError(f"spin_limit must be 1 or more, not {value!r}")
-        self._vclock.spin_limit = value
+        self._vclock.spin_limit = _checked_spin_limit(value)
 
     # -- moving time ------------------------------------------------------------
     async def advance(self, seconds: float) -> None:
@@ -548,6 +548,20 @@ def _checked_seconds(method: str, value: object, *, negative_ok: bool = False) -
         raise ValueError(f"{method}() takes a finite number of seconds, not {value!r}")
     if value < 0 and not negative_ok:
         raise ValueError(f"{method}({value!r}): time only moves forward; pass 0 or more seconds")
+    return value
+
+
+def _checked_autojump(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"autojump must be True or False, not {value!r}")
+    return value
+
+
+def _checked_spin_limit(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"spin_limit is a whole number of loop iterations, not {value!r}")
+    if value < 1:
+        raise ValueError(f"spin_limit must be 1 or more, not {value!r}")
     return value
 
 
