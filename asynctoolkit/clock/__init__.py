@@ -68,18 +68,22 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import inspect
 import math
 import selectors
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextvars import Context
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from asynctoolkit._shared import asyncio_details
+from asynctoolkit.clock._arguments import (
+    check_callback,
+    checked_autojump,
+    checked_seconds,
+    checked_spin_limit,
+    real_seconds,
+)
 from asynctoolkit.clock._core import (
-    NS_PER_SECOND,
     ClockSelector,
     ClockTimer,
     DeadlockError,
@@ -88,7 +92,8 @@ from asynctoolkit.clock._core import (
     to_grid,
 )
 from asynctoolkit.clock._messages import fmt_time
-from asynctoolkit.clock._work import RealWork
+from asynctoolkit.clock._time_patch import patched_time
+from asynctoolkit.clock._work import RealWork, RecordingExecutor
 
 __all__ = ["ClockedEventLoop", "DeadlockError", "StalledClockError", "clock_of"]
 
@@ -137,10 +142,10 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
     ) -> None:
         # Every argument is checked before a selector or socket is opened, so a
         # refused argument leaves nothing to close.
-        autojump = _checked_autojump(autojump)
-        io_grace = _real_seconds("io_grace", io_grace)
-        real_timeout = _real_seconds("real_timeout", real_timeout)
-        spin_limit = _checked_spin_limit(spin_limit)
+        autojump = checked_autojump(autojump)
+        io_grace = real_seconds("io_grace", io_grace)
+        real_timeout = real_seconds("real_timeout", real_timeout)
+        spin_limit = checked_spin_limit(spin_limit)
         if isinstance(selector, ClockSelector):
             raise TypeError(
                 "this selector already drives another ClockedEventLoop; pass the selector "
@@ -181,7 +186,7 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
 
     @autojump.setter
     def autojump(self, value: bool) -> None:
-        self._vclock.autojump = _checked_autojump(value)
+        self._vclock.autojump = checked_autojump(value)
 
     @property
     def io_grace(self) -> float:
@@ -190,7 +195,7 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
 
     @io_grace.setter
     def io_grace(self, value: float) -> None:
-        self._vclock.io_grace = _real_seconds("io_grace", value)
+        self._vclock.io_grace = real_seconds("io_grace", value)
 
     @property
     def real_timeout(self) -> float:
@@ -199,7 +204,7 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
 
     @real_timeout.setter
     def real_timeout(self, value: float) -> None:
-        self._vclock.real_timeout = _real_seconds("real_timeout", value)
+        self._vclock.real_timeout = real_seconds("real_timeout", value)
 
     @property
     def spin_limit(self) -> int:
@@ -208,7 +213,7 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
 
     @spin_limit.setter
     def spin_limit(self, value: int) -> None:
-        self._vclock.spin_limit = _checked_spin_limit(value)
+        self._vclock.spin_limit = checked_spin_limit(value)
 
     # -- moving time ------------------------------------------------------------
     async def advance(self, seconds: float) -> None:
@@ -222,7 +227,7 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         task running on this loop.  Raises ValueError for a negative, NaN or
         infinite ``seconds``.
         """
-        span = _checked_seconds("advance", seconds)
+        span = checked_seconds("advance", seconds)
         self._check_caller("advance")
         # The same instant as a timer set now with ``call_later(seconds)``.
         target = to_grid(self.time() + span)
@@ -238,7 +243,7 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
 
         Raises ValueError if ``when`` is NaN, infinite or earlier than now.
         """
-        target = _checked_seconds("advance_to", when, negative_ok=True)
+        target = checked_seconds("advance_to", when, negative_ok=True)
         if target < self.time():
             raise ValueError(
                 f"advance_to({when!r}) is in the past: the clock is at "
@@ -282,48 +287,8 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         agree.  Other threads (executor jobs, watchdogs) keep the real clocks.
         The originals are restored on exit, even on error; nesting is allowed.
         """
-        owner = threading.get_ident()
-        clock = self._vclock
-        epoch_ns = self._vepoch_ns
-        originals = {name: getattr(time, name) for name in _PATCHED_TIME_FUNCTIONS}
-
-        def seconds(real: Callable[[], float]) -> Callable[[], float]:
-            def virtual() -> float:
-                return clock.now if threading.get_ident() == owner else real()
-
-            return virtual
-
-        def nanoseconds(real: Callable[[], int]) -> Callable[[], int]:
-            def virtual() -> int:
-                return clock.now_ns() if threading.get_ident() == owner else real()
-
-            return virtual
-
-        def wall() -> float:
-            if threading.get_ident() != owner:
-                return originals["time"]()  # type: ignore[no-any-return]
-            return (epoch_ns + clock.now_ns()) / NS_PER_SECOND
-
-        def wall_ns() -> int:
-            if threading.get_ident() != owner:
-                return originals["time_ns"]()  # type: ignore[no-any-return]
-            return epoch_ns + clock.now_ns()
-
-        replacements: dict[str, Callable[[], Any]] = {
-            "monotonic": seconds(originals["monotonic"]),
-            "perf_counter": seconds(originals["perf_counter"]),
-            "time": wall,
-            "monotonic_ns": nanoseconds(originals["monotonic_ns"]),
-            "perf_counter_ns": nanoseconds(originals["perf_counter_ns"]),
-            "time_ns": wall_ns,
-        }
-        try:
-            for name, function in replacements.items():
-                setattr(time, name, function)
+        with patched_time(self._vclock, self._vepoch_ns):
             yield
-        finally:
-            for name, function in originals.items():
-                setattr(time, name, function)
 
     @staticmethod
     def check_clockable(loop: asyncio.AbstractEventLoop) -> ClockedEventLoop:
@@ -373,7 +338,7 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         if self.is_closed():
             raise RuntimeError("Event loop is closed")
         if self.get_debug():
-            _check_callback(callback, "call_at")  # as asyncio, whose call_later calls call_at
+            check_callback(callback, "call_at")  # as asyncio, whose call_later calls call_at
         timer = ClockTimer(due, callback, args, self, context)
         timer._clock = self._vclock
         self._vadd(due, timer)
@@ -392,7 +357,7 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         if self.is_closed():
             raise RuntimeError("Event loop is closed")
         if self.get_debug():
-            _check_callback(callback, "call_at")
+            check_callback(callback, "call_at")
         due = to_grid(when)  # the clock's resolution: one nanosecond
         if due != due:  # NaN would break the heap's order
             raise ValueError(f"call_at() needs a due time that is a number, not {when!r}")
@@ -435,7 +400,7 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
             raise RuntimeError("Event loop is closed")
         if executor is None:
             executor = self._default_pool()
-        recorder = _RecordingExecutor(executor)
+        recorder = RecordingExecutor(executor)
         future = super().run_in_executor(recorder, func, *args)
         if recorder.job is not None:
             self._vwork.track_job(recorder.job, func, args)
@@ -512,70 +477,3 @@ def clock_of(loop: asyncio.AbstractEventLoop | None = None) -> ClockedEventLoop:
                 "on a ClockedEventLoop; pass the loop explicitly otherwise"
             ) from None
     return ClockedEventLoop.check_clockable(loop)
-
-
-# -- private helpers ------------------------------------------------------------------
-
-_PATCHED_TIME_FUNCTIONS = (
-    "monotonic",
-    "perf_counter",
-    "time",
-    "monotonic_ns",
-    "perf_counter_ns",
-    "time_ns",
-)
-
-
-class _RecordingExecutor(concurrent.futures.Executor):
-    """Submits to ``executor`` and keeps the job, so the loop can track it."""
-
-    def __init__(self, executor: concurrent.futures.Executor) -> None:
-        self.executor = executor
-        self.job: concurrent.futures.Future[Any] | None = None
-
-    def submit(
-        self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any
-    ) -> concurrent.futures.Future[_T]:
-        job = self.executor.submit(fn, *args, **kwargs)
-        self.job = job
-        return job
-
-
-def _checked_seconds(method: str, value: object, *, negative_ok: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{method}() takes a number of seconds, not {value!r}")
-    if not math.isfinite(value):
-        raise ValueError(f"{method}() takes a finite number of seconds, not {value!r}")
-    if value < 0 and not negative_ok:
-        raise ValueError(f"{method}({value!r}): time only moves forward; pass 0 or more seconds")
-    return value
-
-
-def _checked_autojump(value: object) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"autojump must be True or False, not {value!r}")
-    return value
-
-
-def _checked_spin_limit(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"spin_limit is a whole number of loop iterations, not {value!r}")
-    if value < 1:
-        raise ValueError(f"spin_limit must be 1 or more, not {value!r}")
-    return value
-
-
-def _real_seconds(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} is a number of real seconds, not {value!r}")
-    if not (math.isfinite(value) and value >= 0):
-        raise ValueError(f"{name} must be a finite number of real seconds >= 0, not {value!r}")
-    return float(value)
-
-
-def _check_callback(callback: object, method: str) -> None:
-    # What asyncio checks in debug mode (``BaseEventLoop._check_callback``).
-    if asyncio.iscoroutine(callback) or inspect.iscoroutinefunction(callback):
-        raise TypeError(f"coroutines cannot be used with {method}()")
-    if not callable(callback):
-        raise TypeError(f"a callable object was expected by {method}(), got {callback!r}")

@@ -20,11 +20,13 @@ import contextvars
 import functools
 import itertools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from asynctoolkit._shared import report
 
 __all__: list[str] = []
+
+_T = TypeVar("_T")
 
 
 class RealWork:
@@ -98,6 +100,21 @@ class RealWork:
     def _forget_reaped(self) -> None:
         for transport in [t for t in self._processes if t.get_returncode() is not None]:
             del self._processes[transport]
+
+
+class RecordingExecutor(concurrent.futures.Executor):
+    """Submits to ``executor`` and keeps the job, so the loop can track it."""
+
+    def __init__(self, executor: concurrent.futures.Executor) -> None:
+        self.executor = executor
+        self.job: concurrent.futures.Future[Any] | None = None
+
+    def submit(
+        self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any
+    ) -> concurrent.futures.Future[_T]:
+        job = self.executor.submit(fn, *args, **kwargs)
+        self.job = job
+        return job
 
 
 def _describe_job(func: Callable[..., Any], args: tuple[Any, ...]) -> str:
