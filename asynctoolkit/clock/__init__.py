@@ -82,6 +82,8 @@ from asynctoolkit.clock._arguments import (
     checked_seconds,
     checked_spin_limit,
     real_seconds,
+    short_repr,
+    too_large,
 )
 from asynctoolkit.clock._core import (
     ClockSelector,
@@ -89,9 +91,10 @@ from asynctoolkit.clock._core import (
     DeadlockError,
     StalledClockError,
     VirtualClock,
+    smallest_step,
     to_grid,
 )
-from asynctoolkit.clock._messages import fmt_time
+from asynctoolkit.clock._messages import fmt_time, unmoved
 from asynctoolkit.clock._time_patch import patched_time
 from asynctoolkit.clock._work import RealWork, RecordingExecutor
 
@@ -225,23 +228,29 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         ``advance(0)`` runs what is ready now.  Pending real work is waited
         for, never skipped (see the module documentation).  Await it from a
         task running on this loop.  Raises ValueError for a negative, NaN or
-        infinite ``seconds``.
+        infinite ``seconds``, one beyond what a float holds, and a positive one
+        that would not move the clock (below its resolution of a nanosecond,
+        or below the spacing of floats after a huge advance).
         """
         span = checked_seconds("advance", seconds)
         self._check_caller("advance")
+        now = self.time()
         # The same instant as a timer set now with ``call_later(seconds)``.
-        target = to_grid(self.time() + span)
+        target = to_grid(now + span)
         if not math.isfinite(target):
             raise ValueError(
-                f"advance({seconds!r}) from t={fmt_time(self.time())} goes past the largest "
+                f"advance({seconds!r}) from t={fmt_time(now)} goes past the largest "
                 "time a float can hold (the target is too large for a float)"
             )
-        await self._vclock.wait_until(max(target, self.time()))
+        if span > 0 and not target > now:
+            raise ValueError(unmoved(f"advance({seconds!r})", now, smallest_step(now)))
+        await self._vclock.wait_until(max(target, now))
 
     async def advance_to(self, when: float) -> None:
         """Move virtual time forward to ``when`` (absolute loop time), like ``advance``.
 
-        Raises ValueError if ``when`` is NaN, infinite or earlier than now.
+        Raises ValueError if ``when`` is NaN, infinite, earlier than now, or
+        later than now but too close to it to move the clock.
         """
         target = checked_seconds("advance_to", when, negative_ok=True)
         if target < self.time():
@@ -252,7 +261,11 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         self._check_caller("advance_to")
         # Due times are whole nanoseconds: ``when`` rounds the same way, so a
         # timer set with ``call_at(when)`` fires within this call.
-        await self._vclock.wait_until(max(to_grid(target), self.time()))
+        now = self.time()
+        grid = to_grid(target)
+        if target > now and not grid > now:
+            raise ValueError(unmoved(f"advance_to({when!r})", now, smallest_step(now)))
+        await self._vclock.wait_until(max(grid, now))
 
     def begin_real_work(self, what: str) -> int:
         """Count ``what``, work going on in another thread, as real work.
@@ -332,7 +345,10 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         if delay is None:
             raise TypeError("delay must not be None")
         # ``call_at`` inlined: timers are the clock's hot path.
-        due = to_grid(self._vclock.now + delay)
+        try:
+            due = to_grid(self._vclock.now + delay)
+        except OverflowError:  # an int beyond floats: asyncio's error, with a clear text
+            raise OverflowError(too_large(f"call_later({short_repr(delay)}, ...)")) from None
         if due != due:
             raise ValueError(f"call_later() needs a delay that is a number, not {delay!r}")
         if self.is_closed():
@@ -358,7 +374,10 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
             raise RuntimeError("Event loop is closed")
         if self.get_debug():
             check_callback(callback, "call_at")
-        due = to_grid(when)  # the clock's resolution: one nanosecond
+        try:
+            due = to_grid(when)  # the clock's resolution: one nanosecond
+        except OverflowError:  # an int beyond floats
+            raise OverflowError(too_large(f"call_at({short_repr(when)}, ...)")) from None
         if due != due:  # NaN would break the heap's order
             raise ValueError(f"call_at() needs a due time that is a number, not {when!r}")
         timer = ClockTimer(due, callback, args, self, context)

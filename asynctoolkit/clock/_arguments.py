@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import math
+import reprlib
+import sys
 
 __all__: list[str] = []
 
@@ -13,11 +15,28 @@ def checked_seconds(method: str, value: object, *, negative_ok: bool = False) ->
     """A finite number of virtual seconds for ``method``, >= 0 unless ``negative_ok``."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{method}() takes a number of seconds, not {value!r}")
-    if not math.isfinite(value):
+    try:
+        seconds = float(value)
+    except OverflowError:
+        raise ValueError(too_large(f"{method}({short_repr(value)})")) from None
+    if not math.isfinite(seconds):
         raise ValueError(f"{method}() takes a finite number of seconds, not {value!r}")
-    if value < 0 and not negative_ok:
+    if seconds < 0 and not negative_ok:
         raise ValueError(f"{method}({value!r}): time only moves forward; pass 0 or more seconds")
-    return value
+    return seconds
+
+
+def too_large(call: str) -> str:
+    """Why ``call`` names a time beyond what the loop's float clock can hold."""
+    return (
+        f"{call}: the time is beyond what a float can hold (loop.time() is a float, at most "
+        f"about {sys.float_info.max:.3g} seconds); pass a smaller number"
+    )
+
+
+def short_repr(value: object) -> str:
+    """``repr(value)``, cut short for a huge number."""
+    return reprlib.repr(value)
 
 
 def checked_autojump(value: object) -> bool:

@@ -104,8 +104,22 @@ def to_grid(when: float) -> float:
     if when.__class__ is float and -_FAST_SECONDS < when < _FAST_SECONDS:
         return round(when * 1e9) / NS_PER_SECOND  # what ``grid_ns`` does, inlined: it is hot
     if not abs(when) < _NO_FINER_THAN_NS:
-        return when  # infinite, NaN, or so large that floats are coarser than 1 ns
+        # Infinite, NaN, or so large that floats are coarser than 1 ns (an int
+        # too large for a float raises OverflowError here).
+        return float(when)
     return grid_ns(when) / NS_PER_SECOND
+
+
+def smallest_step(now: float) -> float:
+    """About the smallest ``advance`` that moves a clock at ``now`` (finite, on the grid).
+
+    One nanosecond (the clock's resolution) while floats are finer than that;
+    beyond, the spacing of floats near ``now``.
+    """
+    step = max(math.ulp(now), 1 / NS_PER_SECOND)
+    while not to_grid(now + step) > now:  # a few doublings at most
+        step *= 2
+    return step
 
 
 def timers_of(loop: asyncio.AbstractEventLoop) -> list[asyncio.TimerHandle]:

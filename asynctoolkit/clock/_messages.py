@@ -132,6 +132,30 @@ def work_stall(clock: ClockState, target: float) -> str:
     )
 
 
+def unmoved(call: str, now: float, step: float) -> str:
+    """A positive ``advance``/``advance_to`` that would leave the clock where it is."""
+    if step <= 1e-9:
+        why = (
+            "the clock counts whole nanoseconds, and the target rounds back to now (less "
+            "than half a nanosecond away)"
+        )
+    else:
+        why = (
+            f"near t={fmt_time(now)} floats are about {step:.3g}s apart, so the target rounds "
+            "back to now"
+        )
+    return (
+        f"{call} would not move the clock from t={fmt_time(now)}: {why}.  Advance by at "
+        f"least {step:.3g}s here, or by 0 to run only what is ready now"
+        + (
+            "; a test that needs fine steps must not first move the clock this far"
+            if step > 1e-9
+            else ""
+        )
+        + "."
+    )
+
+
 # -- private helpers -------------------------------------------------------------
 
 
