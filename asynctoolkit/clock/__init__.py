@@ -353,9 +353,10 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
             raise ValueError(f"call_later() needs a delay that is a number, not {delay!r}")
         if self.is_closed():
             raise RuntimeError("Event loop is closed")
+        timer = ClockTimer(due, callback, args, self, context)
         if self.get_debug():
             check_callback(callback, "call_at")  # as asyncio, whose call_later calls call_at
-        timer = ClockTimer(due, callback, args, self, context)
+            asyncio_details.drop_maker_frame(timer)  # its creation stack ends at our caller
         timer._clock = self._vclock
         self._vadd(due, timer)
         return timer
@@ -372,7 +373,8 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
             raise TypeError("when cannot be None")
         if self.is_closed():
             raise RuntimeError("Event loop is closed")
-        if self.get_debug():
+        debug = self.get_debug()
+        if debug:
             check_callback(callback, "call_at")
         try:
             due = to_grid(when)  # the clock's resolution: one nanosecond
@@ -381,6 +383,8 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         if due != due:  # NaN would break the heap's order
             raise ValueError(f"call_at() needs a due time that is a number, not {when!r}")
         timer = ClockTimer(due, callback, args, self, context)
+        if debug:
+            asyncio_details.drop_maker_frame(timer)  # its creation stack ends at our caller
         timer._clock = self._vclock
         self._vadd(due, timer)
         return timer
