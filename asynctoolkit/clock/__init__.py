@@ -46,8 +46,9 @@ virtual seconds the loop waits up to ``d`` real seconds for the work (and
 fails with ``StalledClockError`` if ``d`` exceeds ``real_timeout`` and the
 work is still running after ``real_timeout`` real seconds); so a child
 process that runs for the whole test (a server) makes the test run in real
-time.  While other descriptors are watched (sockets, pipes), each jump first
-waits up to ``io_grace`` real seconds for them to become ready; the virtual
+time.  While other descriptors are watched (sockets, pipes) or a signal
+handler is set (``add_signal_handler``), each jump first waits up to
+``io_grace`` real seconds for them to become ready; the virtual
 descriptors of selector mocks (``asynctoolkit.selector``) do not count, the
 test makes them ready itself.  Other threads that call
 ``loop.call_soon_threadsafe`` directly are invisible to the clock: before
@@ -411,7 +412,25 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         """
         return self._vclock.pending_timers()
 
-    # -- asyncio overrides: real work the clock must wait for -----------------------
+    # -- asyncio overrides: real work and I/O the clock must wait for ------------------
+    def add_signal_handler(
+        self, sig: int, callback: Callable[[Unpack[_Ts]], object], *args: Unpack[_Ts]
+    ) -> None:
+        """As asyncio's; while the handler is set, the signal counts as awaited I/O.
+
+        A signal reaches the loop through its wake-up socket, like I/O: so
+        each jump first waits up to ``io_grace`` for it, and with nothing else
+        to wait for, the loop waits ``real_timeout`` before reporting a deadlock.
+        """
+        super().add_signal_handler(sig, callback, *args)
+        self._vclock.signals[sig] = (callback, args)
+
+    def remove_signal_handler(self, sig: int) -> bool:
+        """As asyncio's; the signal no longer holds the clock back."""
+        removed = super().remove_signal_handler(sig)
+        self._vclock.signals.pop(sig, None)
+        return removed
+
     def run_in_executor(
         self,
         executor: concurrent.futures.Executor | None,

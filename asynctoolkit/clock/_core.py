@@ -21,7 +21,7 @@ import heapq
 import math
 import selectors
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from asynctoolkit._shared import asyncio_details
@@ -254,6 +254,10 @@ class VirtualClock:
         #: Timers cancelled since the last ``purge``, and the count that triggers the next.
         self.cancelled = 0
         self.purge_at = _MIN_PURGE
+        #: Signal number -> the (callback, args) of its loop handler.  A signal
+        #: is I/O the loop waits for (it arrives through the self-pipe): while
+        #: a handler is set, jumps wait as for a watched descriptor.
+        self.signals: dict[int, tuple[Callable[..., object], tuple[Any, ...]]] = {}
         # Settings, validated by ClockedEventLoop.
         self.autojump = False
         self.io_grace = 0.02
@@ -380,7 +384,7 @@ class VirtualClock:
         if asyncio_details.ready_handles(loop):  # another thread queued a callback
             return self._inner.select(0)
         due = self.next_due()
-        user_io = bool(self.selector.user_fds)
+        user_io = bool(self.selector.user_fds or self.signals)
         if due <= self.now:
             # Timers due now (``call_later(0)``, or set by callbacks of this
             # instant): the loop is not idle yet.
@@ -462,7 +466,7 @@ class VirtualClock:
         """
         instants, buckets, run = self.instants, self.buckets, asyncio_details.run_handle
         ready = asyncio_details.ready_handles(self.loop)
-        user_fds, idle_waiters = self.selector.user_fds, self._idle_waiters
+        user_fds, signals, idle_waiters = self.selector.user_fds, self.signals, self._idle_waiters
         advances = self._advances
         jobs, processes, holds = self.work.records
         pop = heapq.heappop
@@ -488,7 +492,7 @@ class VirtualClock:
                 due = self.next_due()  # the slow way past cancelled timers
                 if due == math.inf:
                     return
-            if idle_waiters or user_fds or jobs or processes or holds:
+            if idle_waiters or user_fds or signals or jobs or processes or holds:
                 return
             if advances:
                 if due > advances[0][0] or advances[0][2].done():

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import selectors
-from collections.abc import Iterable
-from typing import Protocol
+import signal
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol
 
 from asynctoolkit._shared import asyncio_details, report
 from asynctoolkit.clock._work import RealWork
@@ -37,6 +38,8 @@ class ClockState(Protocol):
     def work(self) -> RealWork: ...
     @property
     def selector(self) -> selectors.BaseSelector: ...
+    @property
+    def signals(self) -> Mapping[int, tuple[Callable[..., object], tuple[Any, ...]]]: ...
     def pending_timers(self) -> list[asyncio.TimerHandle]: ...
 
 
@@ -177,14 +180,25 @@ def _watched(clock: ClockState) -> list[str]:
             if handle is not None and not handle.cancelled()
         ]
         lines.append(f"watched fd {fd}: " + ("; ".join(parts) or "registered"))
+    for number, (callback, args) in sorted(clock.signals.items()):
+        lines.append(
+            f"signal {_signal_name(number)}: handler {report.describe_callback(callback, args)}"
+        )
     return lines
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return str(number)
 
 
 def _listened(waited: float, *, work: bool, user_io: bool) -> str:
     if work or user_io:
         return (
-            f", and in {fmt_time(waited)}s of real time no I/O arrived and no executor job "
-            "or child process finished"
+            f", and in {fmt_time(waited)}s of real time no I/O or signal arrived and no "
+            "executor job or child process finished"
         )
     return f" (the loop also listened {fmt_time(waited)}s of real time for other threads)"
 
