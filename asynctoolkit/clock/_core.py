@@ -20,6 +20,7 @@ import bisect
 import heapq
 import math
 import selectors
+import signal
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,8 @@ real_monotonic = time.monotonic
 
 _Events = list[tuple[selectors.SelectorKey, int]]
 _Advance = tuple[float, int, "asyncio.Future[None]"]
+# The signal ``signal.alarm``/``setitimer(ITIMER_REAL)`` sends (None where there is none).
+_SIGALRM: int | None = getattr(signal, "SIGALRM", None)
 # The timers are never purged of cancelled ones below this count.
 _MIN_PURGE = 64
 
@@ -354,6 +357,20 @@ class VirtualClock:
             del buckets[due]
         return math.inf
 
+    def alarm_due(self) -> float:
+        """Real seconds until SIGALRM reaches a loop handler (0: no such alarm is set).
+
+        ``signal.alarm`` and ``signal.setitimer(ITIMER_REAL, ...)`` arm a real
+        timer of the process: while the loop handles SIGALRM, that timer is
+        real work whose end is known, and the clock waits for it as for an
+        executor job.  (The other interval timers count CPU time, which a
+        waiting loop does not spend: they are not waited for.)
+        """
+        if _SIGALRM is None or _SIGALRM not in self.signals:
+            return 0.0
+        remaining: float = signal.getitimer(signal.ITIMER_REAL)[0]
+        return remaining
+
     def note_stop(self) -> None:
         """``loop.stop()`` was called: fire no further instant in this iteration."""
         self._stops += 1
@@ -537,7 +554,7 @@ class VirtualClock:
         delay = target - self.now
         if delay <= 0:
             return None
-        if self.work.pending():
+        if self.work.pending() or self.alarm_due():
             events = self._real_wait(min(delay, self.real_timeout))
             if events is None and delay > self.real_timeout:
                 raise StalledClockError(_messages.work_stall(self, target))
@@ -548,7 +565,7 @@ class VirtualClock:
 
     def _blocked(self, due: float, user_io: bool) -> _Events:
         """Nothing may move the clock: wait a bounded real time, then fail."""
-        work = self.work.pending()
+        work = self.work.pending() or bool(self.alarm_due())
         waited = self.real_timeout if (work or user_io) else self.io_grace
         events = self._real_wait(waited)
         if events is not None:

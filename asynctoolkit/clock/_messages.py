@@ -41,6 +41,7 @@ class ClockState(Protocol):
     @property
     def signals(self) -> Mapping[int, tuple[Callable[..., object], tuple[Any, ...]]]: ...
     def pending_timers(self) -> list[asyncio.TimerHandle]: ...
+    def alarm_due(self) -> float: ...
 
 
 #: At most this many timers, ready callbacks or descriptors are listed.
@@ -127,7 +128,7 @@ def work_stall(clock: ClockState, target: float) -> str:
         f"{fmt_time(clock.real_timeout)}s of real time, and virtual time never runs ahead of "
         "unfinished real work.\n"
         "Pending real work:\n"
-        + _lines(clock.work.describe())
+        + _lines([*clock.work.describe(), *_alarm(clock)])
         + "\nBlocked tasks:\n"
         + _tasks(clock)
         + "\nMake the work finish sooner or cancel it, or raise the loop's real_timeout "
@@ -184,7 +185,14 @@ def _watched(clock: ClockState) -> list[str]:
         lines.append(
             f"signal {_signal_name(number)}: handler {report.describe_callback(callback, args)}"
         )
-    return lines
+    return lines + _alarm(clock)
+
+
+def _alarm(clock: ClockState) -> list[str]:
+    due = clock.alarm_due()
+    if not due:
+        return []
+    return [f"SIGALRM from signal.alarm/setitimer, due in {fmt_time(due)}s of real time"]
 
 
 def _signal_name(number: int) -> str:

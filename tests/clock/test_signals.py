@@ -8,7 +8,7 @@ import signal
 import threading
 import unittest
 
-from asynctoolkit.clock import DeadlockError
+from asynctoolkit.clock import DeadlockError, StalledClockError
 from tests._clocked import ClockedLoopTest
 
 _SIGNAL = getattr(signal, "SIGUSR1", None)
@@ -94,6 +94,52 @@ class SignalHandlerTest(ClockedLoopTest):
             return self.loop.time()
 
         self.assertEqual(self.run_loop(main()), 3600.0)
+
+
+_SIGALRM = getattr(signal, "SIGALRM", None)
+
+
+@unittest.skipIf(_SIGALRM is None, "needs SIGALRM")
+@unittest.skipIf(
+    threading.current_thread() is not threading.main_thread(),
+    "loop signal handlers need the main thread",
+)
+class AlarmTest(ClockedLoopTest):
+    """``signal.alarm``/``setitimer``: the clock knows when the signal comes, and waits for it."""
+
+    autojump = True
+
+    def setUp(self) -> None:
+        super().setUp()
+        previous = signal.getsignal(_SIGALRM)  # type: ignore[arg-type]
+        self.addCleanup(signal.signal, _SIGALRM, previous)  # type: ignore[arg-type]
+        self.addCleanup(signal.setitimer, signal.ITIMER_REAL, 0)
+
+    def test_autojump_waits_for_an_armed_alarm_longer_than_io_grace(self) -> None:
+        # asyncio's own test_signal_handling: a plain loop gets the signal
+        # after 0.1 s of real time, long before its 60 s stop timer.
+        received: list[float] = []
+
+        def on_alarm() -> None:
+            received.append(self.loop.time())
+            self.loop.stop()
+
+        self.loop.add_signal_handler(_SIGALRM, on_alarm)  # type: ignore[arg-type]
+        signal.setitimer(signal.ITIMER_REAL, 0.1)
+        stopper = self.loop.call_later(60, self.loop.stop)
+        self.loop.run_forever()
+        stopper.cancel()
+        self.loop.remove_signal_handler(_SIGALRM)  # type: ignore[arg-type]
+        self.assertEqual(received, [0.0])
+
+    def test_a_stall_report_names_the_alarm_it_waited_for(self) -> None:
+        self.loop.real_timeout = 0.05
+        self.loop.add_signal_handler(_SIGALRM, print)  # type: ignore[arg-type]
+        signal.setitimer(signal.ITIMER_REAL, 30)
+        with self.assertRaises(StalledClockError) as caught:
+            self.run_loop(asyncio.sleep(60))
+        self.assertIn("SIGALRM from signal.alarm/setitimer, due in", str(caught.exception))
+        self.loop.remove_signal_handler(_SIGALRM)  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":
