@@ -67,7 +67,14 @@ def real_seconds(name: str, value: object) -> float:
 def check_callback(callback: object, method: str) -> None:
     """Refuse what asyncio's debug mode refuses as a callback of ``method``."""
     # What asyncio checks in debug mode (``BaseEventLoop._check_callback``).
-    if asyncio.iscoroutine(callback) or inspect.iscoroutinefunction(callback):
+    if asyncio.iscoroutine(callback) or _is_coroutine_function(callback):
         raise TypeError(f"coroutines cannot be used with {method}()")
     if not callable(callback):
         raise TypeError(f"a callable object was expected by {method}(), got {callback!r}")
+
+
+#: asyncio's own test, which also knows Python 3.10's ``@asyncio.coroutine``
+#: functions; deprecated from Python 3.14, where ``inspect``'s is the same test.
+_is_coroutine_function = (
+    asyncio.iscoroutinefunction if sys.version_info < (3, 14) else inspect.iscoroutinefunction
+)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import sys
 import unittest
+import warnings
 from typing import Any
 
 from asynctoolkit.clock import ClockedEventLoop
@@ -62,6 +64,26 @@ class SourceTracebackTest(unittest.TestCase):
             return repr(timer)
 
         self.assertRegex(run_bounded(loop, main()), r"created at \S*asyncio\S*tasks\.py:\d+>$")
+
+
+class CallbackCheckTest(unittest.TestCase):
+    @unittest.skipIf(sys.version_info >= (3, 11), "@asyncio.coroutine is gone from Python 3.11")
+    def test_a_generator_based_coroutine_function_is_refused_as_asyncio_refuses_it(self) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+
+            @asyncio.coroutine  # type: ignore[attr-defined,misc]
+            def old_style() -> Any:
+                yield
+
+        for loop in (asyncio.SelectorEventLoop(), ClockedEventLoop()):
+            self.addCleanup(loop.close)
+            loop.set_debug(True)
+            with self.subTest(loop=type(loop).__name__):
+                with self.assertRaisesRegex(TypeError, "coroutines cannot be used with call_at"):
+                    loop.call_later(60, old_style)
+                with self.assertRaisesRegex(TypeError, "coroutines cannot be used with call_at"):
+                    loop.call_at(60, old_style)
 
 
 if __name__ == "__main__":
