@@ -6,6 +6,7 @@ Keys are ``fnmatch`` patterns of test ids (``test.test_asyncio.MODULE.CLASS.TEST
 from __future__ import annotations
 
 import fnmatch
+import sys
 
 #: Tests left out on every loop.
 EVERY_LOOP: dict[str, str] = {}
@@ -21,6 +22,13 @@ VIRTUAL_TEST_LOOP: dict[str, str] = {
         "t=0.2 it already reads 0.3; any real loop, and the clock, stop at 0.2"
     ),
 }
+
+if sys.version_info < (3, 11):  # the test changed in 3.11 and passes since
+    VIRTUAL_TEST_LOOP["test.test_asyncio.test_queues.QueueGetTests.test_get_cancelled"] = (
+        "asserts a TestLoop artefact: the wait_for timer set at t=0.01 makes TestLoop's "
+        "script step to t=0.06 at once, so the test reads 0.06 after a get that completed "
+        "at t=0.01; the clock, like any real loop, reads 0.01"
+    )
 
 #: Tests left out on the selector loop over ``TestSelector``.
 SELECTOR: dict[str, str] = {}
