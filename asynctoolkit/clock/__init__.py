@@ -396,9 +396,14 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         super().stop()
 
     def close(self) -> None:
-        """As asyncio's; the pending timers are dropped too, as asyncio drops its heap."""
+        """As asyncio's; the pending timers are dropped too, as asyncio drops its heap.
+
+        The default executor is shut down without waiting and forgotten, as
+        asyncio does: a closed loop keeps no worker thread alive.
+        """
         super().close()
         self._vclock.drop_timers()
+        self._vpool = None
 
     def pending_timers(self) -> list[asyncio.TimerHandle]:
         """Every timer not yet fired nor cancelled, in the order they will fire.
