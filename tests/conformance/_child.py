@@ -16,6 +16,7 @@ import faulthandler
 import importlib
 import json
 import sys
+import time
 import traceback
 import unittest
 from collections.abc import Iterator
@@ -38,12 +39,14 @@ class _Result(unittest.TestResult):
         self._out = out
         self._limit = limit
         self._failed_subtest: str | None = None
+        self._started = time.perf_counter()
 
     def startTest(self, test: unittest.TestCase) -> None:
         super().startTest(test)
         self._failed_subtest = None
         _loops.made.clear()
         self._write(test.id(), "started")
+        self._started = time.perf_counter()
         faulthandler.dump_traceback_later(self._limit, exit=True)
 
     def stopTest(self, test: unittest.TestCase) -> None:
@@ -83,6 +86,7 @@ class _Result(unittest.TestResult):
             "outcome": outcome,
             "ran_on": sorted(_loops.made),
             "detail": detail,
+            "seconds": round(time.perf_counter() - self._started, 3),
         }
         self._out.write(json.dumps(record) + "\n")
         self._out.flush()

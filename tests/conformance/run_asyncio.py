@@ -89,10 +89,14 @@ class Tally:
     #: Reason -> the tests excluded for it.
     excluded: dict[str, list[str]] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
+    #: (real seconds, id) of each test run.
+    durations: list[tuple[float, str]] = field(default_factory=list)
 
     def add(self, record: dict[str, Any]) -> None:
         outcome = str(record["outcome"])
         self.outcomes[outcome] += 1
+        if "seconds" in record and outcome in ("passed", "failed"):
+            self.durations.append((float(record["seconds"]), str(record["id"])))
         if outcome == "excluded":
             self.excluded.setdefault(str(record["detail"]), []).append(str(record["id"]))
         if outcome not in ("passed", "failed"):
@@ -163,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  FAILED {first}")
             if args.verbose and rest:
                 print("    " + rest.replace("\n", "\n    "))
+        if args.verbose:
+            for seconds, test_id in sorted(tally.durations, reverse=True)[:10]:
+                print(f"  slow: {seconds:.2f}s {test_id}")
         for missing in tally.missing:
             print(f"  (module {missing} is not in this Python's test package)")
         failed = failed or bool(tally.outcomes["failed"])
