@@ -112,6 +112,21 @@ def add_ready_handle(loop: asyncio.AbstractEventLoop, handle: asyncio.Handle) ->
     add_callback(handle)
 
 
+def drop_maker_frame(handle: asyncio.Handle) -> None:
+    """Make a handle's debug-mode creation stack end at the caller of its maker.
+
+    Detail: in debug mode ``Handle.__init__`` records where the handle was made
+    in ``_source_traceback`` (a ``StackSummary``, newest frame last; error
+    reports and ``repr`` show it), and ``call_at``/``call_later`` each delete
+    their own frame from it so that it ends at the user's line.  The virtual
+    clock's ``call_at``/``call_later`` make their handles themselves and do
+    the same.
+    """
+    frames = getattr(handle, "_source_traceback", None)
+    if frames:
+        del frames[-1]
+
+
 def task_waiter(task: asyncio.Task[Any]) -> asyncio.Future[Any] | None:
     """The future a pending task is blocked on, if any.
 

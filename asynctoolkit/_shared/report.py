@@ -9,6 +9,7 @@ suspended, one line per frame of its await chain.
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import os
 import reprlib
@@ -24,6 +25,8 @@ __all__: list[str] = []
 _repr = reprlib.Repr()
 _repr.maxstring = 80
 _repr.maxother = 80
+#: A partial of a partial of ... is unwrapped this many levels at most.
+_PARTIAL_DEPTH = 100
 
 #: Where each task was created ("file:line"), filled in by the checks' task
 #: factory while it is installed; weak, so no task is kept alive by it.
@@ -113,15 +116,15 @@ def describe_callback(callback: Callable[..., Any] | None, args: tuple[Any, ...]
     """A callback with its arguments, as ``module.function(arg, ...)``."""
     if callback is None:
         return "<cancelled callback>"
-    func: Any = callback
-    while hasattr(func, "func") and hasattr(func, "args"):  # functools.partial
-        args = tuple(func.args) + args
-        func = func.func
+    func, args = unwrap_partial(callback, args)
+    # Only dunder attributes are read below: a mock answers those with
+    # AttributeError instead of creating a child.
     self_obj = getattr(func, "__self__", None)
     if self_obj is not None and isinstance(self_obj, asyncio.Task):
         return f"wake-up of {describe_task(self_obj).splitlines()[0]}"
-    name = getattr(func, "__qualname__", None) or _repr.repr(func)
-    module = getattr(func, "__module__", None)
+    qualname = getattr(func, "__qualname__", None)
+    name = qualname or _repr.repr(func)
+    module = getattr(func, "__module__", None) if qualname else None  # a repr names its own
     if module and module not in ("builtins",):
         name = f"{module}.{name}"
     rendered = ", ".join(_repr.repr(a) for a in args)
@@ -130,6 +133,23 @@ def describe_callback(callback: Callable[..., Any] | None, args: tuple[Any, ...]
     if code is not None:
         where = f" defined at {short_path(code.co_filename)}:{code.co_firstlineno}"
     return f"{name}({rendered}){where}"
+
+
+def unwrap_partial(
+    func: Callable[..., Any], args: tuple[Any, ...] = ()
+) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+    """The function a ``functools.partial`` (nested or not) calls, with all its arguments.
+
+    Tested by type, never by attribute: every ``MagicMock`` has ``.func`` and
+    ``.args`` (each read creates a new child mock, so following them never
+    ends), and a mock with a spec passes ``isinstance``.
+    """
+    for _ in range(_PARTIAL_DEPTH):
+        if functools.partial not in type(func).__mro__:
+            break
+        partial: functools.partial[Any] = func  # type: ignore[assignment]
+        func, args = partial.func, (*partial.args, *args)
+    return func, args
 
 
 def describe_handle(handle: asyncio.Handle) -> str:

@@ -46,8 +46,9 @@ virtual seconds the loop waits up to ``d`` real seconds for the work (and
 fails with ``StalledClockError`` if ``d`` exceeds ``real_timeout`` and the
 work is still running after ``real_timeout`` real seconds); so a child
 process that runs for the whole test (a server) makes the test run in real
-time.  While other descriptors are watched (sockets, pipes), each jump first
-waits up to ``io_grace`` real seconds for them to become ready; the virtual
+time.  While other descriptors are watched (sockets, pipes) or a signal
+handler is set (``add_signal_handler``), each jump first waits up to
+``io_grace`` real seconds for them to become ready; the virtual
 descriptors of selector mocks (``asynctoolkit.selector``) do not count, the
 test makes them ready itself.  Other threads that call
 ``loop.call_soon_threadsafe`` directly are invisible to the clock: before
@@ -68,27 +69,35 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import inspect
 import math
 import selectors
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextvars import Context
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from asynctoolkit._shared import asyncio_details
+from asynctoolkit.clock._arguments import (
+    check_callback,
+    checked_autojump,
+    checked_seconds,
+    checked_spin_limit,
+    real_seconds,
+    short_repr,
+    too_large,
+)
 from asynctoolkit.clock._core import (
-    NS_PER_SECOND,
     ClockSelector,
     ClockTimer,
     DeadlockError,
     StalledClockError,
     VirtualClock,
+    smallest_step,
     to_grid,
 )
-from asynctoolkit.clock._messages import fmt_time
-from asynctoolkit.clock._work import RealWork
+from asynctoolkit.clock._messages import fmt_time, unmoved
+from asynctoolkit.clock._time_patch import patched_time
+from asynctoolkit.clock._work import RealWork, RecordingExecutor
 
 __all__ = ["ClockedEventLoop", "DeadlockError", "StalledClockError", "clock_of"]
 
@@ -135,18 +144,24 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         real_timeout: float = 10.0,
         spin_limit: int = 100_000,
     ) -> None:
-        if selector is None:
-            selector = selectors.DefaultSelector()
-        elif isinstance(selector, ClockSelector):
+        # Every argument is checked before a selector or socket is opened, so a
+        # refused argument leaves nothing to close.
+        autojump = checked_autojump(autojump)
+        io_grace = real_seconds("io_grace", io_grace)
+        real_timeout = real_seconds("real_timeout", real_timeout)
+        spin_limit = checked_spin_limit(spin_limit)
+        if isinstance(selector, ClockSelector):
             raise TypeError(
                 "this selector already drives another ClockedEventLoop; pass the selector "
                 "it wraps (its .inner), or none for a new DefaultSelector"
             )
-        elif not isinstance(selector, selectors.BaseSelector):
+        elif selector is not None and not isinstance(selector, selectors.BaseSelector):
             raise TypeError(
                 "ClockedEventLoop(selector) takes a selectors.BaseSelector instance (or None "
                 f"for a DefaultSelector), not {type(selector).__qualname__}"
             )
+        if selector is None:
+            selector = selectors.DefaultSelector()
         self._vwork = RealWork(self)
         self._vclock = VirtualClock(self, selector, self._vwork)
         self._vpool: concurrent.futures.ThreadPoolExecutor | None = None
@@ -175,9 +190,7 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
 
     @autojump.setter
     def autojump(self, value: bool) -> None:
-        if not isinstance(value, bool):
-            raise TypeError(f"autojump must be True or False, not {value!r}")
-        self._vclock.autojump = value
+        self._vclock.autojump = checked_autojump(value)
 
     @property
     def io_grace(self) -> float:
@@ -186,7 +199,7 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
 
     @io_grace.setter
     def io_grace(self, value: float) -> None:
-        self._vclock.io_grace = _real_seconds("io_grace", value)
+        self._vclock.io_grace = real_seconds("io_grace", value)
 
     @property
     def real_timeout(self) -> float:
@@ -195,7 +208,7 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
 
     @real_timeout.setter
     def real_timeout(self, value: float) -> None:
-        self._vclock.real_timeout = _real_seconds("real_timeout", value)
+        self._vclock.real_timeout = real_seconds("real_timeout", value)
 
     @property
     def spin_limit(self) -> int:
@@ -204,11 +217,7 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
 
     @spin_limit.setter
     def spin_limit(self, value: int) -> None:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"spin_limit is a whole number of loop iterations, not {value!r}")
-        if value < 1:
-            raise ValueError(f"spin_limit must be 1 or more, not {value!r}")
-        self._vclock.spin_limit = value
+        self._vclock.spin_limit = checked_spin_limit(value)
 
     # -- moving time ------------------------------------------------------------
     async def advance(self, seconds: float) -> None:
@@ -220,25 +229,31 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         ``advance(0)`` runs what is ready now.  Pending real work is waited
         for, never skipped (see the module documentation).  Await it from a
         task running on this loop.  Raises ValueError for a negative, NaN or
-        infinite ``seconds``.
+        infinite ``seconds``, one beyond what a float holds, and a positive one
+        that would not move the clock (below its resolution of a nanosecond,
+        or below the spacing of floats after a huge advance).
         """
-        span = _checked_seconds("advance", seconds)
+        span = checked_seconds("advance", seconds)
         self._check_caller("advance")
+        now = self.time()
         # The same instant as a timer set now with ``call_later(seconds)``.
-        target = to_grid(self.time() + span)
+        target = to_grid(now + span)
         if not math.isfinite(target):
             raise ValueError(
-                f"advance({seconds!r}) from t={fmt_time(self.time())} goes past the largest "
+                f"advance({seconds!r}) from t={fmt_time(now)} goes past the largest "
                 "time a float can hold (the target is too large for a float)"
             )
-        await self._vclock.wait_until(max(target, self.time()))
+        if span > 0 and not target > now:
+            raise ValueError(unmoved(f"advance({seconds!r})", now, smallest_step(now)))
+        await self._vclock.wait_until(max(target, now))
 
     async def advance_to(self, when: float) -> None:
         """Move virtual time forward to ``when`` (absolute loop time), like ``advance``.
 
-        Raises ValueError if ``when`` is NaN, infinite or earlier than now.
+        Raises ValueError if ``when`` is NaN, infinite, earlier than now, or
+        later than now but too close to it to move the clock.
         """
-        target = _checked_seconds("advance_to", when, negative_ok=True)
+        target = checked_seconds("advance_to", when, negative_ok=True)
         if target < self.time():
             raise ValueError(
                 f"advance_to({when!r}) is in the past: the clock is at "
@@ -247,7 +262,11 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         self._check_caller("advance_to")
         # Due times are whole nanoseconds: ``when`` rounds the same way, so a
         # timer set with ``call_at(when)`` fires within this call.
-        await self._vclock.wait_until(max(to_grid(target), self.time()))
+        now = self.time()
+        grid = to_grid(target)
+        if target > now and not grid > now:
+            raise ValueError(unmoved(f"advance_to({when!r})", now, smallest_step(now)))
+        await self._vclock.wait_until(max(grid, now))
 
     def begin_real_work(self, what: str) -> int:
         """Count ``what``, work going on in another thread, as real work.
@@ -282,48 +301,8 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         agree.  Other threads (executor jobs, watchdogs) keep the real clocks.
         The originals are restored on exit, even on error; nesting is allowed.
         """
-        owner = threading.get_ident()
-        clock = self._vclock
-        epoch_ns = self._vepoch_ns
-        originals = {name: getattr(time, name) for name in _PATCHED_TIME_FUNCTIONS}
-
-        def seconds(real: Callable[[], float]) -> Callable[[], float]:
-            def virtual() -> float:
-                return clock.now if threading.get_ident() == owner else real()
-
-            return virtual
-
-        def nanoseconds(real: Callable[[], int]) -> Callable[[], int]:
-            def virtual() -> int:
-                return clock.now_ns() if threading.get_ident() == owner else real()
-
-            return virtual
-
-        def wall() -> float:
-            if threading.get_ident() != owner:
-                return originals["time"]()  # type: ignore[no-any-return]
-            return (epoch_ns + clock.now_ns()) / NS_PER_SECOND
-
-        def wall_ns() -> int:
-            if threading.get_ident() != owner:
-                return originals["time_ns"]()  # type: ignore[no-any-return]
-            return epoch_ns + clock.now_ns()
-
-        replacements: dict[str, Callable[[], Any]] = {
-            "monotonic": seconds(originals["monotonic"]),
-            "perf_counter": seconds(originals["perf_counter"]),
-            "time": wall,
-            "monotonic_ns": nanoseconds(originals["monotonic_ns"]),
-            "perf_counter_ns": nanoseconds(originals["perf_counter_ns"]),
-            "time_ns": wall_ns,
-        }
-        try:
-            for name, function in replacements.items():
-                setattr(time, name, function)
+        with patched_time(self._vclock, self._vepoch_ns):
             yield
-        finally:
-            for name, function in originals.items():
-                setattr(time, name, function)
 
     @staticmethod
     def check_clockable(loop: asyncio.AbstractEventLoop) -> ClockedEventLoop:
@@ -367,14 +346,18 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         if delay is None:
             raise TypeError("delay must not be None")
         # ``call_at`` inlined: timers are the clock's hot path.
-        due = to_grid(self._vclock.now + delay)
+        try:
+            due = to_grid(self._vclock.now + delay)
+        except OverflowError:  # an int beyond floats: asyncio's error, with a clear text
+            raise OverflowError(too_large(f"call_later({short_repr(delay)}, ...)")) from None
         if due != due:
             raise ValueError(f"call_later() needs a delay that is a number, not {delay!r}")
         if self.is_closed():
             raise RuntimeError("Event loop is closed")
-        if self.get_debug():
-            _check_callback(callback, "call_at")  # as asyncio, whose call_later calls call_at
         timer = ClockTimer(due, callback, args, self, context)
+        if self.get_debug():
+            check_callback(callback, "call_at")  # as asyncio, whose call_later calls call_at
+            asyncio_details.drop_maker_frame(timer)  # its creation stack ends at our caller
         timer._clock = self._vclock
         self._vadd(due, timer)
         return timer
@@ -391,12 +374,18 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
             raise TypeError("when cannot be None")
         if self.is_closed():
             raise RuntimeError("Event loop is closed")
-        if self.get_debug():
-            _check_callback(callback, "call_at")
-        due = to_grid(when)  # the clock's resolution: one nanosecond
+        debug = self.get_debug()
+        if debug:
+            check_callback(callback, "call_at")
+        try:
+            due = to_grid(when)  # the clock's resolution: one nanosecond
+        except OverflowError:  # an int beyond floats
+            raise OverflowError(too_large(f"call_at({short_repr(when)}, ...)")) from None
         if due != due:  # NaN would break the heap's order
             raise ValueError(f"call_at() needs a due time that is a number, not {when!r}")
         timer = ClockTimer(due, callback, args, self, context)
+        if debug:
+            asyncio_details.drop_maker_frame(timer)  # its creation stack ends at our caller
         timer._clock = self._vclock
         self._vadd(due, timer)
         return timer
@@ -406,11 +395,47 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         self._vclock.note_stop()
         super().stop()
 
+    def close(self) -> None:
+        """As asyncio's; the pending timers are dropped too, as asyncio drops its heap.
+
+        The default executor is shut down without waiting and forgotten, as
+        asyncio does: a closed loop keeps no worker thread alive.
+        """
+        super().close()
+        self._vclock.drop_timers()
+        self._vpool = None
+
     def pending_timers(self) -> list[asyncio.TimerHandle]:
-        """The timers not yet fired nor cancelled, in the order they will fire."""
+        """Every timer not yet fired nor cancelled, in the order they will fire.
+
+        This is the whole timer queue: a ``ClockedEventLoop`` keeps every timer
+        (``call_later``, ``call_at``, and those asyncio sets for ``sleep``,
+        ``wait_for`` and ``timeout``) here, never on asyncio's own heap.  A
+        timer leaves the list when it is cancelled, or when it comes due and
+        is handed to the loop to run (it is then a ready callback, as on any
+        loop).  Empty once the loop is closed.
+        """
         return self._vclock.pending_timers()
 
-    # -- asyncio overrides: real work the clock must wait for -----------------------
+    # -- asyncio overrides: real work and I/O the clock must wait for ------------------
+    def add_signal_handler(
+        self, sig: int, callback: Callable[[Unpack[_Ts]], object], *args: Unpack[_Ts]
+    ) -> None:
+        """As asyncio's; while the handler is set, the signal counts as awaited I/O.
+
+        A signal reaches the loop through its wake-up socket, like I/O: so
+        each jump first waits up to ``io_grace`` for it, and with nothing else
+        to wait for, the loop waits ``real_timeout`` before reporting a deadlock.
+        """
+        super().add_signal_handler(sig, callback, *args)
+        self._vclock.signals[sig] = (callback, args)
+
+    def remove_signal_handler(self, sig: int) -> bool:
+        """As asyncio's; the signal no longer holds the clock back."""
+        removed = super().remove_signal_handler(sig)
+        self._vclock.signals.pop(sig, None)
+        return removed
+
     def run_in_executor(
         self,
         executor: concurrent.futures.Executor | None,
@@ -422,7 +447,7 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
             raise RuntimeError("Event loop is closed")
         if executor is None:
             executor = self._default_pool()
-        recorder = _RecordingExecutor(executor)
+        recorder = RecordingExecutor(executor)
         future = super().run_in_executor(recorder, func, *args)
         if recorder.job is not None:
             self._vwork.track_job(recorder.job, func, args)
@@ -499,56 +524,3 @@ def clock_of(loop: asyncio.AbstractEventLoop | None = None) -> ClockedEventLoop:
                 "on a ClockedEventLoop; pass the loop explicitly otherwise"
             ) from None
     return ClockedEventLoop.check_clockable(loop)
-
-
-# -- private helpers ------------------------------------------------------------------
-
-_PATCHED_TIME_FUNCTIONS = (
-    "monotonic",
-    "perf_counter",
-    "time",
-    "monotonic_ns",
-    "perf_counter_ns",
-    "time_ns",
-)
-
-
-class _RecordingExecutor(concurrent.futures.Executor):
-    """Submits to ``executor`` and keeps the job, so the loop can track it."""
-
-    def __init__(self, executor: concurrent.futures.Executor) -> None:
-        self.executor = executor
-        self.job: concurrent.futures.Future[Any] | None = None
-
-    def submit(
-        self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any
-    ) -> concurrent.futures.Future[_T]:
-        job = self.executor.submit(fn, *args, **kwargs)
-        self.job = job
-        return job
-
-
-def _checked_seconds(method: str, value: object, *, negative_ok: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{method}() takes a number of seconds, not {value!r}")
-    if not math.isfinite(value):
-        raise ValueError(f"{method}() takes a finite number of seconds, not {value!r}")
-    if value < 0 and not negative_ok:
-        raise ValueError(f"{method}({value!r}): time only moves forward; pass 0 or more seconds")
-    return value
-
-
-def _real_seconds(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} is a number of real seconds, not {value!r}")
-    if not (math.isfinite(value) and value >= 0):
-        raise ValueError(f"{name} must be a finite number of real seconds >= 0, not {value!r}")
-    return float(value)
-
-
-def _check_callback(callback: object, method: str) -> None:
-    # What asyncio checks in debug mode (``BaseEventLoop._check_callback``).
-    if asyncio.iscoroutine(callback) or inspect.iscoroutinefunction(callback):
-        raise TypeError(f"coroutines cannot be used with {method}()")
-    if not callable(callback):
-        raise TypeError(f"a callable object was expected by {method}(), got {callback!r}")

@@ -20,8 +20,9 @@ import bisect
 import heapq
 import math
 import selectors
+import signal
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from asynctoolkit._shared import asyncio_details
@@ -45,6 +46,8 @@ real_monotonic = time.monotonic
 
 _Events = list[tuple[selectors.SelectorKey, int]]
 _Advance = tuple[float, int, "asyncio.Future[None]"]
+# The signal ``signal.alarm``/``setitimer(ITIMER_REAL)`` sends (None where there is none).
+_SIGALRM: int | None = getattr(signal, "SIGALRM", None)
 # The timers are never purged of cancelled ones below this count.
 _MIN_PURGE = 64
 
@@ -104,8 +107,22 @@ def to_grid(when: float) -> float:
     if when.__class__ is float and -_FAST_SECONDS < when < _FAST_SECONDS:
         return round(when * 1e9) / NS_PER_SECOND  # what ``grid_ns`` does, inlined: it is hot
     if not abs(when) < _NO_FINER_THAN_NS:
-        return when  # infinite, NaN, or so large that floats are coarser than 1 ns
+        # Infinite, NaN, or so large that floats are coarser than 1 ns (an int
+        # too large for a float raises OverflowError here).
+        return float(when)
     return grid_ns(when) / NS_PER_SECOND
+
+
+def smallest_step(now: float) -> float:
+    """About the smallest ``advance`` that moves a clock at ``now`` (finite, on the grid).
+
+    One nanosecond (the clock's resolution) while floats are finer than that;
+    beyond, the spacing of floats near ``now``.
+    """
+    step = max(math.ulp(now), 1 / NS_PER_SECOND)
+    while not to_grid(now + step) > now:  # a few doublings at most
+        step *= 2
+    return step
 
 
 def timers_of(loop: asyncio.AbstractEventLoop) -> list[asyncio.TimerHandle]:
@@ -113,6 +130,8 @@ def timers_of(loop: asyncio.AbstractEventLoop) -> list[asyncio.TimerHandle]:
 
     A ``ClockedEventLoop`` keeps its timers on its clock, not on asyncio's heap;
     any other loop's are on asyncio's heap (``asyncio_details.scheduled_timers``).
+    Kept for the checks until they read ``ClockedEventLoop.pending_timers()``,
+    the public face of the same queue.
     """
     timers = list(asyncio_details.scheduled_timers(loop))
     clock = getattr(loop, "_vclock", None)
@@ -238,6 +257,10 @@ class VirtualClock:
         #: Timers cancelled since the last ``purge``, and the count that triggers the next.
         self.cancelled = 0
         self.purge_at = _MIN_PURGE
+        #: Signal number -> the (callback, args) of its loop handler.  A signal
+        #: is I/O the loop waits for (it arrives through the self-pipe): while
+        #: a handler is set, jumps wait as for a watched descriptor.
+        self.signals: dict[int, tuple[Callable[..., object], tuple[Any, ...]]] = {}
         # Settings, validated by ClockedEventLoop.
         self.autojump = False
         self.io_grace = 0.02
@@ -290,6 +313,13 @@ class VirtualClock:
             timers.extend(t for t in _as_list(bucket) if not t.cancelled())
         return timers
 
+    def drop_timers(self) -> None:
+        """Forget every timer (the loop is closed)."""
+        self.buckets.clear()
+        self.instants.clear()
+        self.cancelled = 0
+        self.purge_at = _MIN_PURGE
+
     def note_cancel(self) -> None:
         """A timer was cancelled; once they add up, drop them (amortised O(1) each)."""
         self.cancelled += 1
@@ -327,6 +357,20 @@ class VirtualClock:
             del buckets[due]
         return math.inf
 
+    def alarm_due(self) -> float:
+        """Real seconds until SIGALRM reaches a loop handler (0: no such alarm is set).
+
+        ``signal.alarm`` and ``signal.setitimer(ITIMER_REAL, ...)`` arm a real
+        timer of the process: while the loop handles SIGALRM, that timer is
+        real work whose end is known, and the clock waits for it as for an
+        executor job.  (The other interval timers count CPU time, which a
+        waiting loop does not spend: they are not waited for.)
+        """
+        if _SIGALRM is None or _SIGALRM not in self.signals:
+            return 0.0
+        remaining: float = signal.getitimer(signal.ITIMER_REAL)[0]
+        return remaining
+
     def note_stop(self) -> None:
         """``loop.stop()`` was called: fire no further instant in this iteration."""
         self._stops += 1
@@ -357,7 +401,7 @@ class VirtualClock:
         if asyncio_details.ready_handles(loop):  # another thread queued a callback
             return self._inner.select(0)
         due = self.next_due()
-        user_io = bool(self.selector.user_fds)
+        user_io = bool(self.selector.user_fds or self.signals)
         if due <= self.now:
             # Timers due now (``call_later(0)``, or set by callbacks of this
             # instant): the loop is not idle yet.
@@ -439,7 +483,7 @@ class VirtualClock:
         """
         instants, buckets, run = self.instants, self.buckets, asyncio_details.run_handle
         ready = asyncio_details.ready_handles(self.loop)
-        user_fds, idle_waiters = self.selector.user_fds, self._idle_waiters
+        user_fds, signals, idle_waiters = self.selector.user_fds, self.signals, self._idle_waiters
         advances = self._advances
         jobs, processes, holds = self.work.records
         pop = heapq.heappop
@@ -465,7 +509,7 @@ class VirtualClock:
                 due = self.next_due()  # the slow way past cancelled timers
                 if due == math.inf:
                     return
-            if idle_waiters or user_fds or jobs or processes or holds:
+            if idle_waiters or user_fds or signals or jobs or processes or holds:
                 return
             if advances:
                 if due > advances[0][0] or advances[0][2].done():
@@ -510,7 +554,7 @@ class VirtualClock:
         delay = target - self.now
         if delay <= 0:
             return None
-        if self.work.pending():
+        if self.work.pending() or self.alarm_due():
             events = self._real_wait(min(delay, self.real_timeout))
             if events is None and delay > self.real_timeout:
                 raise StalledClockError(_messages.work_stall(self, target))
@@ -521,7 +565,7 @@ class VirtualClock:
 
     def _blocked(self, due: float, user_io: bool) -> _Events:
         """Nothing may move the clock: wait a bounded real time, then fail."""
-        work = self.work.pending()
+        work = self.work.pending() or bool(self.alarm_due())
         waited = self.real_timeout if (work or user_io) else self.io_grace
         events = self._real_wait(waited)
         if events is not None:

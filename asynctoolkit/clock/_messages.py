@@ -8,15 +8,41 @@ do about it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+import selectors
+import signal
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol
 
 from asynctoolkit._shared import asyncio_details, report
-
-if TYPE_CHECKING:
-    from asynctoolkit.clock._core import VirtualClock
+from asynctoolkit.clock._work import RealWork
 
 __all__: list[str] = []
+
+
+class ClockState(Protocol):
+    """What the messages read of a clock (``_core.VirtualClock`` provides it).
+
+    A protocol rather than an import of ``VirtualClock``, so that the engine
+    imports its texts and not the other way round.
+    """
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop: ...
+    @property
+    def now(self) -> float: ...
+    @property
+    def spin_limit(self) -> int: ...
+    @property
+    def real_timeout(self) -> float: ...
+    @property
+    def work(self) -> RealWork: ...
+    @property
+    def selector(self) -> selectors.BaseSelector: ...
+    @property
+    def signals(self) -> Mapping[int, tuple[Callable[..., object], tuple[Any, ...]]]: ...
+    def pending_timers(self) -> list[asyncio.TimerHandle]: ...
+    def alarm_due(self) -> float: ...
+
 
 #: At most this many timers, ready callbacks or descriptors are listed.
 _LIST_LIMIT = 20
@@ -27,7 +53,7 @@ def fmt_time(seconds: float) -> str:
     return f"{seconds:.12g}"
 
 
-def spin(clock: VirtualClock) -> str:
+def spin(clock: ClockState) -> str:
     """``advance()``/``run_until_idle()`` gave up: callbacks re-arm at one instant forever."""
     ready = [h for h in asyncio_details.ready_handles(clock.loop) if not h.cancelled()]
     return (
@@ -42,7 +68,7 @@ def spin(clock: VirtualClock) -> str:
     )
 
 
-def stall(clock: VirtualClock, waited: float, *, work: bool, user_io: bool) -> str:
+def stall(clock: ClockState, waited: float, *, work: bool, user_io: bool) -> str:
     """Manual mode, every task blocked on timers, and nothing moves time."""
     timers = clock.pending_timers()
     step = fmt_time(timers[0].when() - clock.now) if timers else "1"
@@ -61,7 +87,7 @@ def stall(clock: VirtualClock, waited: float, *, work: bool, user_io: bool) -> s
     )
 
 
-def deadlock(clock: VirtualClock, waited: float, *, work: bool, user_io: bool) -> str:
+def deadlock(clock: ClockState, waited: float, *, work: bool, user_io: bool) -> str:
     """Every task blocked, no timer: nothing (or only silent real work) can wake them."""
     never = clock.pending_timers()
     never_note = (
@@ -94,7 +120,7 @@ def deadlock(clock: VirtualClock, waited: float, *, work: bool, user_io: bool) -
     )
 
 
-def work_stall(clock: VirtualClock, target: float) -> str:
+def work_stall(clock: ClockState, target: float) -> str:
     """The next stop is far away and real work did not finish within ``real_timeout``."""
     return (
         f"the clock cannot move from t={fmt_time(clock.now)} to its next stop at "
@@ -102,7 +128,7 @@ def work_stall(clock: VirtualClock, target: float) -> str:
         f"{fmt_time(clock.real_timeout)}s of real time, and virtual time never runs ahead of "
         "unfinished real work.\n"
         "Pending real work:\n"
-        + _lines(clock.work.describe())
+        + _lines([*clock.work.describe(), *_alarm(clock)])
         + "\nBlocked tasks:\n"
         + _tasks(clock)
         + "\nMake the work finish sooner or cancel it, or raise the loop's real_timeout "
@@ -110,15 +136,39 @@ def work_stall(clock: VirtualClock, target: float) -> str:
     )
 
 
+def unmoved(call: str, now: float, step: float) -> str:
+    """A positive ``advance``/``advance_to`` that would leave the clock where it is."""
+    if step <= 1e-9:
+        why = (
+            "the clock counts whole nanoseconds, and the target rounds back to now (less "
+            "than half a nanosecond away)"
+        )
+    else:
+        why = (
+            f"near t={fmt_time(now)} floats are about {step:.3g}s apart, so the target rounds "
+            "back to now"
+        )
+    return (
+        f"{call} would not move the clock from t={fmt_time(now)}: {why}.  Advance by at "
+        f"least {step:.3g}s here, or by 0 to run only what is ready now"
+        + (
+            "; a test that needs fine steps must not first move the clock this far"
+            if step > 1e-9
+            else ""
+        )
+        + "."
+    )
+
+
 # -- private helpers -------------------------------------------------------------
 
 
-def _tasks(clock: VirtualClock) -> str:
+def _tasks(clock: ClockState) -> str:
     tasks = [t for t in asyncio.all_tasks(clock.loop) if not t.done()]
     return _indent(report.describe_tasks(tasks))
 
 
-def _watched(clock: VirtualClock) -> list[str]:
+def _watched(clock: ClockState) -> list[str]:
     ignored = asyncio_details.self_pipe_fd(clock.loop)
     lines = []
     for fd, key in clock.selector.get_map().items():
@@ -131,14 +181,32 @@ def _watched(clock: VirtualClock) -> list[str]:
             if handle is not None and not handle.cancelled()
         ]
         lines.append(f"watched fd {fd}: " + ("; ".join(parts) or "registered"))
-    return lines
+    for number, (callback, args) in sorted(clock.signals.items()):
+        lines.append(
+            f"signal {_signal_name(number)}: handler {report.describe_callback(callback, args)}"
+        )
+    return lines + _alarm(clock)
+
+
+def _alarm(clock: ClockState) -> list[str]:
+    due = clock.alarm_due()
+    if not due:
+        return []
+    return [f"SIGALRM from signal.alarm/setitimer, due in {fmt_time(due)}s of real time"]
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return str(number)
 
 
 def _listened(waited: float, *, work: bool, user_io: bool) -> str:
     if work or user_io:
         return (
-            f", and in {fmt_time(waited)}s of real time no I/O arrived and no executor job "
-            "or child process finished"
+            f", and in {fmt_time(waited)}s of real time no I/O or signal arrived and no "
+            "executor job or child process finished"
         )
     return f" (the loop also listened {fmt_time(waited)}s of real time for other threads)"
 

@@ -17,14 +17,15 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextvars
-import functools
 import itertools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from asynctoolkit._shared import report
 
 __all__: list[str] = []
+
+_T = TypeVar("_T")
 
 
 class RealWork:
@@ -32,8 +33,11 @@ class RealWork:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
-        # Executor jobs submitted and not yet delivered, with their description.
-        self._jobs: dict[concurrent.futures.Future[Any], str] = {}
+        # Executor jobs submitted and not yet delivered, with what they call
+        # (described only when a failure lists them).
+        self._jobs: dict[
+            concurrent.futures.Future[Any], tuple[Callable[..., Any], tuple[Any, ...]]
+        ] = {}
         # Child processes started and not yet reaped, by transport.
         self._processes: dict[asyncio.SubprocessTransport, str] = {}
         # Other real work in progress (the executor shutdown), by token.
@@ -52,7 +56,7 @@ class RealWork:
         Call it after ``asyncio.wrap_future`` has chained ``job``: callbacks run
         in the order they were added, so ours is queued after the result.
         """
-        self._jobs[job] = "executor job " + _describe_job(func, args)
+        self._jobs[job] = (func, args)
         job.add_done_callback(self._job_done)
 
     def track_process(self, transport: asyncio.SubprocessTransport, what: str) -> None:
@@ -82,7 +86,8 @@ class RealWork:
     def describe(self) -> list[str]:
         """One line per piece of pending work, for failure messages."""
         self._forget_reaped()
-        return [*self._jobs.values(), *self._processes.values(), *self._holds.values()]
+        jobs = [_describe_job(func, args) for func, args in self._jobs.values()]
+        return [*jobs, *self._processes.values(), *self._holds.values()]
 
     # -- private --------------------------------------------------------------
     def _job_done(self, job: concurrent.futures.Future[Any]) -> None:
@@ -100,12 +105,26 @@ class RealWork:
             del self._processes[transport]
 
 
+class RecordingExecutor(concurrent.futures.Executor):
+    """Submits to ``executor`` and keeps the job, so the loop can track it."""
+
+    def __init__(self, executor: concurrent.futures.Executor) -> None:
+        self.executor = executor
+        self.job: concurrent.futures.Future[Any] | None = None
+
+    def submit(
+        self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any
+    ) -> concurrent.futures.Future[_T]:
+        job = self.executor.submit(fn, *args, **kwargs)
+        self.job = job
+        return job
+
+
 def _describe_job(func: Callable[..., Any], args: tuple[Any, ...]) -> str:
     # ``asyncio.to_thread(f, ...)`` submits ``partial(context.run, f, ...)``:
-    # name ``f``, not ``Context.run``.
-    while isinstance(func, functools.partial):
-        partial: functools.partial[Any] = func
-        func, args = partial.func, (*partial.args, *args)
+    # name ``f``, not ``Context.run``.  Only types are tested: the job may be
+    # a mock, whose every attribute exists.
+    func, args = report.unwrap_partial(func, args)
     if isinstance(getattr(func, "__self__", None), contextvars.Context) and args:
         func, args = args[0], args[1:]
-    return report.describe_callback(func, args)
+    return "executor job " + report.describe_callback(func, args)

@@ -6,12 +6,14 @@ Time must never jump past work that is still running in real time.
 from __future__ import annotations
 
 import asyncio
+import gc
 import selectors
 import socket
 import sys
 import threading
 import time
 import unittest
+import weakref
 
 from asynctoolkit.clock import ClockedEventLoop, StalledClockError
 from tests._clocked import ClockedLoopTest, close_loop, run_bounded
@@ -104,6 +106,21 @@ class ExecutorTest(ClockedLoopTest):
         self.run_loop(self.loop.shutdown_default_executor())
         with self.assertRaisesRegex(RuntimeError, "Executor shutdown has been called"):
             self.loop.run_in_executor(None, print)
+
+
+class ClosedLoopExecutorTest(unittest.TestCase):
+    def test_a_closed_loop_keeps_no_worker_thread_alive(self) -> None:
+        # asyncio's close() forgets its default executor; a test harness that
+        # checks for dangling threads waited for a collection that never came.
+        loop = ClockedEventLoop()
+        worker = run_bounded(loop, loop.run_in_executor(None, threading.current_thread))
+        self.assertIsNot(worker, threading.current_thread())
+        run_bounded(loop, loop.shutdown_default_executor())
+        loop.close()
+        ref = weakref.ref(worker)
+        del worker
+        gc.collect()
+        self.assertIsNone(ref(), "the closed loop still holds its executor's thread")
 
 
 class ThreadTest(ClockedLoopTest):

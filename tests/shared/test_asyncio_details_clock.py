@@ -40,6 +40,24 @@ class ClockInternalsTest(unittest.TestCase):
         with self.assertRaises(KeyboardInterrupt):
             asyncio_details.run_handle(asyncio.Handle(interrupt, (), self.loop))
 
+    def test_drop_maker_frame_leaves_the_creation_stack_ending_at_the_caller(self) -> None:
+        self.loop.set_debug(True)
+
+        def make() -> asyncio.TimerHandle:
+            return asyncio.TimerHandle(1.0, print, (), self.loop)
+
+        handle = make()
+        self.assertEqual(handle._source_traceback[-1].name, "make")  # type: ignore[attr-defined]
+        asyncio_details.drop_maker_frame(handle)
+        caller = handle._source_traceback[-1]  # type: ignore[attr-defined]
+        self.assertEqual(caller.name, self._testMethodName)
+        self.assertRegex(repr(handle), rf"created at {__file__}:{caller.lineno}>$")
+
+    def test_drop_maker_frame_leaves_a_handle_made_outside_debug_mode_alone(self) -> None:
+        handle = asyncio.TimerHandle(1.0, print, (), self.loop)
+        asyncio_details.drop_maker_frame(handle)
+        self.assertNotIn("created at", repr(handle))
+
 
 if __name__ == "__main__":
     unittest.main()
