@@ -113,8 +113,10 @@ def tests(session: nox.Session) -> None:
 def conformance(session: nox.Session) -> None:
     """The standard library's own test suites, run against asynctoolkit.
 
-    unittest.mock's tests against ``asynctoolkit.mock``, and unittest's tests of
-    ``IsolatedAsyncioTestCase`` against ``asynctoolkit.TestCase``.  CI runs it on the
+    unittest.mock's tests against ``asynctoolkit.mock``, unittest's tests of
+    ``IsolatedAsyncioTestCase`` against ``asynctoolkit.TestCase``, and asyncio's
+    own tests on ``ClockedEventLoop(autojump=True)`` and on a loop over
+    ``TestSelector``.  CI runs it on the
     Python running nox; ``nox -s conformance-3.12`` on another.  A Python
     installed without its ``test`` package is skipped, saying so.
     """
@@ -129,6 +131,8 @@ def conformance(session: nox.Session) -> None:
     session.install("-e", ".")
     session.run("python", "tests/conformance/run_testmock.py")
     session.run("python", "tests/conformance/run_async_case.py")
+    # asyncio's own tests on ClockedEventLoop(autojump=True) and over TestSelector.
+    session.run("python", "tests/conformance/run_asyncio.py", env={"PYTHONPATH": "."})
 
 
 @nox.session(python=CURRENT)

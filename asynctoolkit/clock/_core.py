@@ -125,22 +125,6 @@ def smallest_step(now: float) -> float:
     return step
 
 
-def timers_of(loop: asyncio.AbstractEventLoop) -> list[asyncio.TimerHandle]:
-    """Every timer ``loop`` holds, live or cancelled, in no particular order.
-
-    A ``ClockedEventLoop`` keeps its timers on its clock, not on asyncio's heap;
-    any other loop's are on asyncio's heap (``asyncio_details.scheduled_timers``).
-    Kept for the checks until they read ``ClockedEventLoop.pending_timers()``,
-    the public face of the same queue.
-    """
-    timers = list(asyncio_details.scheduled_timers(loop))
-    clock = getattr(loop, "_vclock", None)
-    if isinstance(clock, VirtualClock):
-        for bucket in clock.buckets.values():
-            timers.extend(_as_list(bucket))
-    return timers
-
-
 class ClockTimer(asyncio.TimerHandle):
     """The ``TimerHandle`` of a ``ClockedEventLoop``: tells the clock when it is cancelled.
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Iterator
 
 from asynctoolkit._shared import asyncio_details, report
 from asynctoolkit.case._checks._base import Check, Settle, Watch, indent
-from asynctoolkit.clock._core import timers_of
 
 __all__: list[str] = []
 
@@ -39,5 +39,10 @@ class ActiveHandles(Check):
         ]
 
     def _handles(self) -> Iterator[asyncio.Handle]:
-        yield from asyncio_details.ready_handles(self.loop)
-        yield from timers_of(self.loop)
+        loop = self.loop
+        yield from asyncio_details.ready_handles(loop)
+        clock = sys.modules.get("asynctoolkit.clock")  # only a loaded clock made a clocked loop
+        if clock is not None and isinstance(loop, clock.ClockedEventLoop):
+            yield from loop.pending_timers()  # its whole timer queue (asyncio's heap stays empty)
+        else:
+            yield from asyncio_details.scheduled_timers(loop)
