@@ -168,11 +168,10 @@ def restore_loop_state(state: LoopState) -> None:
     """
     policy = getattr(asyncio.events, "_event_loop_policy", None)
     local = getattr(policy, "_local", None)
-    if state.policy is None and type(policy) is _DEFAULT_POLICY and local is not None:
-        # No policy existed: set_event_loop() made a default one.  It stays
-        # (making one per test costs), in the state a new one starts in.
-        local._loop = None
-        local._set_called = False
+    if state.policy is None and type(policy) is _DEFAULT_POLICY:
+        # No policy existed: set_event_loop() made a default one, which goes
+        # again (unittest's own tests check that a test leaves none behind).
+        asyncio.events._event_loop_policy = None  # type: ignore[attr-defined]
     elif policy is state.policy and local is not None and state.set_called is not None:
         local._loop = state.loop
         local._set_called = state.set_called

@@ -174,18 +174,21 @@ class TestCase(_assertions.AsyncAssertions):
     def run(self, result: unittest.result.TestResult | None = None) -> Any:
         if result is None:  # as unittest does, around a result of our own
             result = self.defaultTestResult()
-            start, stop = (
-                getattr(result, "startTestRun", None),
-                getattr(result, "stopTestRun", None),
-            )
-            if start is not None:
-                start()
+            start_run = getattr(result, "startTestRun", None)
+            stop_run = getattr(result, "stopTestRun", None)
+            if start_run is not None:
+                start_run()
             try:
-                self.run(result)
+                self._run_one(result)
             finally:
-                if stop is not None:
-                    stop()
+                if stop_run is not None:
+                    stop_run()
             return result
+        return self._run_one(result)
+
+    def _run_one(self, result: Any) -> Any:
+        # One frame below run() whichever way it was called: a warning about
+        # the test (a returned value) points at the caller of run().
         self._interrupted = False
         one = _oneresult.OneReport(result, self)
         try:
@@ -241,7 +244,7 @@ class TestCase(_assertions.AsyncAssertions):
             warnings.warn(
                 f"It is deprecated to return a value that is not None from a test case ({method})",
                 DeprecationWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
 
     def _callTearDown(self) -> None:

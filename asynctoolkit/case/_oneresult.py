@@ -64,6 +64,7 @@ class OneReport:
                 self._held = (kind, err)
             return
         if not checks:  # a second failure of the test's own (tearDown, a cleanup)
+            self.flush()  # reported in the order they happened
             getattr(self._result, kind)(test, err)
             return
         held_kind, held_err = self._held
