@@ -171,17 +171,22 @@ def wait_cancelled(
     return [task for task in tasks if not task.done()]
 
 
+def is_clocked(loop: asyncio.AbstractEventLoop) -> bool:
+    """True for a ``ClockedEventLoop`` (without importing the clock for other loops)."""
+    clock = sys.modules.get("asynctoolkit.clock")  # only a loaded clock made a clocked loop
+    return clock is not None and isinstance(loop, clock.ClockedEventLoop)
+
+
 def _autojump_on(loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
     """Turn autojump on for a clocked ``loop``; returns the undo."""
-    clock = sys.modules.get("asynctoolkit.clock")  # only a loaded clock made a clocked loop
-    if clock is None or not isinstance(loop, clock.ClockedEventLoop):
+    if not is_clocked(loop):
         return lambda: None
-    before = loop.autojump
-    loop.autojump = True
+    before = loop.autojump  # type: ignore[attr-defined]
+    loop.autojump = True  # type: ignore[attr-defined]
 
     def undo() -> None:
         if not loop.is_closed():
-            loop.autojump = before
+            loop.autojump = before  # type: ignore[attr-defined]
 
     return undo
 

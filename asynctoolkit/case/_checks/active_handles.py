@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Iterator
 
 from asynctoolkit._shared import asyncio_details, report
+from asynctoolkit.case import _loops
 from asynctoolkit.case._checks._base import Check, Settle, Watch, indent
 
 __all__: list[str] = []
@@ -41,8 +41,8 @@ class ActiveHandles(Check):
     def _handles(self) -> Iterator[asyncio.Handle]:
         loop = self.loop
         yield from asyncio_details.ready_handles(loop)
-        clock = sys.modules.get("asynctoolkit.clock")  # only a loaded clock made a clocked loop
-        if clock is not None and isinstance(loop, clock.ClockedEventLoop):
-            yield from loop.pending_timers()  # its whole timer queue (asyncio's heap stays empty)
+        if _loops.is_clocked(loop):
+            # Its whole timer queue (asyncio's heap stays empty).
+            yield from loop.pending_timers()  # type: ignore[attr-defined]
         else:
             yield from asyncio_details.scheduled_timers(loop)
