@@ -27,14 +27,16 @@ from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any, ClassVar
 
 from asynctoolkit._shared import asyncio_details
-from asynctoolkit.case import _assertions, _decorators, _loops, _oneresult
+from asynctoolkit.case import _assertions, _decorators, _explore, _loops, _oneresult
 from asynctoolkit.case._decorators import fail_on, ignore_loop, lenient, strict, timeout
+from asynctoolkit.case._explore import explore
 from asynctoolkit.case._run import INTERRUPTED_CLEANUP_LIMIT, Phase, TestInterrupted, TestRun
 
 __all__ = [
     "ClockedTestCase",
     "FunctionTestCase",
     "TestCase",
+    "explore",
     "fail_on",
     "ignore_loop",
     "lenient",
@@ -189,6 +191,12 @@ class TestCase(_assertions.AsyncAssertions):
     def _run_one(self, result: Any) -> Any:
         # One frame below run() whichever way it was called: a warning about
         # the test (a returned value) points at the caller of run().
+        exploration = _explore.exploration_of(self)
+        if exploration is not None:
+            return _explore.run_explored(self, result, exploration, self._run_once)
+        return self._run_once(result)
+
+    def _run_once(self, result: Any) -> Any:
         self._interrupted = False
         one = _oneresult.OneReport(result, self)
         try:

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from asynctoolkit._shared import asyncio_details
+from asynctoolkit._shared import asyncio_details, choices
 from asynctoolkit.clock import _messages
 from asynctoolkit.clock._work import RealWork
 
@@ -264,6 +264,9 @@ class VirtualClock:
         self._stops_seen = 0
         # The one handle that runs ``_fire`` (created on first use).
         self._firer: asyncio.Handle | None = None
+        #: The seeded choices of an explored run (``asynctoolkit.explore``), else None:
+        #: how late each wake-up is, and the order of timers due together.
+        self.choices = choices.claim(loop)
 
     # -- time -----------------------------------------------------------------
     def set_now(self, when: float) -> None:
@@ -413,6 +416,9 @@ class VirtualClock:
             target, resting = due, False
         else:
             return self._blocked(due, user_io)
+        explored = self.choices is not None and not resting
+        if explored:
+            target = self._late_wake(target)
         if user_io or self.work.pending():
             news = self._wait_before_jump(target, user_io)
             if news is not None:
@@ -423,8 +429,10 @@ class VirtualClock:
                 future = advances.pop(0)[2]
                 if not future.done():
                     future.set_result(None)
-        elif loop.get_debug():
-            self._queue_due()  # one handle per timer, so debug mode can time each
+        elif explored or loop.get_debug():
+            # One handle per timer: debug mode times each; an explored run
+            # fires all timers due by its late wake-up in one iteration, as asyncio does.
+            self._queue_due()
         else:
             self._stops_seen = self._stops
             firer = self._firer
@@ -445,12 +453,37 @@ class VirtualClock:
             self._queue_due()
 
     def _queue_due(self) -> None:
-        """Move every timer due now to the ready queue, in (due, scheduling) order."""
+        """Move every timer due now to the ready queue, in (due, scheduling) order.
+
+        In an explored run, timers due at the same instant go in the order the
+        run's seed picks (asyncio promises no order among them).
+        """
         instants, buckets, now, loop = self.instants, self.buckets, self.now, self.loop
+        explored = self.choices
         while instants and instants[0] <= now:
-            for timer in _as_list(buckets.pop(heapq.heappop(instants))):
+            timers = _as_list(buckets.pop(heapq.heappop(instants)))
+            if explored is not None and len(timers) > 1:
+                live = [t for t in timers if not t.cancelled()]
+                timers = explored.tie_order(live, _describe_timer) if len(live) > 1 else live
+            for timer in timers:
                 if not timer.cancelled():
                     asyncio_details.add_ready_handle(loop, timer)
+
+    def _late_wake(self, due: float) -> float:
+        """When an explored run's clock wakes for a timer due at ``due``: a little late.
+
+        asyncio never fires a timer early and never promises it on time: the
+        seed picks a lateness in ``[0, jitter]``; an ``advance()`` in progress
+        still rests at its target, so the wake-up never goes past it.
+        """
+        assert self.choices is not None
+        late = self.choices.lateness(due)
+        if late <= 0:
+            return due
+        wake = to_grid(due + late)
+        if self._advances and wake > self._advances[0][0]:
+            wake = self._advances[0][0]
+        return max(wake, due)
 
     def _fire(self) -> None:
         """Run the timers due now, then those of each next instant the loop would jump to.
@@ -561,6 +594,18 @@ class VirtualClock:
 
 def _advance_order(advance: _Advance) -> tuple[float, int]:
     return advance[0], advance[1]
+
+
+def _describe_timer(timer: asyncio.TimerHandle) -> str:
+    """A short name of what ``timer`` runs, for an explored run's trace."""
+    callback, _ = asyncio_details.handle_callback(timer)
+    name = str(getattr(callback, "__qualname__", None) or type(callback).__qualname__)
+    if name.endswith("_set_result_unless_cancelled"):
+        return "sleep"  # asyncio.sleep's timer
+    owner = getattr(callback, "__self__", None)
+    if isinstance(owner, asyncio.Task):
+        return f"{name} of task {owner.get_name()!r}"
+    return name
 
 
 def _as_list(bucket: asyncio.TimerHandle | list[asyncio.TimerHandle]) -> list[asyncio.TimerHandle]:

@@ -1,0 +1,236 @@
+"""``explore``: run one test under many seeded timings and faults, report the seed that breaks it.
+
+The decorator stores an ``Exploration`` on the test; ``TestCase`` (here) and
+the pytest plugin read it and run the whole test once per seed, each time on
+a fresh clocked loop whose every legal choice the seed decides
+(``_shared/choices.py``).
+"""
+
+from __future__ import annotations
+
+import sys
+import unittest
+from collections.abc import Callable
+from typing import Any, TypeVar, overload
+
+from asynctoolkit._shared import choices as _choices
+from asynctoolkit._shared import exploration as _exploration
+from asynctoolkit._shared.exploration import (
+    DEFAULT_FAULTS,
+    DEFAULT_JITTER,
+    DEFAULT_LATENCY,
+    DEFAULT_RUNS,
+    Exploration,
+)
+
+__all__ = ["explore"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+@overload
+def explore(runs: _F, /) -> _F: ...
+
+
+@overload
+def explore(
+    runs: int = DEFAULT_RUNS,
+    *,
+    seed: int | None = None,
+    jitter: float = DEFAULT_JITTER,
+    latency: tuple[float, float] = DEFAULT_LATENCY,
+    faults: float = DEFAULT_FAULTS,
+) -> Callable[[_F], _F]: ...
+
+
+def explore(
+    runs: Any = DEFAULT_RUNS,
+    *,
+    seed: int | None = None,
+    jitter: float = DEFAULT_JITTER,
+    latency: tuple[float, float] = DEFAULT_LATENCY,
+    faults: float = DEFAULT_FAULTS,
+) -> Any:
+    """Run the test ``runs`` times, each on its own seeded timing; report the seed that fails.
+
+    Decorates a ``ClockedTestCase`` test method (or the class: every test of
+    it) or an async test function run by the pytest plugin; ``@explore``
+    alone uses the defaults.  Each run is a whole test (set-up, the test,
+    tear-down, cleanups and checks; under pytest, its function-scoped
+    fixtures too) on a fresh clocked loop.  The run's seed decides every
+    choice asyncio leaves open, and nothing else:
+
+    * ``jitter`` (seconds, default 0.01): how late the loop wakes for a
+      timer, in ``[0, jitter]``; the timers due by then fire in due order.
+    * timers due at the same instant fire in an order the seed picks.
+    * ``latency`` (``(low, high)`` seconds, default ``(0, 0.01)``): the
+      delay of each message the rpc doubles deliver; one stream's messages
+      keep their order, those of different calls may overtake each other.
+    * ``faults`` (a probability, default 0): failures the real world
+      produces, injected by the doubles (UNAVAILABLE, a stream reset, a
+      connection reset or EOF on a socket mock).
+
+    The seeds are ``base, base + 1, ...`` (base 0, or
+    ``$ASYNCTOOLKIT_SEED_BASE``, ``random`` for a new base per process).
+    The first failing run fails the test with its seed, a line that replays
+    it and the run's choices; passing runs print nothing.  ``seed=N`` runs
+    seed N only (the replay), as do ``ASYNCTOOLKIT_SEED=N``, the runner's
+    ``--seed N`` and pytest's ``--asynctoolkit-seed N`` for every explored test.
+    """
+    if callable(runs):  # bare @explore
+        return _mark(runs, Exploration())
+    settings = _exploration.checked(runs, seed, jitter, latency, faults)
+
+    def decorate(target: _F) -> _F:
+        return _mark(target, settings)
+
+    return decorate
+
+
+def _mark(target: _F, settings: Exploration) -> _F:
+    if isinstance(target, type) and not issubclass(target, unittest.TestCase):
+        raise TypeError(
+            f"@explore decorates a test method, a TestCase class or an async test function, "
+            f"not the class {target.__qualname__}"
+        )
+    setattr(target, _exploration.MARK, settings)
+    return target
+
+
+def exploration_of(test: unittest.TestCase) -> Exploration | None:
+    """The ``explore`` settings of ``test``'s method, else of its class, else None."""
+    method = getattr(test, test._testMethodName, None)
+    settings = getattr(method, _exploration.MARK, None)
+    if settings is None:
+        settings = getattr(type(test), _exploration.MARK, None)
+    return settings
+
+
+def run_explored(
+    test: unittest.TestCase, result: Any, settings: Exploration, run_once: Callable[[Any], Any]
+) -> Any:
+    """Run ``test`` once per seed through ``run_once(result)``; report one run to ``result``.
+
+    Each run reports to a recorder.  The first run that fails is replayed
+    to ``result`` with the seed's report added to its failure; when every
+    run passes, the last one is replayed.  Only one run is ever reported.
+    """
+    seeds = _exploration.seeds(settings)
+    record: _Recorder | None = None
+    for index, seed in enumerate(seeds):
+        record = _Recorder()
+        run_choices = settings.choices(seed)
+        _choices.begin(run_choices)
+        try:
+            run_once(record)
+        finally:
+            _choices.end()
+        if run_choices.loop is None and not record.skipped:
+            record.replay(result, test, None)
+            _report_unclocked(test, result)
+            return result
+        if record.failed or record.skipped or record.stopped:
+            message = _exploration.failure_message(
+                run_choices, settings, index, len(seeds), test.id(), pytest=False
+            )
+            record.replay(result, test, message if record.failed else None)
+            return result
+    assert record is not None
+    record.replay(result, test, None)
+    return result
+
+
+def _report_unclocked(test: unittest.TestCase, result: Any) -> None:
+    error = TypeError(
+        f"@explore needs virtual time, but {test.id()} ran on a loop that is not a "
+        "ClockedEventLoop: decorate a test of a ClockedTestCase (or an async test run by the "
+        "pytest plugin)"
+    )
+    result.startTest(test)
+    try:
+        result.addError(test, (TypeError, error, None))
+    finally:
+        result.stopTest(test)
+
+
+_FAILING = frozenset({"addFailure", "addError", "addExpectedFailure"})
+
+
+class _Recorder(unittest.TestResult):
+    """Records what one run reports, to replay it (or not) to the real result."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[str, tuple[Any, ...]]] = []
+        self.failed = False
+        self.skipped = False
+        self.stopped = False
+
+    def _record(self, name: str, *args: Any) -> None:
+        self.calls.append((name, args))
+
+    def startTest(self, test: unittest.TestCase) -> None:
+        self._record("startTest", test)
+
+    def stopTest(self, test: unittest.TestCase) -> None:
+        self._record("stopTest", test)
+
+    def addSuccess(self, test: unittest.TestCase) -> None:
+        self._record("addSuccess", test)
+
+    def addFailure(self, test: unittest.TestCase, err: Any) -> None:
+        self.failed = True
+        self._record("addFailure", test, err)
+
+    def addError(self, test: unittest.TestCase, err: Any) -> None:
+        self.failed = True
+        self._record("addError", test, err)
+
+    def addSkip(self, test: unittest.TestCase, reason: str) -> None:
+        self.skipped = True
+        self._record("addSkip", test, reason)
+
+    def addExpectedFailure(self, test: unittest.TestCase, err: Any) -> None:
+        self.failed = True
+        self._record("addExpectedFailure", test, err)
+
+    def addUnexpectedSuccess(self, test: unittest.TestCase) -> None:
+        self._record("addUnexpectedSuccess", test)
+
+    def addSubTest(self, test: unittest.TestCase, subtest: unittest.TestCase, err: Any) -> None:
+        if err is not None:
+            self.failed = True
+        self._record("addSubTest", test, subtest, err)
+
+    def addDuration(self, test: unittest.TestCase, elapsed: float) -> None:
+        self._record("addDuration", test, elapsed)
+
+    def stop(self) -> None:
+        self.stopped = True
+        self._record("stop")
+
+    def replay(self, result: Any, test: unittest.TestCase, message: str | None) -> None:
+        """Report the recorded run to ``result``, with ``message`` added to its failures."""
+        for name, args in self.calls:
+            method = getattr(result, name, None)
+            if method is None:  # an old result without addDuration, addSubTest...
+                continue
+            if message is not None and (
+                name in _FAILING or (name == "addSubTest" and args[2] is not None)
+            ):
+                args = (*args[:-1], _with_message(args[-1], message, test))
+            method(*args)
+
+
+def _with_message(err: Any, message: str, test: unittest.TestCase) -> Any:
+    """The failure ``err`` (an exc_info triple), carrying the seed's report."""
+    kind, value, traceback = err
+    if value is None:
+        return err
+    if sys.version_info >= (3, 11):
+        value.add_note(message)
+        return err
+    # Python 3.10 has no notes: the report comes last, after the failure it explains.
+    report = test.failureException(message)
+    report.__context__ = value
+    return (type(report), report, None)
