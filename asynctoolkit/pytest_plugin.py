@@ -55,8 +55,8 @@ from typing import Any
 
 import pytest
 
-from asynctoolkit import case
-from asynctoolkit._shared import asyncio_details
+from asynctoolkit import _pytest_runs, case
+from asynctoolkit._shared import asyncio_details, choices, exploration
 from asynctoolkit.case import _decorators, _loops
 from asynctoolkit.case._run import TestRun
 from asynctoolkit.compat import _pytest_option
@@ -80,7 +80,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "'asynctoolkit' (always asynctoolkit, also in pytest-asyncio's auto mode)"
     )
     parser.addini(_UNMARKED, help_text, default=_UNMARKED_CHOICES[0])
-    parser.getgroup("asynctoolkit").addoption(
+    group = parser.getgroup("asynctoolkit")
+    group.addoption(
+        "--asynctoolkit-seed",
+        dest="asynctoolkit_seed",
+        type=_seed_option,
+        default=None,
+        metavar="N",
+        help="replay seed N in every explored test (@explore, or the marker's explore=); "
+        "ASYNCTOOLKIT_SEED=N does the same",
+    )
+    group.addoption(
         "--asynctoolkit-unmarked",
         dest=_UNMARKED,
         choices=_UNMARKED_CHOICES,
@@ -98,10 +108,14 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{_MARKER}(clock=False, timeout=None, **checks): run this async test with "
-        "asynctoolkit (virtual time with clock=True or 'autojump', a real-time limit, "
-        "checks turned on or off by name)",
+        f"{_MARKER}(clock=False, timeout=None, explore=None, **checks): run this async test "
+        "with asynctoolkit (virtual time with clock=True or 'autojump', a real-time limit, "
+        "seeded exploration with explore=RUNS or a dict of explore()'s arguments, checks "
+        "turned on or off by name)",
     )
+    seed = config.getoption("asynctoolkit_seed", None)
+    if seed is not None:
+        exploration.replay_seed = seed
     _unmarked_setting(config)  # a misspelt value is an error before collection
     if not _pytest_asyncio_loaded(config):
         # A suite written for pytest-asyncio runs on asynctoolkit unchanged.
@@ -175,6 +189,82 @@ def _unmarked_runner(config: pytest.Config) -> tuple[str, str]:
     if mode == "auto":
         return "pytest-asyncio", "its asyncio_mode is auto"
     return "asynctoolkit", f"pytest-asyncio's asyncio_mode is {mode}"
+
+
+def _seed_option(text: str) -> int:
+    try:
+        return exploration.parse_seed(text, "--asynctoolkit-seed")
+    except ValueError as error:
+        raise pytest.UsageError(str(error)) from None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
+    # Our async tests: their reports are kept back until every run is over
+    # (asynctoolkit/_pytest_runs.py says why).
+    if _HARNESS not in getattr(item, "fixturenames", ()):
+        return None
+    return _pytest_runs.run(item, nextitem, _exploration_of(item))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[Any]
+) -> Generator[None, Any, None]:
+    outcome = yield
+    if call.when == "teardown" and _HARNESS in getattr(item, "fixturenames", ()):
+        _pytest_runs.note_findings(outcome.get_result(), call)
+
+
+def _exploration_of(item: pytest.Item) -> exploration.Exploration | None:
+    """The test's ``explore`` settings: its marker's ``explore=``, else ``@explore``."""
+    marked = _marker_keywords(item).get("explore")
+    if marked is not None and marked is not False:
+        if marked is True:
+            return exploration.Exploration()
+        if isinstance(marked, dict):
+            return _explore_arguments(**marked)
+        return _explore_arguments(marked)
+    function = getattr(item, "obj", None)
+    found = getattr(function, exploration.MARK, None)
+    if found is None:
+        found = getattr(getattr(item, "cls", None), exploration.MARK, None)
+    return found if isinstance(found, exploration.Exploration) else None
+
+
+def _explore_arguments(
+    runs: Any = exploration.DEFAULT_RUNS, **kwargs: Any
+) -> exploration.Exploration:
+    unknown = sorted(set(kwargs) - {"seed", "jitter", "latency", "faults"})
+    if unknown:
+        raise pytest.UsageError(
+            f"@pytest.mark.{_MARKER}(explore={{...}}) got unknown argument(s) "
+            f"{', '.join(unknown)}; it takes runs, seed, jitter, latency, faults"
+        )
+    defaults = exploration.Exploration()
+    try:
+        return exploration.checked(
+            runs,
+            kwargs.get("seed", defaults.seed),
+            kwargs.get("jitter", defaults.jitter),
+            kwargs.get("latency", defaults.latency),
+            kwargs.get("faults", defaults.faults),
+        )
+    except (TypeError, ValueError) as error:
+        raise pytest.UsageError(f"@pytest.mark.{_MARKER}(explore=...): {error}") from None
+
+
+def _marker_keywords(item: pytest.Item) -> dict[str, Any]:
+    """The keywords of the test's markers: module, class and test add up, the closest wins."""
+    merged: dict[str, Any] = {}
+    for marker in reversed(list(item.iter_markers(_MARKER))):  # farthest first
+        if marker.args:
+            raise pytest.UsageError(
+                f"@pytest.mark.{_MARKER} takes keywords only (clock=, timeout=, explore=, "
+                "check=True/False)"
+            )
+        merged.update(marker.kwargs)
+    return merged
 
 
 def _is_ours(item: pytest.Item) -> bool:
@@ -509,14 +599,18 @@ def _settings_from(item: pytest.Item) -> tuple[bool, bool, float | None, dict[st
     Markers of the module, the class and the test add up; the closest wins
     where they set the same keyword.
     """
-    checks: dict[str, Any] = {}
-    for marker in reversed(list(item.iter_markers(_MARKER))):  # farthest first
-        if marker.args:
-            raise pytest.UsageError(
-                f"@pytest.mark.{_MARKER} takes keywords only (clock=, timeout=, check=True/False)"
-            )
-        checks.update(marker.kwargs)
-    clock = checks.pop("clock", False)
+    checks = _marker_keywords(item)
+    checks.pop("explore", None)
+    clock = checks.pop("clock", None)
+    explored = choices.current() is not None
+    if clock is None:
+        # An explored test runs on virtual time, jumping by itself unless clock=True says not to.
+        clock = "autojump" if explored else False
+    elif clock is False and explored:
+        raise pytest.UsageError(
+            f"{item.nodeid}: explore needs virtual time, and the marker says clock=False; "
+            "drop clock=False (explored tests run on a clocked loop with autojump)"
+        )
     if clock not in (False, True, "autojump"):
         raise pytest.UsageError(
             f"@pytest.mark.{_MARKER}(clock=...) takes True, False or 'autojump'"
@@ -562,7 +656,9 @@ def _asynctoolkit_harness(request: pytest.FixtureRequest) -> Generator[TestRun, 
         _active = None
         problems = run.finish()
         if problems:
-            raise AssertionError("\n\n".join(problems))
+            error = AssertionError("\n\n".join(problems))
+            setattr(error, _pytest_runs.CHECKS_MARK, True)  # joins the test's own failure
+            raise error
     finally:
         _active = None
         run.close(name)

@@ -51,7 +51,7 @@ class Exploration:
 def checked(
     runs: object, seed: object, jitter: object, latency: object, faults: object
 ) -> Exploration:
-    """An ``Exploration`` from ``explore``'s arguments; TypeError/ValueError saying what is wrong."""
+    """``explore``'s arguments, checked: TypeError or ValueError saying what is wrong."""
     if isinstance(runs, bool) or not isinstance(runs, int):
         raise TypeError(f"explore(runs=...) takes a whole number of runs, not {runs!r}")
     if runs < 1:
@@ -60,7 +60,9 @@ def checked(
         raise TypeError(f"explore(seed=...) takes None or a whole number >= 0, not {seed!r}")
     jitter_s = _seconds("jitter", jitter)
     if not isinstance(latency, tuple | list) or len(latency) != 2:
-        raise TypeError(f"explore(latency=...) takes a (low, high) pair of seconds, not {latency!r}")
+        raise TypeError(
+            f"explore(latency=...) takes a (low, high) pair of seconds, not {latency!r}"
+        )
     low = _seconds("latency", latency[0])
     high = _seconds("latency", latency[1])
     if low > high:
@@ -105,7 +107,10 @@ def forced_seed() -> int | None:
 
 
 def base_seed() -> int:
-    """The first seed of an exploration: ``$ASYNCTOOLKIT_SEED_BASE`` (``random``: one per process)."""
+    """The first seed of an exploration: ``$ASYNCTOOLKIT_SEED_BASE``, else 0.
+
+    ``random`` picks a new base once per process (printed with each failing seed).
+    """
     global _random_base
     text = os.environ.get(BASE_VARIABLE, "").strip()
     if not text:

@@ -88,10 +88,10 @@ def explore(
 
 
 def _mark(target: _F, settings: Exploration) -> _F:
-    if isinstance(target, type) and not issubclass(target, unittest.TestCase):
+    if not callable(target):
         raise TypeError(
-            f"@explore decorates a test method, a TestCase class or an async test function, "
-            f"not the class {target.__qualname__}"
+            f"@explore decorates a test method, a test class or an async test function, "
+            f"not {target!r}"
         )
     setattr(target, _exploration.MARK, settings)
     return target
@@ -125,11 +125,11 @@ def run_explored(
             run_once(record)
         finally:
             _choices.end()
-        if run_choices.loop is None and not record.skipped:
+        if run_choices.loop is None and not record.was_skipped:
             record.replay(result, test, None)
             _report_unclocked(test, result)
             return result
-        if record.failed or record.skipped or record.stopped:
+        if record.failed or record.was_skipped or record.stopped:
             message = _exploration.failure_message(
                 run_choices, settings, index, len(seeds), test.id(), pytest=False
             )
@@ -163,7 +163,7 @@ class _Recorder(unittest.TestResult):
         super().__init__()
         self.calls: list[tuple[str, tuple[Any, ...]]] = []
         self.failed = False
-        self.skipped = False
+        self.was_skipped = False
         self.stopped = False
 
     def _record(self, name: str, *args: Any) -> None:
@@ -187,7 +187,7 @@ class _Recorder(unittest.TestResult):
         self._record("addError", test, err)
 
     def addSkip(self, test: unittest.TestCase, reason: str) -> None:
-        self.skipped = True
+        self.was_skipped = True
         self._record("addSkip", test, reason)
 
     def addExpectedFailure(self, test: unittest.TestCase, err: Any) -> None:
@@ -224,7 +224,7 @@ class _Recorder(unittest.TestResult):
 
 def _with_message(err: Any, message: str, test: unittest.TestCase) -> Any:
     """The failure ``err`` (an exc_info triple), carrying the seed's report."""
-    kind, value, traceback = err
+    _kind, value, _traceback = err
     if value is None:
         return err
     if sys.version_info >= (3, 11):

@@ -1,7 +1,7 @@
 """The ``python -m asynctoolkit`` command line.
 
-``python -m unittest`` with options of its own, ``--strict``, ``--timeout``
-and ``--asynctest``; ``-h`` prints ``_DESCRIPTION`` and these options as plain
+``python -m unittest`` with options of its own, ``--strict``, ``--timeout``,
+``--seed`` and ``--asynctest``; ``-h`` prints ``_DESCRIPTION`` and these options as plain
 text, then unittest's help.  A directory named on the command line is
 searched with unittest's discovery (see ``_Program`` and ``_top_level``), and
 the run ends with a summary line (``_Result.summary_line``).
@@ -16,11 +16,15 @@ import unittest
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from asynctoolkit._shared import exploration
 from asynctoolkit._shared.settings import settings
 
 __all__ = ["main"]
 
-_USAGE = "python -m asynctoolkit [--strict] [--timeout SECONDS] [--asynctest] [unittest arguments]"
+_USAGE = (
+    "python -m asynctoolkit [--strict] [--timeout SECONDS] [--seed N] [--asynctest] "
+    "[unittest arguments]"
+)
 
 # Printed by ``-h`` (plain text: a terminal shows it as it is).
 _DESCRIPTION = """\
@@ -138,6 +142,13 @@ def _own_parser() -> argparse.ArgumentParser:
         help="the real-time limit of each test that sets none itself (default 60; 0 for no limit)",
     )
     own.add_argument(
+        "--seed",
+        type=_seed_value,
+        default=None,
+        metavar="N",
+        help="replay seed N in every test decorated with @explore (as ASYNCTOOLKIT_SEED=N does)",
+    )
+    own.add_argument(
         "--asynctest",
         action="store_true",
         help="make 'import asynctest' give asynctoolkit's compatibility layer, so a suite "
@@ -156,6 +167,13 @@ def _timeout_value(text: str) -> float:
     if not value >= 0:
         raise argparse.ArgumentTypeError(f"--timeout must be 0 or more seconds, not {text!r}")
     return value
+
+
+def _seed_value(text: str) -> int:
+    try:
+        return exploration.parse_seed(text, "--seed")
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _install_asynctest() -> None:
@@ -178,6 +196,8 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     settings.strict = own.strict
     if own.timeout is not None:
         settings.timeout = own.timeout or None
+    if own.seed is not None:
+        exploration.replay_seed = own.seed
     if sys.path[0] != os.getcwd() and "" not in sys.path:
         sys.path.insert(0, os.getcwd())
     _Program(module=None, argv=["python -m asynctoolkit", *rest], testRunner=_Runner)

@@ -125,7 +125,9 @@ class _Scenarios:
         self.assertEqual((seen["code"], seen["details"]), (None, ""))
         self.assertFalse(seen["done"])
         self.assertFalse(seen["cancelled"])
-        self.assertLessEqual(seen["remaining"], LIMIT)
+        # A real server reads the deadline off the wire, rounded by grpc's
+        # timeout encoding and its own clock: seen at 10.099 under load.
+        self.assertLessEqual(seen["remaining"], LIMIT + 1)
         self.assertTrue(seen["remaining"] > LIMIT - 5)
         self.assertIsInstance(seen["peer"], str)
 

@@ -1,0 +1,212 @@
+"""``explore`` on ClockedTestCase: seeds, the failure report, replay, checks per run."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import textwrap
+import unittest
+from typing import Any
+
+import asynctoolkit
+from asynctoolkit import ClockedTestCase, explore
+from tests._inner import failure_text, passed, run_test
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+STARTS: list[str] = []
+
+
+async def _race(test: ClockedTestCase) -> None:
+    """Two refreshes and a reader due together: the reader needs both refreshes done first."""
+    cache: dict[str, Any] = {}
+
+    async def refresh(value: str) -> None:
+        await asyncio.sleep(1)
+        cache["value"] = value
+
+    async def read() -> None:
+        await asyncio.sleep(1)
+        test.assertEqual(cache.get("value"), "b")
+
+    await asyncio.gather(refresh("a"), refresh("b"), read())
+
+
+class Racy(ClockedTestCase):
+    __test__ = False  # run by the tests below, not collected by pytest
+    autojump = True
+
+    def setUp(self) -> None:
+        STARTS.append("setUp")
+
+    @explore
+    async def test_race(self) -> None:
+        await _race(self)
+
+    @explore(seed=0)
+    async def test_race_seed_0(self) -> None:
+        await _race(self)
+
+    @explore(runs=25)
+    async def test_fine(self) -> None:
+        await asyncio.sleep(1)
+
+    @explore(runs=5)
+    async def test_leaks(self) -> None:
+        asyncio.get_running_loop().create_task(asyncio.sleep(60), name="leaked")
+
+    @explore
+    async def test_skips(self) -> None:
+        self.skipTest("not today")
+
+
+class ExploreTest(unittest.TestCase):
+    def setUp(self) -> None:
+        STARTS.clear()
+
+    def test_the_first_failing_seed_fails_the_test_once(self) -> None:
+        result = run_test(Racy, "test_race")
+        self.assertEqual((result.testsRun, len(result.failures), len(result.errors)), (1, 1, 0))
+        text = failure_text(result)
+        seed = int(re.findall(r"explore: seed (\d+) fails this test", text)[0])
+        self.assertEqual(len(STARTS), seed + 1)  # it stopped at the first failing run
+        self.assertIn(f"@explore(seed={seed})", text)
+        self.assertIn(f"ASYNCTOOLKIT_SEED={seed} python -m asynctoolkit", text)
+        self.assertIn("timers due together", text)
+        self.assertIn("'b'", text)  # the test's own failure is there too
+
+    def test_every_passing_seed_reports_one_success(self) -> None:
+        result = run_test(Racy, "test_fine")
+        self.assertTrue(passed(result))
+        self.assertEqual(len(STARTS), 25)  # each run is a whole test
+
+    def test_a_seed_replays_exactly(self) -> None:
+        texts = [failure_text(run_test(Racy, "test_race_seed_0")) for _ in range(3)]
+        self.assertIn("explore: seed 0 fails this test.", texts[0])
+        traces = [text.split("in order:")[1] for text in texts]
+        self.assertEqual(len(set(traces)), 1)
+
+    def test_the_variable_replays_a_seed_in_every_explored_test(self) -> None:
+        os.environ["ASYNCTOOLKIT_SEED"] = "3"
+        self.addCleanup(os.environ.pop, "ASYNCTOOLKIT_SEED")
+        result = run_test(Racy, "test_fine")
+        self.assertTrue(passed(result))
+        self.assertEqual(len(STARTS), 1)
+
+    def test_a_base_moves_the_seeds(self) -> None:
+        first = failure_text(run_test(Racy, "test_race"))
+        seed = int(re.findall(r"explore: seed (\d+)", first)[0])
+        os.environ["ASYNCTOOLKIT_SEED_BASE"] = str(seed + 1)
+        self.addCleanup(os.environ.pop, "ASYNCTOOLKIT_SEED_BASE")
+        STARTS.clear()
+        later = failure_text(run_test(Racy, "test_race"))
+        self.assertGreater(int(re.findall(r"explore: seed (\d+)", later)[0]), seed)
+
+    def test_a_leak_in_a_run_fails_the_test_naming_the_seed(self) -> None:
+        result = run_test(Racy, "test_leaks")
+        text = failure_text(result)
+        self.assertIn("pending_tasks", text)
+        self.assertIn("explore: seed 0 fails this test (run 1 of 5)", text)
+        self.assertEqual(len(STARTS), 1)
+
+    def test_a_skip_is_reported_once(self) -> None:
+        result = run_test(Racy, "test_skips")
+        self.assertEqual(len(result.skipped), 1)
+        self.assertEqual(len(STARTS), 1)
+
+    def test_a_test_that_is_not_clocked_is_told_why(self) -> None:
+        class Plain(asynctoolkit.TestCase):
+            __test__ = False
+
+            @explore
+            async def test_it(self) -> None:
+                pass
+
+        text = failure_text(run_test(Plain, "test_it"))
+        self.assertIn("@explore needs virtual time", text)
+
+    def test_a_decorated_class_explores_every_test(self) -> None:
+        @explore(runs=4)
+        class Whole(ClockedTestCase):
+            __test__ = False
+            autojump = True
+
+            async def test_it(self) -> None:
+                STARTS.append("run")
+                await asyncio.sleep(1)
+
+        self.assertTrue(passed(run_test(Whole, "test_it")))
+        self.assertEqual(STARTS, ["run"] * 4)
+
+    def test_bad_arguments_are_refused_at_once(self) -> None:
+        for kwargs, error in [
+            ({"runs": 0}, ValueError),
+            ({"runs": 1.5}, TypeError),
+            ({"seed": -1}, TypeError),
+            ({"jitter": -0.1}, ValueError),
+            ({"jitter": float("nan")}, ValueError),
+            ({"latency": (0.2, 0.1)}, ValueError),
+            ({"latency": 0.1}, TypeError),
+            ({"faults": 1.5}, ValueError),
+        ]:
+            with self.subTest(kwargs=kwargs), self.assertRaises(error):
+                explore(**kwargs)
+
+
+class RunnerSeedTest(unittest.TestCase):
+    def test_the_runner_replays_the_seed_it_is_given(self) -> None:
+        directory = tempfile.mkdtemp()
+        with open(os.path.join(directory, "test_racy.py"), "w") as f:
+            f.write(
+                textwrap.dedent(
+                    """
+                    import asyncio
+                    from asynctoolkit import ClockedTestCase, explore
+
+                    class T(ClockedTestCase):
+                        autojump = True
+
+                        @explore
+                        async def test_race(self):
+                            order = []
+                            async def one(n):
+                                await asyncio.sleep(1)
+                                order.append(n)
+                            await asyncio.gather(one(1), one(2))
+                            assert order == [1, 2], order
+                    """
+                )
+            )
+
+        def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [sys.executable, "-m", "asynctoolkit", *args, "test_racy"],
+                cwd=directory,
+                env={**os.environ, "PYTHONPATH": ROOT, **env},
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+
+        first = run()
+        self.assertEqual(first.returncode, 1, first.stderr)
+        seed = re.findall(r"explore: seed (\d+) fails", first.stderr)[0]
+        self.assertIn(
+            f"ASYNCTOOLKIT_SEED={seed} python -m asynctoolkit test_racy.T.test_race", first.stderr
+        )
+        by_option = run("--seed", seed)
+        by_variable = run(ASYNCTOOLKIT_SEED=seed)
+        for again in (by_option, by_variable):
+            self.assertEqual(again.returncode, 1)
+            self.assertIn(f"explore: seed {seed} fails this test.", again.stderr)
+            self.assertEqual(
+                again.stderr.split("in order:")[1].split("---")[0],
+                first.stderr.split("in order:")[1].split("---")[0],
+            )
+        # A seed that passes: the run passes.
+        passing = next(s for s in range(50) if run("--seed", str(s)).returncode == 0)
+        self.assertNotEqual(str(passing), seed)
