@@ -18,14 +18,17 @@ Fixtures:
     ``loop`` under pytest-asyncio's old name, while pytest-asyncio is not
     loaded (then the tests marked ``asyncio`` are ours too).
 
-Marker ``@pytest.mark.asynctoolkit(clock=False, timeout=..., **checks)``:
+Marker ``@pytest.mark.asynctoolkit(clock=False, timeout=..., explore=None, **checks)``:
 ``clock=True`` (or ``"autojump"``) runs the test on virtual time; ``timeout``
-is the real-time limit in seconds (``None``: no limit); each other keyword
-turns a check on or off as ``fail_on`` does.
+is the real-time limit in seconds (``None``: no limit); ``explore=RUNS`` (or
+a dict of ``explore``'s arguments) explores it as ``@asynctoolkit.explore``
+does; each other keyword turns a check on or off as ``fail_on`` does.
+``--asynctoolkit-seed N`` replays seed N in every explored test.
 
 Async fixtures (``async def`` and async generators, function scope) run on
-the test's loop.  A failed check is reported as an error in the test's
-teardown, since it runs after every fixture was finalised.
+the test's loop.  The checks run after every fixture was finalised: their
+findings join the test's own failure, or, when it passed, are an error in
+its teardown (``_pytest_runs.py``).
 
 Living with pytest-asyncio: a test marked ``@pytest.mark.asyncio`` is left
 to it; a test marked ``@pytest.mark.asynctoolkit`` is always ours, and so is
