@@ -78,7 +78,7 @@ class FixedTokenCacheTest(TokenCacheTests, asynctoolkit.ClockedTestCase):
 # -- what exploring the buggy cache reports --------------------------------------------------
 
 
-def tests_on(cache_class: type, name: str) -> type[asynctoolkit.ClockedTestCase]:
+def case_for(cache_class: type, name: str) -> type[asynctoolkit.ClockedTestCase]:
     """``TokenCacheTests`` on ``cache_class`` (made here: discovery must not run the buggy one)."""
     return type(name, (TokenCacheTests, asynctoolkit.ClockedTestCase), {"cache_class": cache_class})
 
@@ -96,13 +96,13 @@ TEST = "test_the_token_is_never_missing_while_the_service_answers"
 
 class ExploreFindsTheBugTest(unittest.TestCase):
     def test_ordinary_runs_miss_the_bug(self) -> None:
-        buggy = tests_on(cache.TokenCache, "BuggyTokenCacheTest")
+        buggy = case_for(cache.TokenCache, "BuggyTokenCacheTest")
         passed, report = run(buggy, TEST)
         self.assertTrue(passed, report)
 
     @unittest.skipIf(os.environ.get("ASYNCTOOLKIT_SEED"), "a replayed seed explores nothing")
     def test_explore_reports_a_failing_seed_and_its_replay(self) -> None:
-        buggy = asynctoolkit.explore(tests_on(cache.TokenCache, "BuggyTokenCacheTest"))
+        buggy = asynctoolkit.explore(case_for(cache.TokenCache, "BuggyTokenCacheTest"))
         passed, report = run(buggy, TEST)
         self.assertFalse(passed)
         # The report names the seed and how to replay it...
@@ -119,12 +119,12 @@ class ExploreFindsTheBugTest(unittest.TestCase):
         self.assertRegex(report, r"AssertionError: None != 'token-\d'")
 
         # Replaying the seed fails again, with the same choices...
-        replay = asynctoolkit.explore(seed=seed)(tests_on(cache.TokenCache, "Replay"))
+        replay = asynctoolkit.explore(seed=seed)(case_for(cache.TokenCache, "Replay"))
         passed, replayed = run(replay, TEST)
         self.assertFalse(passed)
         self.assertEqual(choices_of(replayed), choices_of(report))
         # ...and the fixed cache passes it.
-        fixed = asynctoolkit.explore(seed=seed)(tests_on(cache_fixed.TokenCache, "Fixed"))
+        fixed = asynctoolkit.explore(seed=seed)(case_for(cache_fixed.TokenCache, "Fixed"))
         passed, report = run(fixed, TEST)
         self.assertTrue(passed, report)
 

@@ -104,7 +104,7 @@ class FixedClientTest(ClientTests, asynctoolkit.ClockedTestCase):
 # -- what exploring the buggy client reports -------------------------------------------------
 
 
-def tests_on(client_class: type, name: str) -> type[asynctoolkit.ClockedTestCase]:
+def case_for(client_class: type, name: str) -> type[asynctoolkit.ClockedTestCase]:
     """``ClientTests`` on ``client_class`` (made here: discovery must not run the buggy one)."""
     return type(name, (ClientTests, asynctoolkit.ClockedTestCase), {"client_class": client_class})
 
@@ -122,13 +122,13 @@ TEST = "test_a_reply_just_before_the_deadline_is_a_success"
 
 class ExploreFindsTheBugTest(unittest.TestCase):
     def test_ordinary_runs_miss_the_bug(self) -> None:
-        buggy = tests_on(client.Client, "BuggyClientTest")
+        buggy = case_for(client.Client, "BuggyClientTest")
         passed, report = run(buggy, TEST)
         self.assertTrue(passed, report)
 
     @unittest.skipIf(os.environ.get("ASYNCTOOLKIT_SEED"), "a replayed seed explores nothing")
     def test_explore_reports_a_failing_seed_and_its_replay(self) -> None:
-        buggy = asynctoolkit.explore(tests_on(client.Client, "BuggyClientTest"))
+        buggy = asynctoolkit.explore(case_for(client.Client, "BuggyClientTest"))
         passed, report = run(buggy, TEST)
         self.assertFalse(passed)
         # The report names the seed and how to replay it...
@@ -149,12 +149,12 @@ class ExploreFindsTheBugTest(unittest.TestCase):
         self.assertIn("InvalidStateError", report)
 
         # Replaying the seed fails again, with the same choices...
-        replay = asynctoolkit.explore(seed=seed)(tests_on(client.Client, "Replay"))
+        replay = asynctoolkit.explore(seed=seed)(case_for(client.Client, "Replay"))
         passed, replayed = run(replay, TEST)
         self.assertFalse(passed)
         self.assertEqual(choices_of(replayed), choices_of(report))
         # ...and the fixed client passes it.
-        fixed = asynctoolkit.explore(seed=seed)(tests_on(client_fixed.Client, "Fixed"))
+        fixed = asynctoolkit.explore(seed=seed)(case_for(client_fixed.Client, "Fixed"))
         passed, report = run(fixed, TEST)
         self.assertTrue(passed, report)
 
