@@ -118,7 +118,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     seed = config.getoption("asynctoolkit_seed", None)
     if seed is not None:
-        exploration.replay_seed = seed
+        exploration.set_replay_seed(seed)
     _unmarked_setting(config)  # a misspelt value is an error before collection
     if not _pytest_asyncio_loaded(config):
         # A suite written for pytest-asyncio runs on asynctoolkit unchanged.

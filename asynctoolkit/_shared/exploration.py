@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import os
 import random
+import sys
 from dataclasses import dataclass
 
 from asynctoolkit._shared.choices import Choices
@@ -82,9 +83,16 @@ def _seconds(name: str, value: object) -> float:
     return float(value)
 
 
-#: Set by the runner (``--seed``) or the pytest plugin (``--asynctoolkit-seed``).
-replay_seed: int | None = None
 _random_base: int | None = None
+
+
+def set_replay_seed(seed: int) -> None:
+    """Replay ``seed`` in every explored test (``--seed``, ``--asynctoolkit-seed``).
+
+    Set as ``$ASYNCTOOLKIT_SEED`` too, so that processes the run starts
+    (pytest-xdist's workers, a test's own subprocesses) replay it as well.
+    """
+    os.environ[SEED_VARIABLE] = str(seed)
 
 
 def parse_seed(text: str, where: str) -> int:
@@ -99,9 +107,7 @@ def parse_seed(text: str, where: str) -> int:
 
 
 def forced_seed() -> int | None:
-    """The seed every explored test replays (``--seed``, else ``$ASYNCTOOLKIT_SEED``), if any."""
-    if replay_seed is not None:
-        return replay_seed
+    """The seed every explored test replays (``$ASYNCTOOLKIT_SEED``, set by ``--seed``), if any."""
     text = os.environ.get(SEED_VARIABLE, "").strip()
     return parse_seed(text, SEED_VARIABLE) if text else None
 
@@ -151,9 +157,10 @@ def failure_message(
         replay = f"pytest --asynctoolkit-seed {seed} '{test_id}'"
     else:
         replay = f"{SEED_VARIABLE}={seed} python -m asynctoolkit {test_id}"
+    version = ".".join(map(str, sys.version_info[:2]))
     return (
         f"{which}\n"
         f"Replay it with @explore(seed={seed}), or: {replay}\n"
-        f"Choices of seed {seed} ({exploration.describe()}), in order:\n"
+        f"Choices of seed {seed} on Python {version} ({exploration.describe()}), in order:\n"
         f"{choices.shortened_trace()}"
     )

@@ -197,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     if own.timeout is not None:
         settings.timeout = own.timeout or None
     if own.seed is not None:
-        exploration.replay_seed = own.seed
+        exploration.set_replay_seed(own.seed)
     if sys.path[0] != os.getcwd() and "" not in sys.path:
         sys.path.insert(0, os.getcwd())
     _Program(module=None, argv=["python -m asynctoolkit", *rest], testRunner=_Runner)
