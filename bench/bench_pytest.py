@@ -11,8 +11,9 @@
 Each figure is CPU time (user + system), so the other core's load counts
 less than in wall time: for (a), of the tests' run alone, measured inside the
 pytest process from the end of collection to the end of the session; for
-(b), of the whole pytest process, read from ``getrusage(RUSAGE_CHILDREN)``.  Rounds alternate the two plugins; the median of
-the rounds is printed with its range, and the load average beside it.
+(b), of the whole pytest process, read from ``getrusage(RUSAGE_CHILDREN)``.
+Rounds alternate the two plugins; the median of the rounds is printed with
+its range, and the load average beside it.
 ``--quick`` for a smoke run.
 """
 
