@@ -8,9 +8,11 @@ a fresh clocked loop whose every legal choice the seed decides
 
 from __future__ import annotations
 
+import contextlib
+import io
 import sys
 import unittest
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar, overload
 
 from asynctoolkit._shared import choices as _choices
@@ -111,10 +113,21 @@ def run_explored(
 ) -> Any:
     """Run ``test`` once per seed through ``run_once(result)``; report one run to ``result``.
 
-    Each run reports to a recorder.  The first run that fails is replayed
-    to ``result`` with the seed's report added to its failure; when every
-    run passes, the last one is replayed.  Only one run is ever reported.
+    Each run reports to a recorder, and what it prints to ``sys.stdout`` and
+    ``sys.stderr`` is held.  The first run that fails is replayed to
+    ``result`` with the seed's report added to its failure; when every run
+    passes, the last one is replayed.  Only one run is ever reported, and
+    only its output is printed.
     """
+    if getattr(type(test), "use_default_loop", False):
+        _report_refusal(
+            test,
+            result,
+            f"@explore runs each run on a fresh loop, but {type(test).__qualname__} sets "
+            "use_default_loop = True (one loop for the whole class): turn it off for "
+            "explored tests",
+        )
+        return result
     seeds = _exploration.seeds(settings)
     record: _Recorder | None = None
     for index, seed in enumerate(seeds):
@@ -122,12 +135,19 @@ def run_explored(
         run_choices = settings.choices(seed)
         _choices.begin(run_choices)
         try:
-            run_once(record)
+            with record.capturing():
+                run_once(record)
         finally:
             _choices.end()
         if run_choices.loop is None and not record.was_skipped:
             record.replay(result, test, None)
-            _report_unclocked(test, result)
+            _report_refusal(
+                test,
+                result,
+                f"@explore needs virtual time, but {test.id()} ran on a loop that is not a "
+                "ClockedEventLoop: decorate a test of a ClockedTestCase (or an async test run "
+                "by the pytest plugin)",
+            )
             return result
         if record.failed or record.was_skipped or record.stopped:
             message = _exploration.failure_message(
@@ -140,12 +160,8 @@ def run_explored(
     return result
 
 
-def _report_unclocked(test: unittest.TestCase, result: Any) -> None:
-    error = TypeError(
-        f"@explore needs virtual time, but {test.id()} ran on a loop that is not a "
-        "ClockedEventLoop: decorate a test of a ClockedTestCase (or an async test run by the "
-        "pytest plugin)"
-    )
+def _report_refusal(test: unittest.TestCase, result: Any, message: str) -> None:
+    error = TypeError(message)
     result.startTest(test)
     try:
         result.addError(test, (TypeError, error, None))
@@ -165,6 +181,15 @@ class _Recorder(unittest.TestResult):
         self.failed = False
         self.was_skipped = False
         self.stopped = False
+        self.printed = ("", "")
+
+    @contextlib.contextmanager
+    def capturing(self) -> Iterator[None]:
+        """Hold what the run prints: only the run that is reported shows its output."""
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            yield
+        self.printed = (out.getvalue(), err.getvalue())
 
     def _record(self, name: str, *args: Any) -> None:
         self.calls.append((name, args))
@@ -211,6 +236,11 @@ class _Recorder(unittest.TestResult):
 
     def replay(self, result: Any, test: unittest.TestCase, message: str | None) -> None:
         """Report the recorded run to ``result``, with ``message`` added to its failures."""
+        out, err = self.printed
+        if out:
+            sys.stdout.write(out)
+        if err:
+            sys.stderr.write(err)
         for name, args in self.calls:
             method = getattr(result, name, None)
             if method is None:  # an old result without addDuration, addSubTest...

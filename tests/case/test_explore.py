@@ -210,3 +210,44 @@ class RunnerSeedTest(unittest.TestCase):
         # A seed that passes: the run passes.
         passing = next(s for s in range(50) if run("--seed", str(s)).returncode == 0)
         self.assertNotEqual(str(passing), seed)
+
+
+class ExploreOutputTest(unittest.TestCase):
+    def test_only_the_reported_run_prints(self) -> None:
+        class Noisy(ClockedTestCase):
+            __test__ = False
+            autojump = True
+
+            @explore(runs=30)
+            async def test_passes(self) -> None:
+                print("a passing run printed this")
+                await asyncio.sleep(1)
+
+            @explore(seed=0)
+            async def test_fails(self) -> None:
+                print("the failing run printed this")
+                await _race(self)
+
+        import contextlib
+        import io
+
+        for name, printed, failures in [
+            ("test_passes", "a passing run printed this\n", 0),
+            ("test_fails", "the failing run printed this\n", 1),
+        ]:
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                result = run_test(Noisy, name)
+            self.assertEqual(len(result.failures), failures)
+            self.assertEqual(out.getvalue(), printed)  # once: the reported run's
+
+    def test_a_class_sharing_one_loop_is_refused(self) -> None:
+        class Shared(ClockedTestCase):
+            __test__ = False
+            use_default_loop = True
+
+            @explore
+            async def test_it(self) -> None:
+                pass
+
+        self.assertIn("use_default_loop", failure_text(run_test(Shared, "test_it")))
