@@ -106,6 +106,10 @@ class Watch:
         """Say that ``check`` cannot run on this loop (it is skipped)."""
         self._warn(f"check {check!r} skipped: {why} ({type(self.loop).__name__})")
 
+    def note(self, message: str) -> None:
+        """Warn about the test (a RuntimeWarning whose message names it)."""
+        self._warn(message)
+
     # -- recording the test's tasks ---------------------------------------
     def record_tasks(self) -> None:
         """Record every task created on the loop, unless the loop has its own factory."""

@@ -3,19 +3,39 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
 import unittest
 import warnings
+from collections.abc import Coroutine
+from typing import Any, ClassVar
 
 import asynctoolkit
 from asynctoolkit import fail_on
 from tests._inner import failure_text, passed, run_test
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+HERE = "checks/test_unawaited_coroutines.py"
+
+
+async def fetch() -> None:
+    pass
+
+
+def debug_loop() -> asyncio.AbstractEventLoop:
+    loop = asyncio.new_event_loop()
+    loop.set_debug(True)
+    loop.slow_callback_duration = 60.0  # no "Executing ... took" logs on a loaded machine
+    return loop
+
 
 class UnawaitedCoroutinesTest(unittest.TestCase):
     def test_a_dropped_coroutine_fails_naming_it_and_where(self) -> None:
-        async def fetch() -> None:
-            pass
-
         class Inner(asynctoolkit.TestCase):
             async def test_it(self) -> None:
                 fetch()
@@ -23,7 +43,31 @@ class UnawaitedCoroutinesTest(unittest.TestCase):
         text = failure_text(run_test(Inner, "test_it"))
         self.assertIn("unawaited_coroutines", text)
         self.assertIn("fetch' was never awaited", text)
-        self.assertIn("checks/test_unawaited_coroutines.py", text)
+        self.assertIn(HERE, text)
+
+    def test_the_report_says_where_it_was_created_and_where_dropped(self) -> None:
+        class Inner(asynctoolkit.TestCase):
+            async def asyncSetUp(self) -> None:
+                self.coroutine: Coroutine[Any, Any, None] | None = fetch()
+
+            async def test_it(self) -> None:
+                self.coroutine = None
+
+        text = failure_text(run_test(Inner, "test_it"))
+        self.assertIn("fetch' was never awaited", text)
+        self.assertRegex(text, r"created at \S*" + HERE + r":\d+ in asyncSetUp")
+        self.assertRegex(text, r"dropped at \S*" + HERE + r":\d+ in test_it")
+
+    def test_a_coroutine_the_collector_moved_before_it_was_dropped_still_fails(self) -> None:
+        class Inner(asynctoolkit.TestCase):
+            async def test_it(self) -> None:
+                coroutine = fetch()
+                gc.collect()  # the coroutine now sits in the oldest generation
+                del coroutine
+
+        text = failure_text(run_test(Inner, "test_it"))
+        self.assertIn("fetch' was never awaited", text)
+        self.assertRegex(text, r"created at \S*" + HERE + r":\d+ in test_it")
 
     def test_awaited_coroutines_pass_and_other_warnings_go_through(self) -> None:
         class Inner(asynctoolkit.TestCase):
@@ -38,9 +82,6 @@ class UnawaitedCoroutinesTest(unittest.TestCase):
         self.assertEqual([str(w.message) for w in caught], ["kept"])
 
     def test_turned_off_the_warning_is_left_to_python(self) -> None:
-        async def fetch() -> None:
-            pass
-
         @fail_on(unawaited_coroutines=False)
         class Inner(asynctoolkit.TestCase):
             async def test_it(self) -> None:
@@ -51,3 +92,199 @@ class UnawaitedCoroutinesTest(unittest.TestCase):
             result = run_test(Inner, "test_it")
         self.assertTrue(passed(result), failure_text(result))
         self.assertTrue(any("never awaited" in str(w.message) for w in caught))
+
+    def test_origin_tracking_is_put_back_after_the_test(self) -> None:
+        class Inner(asynctoolkit.TestCase):
+            async def test_it(self) -> None:
+                pass
+
+        before = sys.get_coroutine_origin_tracking_depth()
+        self.assertTrue(passed(run_test(Inner, "test_it")))
+        self.assertEqual(sys.get_coroutine_origin_tracking_depth(), before)
+
+
+class CreatedBeforeTheTestTest(unittest.TestCase):
+    """A test is never failed for a coroutine created before it started (issue 14, point 6).
+
+    Before: a coroutine kept by one test and dropped by a later one failed
+    the later test, whose report said the coroutine was created during it.
+    """
+
+    loop_factory: ClassVar[Any] = None
+
+    def make_case(self) -> type[asynctoolkit.TestCase]:
+        class Inner(asynctoolkit.TestCase):
+            loop_factory = type(self).loop_factory
+            kept: ClassVar[Coroutine[Any, Any, None] | None] = None
+
+            async def test_keeps(self) -> None:
+                type(self).kept = fetch()
+
+            async def test_between(self) -> None:
+                gc.collect()  # the kept coroutine moves to the oldest generation
+                for _ in range(3000):  # and young collections run during this test
+                    _ = [[]]
+
+            async def test_drops(self) -> None:
+                type(self).kept = None
+
+            async def test_creates_and_drops(self) -> None:
+                fetch()
+
+        self.addCleanup(self.close_kept, Inner)
+        return Inner
+
+    @staticmethod
+    def close_kept(case: Any) -> None:
+        if case.kept is not None:
+            case.kept.close()  # not dropped unawaited outside a test
+        case.kept = None
+
+    def dropped_by_the_test(self, case: type[unittest.TestCase], name: str) -> str:
+        """Run test ``name``, which drops a coroutine it did not create: it passes
+        with one RuntimeWarning, whose text is returned."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = run_test(case, name)
+        self.assertTrue(passed(result), failure_text(result))
+        found = [w for w in caught if "never awaited" in str(w.message)]
+        self.assertEqual(len(found), 1, [str(w.message) for w in caught])
+        self.assertIs(found[0].category, RuntimeWarning)
+        text = str(found[0].message)
+        self.assertIn(name, text)  # the test that dropped it
+        self.assertRegex(text, r"dropped at \S*" + HERE + r":\d+ in " + name)
+        return text
+
+    def test_kept_by_one_test_and_dropped_by_the_next_warns(self) -> None:
+        case = self.make_case()
+        self.assertTrue(passed(run_test(case, "test_keeps")))
+        text = self.dropped_by_the_test(case, "test_drops")
+        self.assertRegex(
+            text, r"created before this test started, at \S*" + HERE + r":\d+ in test_keeps"
+        )
+
+    def test_kept_across_several_tests_warns(self) -> None:
+        case = self.make_case()
+        self.assertTrue(passed(run_test(case, "test_keeps")))
+        for _ in range(3):
+            result = run_test(case, "test_between")
+            self.assertTrue(passed(result), failure_text(result))
+        self.assertIn("created before this test", self.dropped_by_the_test(case, "test_drops"))
+
+    def test_created_and_dropped_in_one_test_still_fails(self) -> None:
+        case = self.make_case()
+        self.assertTrue(passed(run_test(case, "test_keeps")))
+        text = failure_text(run_test(case, "test_creates_and_drops"))
+        self.assertIn("fetch' was never awaited", text)
+        self.assertRegex(text, r"created at \S*" + HERE + r":\d+ in test_creates_and_drops")
+
+    def test_a_warning_made_an_error_goes_where_pythons_own_would(self) -> None:
+        case = self.make_case()
+        self.assertTrue(passed(run_test(case, "test_keeps")))
+        seen: list[Any] = []
+        previous = sys.unraisablehook
+        sys.unraisablehook = seen.append
+        self.addCleanup(setattr, sys, "unraisablehook", previous)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            result = run_test(case, "test_drops")
+        self.assertTrue(passed(result), failure_text(result))
+        [unraisable] = seen
+        self.assertIs(unraisable.exc_type, RuntimeWarning)
+        self.assertIn("created before this test started", str(unraisable.exc_value))
+        self.assertEqual(unraisable.object.__qualname__, "fetch")
+
+    def test_created_outside_any_test_warns_that_its_origin_is_unknown(self) -> None:
+        case = self.make_case()
+        previous = sys.get_coroutine_origin_tracking_depth()
+        sys.set_coroutine_origin_tracking_depth(0)
+        try:
+            case.kept = fetch()
+        finally:
+            sys.set_coroutine_origin_tracking_depth(previous)
+        text = self.dropped_by_the_test(case, "test_drops")
+        self.assertIn("where it was created is unknown", text)
+
+
+class CreatedBeforeTheTestInDebugModeTest(CreatedBeforeTheTestTest):
+    """The same with asyncio's debug mode, which records every coroutine's origin."""
+
+    loop_factory = staticmethod(debug_loop)
+
+
+class CreatedBeforeTheTestWithOriginTrackingOnTest(CreatedBeforeTheTestTest):
+    """The same with origin tracking turned on by the code under test, for the whole run."""
+
+    def setUp(self) -> None:
+        previous = sys.get_coroutine_origin_tracking_depth()
+        sys.set_coroutine_origin_tracking_depth(5)
+        self.addCleanup(sys.set_coroutine_origin_tracking_depth, previous)
+
+    def test_created_between_tests_warns(self) -> None:
+        case = self.make_case()
+        self.assertTrue(passed(run_test(case, "test_between")))
+        case.kept = fetch()  # origin recorded, outside any test
+        self.assertTrue(passed(run_test(case, "test_between")))
+        text = self.dropped_by_the_test(case, "test_drops")
+        self.assertIn("created before this test", text)
+        self.assertEqual(sys.get_coroutine_origin_tracking_depth(), 5)
+
+    def test_created_outside_any_test_warns_that_its_origin_is_unknown(self) -> None:
+        super().test_created_outside_any_test_warns_that_its_origin_is_unknown()
+        self.assertEqual(sys.get_coroutine_origin_tracking_depth(), 5)
+
+
+_SUITE = """
+import asynctoolkit
+
+async def fetch():
+    pass
+
+class Kept(asynctoolkit.TestCase):
+    kept = None
+
+    async def test_a_keeps(self):
+        type(self).kept = fetch()
+
+    async def test_b_drops(self):
+        type(self).kept = None
+"""
+
+
+class WholeRunTest(unittest.TestCase):
+    """A coroutine kept by one test and dropped by the next, under each runner."""
+
+    def setUp(self) -> None:
+        self.dir = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.dir)
+        with open(os.path.join(self.dir, "test_kept_suite.py"), "w") as f:
+            f.write(textwrap.dedent(_SUITE))
+
+    def run_in(self, *args: str) -> str:
+        env = dict(os.environ, PYTHONPATH=ROOT)
+        done = subprocess.run(
+            [sys.executable, *args],
+            cwd=self.dir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,  # a bound, not a measure
+        )
+        output = done.stdout + done.stderr
+        self.assertEqual(done.returncode, 0, output)
+        self.assertIn("coroutine 'fetch' was never awaited", output)
+        self.assertIn("created before this test", output)
+        self.assertIn("test_b_drops", output)
+        return output
+
+    def test_under_the_runner(self) -> None:
+        self.assertIn("2 passed, 0 failed", self.run_in("-m", "asynctoolkit", "test_kept_suite.py"))
+
+    def test_under_unittest(self) -> None:
+        output = self.run_in("-m", "unittest", "test_kept_suite")
+        self.assertIn("Ran 2 tests", output)
+        self.assertIn("OK", output)
+
+    def test_under_pytest(self) -> None:
+        output = self.run_in("-m", "pytest", "-p", "no:cacheprovider", "-p", "no:randomly")
+        self.assertIn("2 passed", output)
