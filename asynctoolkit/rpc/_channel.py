@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections import deque
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -18,7 +19,7 @@ import grpc
 import grpc.aio
 from google.protobuf import descriptor as _descriptor
 
-from asynctoolkit.rpc import _common
+from asynctoolkit.rpc import _common, _wire
 from asynctoolkit.rpc._calls import (
     StreamStreamCall,
     StreamUnaryCall,
@@ -102,6 +103,8 @@ class FakeChannel(MultiCallableFactory, Channel):
         self._pending: dict[str, deque[Exchange]] = {}
         # RPCs that have not ended (taken or not).
         self._active: set[Exchange] = set()
+        # RPCs on their way to the test (explored runs with latency only).
+        self._arriving: set[Exchange] = set()
         self._take_waiters = Waiters()
         # (descriptor, shape) pairs take_* already validated, to their path.
         self._checked: dict[tuple[Any, str], str] = {}
@@ -131,6 +134,10 @@ class FakeChannel(MultiCallableFactory, Channel):
             await self._drain(grace)
         for exchange in list(self._active):
             exchange.cancel(_CHANNEL_CLOSED, BY_CLOSE)
+        for exchange in self._arriving:
+            if exchange.wire is not None:
+                exchange.wire.close()  # nothing reaches a closed channel
+        self._arriving.clear()
 
     async def _drain(self, grace: float) -> None:
         waiters = self._take_waiters
@@ -238,14 +245,33 @@ class FakeChannel(MultiCallableFactory, Channel):
             return call
         if not shape.startswith("stream") and not self._encode_request(exchange, request):
             return call
+        wire = _wire.wire_for(loop, path)
+        if wire is not None:  # an explored run: the RPC reaches the test later, or fails
+            exchange.wire = wire
+            failed = wire.start_fault()
+            if failed is not None:
+                exchange.reset(*failed)
+                return call
         if timeout is not None:
             self._arm_deadline(exchange, loop, timeout)
+        if wire is not None:
+            self._arriving.add(exchange)
+            wire.start(functools.partial(self._arrived, exchange), outlives_end=True)
+            return call
+        self._arrived(exchange)
+        return call
+
+    def _arrived(self, exchange: Exchange) -> None:
+        """The RPC reached the test's side: ``take_*`` can draw it."""
+        self._arriving.discard(exchange)
+        if self._closed:
+            return
+        path = exchange.path
         queue = self._pending.get(path)
         if queue is None:
             queue = self._pending[path] = deque()
         queue.append(exchange)
         self._take_waiters.wake()
-        return call
 
     def _encode_request(self, exchange: Exchange, request: Any) -> bool:
         serializer = exchange.serialize_request
@@ -323,6 +349,9 @@ class FakeChannel(MultiCallableFactory, Channel):
             lines.extend(f"  {x.describe()}" for x in waiting)
         else:
             lines.append("No other RPC is waiting to be taken.")
+        if self._arriving:
+            lines.append("RPCs started and still on their way (explore's latency):")
+            lines.extend(f"  {x.describe()}" for x in self._arriving)
         taken = [x for x in self._active if x.taken]
         if taken:
             lines.append("RPCs taken and still active:")

@@ -8,6 +8,7 @@ answering such an RPC is silently ignored.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import grpc
@@ -42,10 +43,11 @@ class _ChannelRpcBase:
     def _check_open(self, method: str) -> bool:
         """True if the test may still answer; False if the client ended the RPC."""
         x = self._x
-        if x.ended_by == BY_TEST:
+        if x.ended_by == BY_TEST or x.status_sent is not None:
+            code = x.status_sent or x.code
             raise RuntimeError(
                 f"{self._what(method)}: the RPC was already terminated with "
-                f"{x.code.name if x.code else '?'}; terminate() ends it for good"
+                f"{code.name if code else '?'}; terminate() ends it for good"
             )
         return x.code is None
 
@@ -57,11 +59,15 @@ class _ChannelRpcBase:
         if not self._check_open("send_initial_metadata"):
             return
         x = self._x
-        if x.initial_metadata is not None:
+        if x.initial_metadata is not None or x.headers_sent:
             raise RuntimeError(
                 f"{self._what('send_initial_metadata')}: initial metadata was already sent "
                 "(explicitly, or implicitly with the first response); send it first, once"
             )
+        if x.wire is not None:
+            x.headers_sent = True
+            x.wire.down("initial metadata", functools.partial(x.metadata_arrived, pairs))
+            return
         x.initial_metadata = pairs
         x.client_waiters.wake()
 
@@ -99,8 +105,14 @@ class _ChannelRpcBase:
             data = self._serialize(response, "terminate")
         if not self._check_open("terminate"):
             return
-        self._x.response = data
-        self._x.end(code, text, trailing, BY_TEST)
+        x = self._x
+        if x.wire is not None:
+            x.status_sent = code
+            arrive = functools.partial(x.status_arrived, data, code, text, trailing)
+            x.wire.down(f"status {code.name}", arrive)
+            return
+        x.response = data
+        x.end(code, text, trailing, BY_TEST)
 
     async def cancelled(self, *, timeout: float | None = None) -> None:
         x = self._x
@@ -128,10 +140,17 @@ class _Responses(_ChannelRpcBase):
         if not self._check_open("send_response"):
             return
         x = self._x
+        x.responses_sent += 1
+        wire = x.wire
+        if wire is not None:
+            x.headers_sent = True
+            what = f"response {x.responses_sent}"
+            arrive = functools.partial(x.response_arrived, data)
+            wire.down(what, wire.reset(what, arrive, x.reset))
+            return
         if x.initial_metadata is None:
             x.initial_metadata = ()
         x.responses.append(data)
-        x.responses_sent += 1
         x.client_waiters.wake()
 
 

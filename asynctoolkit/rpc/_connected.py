@@ -25,7 +25,7 @@ from typing import Any
 import grpc
 import grpc.aio
 
-from asynctoolkit.rpc import _common
+from asynctoolkit.rpc import _common, _wire
 from asynctoolkit.rpc._calls import (
     StreamStreamCall,
     StreamUnaryCall,
@@ -265,12 +265,22 @@ class ConnectedChannel(MultiCallableFactory, grpc.aio.Channel):  # type: ignore[
             size = len(data) if type(data) is bytes else message_size(data)
             if size > MAX_MESSAGE and link.too_large(size, "SERVER"):
                 return call
+        wire = _wire.wire_for(loop, path)
+        if wire is not None:  # an explored run: the RPC reaches its handler later, or fails
+            link.wire = wire
+            failed = wire.start_fault()
+            if failed is not None:
+                link.reset(*failed)
+                return call
         if seconds is not None:
             link.deadline = deadline = loop.time() + seconds
             if seconds < 0:  # already passed: the handler never runs
                 link.expire()
                 return call
             link.deadline_handle = loop.call_at(deadline, link.expire)
+        if wire is not None:
+            wire.start(link.start_handler)  # in a task: never inline, as on a real server
+            return call
         if shape == UNARY_UNARY:
             link.unstarted = True
             self._unstarted.append(link)

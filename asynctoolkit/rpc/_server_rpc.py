@@ -53,6 +53,7 @@ class ServerExchange:
 
     peer = PEER
     auth_context: dict[str, list[bytes]] = {}  # read only: the context returns a copy
+    headers_sent = False  # always: messages arrive at once on the server double
 
     def __init__(
         self,
