@@ -12,6 +12,7 @@ their request iterator).
 from __future__ import annotations
 
 import contextvars
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,7 +20,7 @@ import grpc
 import grpc.aio
 from google.protobuf import descriptor as _descriptor
 
-from asynctoolkit.rpc import _common
+from asynctoolkit.rpc import _common, _wire
 from asynctoolkit.rpc._common import (
     STREAM_STREAM,
     STREAM_UNARY,
@@ -142,6 +143,13 @@ class FakeServer(Server):
             _common.check_message(request, method.request_class, f"{what}: the request")
             exchange.request = request.SerializeToString()
             exchange.half_closed = True  # no request stream: context.read() gives EOF
+        wire = _wire.wire_for(loop, method.path)
+        if wire is not None:  # an explored run: the RPC reaches its handler later, or fails
+            exchange.wire = wire
+            failed = wire.start_fault()
+            if failed is not None:
+                exchange.reset(*failed)
+                return exchange
         if seconds is not None:
             deadline = self._time.time() + seconds
             exchange.deadline = deadline
@@ -151,15 +159,24 @@ class FakeServer(Server):
                 loop.call_soon(exchange.expire)
             else:
                 exchange.deadline_handle = self._time.call_at(exchange.expire, deadline)
+        if wire is not None:
+            wire.start(functools.partial(self._run, exchange))
+        else:
+            self._run(exchange)
+        return exchange
+
+    def _run(self, exchange: ServerExchange) -> None:
+        """The RPC reached the server: run its handler in a task."""
+        if exchange.code is not None:  # it ended on its way
+            return
         # Interceptors and handler start from an empty context, as on grpc.aio.
         coroutine = run_rpc(
             exchange, self._handlers, self._interceptors, _THREADS, exchange.handler_cancelled
         )
         exchange.task = contextvars.Context().run(
-            loop.create_task, coroutine, name=f"rpc handler {method.path}"
+            exchange.loop.create_task, coroutine, name=f"rpc handler {exchange.path}"
         )
         exchange.task.add_done_callback(lambda _: exchange.test_waiters.wake())
-        return exchange
 
     def invoke_unary_unary(
         self, method_descriptor: Any, invocation_metadata: Any, request: Any, timeout: Any
