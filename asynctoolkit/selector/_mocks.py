@@ -14,16 +14,19 @@ end: transports, ``sock_recv``/``sock_sendall``/``sock_accept``/``sock_connect``
 
 from __future__ import annotations
 
+import errno
 import operator
 import socket
 import ssl
 import threading
 import unittest.mock
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 # The mock module our mocks derive from (its classes subclass unittest.mock's).
 from asynctoolkit import mock as _mock
+from asynctoolkit._shared import choices as _choices
 from asynctoolkit.mock import _support
 
 __all__ = [
@@ -172,6 +175,12 @@ class SocketMock(FileMock):
       ``recv``: Python 3.12+ transports write with ``sendmsg`` and buffered
       protocols read with ``recv_into``, so tests configure and assert on
       ``send``/``recv`` alone whatever the Python version.
+
+    In a run of ``asynctoolkit.explore(faults=p)``, each ``recv`` that would
+    deliver data fails instead with probability ``p``, as a connection does:
+    ``ConnectionResetError`` (the peer reset it) or ``b""`` (the peer closed
+    it); every later ``recv`` of that run then returns ``b""``.  The call is
+    recorded as usual, and the run's trace names the socket and the fault.
     """
 
     #: What the reading methods raise while the test configured nothing.
@@ -212,6 +221,8 @@ class SocketMock(FileMock):
         if make is not None:
             method_class, default = make
             child = method_class(socket_default=default(self), **kw)
+            if method_class is _RecvMethod:
+                child.__dict__[_OWNER_KEY] = self
         elif name in self._default_returns:
             child = _mock.MagicMock(**kw)
             child.return_value = self._default_returns[name]
@@ -351,6 +362,59 @@ class _SendmsgMethod(_SocketMethod):
         return sent
 
 
+#: Where a recv method keeps its socket mock, and a socket mock the fault of an explored run.
+_OWNER_KEY = "_asynctoolkit_socket"
+_FAULT_KEY = "_asynctoolkit_fault"
+_RECV_FAULTS = ("ConnectionResetError", "EOF")
+
+
+class _RecvMethod(_SocketMethod):
+    """``recv``: in an explored run with faults, delivered data may give way to a reset or EOF."""
+
+    def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
+        result = super().__call__(*args, **kwargs)
+        choices = _choices.for_running_loop()
+        if choices is None or choices.faults <= 0:
+            return result
+        return _explored_recv(self.__dict__[_OWNER_KEY], choices, result)
+
+
+def _explored_recv(sock: SocketMock, choices: _choices.Choices, result: Any) -> Any:
+    """What ``sock.recv`` returns in an explored run: ``result``, or the fault the seed injects."""
+    state = sock.__dict__.get(_FAULT_KEY)
+    if state is not None and state[0] is choices:
+        if state[2] is not None:  # a fault already ended this connection
+            return b""
+        number = state[1]
+    else:
+        number = _socket_number(choices)
+    sock.__dict__[_FAULT_KEY] = (choices, number, None)
+    if not isinstance(result, (bytes, bytearray)) or not result:
+        return result  # nothing delivered: nothing to fail
+    name = getattr(sock, "_mock_name", None)
+    what = f"socket mock #{number}{f' {name!r}' if name else ''} recv"
+    kind = choices.fault(what, _RECV_FAULTS)
+    if kind is None:
+        return result
+    sock.__dict__[_FAULT_KEY] = (choices, number, kind)
+    if kind == "EOF":
+        return b""
+    raise ConnectionResetError(
+        errno.ECONNRESET,
+        f"Connection reset by peer (injected by asynctoolkit.explore, seed {choices.seed})",
+    )
+
+
+def _socket_number(choices: _choices.Choices) -> int:
+    """The next socket number of an explored run: the trace names sockets by it, in order."""
+    count = _socket_counts.get(choices, 0) + 1
+    _socket_counts[choices] = count
+    return count
+
+
+_socket_counts: weakref.WeakKeyDictionary[_choices.Choices, int] = weakref.WeakKeyDictionary()
+
+
 def _configured(method: Any) -> bool:
     """True if the test set ``method.return_value`` (an unset one is a child mock)."""
     return not isinstance(method.return_value, unittest.mock.NonCallableMock)
@@ -413,7 +477,7 @@ _SOCKET_METHODS: Mapping[str, tuple[type[_SocketMethod], Callable[[SocketMock], 
     "send": (_SendMethod, _all_sent),
     "sendto": (_SendMethod, _all_sent),
     "sendmsg": (_SendmsgMethod, _sendmsg_through_send),
-    "recv": (_SocketMethod, _nothing_ready("recv")),
+    "recv": (_RecvMethod, _nothing_ready("recv")),
     "recvfrom": (_SocketMethod, _nothing_ready("recvfrom")),
     "accept": (_SocketMethod, _nothing_ready("accept", BlockingIOError)),
     "recv_into": (_SocketMethod, _recv_into_through_recv),
