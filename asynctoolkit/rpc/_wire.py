@@ -81,13 +81,14 @@ class Lane:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
-        self._queue: deque[tuple[float, Callable[[], Any]]] = deque()
+        # (arrival, what, arrive) of each message in flight, oldest first.
+        self._queue: deque[tuple[float, str, Callable[[], Any]]] = deque()
         self._timer: asyncio.TimerHandle | None = None
         self._last = 0.0  # the arrival time of the last message sent
         self._closed = False
 
-    def send(self, latency: float, arrive: Callable[[], Any]) -> float:
-        """Call ``arrive`` when the message arrives, ``latency`` from now at the earliest."""
+    def send(self, what: str, latency: float, arrive: Callable[[], Any]) -> float:
+        """Call ``arrive`` when message ``what`` arrives, ``latency`` from now at the earliest."""
         if self._closed:
             return self._last
         loop = self._loop
@@ -95,9 +96,10 @@ class Lane:
         if arrival < self._last:
             arrival = self._last
         self._last = arrival
-        self._queue.append((arrival, arrive))
+        self._queue.append((arrival, what, arrive))
         if self._timer is None:
-            self._timer = loop.call_at(arrival, self._arrive)
+            # ``what`` names the timer in a stalled clock's report.
+            self._timer = loop.call_at(arrival, self._arrive, what)
         return arrival
 
     def hold_until(self, arrival: float) -> None:
@@ -113,7 +115,8 @@ class Lane:
             self._timer.cancel()
             self._timer = None
 
-    def _arrive(self) -> None:
+    def _arrive(self, what: str) -> None:
+        """The message ``what`` arrives, with every later one due by now."""
         self._timer = None
         queue = self._queue
         if not queue:
@@ -123,11 +126,11 @@ class Lane:
         limit = max(self._loop.time(), queue[0][0])
         try:
             while queue and queue[0][0] <= limit:
-                _, arrive = queue.popleft()
-                arrive()
+                queue.popleft()[2]()
         finally:  # a message that raised (reported by the loop) does not stop the next
             if queue and self._timer is None and not self._closed:
-                self._timer = self._loop.call_at(queue[0][0], self._arrive)
+                arrival, what, _ = queue[0]
+                self._timer = self._loop.call_at(arrival, self._arrive, what)
 
 
 class Wire:
@@ -165,7 +168,8 @@ class Wire:
         if lane is None:
             arrive()
         else:
-            lane.send(self.choices.delay(f"{self.name} {what}"), arrive)
+            what = f"{self.name} {what}"
+            lane.send(what, self.choices.delay(what), arrive)
 
     def down(self, what: str, arrive: Callable[[], Any]) -> None:
         """Send a server-to-client message ``what``: ``arrive()`` runs when it arrives."""
@@ -173,7 +177,8 @@ class Wire:
         if lane is None:
             arrive()
         else:
-            lane.send(self.choices.delay(f"{self.name} {what}"), arrive)
+            what = f"{self.name} {what}"
+            lane.send(what, self.choices.delay(what), arrive)
 
     def start(self, arrive: Callable[[], Any], *, outlives_end: bool = False) -> None:
         """Send the RPC's start: ``arrive()`` runs when the server gets it.
@@ -186,9 +191,10 @@ class Wire:
         if lane is None:
             arrive()
             return
-        latency = self.choices.delay(f"{self.name} start")
+        what = f"{self.name} start"
+        latency = self.choices.delay(what)
         if not outlives_end:
-            lane.send(latency, arrive)
+            lane.send(what, latency, arrive)
             return
         when = self._loop.time() + latency
         lane.hold_until(when)
