@@ -19,6 +19,7 @@ import grpc
 import grpc.aio
 from google.protobuf import descriptor as _descriptor
 
+from asynctoolkit._shared import choices as _choices
 from asynctoolkit.rpc import _common, _wire
 from asynctoolkit.rpc._calls import (
     StreamStreamCall,
@@ -52,6 +53,7 @@ from asynctoolkit.rpc._contract import (
 from asynctoolkit.rpc._exchange import BY_CLOSE, Exchange
 from asynctoolkit.rpc._intercept import intercepted_call
 from asynctoolkit.rpc._multicallable import MultiCallable, MultiCallableFactory
+from asynctoolkit.rpc._wired import WiredExchange
 
 __all__: list[str] = []
 
@@ -103,8 +105,8 @@ class FakeChannel(MultiCallableFactory, Channel):
         self._pending: dict[str, deque[Exchange]] = {}
         # RPCs that have not ended (taken or not).
         self._active: set[Exchange] = set()
-        # RPCs on their way to the test (explored runs with latency only).
-        self._arriving: set[Exchange] = set()
+        # RPCs on their way to the test (explored runs only).
+        self._arriving: set[WiredExchange] = set()
         self._take_waiters = Waiters()
         # (descriptor, shape) pairs take_* already validated, to their path.
         self._checked: dict[tuple[Any, str], str] = {}
@@ -134,9 +136,8 @@ class FakeChannel(MultiCallableFactory, Channel):
             await self._drain(grace)
         for exchange in list(self._active):
             exchange.cancel(_CHANNEL_CLOSED, BY_CLOSE)
-        for exchange in self._arriving:
-            if exchange.wire is not None:
-                exchange.wire.close()  # nothing reaches a closed channel
+        for wired in self._arriving:
+            wired.wire.close()  # nothing reaches a closed channel
         self._arriving.clear()
 
     async def _drain(self, grace: float) -> None:
@@ -219,7 +220,9 @@ class FakeChannel(MultiCallableFactory, Channel):
         metadata = _common.metadata(metadata, f"calling {path}: metadata") if metadata else ()
         loop = _common.running_loop(f"calling {path} on an rpc.channel()")
         method = self._table.get(path)
-        exchange = Exchange(
+        # In an explored run, what the messages travel on (``_wire``); else None.
+        wire = None if _choices.current() is None else _wire.wire_for(loop, path)
+        exchange = (Exchange if wire is None else WiredExchange)(
             self,
             loop,
             path,
@@ -230,6 +233,8 @@ class FakeChannel(MultiCallableFactory, Channel):
             request_serializer,
             response_deserializer,
         )
+        if wire is not None:
+            exchange.wire = wire
         self._active.add(exchange)
         call: Any
         if shape == UNARY_UNARY:
@@ -245,31 +250,41 @@ class FakeChannel(MultiCallableFactory, Channel):
             return call
         if not shape.startswith("stream") and not self._encode_request(exchange, request):
             return call
-        wire = _wire.wire_for(loop, path)
-        if wire is not None:  # an explored run: the RPC reaches the test later, or fails
-            exchange.wire = wire
-            failed = wire.start_fault()
-            if failed is not None:
-                exchange.reset(*failed)
-                return call
+        if wire is not None:
+            assert isinstance(exchange, WiredExchange)
+            self._start_wired(exchange, loop, timeout)
+            return call
         if timeout is not None:
             self._arm_deadline(exchange, loop, timeout)
-        if wire is not None:
-            self._arriving.add(exchange)
-            wire.start(functools.partial(self._arrived, exchange), outlives_end=True)
-            return call
-        self._arrived(exchange)
-        return call
-
-    def _arrived(self, exchange: Exchange) -> None:
-        """The RPC reached the test's side: ``take_*`` can draw it."""
-        self._arriving.discard(exchange)
-        if self._closed:
-            return
-        path = exchange.path
         queue = self._pending.get(path)
         if queue is None:
             queue = self._pending[path] = deque()
+        queue.append(exchange)
+        self._take_waiters.wake()
+        return call
+
+    def _start_wired(
+        self, exchange: WiredExchange, loop: asyncio.AbstractEventLoop, timeout: float | None
+    ) -> None:
+        """Send an explored run's RPC to the test: it may fail at once, or arrive later."""
+        failed = exchange.wire.start_fault()
+        if failed is not None:
+            exchange.reset(*failed)  # it never reaches the test
+            return
+        if timeout is not None:
+            self._arm_deadline(exchange, loop, timeout)
+        self._arriving.add(exchange)
+        # Still handed to the test if it ends on its way, as without latency.
+        exchange.wire.start(functools.partial(self._arrived, exchange), outlives_end=True)
+
+    def _arrived(self, exchange: WiredExchange) -> None:
+        """An explored run's RPC reached the test's side: ``take_*`` can draw it."""
+        self._arriving.discard(exchange)
+        if self._closed:
+            return
+        queue = self._pending.get(exchange.path)
+        if queue is None:
+            queue = self._pending[exchange.path] = deque()
         queue.append(exchange)
         self._take_waiters.wake()
 

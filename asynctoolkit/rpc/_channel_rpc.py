@@ -8,8 +8,7 @@ answering such an RPC is silently ignored.
 
 from __future__ import annotations
 
-import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import grpc
 
@@ -22,6 +21,9 @@ from asynctoolkit.rpc._contract import (
     UnaryUnaryChannelRpc,
 )
 from asynctoolkit.rpc._exchange import BY_TEST, Exchange
+
+if TYPE_CHECKING:
+    from asynctoolkit.rpc._wired import WiredExchange
 
 __all__: list[str] = []
 
@@ -43,8 +45,8 @@ class _ChannelRpcBase:
     def _check_open(self, method: str) -> bool:
         """True if the test may still answer; False if the client ended the RPC."""
         x = self._x
-        if x.ended_by == BY_TEST or x.status_sent is not None:
-            code = x.status_sent or x.code
+        if x.ended_by == BY_TEST:
+            code = x.code or getattr(x, "status_sent", None)  # in flight, in an explored run
             raise RuntimeError(
                 f"{self._what(method)}: the RPC was already terminated with "
                 f"{code.name if code else '?'}; terminate() ends it for good"
@@ -65,8 +67,7 @@ class _ChannelRpcBase:
                 "(explicitly, or implicitly with the first response); send it first, once"
             )
         if x.wire is not None:
-            x.headers_sent = True
-            x.wire.down("initial metadata", functools.partial(x.metadata_arrived, pairs))
+            cast("WiredExchange", x).send_metadata(pairs)
             return
         x.initial_metadata = pairs
         x.client_waiters.wake()
@@ -107,9 +108,7 @@ class _ChannelRpcBase:
             return
         x = self._x
         if x.wire is not None:
-            x.status_sent = code
-            arrive = functools.partial(x.status_arrived, data, code, text, trailing)
-            x.wire.down(f"status {code.name}", arrive)
+            cast("WiredExchange", x).send_status(data, code, text, trailing)
             return
         x.response = data
         x.end(code, text, trailing, BY_TEST)
@@ -140,17 +139,13 @@ class _Responses(_ChannelRpcBase):
         if not self._check_open("send_response"):
             return
         x = self._x
-        x.responses_sent += 1
-        wire = x.wire
-        if wire is not None:
-            x.headers_sent = True
-            what = f"response {x.responses_sent}"
-            arrive = functools.partial(x.response_arrived, data)
-            wire.down(what, wire.reset(what, arrive, x.reset))
+        if x.wire is not None:
+            cast("WiredExchange", x).send_response(data)
             return
         if x.initial_metadata is None:
             x.initial_metadata = ()
         x.responses.append(data)
+        x.responses_sent += 1
         x.client_waiters.wake()
 
 

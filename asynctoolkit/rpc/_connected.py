@@ -25,6 +25,7 @@ from typing import Any
 import grpc
 import grpc.aio
 
+from asynctoolkit._shared import choices as _choices
 from asynctoolkit.rpc import _common, _wire
 from asynctoolkit.rpc._calls import (
     StreamStreamCall,
@@ -39,6 +40,7 @@ from asynctoolkit.rpc._intercept import intercepted_call
 from asynctoolkit.rpc._link import BY_CLOSE, CLOSED_DETAILS, MAX_MESSAGE, Link, message_size
 from asynctoolkit.rpc._multicallable import MultiCallable, MultiCallableFactory
 from asynctoolkit.rpc._time import LoopTime
+from asynctoolkit.rpc._wired import WiredLink
 
 __all__: list[str] = []
 
@@ -231,7 +233,9 @@ class ConnectedChannel(MultiCallableFactory, grpc.aio.Channel):  # type: ignore[
         loop = self._loop
         pairs = _common.wire_metadata(metadata, f"calling {path}: metadata") if metadata else ()
         seconds = None if timeout is None else _check_timeout(timeout, path)
-        link = Link(
+        # In an explored run, what the messages travel on (``_wire``); else None.
+        wire = None if _choices.current() is None else _wire.wire_for(loop, path)
+        link = (Link if wire is None else WiredLink)(
             self,
             loop,
             path,
@@ -241,6 +245,8 @@ class ConnectedChannel(MultiCallableFactory, grpc.aio.Channel):  # type: ignore[
             request_serializer,
             response_deserializer,
         )
+        if wire is not None:
+            link.wire = wire
         self._active.add(link)
         call: Any
         if shape == UNARY_UNARY:
@@ -265,12 +271,10 @@ class ConnectedChannel(MultiCallableFactory, grpc.aio.Channel):  # type: ignore[
             size = len(data) if type(data) is bytes else message_size(data)
             if size > MAX_MESSAGE and link.too_large(size, "SERVER"):
                 return call
-        wire = _wire.wire_for(loop, path)
-        if wire is not None:  # an explored run: the RPC reaches its handler later, or fails
-            link.wire = wire
+        if wire is not None:
             failed = wire.start_fault()
             if failed is not None:
-                link.reset(*failed)
+                link.end(*failed, (), _wire.BY_FAULT)  # it never reaches its handler
                 return call
         if seconds is not None:
             link.deadline = deadline = loop.time() + seconds

@@ -11,7 +11,6 @@ when the code under test reads them.
 from __future__ import annotations
 
 import asyncio
-import functools
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
@@ -21,7 +20,6 @@ import grpc.aio
 
 from asynctoolkit.rpc._common import MetadataTuple, Method, Waiters
 from asynctoolkit.rpc._contract import Scheduled, Time
-from asynctoolkit.rpc._wire import BY_FAULT
 
 if TYPE_CHECKING:
     from asynctoolkit.rpc._wire import Wire
@@ -105,7 +103,6 @@ class Exchange:
         "request",
         "request_reader",
         "requests",
-        "requests_in_flight",
         "requests_sent",
         "requests_taken",
         "response",
@@ -113,7 +110,6 @@ class Exchange:
         "responses_sent",
         "serialize_request",
         "shape",
-        "status_sent",
         "taken",
         "test_waiters",
         "time",
@@ -153,7 +149,7 @@ class Exchange:
         self.requests_sent = 0
         self.requests_taken = 0
         # ``writes_done``: the code under test closed its request stream;
-        # ``half_closed``: the test sees it closed (later, with latency).
+        # ``half_closed``: the test sees it closed (later, in an explored run).
         self.writes_done = False
         self.half_closed = False
         # The task reading the code under test's request iterator, if any; the
@@ -176,13 +172,10 @@ class Exchange:
         self.test_waiters = Waiters()
         # Callbacks to run when done: () until one is added, None once run.
         self.done_callbacks: list[Callable[[], None]] | tuple[()] | None = ()
-        # In an explored run with latency or faults, what the messages travel
-        # on (``_wire``); else None and every message arrives at once.  The
-        # test's side of what it sent and the client has not received yet:
+        # In an explored run, the wire messages travel on (``_wired.WiredExchange``
+        # then), and whether the test's initial metadata is on its way.
         self.wire: Wire | None = None
-        self.requests_in_flight = 0
         self.headers_sent = False
-        self.status_sent: grpc.StatusCode | None = None
 
     # -- status -------------------------------------------------------------
 
@@ -200,8 +193,6 @@ class Exchange:
         self.details = details
         self.trailing_metadata = trailing_metadata
         self.ended_by = by
-        if self.wire is not None:
-            self.wire.close(everything=False)  # a taken RPC still reaches the test
         if self.initial_metadata is None:
             self.initial_metadata = ()
         if by != BY_TEST and self.responses:
@@ -269,10 +260,6 @@ class Exchange:
     def fail(self, code: grpc.StatusCode, details: str) -> None:
         self.end(code, details, (), BY_CLIENT_ERROR)
 
-    def reset(self, code: grpc.StatusCode, details: str) -> None:
-        """An injected fault ended the stream (``_wire``), for both ends."""
-        self.end(code, details, (), BY_FAULT)
-
     def error(self) -> grpc.aio.AioRpcError:
         """The exception the code under test gets for a non-OK status."""
         code = self.code if self.code is not None else grpc.StatusCode.UNKNOWN
@@ -287,61 +274,17 @@ class Exchange:
     # -- requests ------------------------------------------------------------
 
     def add_request(self, request: Any) -> None:
+        self.requests.append(request)
         self.requests_sent += 1
-        wire = self.wire
-        if wire is None:
-            self.requests.append(request)
-            self.test_waiters.wake()
-            return
-        self.requests_in_flight += 1
-        what = f"request {self.requests_sent}"
-        arrive = functools.partial(self._request_arrived, request)
-        wire.up(what, wire.reset(what, arrive, self.reset))
-
-    def _request_arrived(self, request: Any) -> None:
-        self.requests_in_flight -= 1
-        if self.code is None:
-            self.requests.append(request)
-            self.test_waiters.wake()
-
-    def close_requests(self) -> None:
-        if self.writes_done:
-            return
-        self.writes_done = True
-        if self.wire is None:
-            self._requests_closed()
-        else:
-            self.wire.up("end of requests", self._requests_closed)
-
-    def _requests_closed(self) -> None:
-        self.half_closed = True
         self.test_waiters.wake()
 
+    def close_requests(self) -> None:
+        if not self.writes_done:
+            self.writes_done = self.half_closed = True
+            self.test_waiters.wake()
+
     def window_open(self) -> bool:
-        return (
-            self.code is not None or len(self.requests) + self.requests_in_flight < REQUEST_WINDOW
-        )
-
-    # -- what the test sends, arriving (with a wire) ---------------------------
-
-    def metadata_arrived(self, pairs: MetadataTuple) -> None:
-        if self.code is None and self.initial_metadata is None:
-            self.initial_metadata = pairs
-            self.client_waiters.wake()
-
-    def response_arrived(self, data: Any) -> None:
-        if self.code is None:
-            if self.initial_metadata is None:
-                self.initial_metadata = ()
-            self.responses.append(data)
-            self.client_waiters.wake()
-
-    def status_arrived(
-        self, response: Any, code: grpc.StatusCode, details: str, trailing: MetadataTuple
-    ) -> None:
-        if self.code is None:
-            self.response = response
-            self.end(code, details, trailing, BY_TEST)
+        return self.code is not None or len(self.requests) < REQUEST_WINDOW
 
     def decode_request(self, data: Any) -> Any:
         if self.method is not None and isinstance(data, bytes):

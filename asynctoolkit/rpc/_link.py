@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import functools
 from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -31,7 +30,6 @@ import grpc.aio
 from asynctoolkit.rpc import _common
 from asynctoolkit.rpc._common import MetadataTuple, Waiters
 from asynctoolkit.rpc._contract import Time
-from asynctoolkit.rpc._handlers import BY_HANDLER_ERROR, BY_UNIMPLEMENTED
 from asynctoolkit.rpc._wire import BY_FAULT, Wire
 
 __all__: list[str] = []
@@ -61,8 +59,6 @@ BY_HANDLER_CANCEL = "cancelled by its handler"
 BY_SIZE = "ended by a message over the size limit"
 # Endings that interrupt the handler and drop responses the client has not read.
 _INTERRUPTING = frozenset({BY_CANCEL, BY_DEADLINE, BY_CLOSE, BY_CLIENT_ERROR, BY_FAULT})
-# Endings that are a status the server sends: with a wire, it travels to the client.
-_SENT_BY_SERVER = frozenset({BY_HANDLER, BY_UNIMPLEMENTED, BY_HANDLER_ERROR})
 # Endings after which ``context.cancelled()`` is true.
 _CANCELLED = _INTERRUPTING | {BY_HANDLER_CANCEL, BY_SIZE}
 
@@ -140,6 +136,13 @@ class Link:
     response_bytes = 0
     responses_sent = 0
     initial_metadata: MetadataTuple | None = None
+    # What one side sent that the other may not have received yet (only in an
+    # explored run, ``_wired.WiredLink``, are they ever apart): the client
+    # closed its requests (``half_closed``: the handler sees it), the handler
+    # sent its initial metadata.
+    writes_done = False
+    headers_sent = False
+    wire: Wire | None = None  # what the messages travel on, in an explored run
     # What the handler set through its context; becomes the status.
     set_code: grpc.StatusCode | None = None
     set_details: str | None = None
@@ -151,15 +154,6 @@ class Link:
     details = ""
     trailing_metadata: MetadataTuple = ()
     ended_by: str | None = None
-    # In an explored run with latency or faults, what the messages travel on
-    # (``_wire``); else None and every message arrives at once.  Then each
-    # side knows what it sent before the other receives it:
-    wire: Wire | None = None
-    writes_done = False  # the client closed its requests (``half_closed``: the handler sees it)
-    requests_in_flight = 0
-    headers_sent = False
-    responses_in_flight = 0
-    status_sent = False
     # Callbacks of the call (client) and of the context (handler): () until
     # one is added, None once run.
     client_callbacks: list[Callable[[], None]] | tuple[()] | None = ()
@@ -208,31 +202,9 @@ class Link:
     def end(
         self, code: grpc.StatusCode, details: str, trailing_metadata: MetadataTuple, by: str
     ) -> bool:
-        """Set the final status once; False if the RPC had already ended.
-
-        With a wire, a status the server sends reaches the client after its
-        latency (``_end`` then); until then the RPC runs, and the first status
-        sent is the one that travels.
-        """
+        """Set the final status once; False if the RPC had already ended."""
         if self.code is not None:
             return False
-        wire = self.wire
-        if wire is not None and by in _SENT_BY_SERVER:
-            if self.status_sent:
-                return False
-            self.status_sent = True
-            arrive = functools.partial(self._end, code, details, trailing_metadata, by)
-            wire.down(f"status {code.name}", arrive)
-            return True
-        return self._end(code, details, trailing_metadata, by)
-
-    def _end(
-        self, code: grpc.StatusCode, details: str, trailing_metadata: MetadataTuple, by: str
-    ) -> bool:
-        if self.code is not None:
-            return False
-        if self.wire is not None:
-            self.wire.close()  # what is still on its way is lost
         self.code = code
         self.details = details
         self.trailing_metadata = trailing_metadata
@@ -290,10 +262,6 @@ class Link:
 
     def fail(self, code: grpc.StatusCode, details: str) -> None:
         self.end(code, details, (), BY_CLIENT_ERROR)
-
-    def reset(self, code: grpc.StatusCode, details: str) -> None:
-        """An injected fault ended the stream (``_wire``): both ends see it now."""
-        self.end(code, details, (), BY_FAULT)
 
     def too_large(self, size: int, receiver: str) -> bool:
         """End the RPC if a message of ``size`` bytes exceeds what ``receiver`` accepts."""
@@ -356,43 +324,22 @@ class Link:
 
     def window_open(self) -> bool:
         return self.code is not None or (
-            len(self.requests) + self.requests_in_flight < WINDOW_MESSAGES
-            and self.request_bytes < WINDOW_BYTES
+            len(self.requests) < WINDOW_MESSAGES and self.request_bytes < WINDOW_BYTES
         )
 
     def add_request(self, data: Any) -> None:
         size = len(data) if type(data) is bytes else message_size(data)
         if size > MAX_MESSAGE and self.too_large(size, "SERVER"):
             return
+        self.requests.append(data)
         self.request_bytes += size
         self.requests_sent += 1
-        wire = self.wire
-        if wire is None:
-            self.requests.append(data)
-            self.handler_waiters.wake()
-            return
-        self.requests_in_flight += 1
-        what = f"request {self.requests_sent}"
-        wire.up(what, wire.reset(what, functools.partial(self._request_arrived, data), self.reset))
-
-    def _request_arrived(self, data: Any) -> None:
-        self.requests_in_flight -= 1
-        if self.code is None:
-            self.requests.append(data)
-            self.handler_waiters.wake()
+        self.handler_waiters.wake()
 
     def close_requests(self) -> None:
-        if self.writes_done:
-            return
-        self.writes_done = True
-        if self.wire is None:
-            self._requests_closed()
-        else:
-            self.wire.up("end of requests", self._requests_closed)
-
-    def _requests_closed(self) -> None:
-        self.half_closed = True
-        self.handler_waiters.wake()
+        if not self.writes_done:
+            self.writes_done = self.half_closed = True
+            self.handler_waiters.wake()
 
     # -- the handler's view (``_common.HandlerSide``) -------------------------
 
@@ -416,17 +363,10 @@ class Link:
         return data
 
     def response_window_open(self) -> bool:
-        return (
-            len(self.responses) + self.responses_in_flight < WINDOW_MESSAGES
-            and self.response_bytes < WINDOW_BYTES
-        )
+        return len(self.responses) < WINDOW_MESSAGES and self.response_bytes < WINDOW_BYTES
 
     def add_response(self, data: Any) -> None:
         size = len(data) if type(data) is bytes else message_size(data)
-        wire = self.wire
-        if wire is not None:
-            self._send_response(wire, data, size)
-            return
         if size > MAX_MESSAGE and self.too_large(size, "CLIENT"):
             return
         if self.initial_metadata is None:
@@ -436,45 +376,14 @@ class Link:
         self.responses_sent += 1
         self.client_waiters.wake()
 
-    def _send_response(self, wire: Wire, data: Any, size: int) -> None:
-        """``add_response`` on a wire: the client receives it (or finds it too large) later."""
-        self.headers_sent = True
-        self.responses_sent += 1
-        what = f"response {self.responses_sent}"
-        if size > MAX_MESSAGE:
-            wire.down(what, functools.partial(self.too_large, size, "CLIENT"))
-            return
-        self.response_bytes += size
-        self.responses_in_flight += 1
-        wire.down(
-            what, wire.reset(what, functools.partial(self._response_arrived, data), self.reset)
-        )
-
-    def _response_arrived(self, data: Any) -> None:
-        self.responses_in_flight -= 1
-        if self.code is None:
-            if self.initial_metadata is None:
-                self.initial_metadata = ()
-            self.responses.append(data)
-            self.client_waiters.wake()
-
     def set_response(self, data: Any) -> None:
         size = len(data) if type(data) is bytes else message_size(data)
         if size <= MAX_MESSAGE or not self.too_large(size, "CLIENT"):
             self.response = data
 
     def send_initial_metadata(self, pairs: MetadataTuple) -> None:
-        if self.wire is not None:
-            self.headers_sent = True
-            self.wire.down("initial metadata", functools.partial(self._metadata_arrived, pairs))
-            return
         self.initial_metadata = pairs
         self.client_waiters.wake()
-
-    def _metadata_arrived(self, pairs: MetadataTuple) -> None:
-        if self.code is None and self.initial_metadata is None:
-            self.initial_metadata = pairs
-            self.client_waiters.wake()
 
     def add_handler_callback(self, callback: Callable[[], Any]) -> bool:
         callbacks = self.handler_callbacks

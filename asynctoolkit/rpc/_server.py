@@ -20,6 +20,7 @@ import grpc
 import grpc.aio
 from google.protobuf import descriptor as _descriptor
 
+from asynctoolkit._shared import choices as _choices
 from asynctoolkit.rpc import _common, _wire
 from asynctoolkit.rpc._common import (
     STREAM_STREAM,
@@ -44,6 +45,7 @@ from asynctoolkit.rpc._server_rpc import (
     FakeUnaryUnaryServerRpc,
     ServerExchange,
 )
+from asynctoolkit.rpc._wired import WiredServerExchange
 
 __all__: list[str] = []
 
@@ -138,17 +140,20 @@ class FakeServer(Server):
         pairs = _common.metadata(metadata, f"{what}: invocation_metadata")
         seconds = _common.check_timeout(timeout, what)
         loop = _common.running_loop(what)
-        exchange = ServerExchange(loop, method, pairs, self._time)
+        # In an explored run, what the messages travel on (``_wire``); else None.
+        wire = None if _choices.current() is None else _wire.wire_for(loop, method.path)
+        exchange = (ServerExchange if wire is None else WiredServerExchange)(
+            loop, method, pairs, self._time
+        )
         if not shape.startswith("stream"):
             _common.check_message(request, method.request_class, f"{what}: the request")
             exchange.request = request.SerializeToString()
             exchange.half_closed = True  # no request stream: context.read() gives EOF
-        wire = _wire.wire_for(loop, method.path)
-        if wire is not None:  # an explored run: the RPC reaches its handler later, or fails
+        if wire is not None:
             exchange.wire = wire
             failed = wire.start_fault()
             if failed is not None:
-                exchange.reset(*failed)
+                exchange.end(*failed, (), _wire.BY_FAULT)  # the handler never runs
                 return exchange
         if seconds is not None:
             deadline = self._time.time() + seconds
@@ -166,8 +171,8 @@ class FakeServer(Server):
         return exchange
 
     def _run(self, exchange: ServerExchange) -> None:
-        """The RPC reached the server: run its handler in a task."""
-        if exchange.code is not None:  # it ended on its way
+        """The RPC reached the server: run interceptors and handler in a task."""
+        if exchange.code is not None:  # it ended on its way (explored runs)
             return
         # Interceptors and handler start from an empty context, as on grpc.aio.
         coroutine = run_rpc(

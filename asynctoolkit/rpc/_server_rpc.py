@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import functools
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import grpc
 
@@ -28,8 +27,11 @@ from asynctoolkit.rpc._contract import (
     UnaryStreamServerRpc,
     UnaryUnaryServerRpc,
 )
-from asynctoolkit.rpc._handlers import BY_HANDLER_ERROR, BY_UNIMPLEMENTED
-from asynctoolkit.rpc._wire import BY_FAULT, Wire
+from asynctoolkit.rpc._wire import BY_FAULT
+
+if TYPE_CHECKING:
+    from asynctoolkit.rpc._wire import Wire
+    from asynctoolkit.rpc._wired import WiredServerExchange
 
 __all__: list[str] = []
 
@@ -41,10 +43,6 @@ BY_CANCEL = "cancelled by the test"
 BY_DEADLINE = "ended by its deadline"
 
 CANCELLED_DETAILS = "Cancelled by the client"
-# Endings the handler interrupts (``context.cancelled()``) on.
-_INTERRUPTING = frozenset({BY_CANCEL, BY_DEADLINE, BY_FAULT})
-# Endings that are a status the server sends: with a wire, it travels to the test.
-_SENT_BY_SERVER = frozenset({BY_HANDLER, BY_UNIMPLEMENTED, BY_HANDLER_ERROR})
 DEADLINE_DETAILS = "Deadline Exceeded"
 
 
@@ -60,14 +58,13 @@ class ServerExchange:
 
     peer = PEER
     auth_context: dict[str, list[bytes]] = {}  # read only: the context returns a copy
-    # In an explored run with latency or faults, what the messages travel on
-    # (``_wire``); else None and every message arrives at once.  Then each
-    # side knows what it sent before the other receives it:
+    # In an explored run, the wire messages travel on (``_wired.WiredServerExchange``
+    # then), and what one side sent that the other may not have received yet:
+    # the test closed its requests (``half_closed``: the handler sees it), the
+    # handler sent its initial metadata.
     wire: Wire | None = None
-    writes_done = False  # the test closed its requests (``half_closed``: the handler sees it)
+    writes_done = False
     headers_sent = False
-    responses_in_flight = 0
-    status_sent = False
 
     def __init__(
         self,
@@ -116,29 +113,8 @@ class ServerExchange:
         self.done_callbacks: list[Callable[[], None]] | None = []
 
     def end(self, code: grpc.StatusCode, details: str, trailing: MetadataTuple, by: str) -> bool:
-        """Set the final status once; False if the RPC had already ended.
-
-        With a wire, a status the handler's side sends reaches the test after
-        its latency (``_end`` then); the first status sent is the one that travels.
-        """
         if self.code is not None:
             return False
-        wire = self.wire
-        if wire is not None and by in _SENT_BY_SERVER:
-            if self.status_sent:
-                return False
-            self.status_sent = True
-            wire.down(
-                f"status {code.name}", functools.partial(self._end, code, details, trailing, by)
-            )
-            return True
-        return self._end(code, details, trailing, by)
-
-    def _end(self, code: grpc.StatusCode, details: str, trailing: MetadataTuple, by: str) -> bool:
-        if self.code is not None:
-            return False
-        if self.wire is not None:
-            self.wire.close()  # what is still on its way is lost
         self.code, self.details, self.trailing_metadata, self.ended_by = code, details, trailing, by
         if self.initial_metadata is None:
             self.initial_metadata = ()
@@ -166,10 +142,6 @@ class ServerExchange:
         if self.end(code, details, (), by) and self.task is not None:
             self.task.cancel()
 
-    def reset(self, code: grpc.StatusCode, details: str) -> None:
-        """An injected fault ended the stream (``_wire``): both ends see it now."""
-        self.interrupt(code, details, BY_FAULT)
-
     # -- HandlerSide ----------------------------------------------------------
 
     def check_metadata(self, value: object, what: str) -> MetadataTuple:
@@ -179,31 +151,15 @@ class ServerExchange:
         return self.requests.popleft()
 
     def response_window_open(self) -> bool:
-        return len(self.responses) + self.responses_in_flight < RESPONSE_WINDOW
+        return len(self.responses) < RESPONSE_WINDOW
 
     def add_response(self, data: Any) -> None:
         """One response, decoded as the test will take it."""
-        self.responses_sent += 1
-        wire = self.wire
-        if wire is not None:
-            self.headers_sent = True
-            self.responses_in_flight += 1
-            what = f"response {self.responses_sent}"
-            arrive = functools.partial(self._response_arrived, self._decode(data))
-            wire.down(what, wire.reset(what, arrive, self.reset))
-            return
         if self.initial_metadata is None:
             self.initial_metadata = ()
         self.responses.append(self._decode(data))
+        self.responses_sent += 1
         self.test_waiters.wake()
-
-    def _response_arrived(self, response: Any) -> None:
-        self.responses_in_flight -= 1
-        if self.code is None:
-            if self.initial_metadata is None:
-                self.initial_metadata = ()
-            self.responses.append(response)
-            self.test_waiters.wake()
 
     def set_response(self, data: Any) -> None:
         self.response = self._decode(data)
@@ -219,7 +175,7 @@ class ServerExchange:
         return True
 
     def handler_interrupted(self) -> bool:
-        return self.ended_by in _INTERRUPTING
+        return self.ended_by in (BY_CANCEL, BY_DEADLINE, BY_FAULT)
 
     def on_abort(self) -> None:
         """Nothing yet: the RPC ends with the abort's status when the handler's task ends."""
@@ -248,48 +204,8 @@ class ServerExchange:
         self.interrupt(grpc.StatusCode.DEADLINE_EXCEEDED, DEADLINE_DETAILS, BY_DEADLINE)
 
     def send_initial_metadata(self, pairs: MetadataTuple) -> None:
-        if self.wire is not None:
-            self.headers_sent = True
-            self.wire.down("initial metadata", functools.partial(self._metadata_arrived, pairs))
-            return
         self.initial_metadata = pairs
         self.test_waiters.wake()
-
-    def _metadata_arrived(self, pairs: MetadataTuple) -> None:
-        if self.code is None and self.initial_metadata is None:
-            self.initial_metadata = pairs
-            self.test_waiters.wake()
-
-    # -- what the test sends (``_Requests``) ----------------------------------------
-
-    def add_request(self, data: bytes) -> None:
-        self.requests_sent += 1
-        wire = self.wire
-        if wire is None:
-            self.requests.append(data)
-            self.handler_waiters.wake()
-            return
-        what = f"request {self.requests_sent}"
-        arrive = functools.partial(self._request_arrived, data)
-        wire.up(what, wire.reset(what, arrive, self.reset))
-
-    def _request_arrived(self, data: bytes) -> None:
-        if self.code is None:
-            self.requests.append(data)
-            self.handler_waiters.wake()
-
-    def close_requests(self) -> None:
-        if self.writes_done:
-            return
-        self.writes_done = True
-        if self.wire is None:
-            self._requests_closed()
-        else:
-            self.wire.up("end of requests", self._requests_closed)
-
-    def _requests_closed(self) -> None:
-        self.half_closed = True
-        self.handler_waiters.wake()
 
     def describe(self) -> str:
         parts = [self.path]
@@ -420,10 +336,21 @@ class _Requests(_ServerRpcBase):
         data = request.SerializeToString()
         if x.code is not None:
             return  # the RPC ended first: a race the test cannot prevent
-        x.add_request(data)
+        if x.wire is not None:
+            cast("WiredServerExchange", x).send_request(data)
+            return
+        x.requests.append(data)
+        x.requests_sent += 1
+        x.handler_waiters.wake()
 
     def requests_closed(self) -> None:
-        self._x.close_requests()
+        x = self._x
+        if not x.writes_done:
+            if x.wire is not None:
+                cast("WiredServerExchange", x).close_requests()
+                return
+            x.writes_done = x.half_closed = True
+            x.handler_waiters.wake()
 
 
 class FakeUnaryUnaryServerRpc(_UnaryResponse, UnaryUnaryServerRpc):

@@ -2,10 +2,11 @@
 
 Outside an explored run an RPC has no ``Wire`` (its ``wire`` is None) and the
 doubles deliver every message at once, exactly as they always did: the only
-cost is ``wire_for``'s look-up when the RPC starts.
+cost is one look-up of the current run when the RPC starts.
 
 In an explored run, each RPC of the channel double, the server double and
-``rpc.connect`` gets a ``Wire`` with two ``Lane``s, one per direction:
+``rpc.connect`` is one of the classes of ``_wired``, with a ``Wire`` of two
+``Lane``s, one per direction:
 *up* (client to server: the RPC's start, its requests, the end of its
 requests) and *down* (server to client: initial metadata, responses, the
 final status).  A message sent at ``t`` arrives at
