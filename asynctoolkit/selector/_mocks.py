@@ -221,8 +221,8 @@ class SocketMock(FileMock):
         if make is not None:
             method_class, default = make
             child = method_class(socket_default=default(self), **kw)
-            if method_class is _RecvMethod:
-                child.__dict__[_OWNER_KEY] = self
+            if name == "recv":
+                child.__dict__[_RECV_OF] = self
         elif name in self._default_returns:
             child = _mock.MagicMock(**kw)
             child.return_value = self._default_returns[name]
@@ -334,7 +334,11 @@ class _SocketMethod(_mock.MagicMock):
         result = super().__call__(*args, **kwargs)
         default: Callable[..., Any] | None = self.__dict__.get("_socket_default")
         if default is not None and result is self.return_value and not _configured(self):
-            return default(*args, **kwargs)
+            result = default(*args, **kwargs)
+        if _choices.current() is not None:  # an explored run: recv may fail (``_explored_recv``)
+            sock = self.__dict__.get(_RECV_OF)
+            if sock is not None:
+                return _explored_recv(sock, result)
         return result
 
 
@@ -362,25 +366,20 @@ class _SendmsgMethod(_SocketMethod):
         return sent
 
 
-#: Where a recv method keeps its socket mock, and a socket mock the fault of an explored run.
-_OWNER_KEY = "_asynctoolkit_socket"
+#: Where a socket mock's recv method keeps its mock, and a socket mock the fault of a run.
+_RECV_OF = "_asynctoolkit_recv_of"
 _FAULT_KEY = "_asynctoolkit_fault"
 _RECV_FAULTS = ("ConnectionResetError", "EOF")
 
 
-class _RecvMethod(_SocketMethod):
-    """``recv``: in an explored run with faults, delivered data may give way to a reset or EOF."""
+def _explored_recv(sock: SocketMock, result: Any) -> Any:
+    """What ``sock.recv`` returns in an explored run: ``result``, or the fault the seed injects.
 
-    def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
-        result = super().__call__(*args, **kwargs)
-        choices = _choices.for_running_loop()
-        if choices is None or choices.faults <= 0:
-            return result
-        return _explored_recv(self.__dict__[_OWNER_KEY], choices, result)
-
-
-def _explored_recv(sock: SocketMock, choices: _choices.Choices, result: Any) -> Any:
-    """What ``sock.recv`` returns in an explored run: ``result``, or the fault the seed injects."""
+    Only calls on the run's loop, with ``faults`` above 0, draw a fault.
+    """
+    choices = _choices.for_running_loop()
+    if choices is None or choices.faults <= 0:
+        return result
     state = sock.__dict__.get(_FAULT_KEY)
     if state is not None and state[0] is choices:
         if state[2] is not None:  # a fault already ended this connection
@@ -477,7 +476,7 @@ _SOCKET_METHODS: Mapping[str, tuple[type[_SocketMethod], Callable[[SocketMock], 
     "send": (_SendMethod, _all_sent),
     "sendto": (_SendMethod, _all_sent),
     "sendmsg": (_SendmsgMethod, _sendmsg_through_send),
-    "recv": (_RecvMethod, _nothing_ready("recv")),
+    "recv": (_SocketMethod, _nothing_ready("recv")),
     "recvfrom": (_SocketMethod, _nothing_ready("recvfrom")),
     "accept": (_SocketMethod, _nothing_ready("accept", BlockingIOError)),
     "recv_into": (_SocketMethod, _recv_into_through_recv),
