@@ -192,7 +192,7 @@ class Link:
         self.deserialize_response = response_deserializer
         stream_request = shape.startswith("stream")
         self.requests: deque[Any] = deque() if stream_request else _NO_MESSAGES
-        self.half_closed = not stream_request
+        self.half_closed = self.writes_done = not stream_request
         self.responses: deque[Any] = deque() if shape.endswith("stream") else _NO_MESSAGES
         self.client_waiters = Waiters()
         self.handler_waiters = Waiters()
