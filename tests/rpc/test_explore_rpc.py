@@ -457,5 +457,48 @@ class InFlightTest(ExploreTestCase):
         self.assertTrue(passed(result), failure_text(result))
 
 
+class EndTest(ExploreTestCase):
+    """Nothing of an RPC is left on the loop once its channel closed."""
+
+    def _passes_with_no_timer_left(self, test: Test) -> None:
+        class Inner(asynctoolkit.ClockedTestCase):
+            autojump = True
+
+        Inner.test_it = asynctoolkit.explore(seed=6)(test)  # type: ignore[attr-defined]
+        result = run_test(asynctoolkit.fail_on(active_handles=True)(Inner), "test_it")
+        self.assertTrue(passed(result), failure_text(result))
+
+    def test_closing_the_channel_double_drops_what_is_on_its_way(self) -> None:
+        async def test(case: asynctoolkit.ClockedTestCase) -> None:
+            channel = rpc.channel([SHAPES])
+            stub = pb_grpc.ShapesStub(channel)
+            calls = [stub.UnaryUnary(pb.Request(number=n)) for n in range(3)]
+            await channel.close()  # the starts are still on their way
+            for call in calls:
+                await case.assertAsyncRaises(asyncio.CancelledError, call)
+
+        self._passes_with_no_timer_left(test)
+
+    def test_closing_connect_drops_what_is_on_its_way(self) -> None:
+        async def test(case: asynctoolkit.ClockedTestCase) -> None:
+            async with rpc.connect({SHAPES: Echo()}) as channel:
+                call = pb_grpc.ShapesStub(channel).StreamStream(iter([pb.Request()] * 3))
+                await asyncio.sleep(0)  # its requests leave
+            await case.assertAsyncRaises(asyncio.CancelledError, call.read())
+
+        self._passes_with_no_timer_left(test)
+
+    def test_a_clock_that_never_moves_names_the_message_on_its_way(self) -> None:
+        class Inner(asynctoolkit.ClockedTestCase):  # no autojump, no advance()
+            @asynctoolkit.explore(seed=6)
+            async def test_it(self) -> None:
+                async with rpc.connect({SHAPES: Echo()}) as channel:
+                    await pb_grpc.ShapesStub(channel).UnaryUnary(pb.Request())
+
+        text = failure_text(run_test(Inner, "test_it"))
+        self.assertIn("StalledClockError", text)
+        self.assertIn("('rpc #1 /asynctoolkit.tests.Shapes/UnaryUnary start')", text)
+
+
 if __name__ == "__main__":
     unittest.main()
