@@ -103,10 +103,11 @@ class FakeChannel(MultiCallableFactory, Channel):
         self._interceptors = interceptors
         # RPCs started and not taken yet, by method path, oldest first.
         self._pending: dict[str, deque[Exchange]] = {}
-        # RPCs that have not ended (taken or not).
-        self._active: set[Exchange] = set()
+        # RPCs that have not ended (taken or not).  Dicts, not sets: closing
+        # cancels in the order RPCs started, the same in every process.
+        self._active: dict[Exchange, None] = {}
         # RPCs on their way to the test (explored runs only).
-        self._arriving: set[WiredExchange] = set()
+        self._arriving: dict[WiredExchange, None] = {}
         self._take_waiters = Waiters()
         # (descriptor, shape) pairs take_* already validated, to their path.
         self._checked: dict[tuple[Any, str], str] = {}
@@ -235,7 +236,7 @@ class FakeChannel(MultiCallableFactory, Channel):
         )
         if wire is not None:
             exchange.wire = wire
-        self._active.add(exchange)
+        self._active[exchange] = None
         call: Any
         if shape == UNARY_UNARY:
             call = UnaryUnaryCall(exchange)
@@ -273,13 +274,13 @@ class FakeChannel(MultiCallableFactory, Channel):
             return
         if timeout is not None:
             self._arm_deadline(exchange, loop, timeout)
-        self._arriving.add(exchange)
+        self._arriving[exchange] = None
         # Still handed to the test if it ends on its way, as without latency.
         exchange.wire.start(functools.partial(self._arrived, exchange), outlives_end=True)
 
     def _arrived(self, exchange: WiredExchange) -> None:
         """An explored run's RPC reached the test's side: ``take_*`` can draw it."""
-        self._arriving.discard(exchange)
+        self._arriving.pop(exchange, None)
         if self._closed:
             return
         queue = self._pending.get(exchange.path)
@@ -312,7 +313,7 @@ class FakeChannel(MultiCallableFactory, Channel):
 
     def forget(self, exchange: Exchange) -> None:
         """Called once when ``exchange`` ends."""
-        self._active.discard(exchange)
+        self._active.pop(exchange, None)
         if self._closed:
             self._take_waiters.wake()
 

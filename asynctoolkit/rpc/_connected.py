@@ -89,9 +89,11 @@ class ConnectedChannel(MultiCallableFactory, grpc.aio.Channel):  # type: ignore[
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         # RPCs not ended; handlers still running (their coroutine or thread);
         # tasks of RPCs (handlers, request readers, client interceptor chains).
-        self._active: set[Link] = set()
-        self._running: set[Link] = set()
-        self._tasks: set[asyncio.Task[Any]] = set()
+        # Dicts, not sets: closing cancels in the order things started, the
+        # same in every process (an explored run's replay depends on it).
+        self._active: dict[Link, None] = {}
+        self._running: dict[Link, None] = {}
+        self._tasks: dict[asyncio.Task[Any], None] = {}
         self._settled = _common.Waiters()  # woken when any of those shrinks
         # Unary-unary RPCs whose handler did not start yet, oldest first: the
         # caller usually awaits the call at once and runs it (``claim_unstarted``);
@@ -247,7 +249,7 @@ class ConnectedChannel(MultiCallableFactory, grpc.aio.Channel):  # type: ignore[
         )
         if wire is not None:
             link.wire = wire
-        self._active.add(link)
+        self._active[link] = None
         call: Any
         if shape == UNARY_UNARY:
             call = ConnectedUnaryUnaryCall(link)
@@ -319,22 +321,22 @@ class ConnectedChannel(MultiCallableFactory, grpc.aio.Channel):  # type: ignore[
         )
 
     def handler_started(self, link: Link) -> None:
-        self._running.add(link)
+        self._running[link] = None
 
     def handler_finished(self, link: Link) -> None:
-        self._running.discard(link)
+        self._running.pop(link, None)
         self._settled.wake()
 
     def track(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.add(task)
+        self._tasks[task] = None
         task.add_done_callback(self._task_done)
 
     def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
+        self._tasks.pop(task, None)
         self._settled.wake()
 
     def forget(self, link: Link) -> None:
-        self._active.discard(link)
+        self._active.pop(link, None)
         self._settled.wake()
 
     def _worker_pool(self) -> concurrent.futures.Executor:

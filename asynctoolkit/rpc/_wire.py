@@ -78,7 +78,7 @@ class Lane:
     when ``_queue`` is not empty (outside ``_arrive``), at its head's arrival.
     """
 
-    __slots__ = ("_closed", "_last", "_loop", "_queue", "_timer")
+    __slots__ = ("_last", "_loop", "_queue", "_timer", "closed")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -86,11 +86,11 @@ class Lane:
         self._queue: deque[tuple[float, str, Callable[[], Any]]] = deque()
         self._timer: asyncio.TimerHandle | None = None
         self._last = 0.0  # the arrival time of the last message sent
-        self._closed = False
+        self.closed = False  # the RPC ended: nothing more arrives
 
     def send(self, what: str, latency: float, arrive: Callable[[], Any]) -> float:
         """Call ``arrive`` when message ``what`` arrives, ``latency`` from now at the earliest."""
-        if self._closed:
+        if self.closed:
             return self._last
         loop = self._loop
         arrival = loop.time() + latency
@@ -110,7 +110,7 @@ class Lane:
 
     def close(self) -> None:
         """Drop the messages in flight: the RPC is over."""
-        self._closed = True
+        self.closed = True
         self._queue.clear()
         if self._timer is not None:
             self._timer.cancel()
@@ -129,7 +129,7 @@ class Lane:
             while queue and queue[0][0] <= limit:
                 queue.popleft()[2]()
         finally:  # a message that raised (reported by the loop) does not stop the next
-            if queue and self._timer is None and not self._closed:
+            if queue and self._timer is None and not self.closed:
                 arrival, what, _ = queue[0]
                 self._timer = self._loop.call_at(arrival, self._arrive, what)
 
@@ -168,7 +168,7 @@ class Wire:
         lane = self._up
         if lane is None:
             arrive()
-        else:
+        elif not lane.closed:  # a message after the end draws no latency
             what = f"{self.name} {what}"
             lane.send(what, self.choices.delay(what), arrive)
 
@@ -177,7 +177,7 @@ class Wire:
         lane = self._down
         if lane is None:
             arrive()
-        else:
+        elif not lane.closed:
             what = f"{self.name} {what}"
             lane.send(what, self.choices.delay(what), arrive)
 
