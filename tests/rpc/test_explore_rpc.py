@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 import unittest
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
@@ -122,19 +124,21 @@ class ExploreTestCase(unittest.TestCase):
         os.environ.pop("ASYNCTOOLKIT_SEED_BASE", None)
 
 
+def replay(seed: int) -> tuple[list[Any], str]:
+    """What ``_traffic`` saw under ``seed`` (with faults), and the run's trace."""
+    log: list[Any] = []
+
+    async def test(case: asynctoolkit.ClockedTestCase) -> None:
+        await _traffic(log)
+        case.fail("stop here, to read the trace")
+
+    result = run_explored(test, seed=seed, latency=(0, 0.01), faults=0.2)
+    return log, trace_of(result)
+
+
 class ReplayTest(ExploreTestCase):
-    def _replay(self, seed: int) -> tuple[list[Any], str]:
-        log: list[Any] = []
-
-        async def test(case: asynctoolkit.ClockedTestCase) -> None:
-            await _traffic(log)
-            case.fail("stop here, to read the trace")
-
-        result = run_explored(test, seed=seed, latency=(0, 0.01), faults=0.2)
-        return log, trace_of(result)
-
     def test_the_same_seed_gives_the_same_trace_and_outcome(self) -> None:
-        first, second = self._replay(11), self._replay(11)
+        first, second = replay(11), replay(11)
         self.assertEqual(first, second)
         self.assertEqual(len(first[0]), 4)
         self.assertIn(
@@ -142,8 +146,29 @@ class ReplayTest(ExploreTestCase):
         )
 
     def test_different_seeds_give_different_traces(self) -> None:
-        traces = {self._replay(seed)[1] for seed in range(4)}
+        traces = {replay(seed)[1] for seed in range(4)}
         self.assertEqual(len(traces), 4)
+
+    def test_another_process_replays_the_same_trace_and_outcome(self) -> None:
+        """Whatever the process allocated before (its objects' addresses differ)."""
+        here = replay(11)
+        script = (
+            "import sys; junk = [object() for _ in range(int(sys.argv[1]))]; "
+            "from tests.rpc.test_explore_rpc import replay; print(repr(replay(11)))"
+        )
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]))
+        for junk in ("0", "12345"):
+            done = subprocess.run(
+                [sys.executable, "-c", script, junk],
+                cwd=root,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            self.assertEqual(done.returncode, 0, done.stderr)
+            self.assertEqual(done.stdout.strip(), repr(here))
 
 
 class OrderTest(ExploreTestCase):
