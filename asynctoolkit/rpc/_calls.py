@@ -48,7 +48,8 @@ class ClientSide(Protocol):
     serialize_request: Any
     deserialize_response: Any
     request_reader: asyncio.Task[None] | None
-    half_closed: bool
+    # The caller closed its request stream (``done_writing``, or its iterator ended).
+    writes_done: bool
     # The response of a unary-response RPC, and the stream of those not read.
     response: Any
     responses: deque[Any]
@@ -279,7 +280,7 @@ class _StreamRequest(_CallBase):
     def _send_now(self, request: Any) -> bool:
         """Send ``request`` if that needs no waiting (the usual case); else False."""
         x = self._x
-        if x.code is not None or x.half_closed or not x.window_open():
+        if x.code is not None or x.writes_done or not x.window_open():
             return False
         x.add_request(self._encode(request))
         return True
@@ -311,7 +312,7 @@ class _StreamRequest(_CallBase):
         x = self._x
         if x.code is not None:
             raise asyncio.InvalidStateError(ALREADY_FINISHED)
-        if x.half_closed:
+        if x.writes_done:
             raise asyncio.InvalidStateError(HALF_CLOSED)
         decoded = self._encode(request)
         if not x.window_open():
@@ -339,7 +340,7 @@ class _StreamRequest(_CallBase):
     @property
     def _done_writing_flag(self) -> bool:
         # grpc.aio's interceptor machinery reads this attribute of a call.
-        return self._x.half_closed
+        return self._x.writes_done
 
 
 class UnaryUnaryCall(_UnaryResponse, grpc.aio.UnaryUnaryCall):  # type: ignore[misc]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections import deque
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -18,7 +19,8 @@ import grpc
 import grpc.aio
 from google.protobuf import descriptor as _descriptor
 
-from asynctoolkit.rpc import _common
+from asynctoolkit._shared import choices as _choices
+from asynctoolkit.rpc import _common, _wire
 from asynctoolkit.rpc._calls import (
     StreamStreamCall,
     StreamUnaryCall,
@@ -51,6 +53,7 @@ from asynctoolkit.rpc._contract import (
 from asynctoolkit.rpc._exchange import BY_CLOSE, Exchange
 from asynctoolkit.rpc._intercept import intercepted_call
 from asynctoolkit.rpc._multicallable import MultiCallable, MultiCallableFactory
+from asynctoolkit.rpc._wired import WiredExchange
 
 __all__: list[str] = []
 
@@ -100,8 +103,11 @@ class FakeChannel(MultiCallableFactory, Channel):
         self._interceptors = interceptors
         # RPCs started and not taken yet, by method path, oldest first.
         self._pending: dict[str, deque[Exchange]] = {}
-        # RPCs that have not ended (taken or not).
-        self._active: set[Exchange] = set()
+        # RPCs that have not ended (taken or not).  Dicts, not sets: closing
+        # cancels in the order RPCs started, the same in every process.
+        self._active: dict[Exchange, None] = {}
+        # RPCs on their way to the test (explored runs only).
+        self._arriving: dict[WiredExchange, None] = {}
         self._take_waiters = Waiters()
         # (descriptor, shape) pairs take_* already validated, to their path.
         self._checked: dict[tuple[Any, str], str] = {}
@@ -131,6 +137,9 @@ class FakeChannel(MultiCallableFactory, Channel):
             await self._drain(grace)
         for exchange in list(self._active):
             exchange.cancel(_CHANNEL_CLOSED, BY_CLOSE)
+        for wired in self._arriving:
+            wired.wire.close()  # nothing reaches a closed channel
+        self._arriving.clear()
 
     async def _drain(self, grace: float) -> None:
         waiters = self._take_waiters
@@ -212,7 +221,9 @@ class FakeChannel(MultiCallableFactory, Channel):
         metadata = _common.metadata(metadata, f"calling {path}: metadata") if metadata else ()
         loop = _common.running_loop(f"calling {path} on an rpc.channel()")
         method = self._table.get(path)
-        exchange = Exchange(
+        # In an explored run, what the messages travel on (``_wire``); else None.
+        wire = None if _choices.current() is None else _wire.wire_for(loop, path)
+        exchange = (Exchange if wire is None else WiredExchange)(
             self,
             loop,
             path,
@@ -223,7 +234,9 @@ class FakeChannel(MultiCallableFactory, Channel):
             request_serializer,
             response_deserializer,
         )
-        self._active.add(exchange)
+        if wire is not None:
+            exchange.wire = wire
+        self._active[exchange] = None
         call: Any
         if shape == UNARY_UNARY:
             call = UnaryUnaryCall(exchange)
@@ -238,6 +251,10 @@ class FakeChannel(MultiCallableFactory, Channel):
             return call
         if not shape.startswith("stream") and not self._encode_request(exchange, request):
             return call
+        if wire is not None:
+            assert isinstance(exchange, WiredExchange)
+            self._start_wired(exchange, loop, timeout)
+            return call
         if timeout is not None:
             self._arm_deadline(exchange, loop, timeout)
         queue = self._pending.get(path)
@@ -246,6 +263,31 @@ class FakeChannel(MultiCallableFactory, Channel):
         queue.append(exchange)
         self._take_waiters.wake()
         return call
+
+    def _start_wired(
+        self, exchange: WiredExchange, loop: asyncio.AbstractEventLoop, timeout: float | None
+    ) -> None:
+        """Send an explored run's RPC to the test: it may fail at once, or arrive later."""
+        failed = exchange.wire.start_fault()
+        if failed is not None:
+            exchange.reset(*failed)  # it never reaches the test
+            return
+        if timeout is not None:
+            self._arm_deadline(exchange, loop, timeout)
+        self._arriving[exchange] = None
+        # Still handed to the test if it ends on its way, as without latency.
+        exchange.wire.start(functools.partial(self._arrived, exchange), outlives_end=True)
+
+    def _arrived(self, exchange: WiredExchange) -> None:
+        """An explored run's RPC reached the test's side: ``take_*`` can draw it."""
+        self._arriving.pop(exchange, None)
+        if self._closed:
+            return
+        queue = self._pending.get(exchange.path)
+        if queue is None:
+            queue = self._pending[exchange.path] = deque()
+        queue.append(exchange)
+        self._take_waiters.wake()
 
     def _encode_request(self, exchange: Exchange, request: Any) -> bool:
         serializer = exchange.serialize_request
@@ -271,7 +313,7 @@ class FakeChannel(MultiCallableFactory, Channel):
 
     def forget(self, exchange: Exchange) -> None:
         """Called once when ``exchange`` ends."""
-        self._active.discard(exchange)
+        self._active.pop(exchange, None)
         if self._closed:
             self._take_waiters.wake()
 
@@ -323,6 +365,9 @@ class FakeChannel(MultiCallableFactory, Channel):
             lines.extend(f"  {x.describe()}" for x in waiting)
         else:
             lines.append("No other RPC is waiting to be taken.")
+        if self._arriving:
+            lines.append("RPCs started and still on their way (explore's latency):")
+            lines.extend(f"  {x.describe()}" for x in self._arriving)
         taken = [x for x in self._active if x.taken]
         if taken:
             lines.append("RPCs taken and still active:")

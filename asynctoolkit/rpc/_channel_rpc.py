@@ -8,7 +8,7 @@ answering such an RPC is silently ignored.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import grpc
 
@@ -21,6 +21,9 @@ from asynctoolkit.rpc._contract import (
     UnaryUnaryChannelRpc,
 )
 from asynctoolkit.rpc._exchange import BY_TEST, Exchange
+
+if TYPE_CHECKING:
+    from asynctoolkit.rpc._wired import WiredExchange
 
 __all__: list[str] = []
 
@@ -43,9 +46,10 @@ class _ChannelRpcBase:
         """True if the test may still answer; False if the client ended the RPC."""
         x = self._x
         if x.ended_by == BY_TEST:
+            code = x.code or getattr(x, "status_sent", None)  # in flight, in an explored run
             raise RuntimeError(
                 f"{self._what(method)}: the RPC was already terminated with "
-                f"{x.code.name if x.code else '?'}; terminate() ends it for good"
+                f"{code.name if code else '?'}; terminate() ends it for good"
             )
         return x.code is None
 
@@ -57,11 +61,14 @@ class _ChannelRpcBase:
         if not self._check_open("send_initial_metadata"):
             return
         x = self._x
-        if x.initial_metadata is not None:
+        if x.initial_metadata is not None or x.headers_sent:
             raise RuntimeError(
                 f"{self._what('send_initial_metadata')}: initial metadata was already sent "
                 "(explicitly, or implicitly with the first response); send it first, once"
             )
+        if x.wire is not None:
+            cast("WiredExchange", x).send_metadata(pairs)
+            return
         x.initial_metadata = pairs
         x.client_waiters.wake()
 
@@ -99,8 +106,12 @@ class _ChannelRpcBase:
             data = self._serialize(response, "terminate")
         if not self._check_open("terminate"):
             return
-        self._x.response = data
-        self._x.end(code, text, trailing, BY_TEST)
+        x = self._x
+        if x.wire is not None:
+            cast("WiredExchange", x).send_status(data, code, text, trailing)
+            return
+        x.response = data
+        x.end(code, text, trailing, BY_TEST)
 
     async def cancelled(self, *, timeout: float | None = None) -> None:
         x = self._x
@@ -128,6 +139,9 @@ class _Responses(_ChannelRpcBase):
         if not self._check_open("send_response"):
             return
         x = self._x
+        if x.wire is not None:
+            cast("WiredExchange", x).send_response(data)
+            return
         if x.initial_metadata is None:
             x.initial_metadata = ()
         x.responses.append(data)

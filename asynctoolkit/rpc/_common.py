@@ -288,6 +288,8 @@ class HandlerSide(Protocol):
     requests: deque[Any]
     half_closed: bool
     initial_metadata: MetadataTuple | None
+    # Initial metadata (or a response) sent but not received yet (explored runs).
+    headers_sent: bool
     # What the handler set through its context; becomes the status.
     set_code: grpc.StatusCode | None
     set_details: str | None

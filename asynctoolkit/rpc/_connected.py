@@ -25,7 +25,8 @@ from typing import Any
 import grpc
 import grpc.aio
 
-from asynctoolkit.rpc import _common
+from asynctoolkit._shared import choices as _choices
+from asynctoolkit.rpc import _common, _wire
 from asynctoolkit.rpc._calls import (
     StreamStreamCall,
     StreamUnaryCall,
@@ -39,6 +40,7 @@ from asynctoolkit.rpc._intercept import intercepted_call
 from asynctoolkit.rpc._link import BY_CLOSE, CLOSED_DETAILS, MAX_MESSAGE, Link, message_size
 from asynctoolkit.rpc._multicallable import MultiCallable, MultiCallableFactory
 from asynctoolkit.rpc._time import LoopTime
+from asynctoolkit.rpc._wired import WiredLink
 
 __all__: list[str] = []
 
@@ -87,9 +89,11 @@ class ConnectedChannel(MultiCallableFactory, grpc.aio.Channel):  # type: ignore[
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         # RPCs not ended; handlers still running (their coroutine or thread);
         # tasks of RPCs (handlers, request readers, client interceptor chains).
-        self._active: set[Link] = set()
-        self._running: set[Link] = set()
-        self._tasks: set[asyncio.Task[Any]] = set()
+        # Dicts, not sets: closing cancels in the order things started, the
+        # same in every process (an explored run's replay depends on it).
+        self._active: dict[Link, None] = {}
+        self._running: dict[Link, None] = {}
+        self._tasks: dict[asyncio.Task[Any], None] = {}
         self._settled = _common.Waiters()  # woken when any of those shrinks
         # Unary-unary RPCs whose handler did not start yet, oldest first: the
         # caller usually awaits the call at once and runs it (``claim_unstarted``);
@@ -231,7 +235,9 @@ class ConnectedChannel(MultiCallableFactory, grpc.aio.Channel):  # type: ignore[
         loop = self._loop
         pairs = _common.wire_metadata(metadata, f"calling {path}: metadata") if metadata else ()
         seconds = None if timeout is None else _check_timeout(timeout, path)
-        link = Link(
+        # In an explored run, what the messages travel on (``_wire``); else None.
+        wire = None if _choices.current() is None else _wire.wire_for(loop, path)
+        link = (Link if wire is None else WiredLink)(
             self,
             loop,
             path,
@@ -241,7 +247,9 @@ class ConnectedChannel(MultiCallableFactory, grpc.aio.Channel):  # type: ignore[
             request_serializer,
             response_deserializer,
         )
-        self._active.add(link)
+        if wire is not None:
+            link.wire = wire
+        self._active[link] = None
         call: Any
         if shape == UNARY_UNARY:
             call = ConnectedUnaryUnaryCall(link)
@@ -265,12 +273,20 @@ class ConnectedChannel(MultiCallableFactory, grpc.aio.Channel):  # type: ignore[
             size = len(data) if type(data) is bytes else message_size(data)
             if size > MAX_MESSAGE and link.too_large(size, "SERVER"):
                 return call
+        if wire is not None:
+            failed = wire.start_fault()
+            if failed is not None:
+                link.end(*failed, (), _wire.BY_FAULT)  # it never reaches its handler
+                return call
         if seconds is not None:
             link.deadline = deadline = loop.time() + seconds
             if seconds < 0:  # already passed: the handler never runs
                 link.expire()
                 return call
             link.deadline_handle = loop.call_at(deadline, link.expire)
+        if wire is not None:
+            wire.start(link.start_handler)  # in a task: never inline, as on a real server
+            return call
         if shape == UNARY_UNARY:
             link.unstarted = True
             self._unstarted.append(link)
@@ -305,22 +321,22 @@ class ConnectedChannel(MultiCallableFactory, grpc.aio.Channel):  # type: ignore[
         )
 
     def handler_started(self, link: Link) -> None:
-        self._running.add(link)
+        self._running[link] = None
 
     def handler_finished(self, link: Link) -> None:
-        self._running.discard(link)
+        self._running.pop(link, None)
         self._settled.wake()
 
     def track(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.add(task)
+        self._tasks[task] = None
         task.add_done_callback(self._task_done)
 
     def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
+        self._tasks.pop(task, None)
         self._settled.wake()
 
     def forget(self, link: Link) -> None:
-        self._active.discard(link)
+        self._active.pop(link, None)
         self._settled.wake()
 
     def _worker_pool(self) -> concurrent.futures.Executor:

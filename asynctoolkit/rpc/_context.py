@@ -164,7 +164,7 @@ class _ContextCore:
 
     def _send_initial_metadata(self, initial_metadata: Any) -> None:
         pairs = self._x.check_metadata(initial_metadata, "send_initial_metadata()")
-        if self._x.initial_metadata is not None:
+        if self._x.initial_metadata is not None or self._x.headers_sent:
             raise grpc.aio.UsageError("Send initial metadata failed: already sent")
         self._x.send_initial_metadata(pairs)
 

@@ -13,13 +13,16 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import grpc
 import grpc.aio
 
 from asynctoolkit.rpc._common import MetadataTuple, Method, Waiters
 from asynctoolkit.rpc._contract import Scheduled, Time
+
+if TYPE_CHECKING:
+    from asynctoolkit.rpc._wire import Wire
 
 __all__: list[str] = []
 
@@ -90,6 +93,7 @@ class Exchange:
         "done_callbacks",
         "ended_by",
         "half_closed",
+        "headers_sent",
         "initial_metadata",
         "invocation_metadata",
         "loop",
@@ -110,6 +114,8 @@ class Exchange:
         "test_waiters",
         "time",
         "trailing_metadata",
+        "wire",
+        "writes_done",
     )
 
     def __init__(
@@ -142,6 +148,9 @@ class Exchange:
         self.requests: deque[Any] = deque() if shape.startswith("stream") else _NO_MESSAGES
         self.requests_sent = 0
         self.requests_taken = 0
+        # ``writes_done``: the code under test closed its request stream;
+        # ``half_closed``: the test sees it closed (later, in an explored run).
+        self.writes_done = False
         self.half_closed = False
         # The task reading the code under test's request iterator, if any; the
         # double owns it, so it ends when the RPC ends, however it ends.
@@ -163,6 +172,10 @@ class Exchange:
         self.test_waiters = Waiters()
         # Callbacks to run when done: () until one is added, None once run.
         self.done_callbacks: list[Callable[[], None]] | tuple[()] | None = ()
+        # In an explored run, the wire messages travel on (``_wired.WiredExchange``
+        # then), and whether the test's initial metadata is on its way.
+        self.wire: Wire | None = None
+        self.headers_sent = False
 
     # -- status -------------------------------------------------------------
 
@@ -266,8 +279,8 @@ class Exchange:
         self.test_waiters.wake()
 
     def close_requests(self) -> None:
-        if not self.half_closed:
-            self.half_closed = True
+        if not self.writes_done:
+            self.writes_done = self.half_closed = True
             self.test_waiters.wake()
 
     def window_open(self) -> bool:

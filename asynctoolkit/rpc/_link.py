@@ -30,6 +30,7 @@ import grpc.aio
 from asynctoolkit.rpc import _common
 from asynctoolkit.rpc._common import MetadataTuple, Waiters
 from asynctoolkit.rpc._contract import Time
+from asynctoolkit.rpc._wire import BY_FAULT, Wire
 
 __all__: list[str] = []
 
@@ -57,7 +58,7 @@ BY_CLIENT_ERROR = "failed in the client library"
 BY_HANDLER_CANCEL = "cancelled by its handler"
 BY_SIZE = "ended by a message over the size limit"
 # Endings that interrupt the handler and drop responses the client has not read.
-_INTERRUPTING = frozenset({BY_CANCEL, BY_DEADLINE, BY_CLOSE, BY_CLIENT_ERROR})
+_INTERRUPTING = frozenset({BY_CANCEL, BY_DEADLINE, BY_CLOSE, BY_CLIENT_ERROR, BY_FAULT})
 # Endings after which ``context.cancelled()`` is true.
 _CANCELLED = _INTERRUPTING | {BY_HANDLER_CANCEL, BY_SIZE}
 
@@ -135,6 +136,13 @@ class Link:
     response_bytes = 0
     responses_sent = 0
     initial_metadata: MetadataTuple | None = None
+    # What one side sent that the other may not have received yet (only in an
+    # explored run, ``_wired.WiredLink``, are they ever apart): the client
+    # closed its requests (``half_closed``: the handler sees it), the handler
+    # sent its initial metadata.
+    writes_done = False
+    headers_sent = False
+    wire: Wire | None = None  # what the messages travel on, in an explored run
     # What the handler set through its context; becomes the status.
     set_code: grpc.StatusCode | None = None
     set_details: str | None = None
@@ -184,7 +192,7 @@ class Link:
         self.deserialize_response = response_deserializer
         stream_request = shape.startswith("stream")
         self.requests: deque[Any] = deque() if stream_request else _NO_MESSAGES
-        self.half_closed = not stream_request
+        self.half_closed = self.writes_done = not stream_request
         self.responses: deque[Any] = deque() if shape.endswith("stream") else _NO_MESSAGES
         self.client_waiters = Waiters()
         self.handler_waiters = Waiters()
@@ -329,8 +337,8 @@ class Link:
         self.handler_waiters.wake()
 
     def close_requests(self) -> None:
-        if not self.half_closed:
-            self.half_closed = True
+        if not self.writes_done:
+            self.writes_done = self.half_closed = True
             self.handler_waiters.wake()
 
     # -- the handler's view (``_common.HandlerSide``) -------------------------

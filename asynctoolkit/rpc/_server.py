@@ -12,6 +12,7 @@ their request iterator).
 from __future__ import annotations
 
 import contextvars
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,7 +20,8 @@ import grpc
 import grpc.aio
 from google.protobuf import descriptor as _descriptor
 
-from asynctoolkit.rpc import _common
+from asynctoolkit._shared import choices as _choices
+from asynctoolkit.rpc import _common, _wire
 from asynctoolkit.rpc._common import (
     STREAM_STREAM,
     STREAM_UNARY,
@@ -43,6 +45,7 @@ from asynctoolkit.rpc._server_rpc import (
     FakeUnaryUnaryServerRpc,
     ServerExchange,
 )
+from asynctoolkit.rpc._wired import WiredServerExchange
 
 __all__: list[str] = []
 
@@ -137,11 +140,21 @@ class FakeServer(Server):
         pairs = _common.metadata(metadata, f"{what}: invocation_metadata")
         seconds = _common.check_timeout(timeout, what)
         loop = _common.running_loop(what)
-        exchange = ServerExchange(loop, method, pairs, self._time)
+        # In an explored run, what the messages travel on (``_wire``); else None.
+        wire = None if _choices.current() is None else _wire.wire_for(loop, method.path)
+        exchange = (ServerExchange if wire is None else WiredServerExchange)(
+            loop, method, pairs, self._time
+        )
         if not shape.startswith("stream"):
             _common.check_message(request, method.request_class, f"{what}: the request")
             exchange.request = request.SerializeToString()
             exchange.half_closed = True  # no request stream: context.read() gives EOF
+        if wire is not None:
+            exchange.wire = wire
+            failed = wire.start_fault()
+            if failed is not None:
+                exchange.end(*failed, (), _wire.BY_FAULT)  # the handler never runs
+                return exchange
         if seconds is not None:
             deadline = self._time.time() + seconds
             exchange.deadline = deadline
@@ -151,15 +164,24 @@ class FakeServer(Server):
                 loop.call_soon(exchange.expire)
             else:
                 exchange.deadline_handle = self._time.call_at(exchange.expire, deadline)
+        if wire is not None:
+            wire.start(functools.partial(self._run, exchange))
+        else:
+            self._run(exchange)
+        return exchange
+
+    def _run(self, exchange: ServerExchange) -> None:
+        """The RPC reached the server: run interceptors and handler in a task."""
+        if exchange.code is not None:  # it ended on its way (explored runs)
+            return
         # Interceptors and handler start from an empty context, as on grpc.aio.
         coroutine = run_rpc(
             exchange, self._handlers, self._interceptors, _THREADS, exchange.handler_cancelled
         )
         exchange.task = contextvars.Context().run(
-            loop.create_task, coroutine, name=f"rpc handler {method.path}"
+            exchange.loop.create_task, coroutine, name=f"rpc handler {exchange.path}"
         )
         exchange.task.add_done_callback(lambda _: exchange.test_waiters.wake())
-        return exchange
 
     def invoke_unary_unary(
         self, method_descriptor: Any, invocation_metadata: Any, request: Any, timeout: Any

@@ -13,7 +13,7 @@ import asyncio
 import concurrent.futures
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import grpc
 
@@ -27,6 +27,11 @@ from asynctoolkit.rpc._contract import (
     UnaryStreamServerRpc,
     UnaryUnaryServerRpc,
 )
+from asynctoolkit.rpc._wire import BY_FAULT
+
+if TYPE_CHECKING:
+    from asynctoolkit.rpc._wire import Wire
+    from asynctoolkit.rpc._wired import WiredServerExchange
 
 __all__: list[str] = []
 
@@ -53,6 +58,13 @@ class ServerExchange:
 
     peer = PEER
     auth_context: dict[str, list[bytes]] = {}  # read only: the context returns a copy
+    # In an explored run, the wire messages travel on (``_wired.WiredServerExchange``
+    # then), and what one side sent that the other may not have received yet:
+    # the test closed its requests (``half_closed``: the handler sees it), the
+    # handler sent its initial metadata.
+    wire: Wire | None = None
+    writes_done = False
+    headers_sent = False
 
     def __init__(
         self,
@@ -163,7 +175,7 @@ class ServerExchange:
         return True
 
     def handler_interrupted(self) -> bool:
-        return self.ended_by in (BY_CANCEL, BY_DEADLINE)
+        return self.ended_by in (BY_CANCEL, BY_DEADLINE, BY_FAULT)
 
     def on_abort(self) -> None:
         """Nothing yet: the RPC ends with the abort's status when the handler's task ends."""
@@ -319,19 +331,25 @@ class _Requests(_ServerRpcBase):
         x = self._x
         what = self._what("send_request")
         _common.check_message(request, x.method.request_class, f"{what}: the request")
-        if x.half_closed:
+        if x.writes_done:
             raise RuntimeError(f"{what}: requests_closed() was already called")
         data = request.SerializeToString()
         if x.code is not None:
             return  # the RPC ended first: a race the test cannot prevent
+        if x.wire is not None:
+            cast("WiredServerExchange", x).send_request(data)
+            return
         x.requests.append(data)
         x.requests_sent += 1
         x.handler_waiters.wake()
 
     def requests_closed(self) -> None:
         x = self._x
-        if not x.half_closed:
-            x.half_closed = True
+        if not x.writes_done:
+            if x.wire is not None:
+                cast("WiredServerExchange", x).close_requests()
+                return
+            x.writes_done = x.half_closed = True
             x.handler_waiters.wake()
 
 

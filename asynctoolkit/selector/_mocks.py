@@ -14,16 +14,19 @@ end: transports, ``sock_recv``/``sock_sendall``/``sock_accept``/``sock_connect``
 
 from __future__ import annotations
 
+import errno
 import operator
 import socket
 import ssl
 import threading
 import unittest.mock
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 # The mock module our mocks derive from (its classes subclass unittest.mock's).
 from asynctoolkit import mock as _mock
+from asynctoolkit._shared import choices as _choices
 from asynctoolkit.mock import _support
 
 __all__ = [
@@ -172,6 +175,12 @@ class SocketMock(FileMock):
       ``recv``: Python 3.12+ transports write with ``sendmsg`` and buffered
       protocols read with ``recv_into``, so tests configure and assert on
       ``send``/``recv`` alone whatever the Python version.
+
+    In a run of ``asynctoolkit.explore(faults=p)``, each ``recv`` that would
+    deliver data fails instead with probability ``p``, as a connection does:
+    ``ConnectionResetError`` (the peer reset it) or ``b""`` (the peer closed
+    it); every later ``recv`` of that run then returns ``b""``.  The call is
+    recorded as usual, and the run's trace names the socket and the fault.
     """
 
     #: What the reading methods raise while the test configured nothing.
@@ -212,6 +221,8 @@ class SocketMock(FileMock):
         if make is not None:
             method_class, default = make
             child = method_class(socket_default=default(self), **kw)
+            if name == "recv":
+                child.__dict__[_RECV_OF] = self
         elif name in self._default_returns:
             child = _mock.MagicMock(**kw)
             child.return_value = self._default_returns[name]
@@ -323,7 +334,11 @@ class _SocketMethod(_mock.MagicMock):
         result = super().__call__(*args, **kwargs)
         default: Callable[..., Any] | None = self.__dict__.get("_socket_default")
         if default is not None and result is self.return_value and not _configured(self):
-            return default(*args, **kwargs)
+            result = default(*args, **kwargs)
+        if _choices.current() is not None:  # an explored run: recv may fail (``_explored_recv``)
+            sock = self.__dict__.get(_RECV_OF)
+            if sock is not None:
+                return _explored_recv(sock, result)
         return result
 
 
@@ -349,6 +364,54 @@ class _SendmsgMethod(_SocketMethod):
         if args:
             _check_sent(self, sent, sum(map(len, args[0])))
         return sent
+
+
+#: Where a socket mock's recv method keeps its mock, and a socket mock the fault of a run.
+_RECV_OF = "_asynctoolkit_recv_of"
+_FAULT_KEY = "_asynctoolkit_fault"
+_RECV_FAULTS = ("ConnectionResetError", "EOF")
+
+
+def _explored_recv(sock: SocketMock, result: Any) -> Any:
+    """What ``sock.recv`` returns in an explored run: ``result``, or the fault the seed injects.
+
+    Only calls on the run's loop, with ``faults`` above 0, draw a fault.
+    """
+    choices = _choices.for_running_loop()
+    if choices is None or choices.faults <= 0:
+        return result
+    state = sock.__dict__.get(_FAULT_KEY)
+    if state is not None and state[0] is choices:
+        if state[2] is not None:  # a fault already ended this connection
+            return b""
+        number = state[1]
+    else:
+        number = _socket_number(choices)
+    sock.__dict__[_FAULT_KEY] = (choices, number, None)
+    if not isinstance(result, (bytes, bytearray)) or not result:
+        return result  # nothing delivered: nothing to fail
+    name = getattr(sock, "_mock_name", None)
+    what = f"socket mock #{number}{f' {name!r}' if name else ''} recv"
+    kind = choices.fault(what, _RECV_FAULTS)
+    if kind is None:
+        return result
+    sock.__dict__[_FAULT_KEY] = (choices, number, kind)
+    if kind == "EOF":
+        return b""
+    raise ConnectionResetError(
+        errno.ECONNRESET,
+        f"Connection reset by peer (injected by asynctoolkit.explore, seed {choices.seed})",
+    )
+
+
+def _socket_number(choices: _choices.Choices) -> int:
+    """The next socket number of an explored run: the trace names sockets by it, in order."""
+    count = _socket_counts.get(choices, 0) + 1
+    _socket_counts[choices] = count
+    return count
+
+
+_socket_counts: weakref.WeakKeyDictionary[_choices.Choices, int] = weakref.WeakKeyDictionary()
 
 
 def _configured(method: Any) -> bool:
