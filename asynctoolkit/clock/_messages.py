@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from asynctoolkit._shared import asyncio_details, report
 from asynctoolkit.clock._work import RealWork
+from asynctoolkit._shared.choices import Choices
 
 __all__: list[str] = []
 
@@ -40,6 +41,8 @@ class ClockState(Protocol):
     def selector(self) -> selectors.BaseSelector: ...
     @property
     def signals(self) -> Mapping[int, tuple[Callable[..., object], tuple[Any, ...]]]: ...
+    @property
+    def choices(self) -> Choices | None: ...
     def pending_timers(self) -> list[asyncio.TimerHandle]: ...
     def alarm_due(self) -> float: ...
 
@@ -84,6 +87,19 @@ def stall(clock: ClockState, waited: float, *, work: bool, user_io: bool) -> str
         + f"\nMove time with `await self.advance({step})` in a ClockedTestCase (or "
         f"`await loop.advance({step})` on the loop), or turn autojump on (`autojump = True` on "
         "the test class, or `loop.autojump = True`)."
+        + _explored_note(clock)
+    )
+
+
+def _explored_note(clock: ClockState) -> str:
+    """In an explored run, messages take virtual time: say so where the clock stalls."""
+    choices = clock.choices
+    if choices is None or choices.latency[1] <= 0:
+        return ""
+    return (
+        f"\nThis run is explored (seed {choices.seed}): the messages of the rpc doubles arrive "
+        f"after a latency of up to {choices.latency[1]:g}s of virtual time, so the clock must "
+        "move for them to arrive (autojump, or advance() past their latency)."
     )
 
 

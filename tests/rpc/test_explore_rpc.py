@@ -523,6 +523,8 @@ class EndTest(ExploreTestCase):
         text = failure_text(run_test(Inner, "test_it"))
         self.assertIn("StalledClockError", text)
         self.assertIn("('rpc #1 /asynctoolkit.tests.Shapes/UnaryUnary start')", text)
+        # The stall says why the clock has to move in this run.
+        self.assertIn("This run is explored (seed 6): the messages of the rpc doubles", text)
 
 
 if __name__ == "__main__":
