@@ -24,9 +24,9 @@ import abc
 import types
 import unittest.mock as _um
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar, overload
+from typing import Any, Literal, TypeAlias, TypeVar, overload
 
-from asynctoolkit.mock._arguments import check_options, import_target, options, target_getter
+from asynctoolkit.mock._arguments import check_options, import_target, options, split_target
 from asynctoolkit.mock._autospec import make_autospec
 from asynctoolkit.mock._classes import STANDARD_FAMILY
 from asynctoolkit.mock._decorate import PatchScope, decorate, run_all
@@ -47,6 +47,7 @@ from asynctoolkit.mock._targets import (
     Layer,
     copy_mapping,
     current_original,
+    missing_attribute,
     pop,
     pop_dict,
     push,
@@ -64,6 +65,9 @@ CONTEXT = PatchScope.CONTEXT
 _DEFAULT = _um.DEFAULT
 
 _Class = TypeVar("_Class", bound=type)
+# One use of a patch, and one applied (see ``_decorate.Active`` and ``Applied``).
+_Active: TypeAlias = "_AttributeActive | _DictActive"
+_Applied: TypeAlias = "_AttributeActive | _DictActive | Layer"
 _Result = TypeVar("_Result")
 
 
@@ -80,7 +84,7 @@ class _Patcher(abc.ABC):
         # The patch object that made this one (its family, its TEST_PREFIX).
         self._functions = functions
         # Uses entered by `with` or start() and not left yet, innermost last.
-        self._entered: list[_AttributeActive | _DictActive] = []
+        self._entered: list[_Applied] = []
         # What pytest reads on a decorated test (its ``patchings``) to tell the
         # mock it passes positionally from fixtures, as for unittest.mock's
         # patch: ``attribute_name`` None and ``new`` DEFAULT mean one argument.
@@ -88,12 +92,17 @@ class _Patcher(abc.ABC):
         self.new: Any = None
 
     @abc.abstractmethod
-    def begin(self) -> _AttributeActive | _DictActive:
+    def begin(self) -> _Active:
         """Resolve the target and build the replacement: one use of the patch."""
 
-    def __enter__(self) -> Any:
+    def activate(self, in_context: bool) -> _Applied:
+        """``begin()``, then apply that use at once (all but a LIMITED decorator's steps)."""
         active = self.begin()
-        active.apply(in_context=self.scope is PatchScope.CONTEXT)
+        active.apply(in_context=in_context)
+        return active
+
+    def __enter__(self) -> Any:
+        active = self.activate(self.scope is PatchScope.CONTEXT)
         self._entered.append(active)
         return active.result
 
@@ -148,12 +157,18 @@ class _Patcher(abc.ABC):
 
 
 class _AttributePatcher(_Patcher):
-    """``patch``, ``patch.object`` and ``patch.multiple``: replace attributes of one target."""
+    """``patch``, ``patch.object`` and ``patch.multiple``: replace attributes of one target.
+
+    The target is ``target``, or, when ``where`` is given, the object at the
+    import path ``where[0]`` (imported at each start; ``where[1]`` is what an
+    import error names).  One attribute replaced by a given value, without
+    options, is a ``_ValuePatcher`` instead.
+    """
 
     def __init__(
         self,
-        getter: Callable[[], Any],
-        describe: Callable[[], str],
+        target: Any,
+        where: tuple[str, str] | None,
         replacements: list[tuple[str, Any]],
         multiple: bool,
         options: dict[str, Any],
@@ -169,8 +184,8 @@ class _AttributePatcher(_Patcher):
                     f"the attribute to patch must be a non-empty str: {safe_repr(attribute)}"
                 )
         check_options(replacements, options, kwargs, unsafe)
-        self._getter = getter
-        self._describe = describe
+        self._target = target
+        self._where = where
         self._replacements = replacements
         if not multiple and len(replacements) == 1:
             self.attribute_name, self.new = None, replacements[0][1]
@@ -180,30 +195,33 @@ class _AttributePatcher(_Patcher):
 
     def __repr__(self) -> str:
         names = ", ".join(attribute for attribute, _ in self._replacements)
-        return f"<patch of {self._describe()} ({names}), scope={self.scope.name}>"
+        return f"<patch of {self._label()} ({names}), scope={self.scope.name}>"
+
+    def _label(self) -> str:
+        return describe(self._target) if self._where is None else self._where[0]
 
     def begin(self) -> _AttributeActive:
-        target = self._getter()
+        target = self._target if self._where is None else import_target(*self._where)
+        options = self._options
         replacements = []
         for attribute, new in self._replacements:
             original = current_original(target, attribute)
-            create = bool(self._options["create"]) or (
+            create = bool(options["create"]) or (
                 attribute in BUILTIN_NAMES and isinstance(target, types.ModuleType)
             )
             if original is MISSING and not create:
-                raise AttributeError(
-                    f"{describe(target)} has no attribute {attribute!r} to patch; check the "
-                    f"name, or pass create=True to add it for the duration of the patch"
-                )
+                raise missing_attribute(target, attribute)
             made = new is _DEFAULT
-            value = self._make_replacement(target, attribute, original) if made else new
+            value = self._make_replacement(options, target, attribute, original) if made else new
             replacements.append(_Replacement(target, attribute, value, create, made))
         return _AttributeActive(replacements, self._multiple)
 
-    def _make_replacement(self, target: Any, attribute: str, original: Any) -> Any:
+    def _make_replacement(
+        self, options: dict[str, Any], target: Any, attribute: str, original: Any
+    ) -> Any:
         family = self._functions.family
-        spec, spec_set = self._options["spec"], self._options["spec_set"]
-        autospec, new_callable = self._options["autospec"], self._options["new_callable"]
+        spec, spec_set = options["spec"], options["spec_set"]
+        autospec, new_callable = options["autospec"], options["new_callable"]
         kwargs = dict(self._kwargs)
         if autospec is not None:
             if original is MISSING:
@@ -271,6 +289,50 @@ class _AttributePatcher(_Patcher):
             mock_kwargs.pop("name", None)
             new.return_value = instance_class(**child_arguments(new, "()"), **mock_kwargs)
         return new
+
+
+class _ValuePatcher(_Patcher):
+    """The common case made cheap: one attribute replaced by a given value, no option.
+
+    Nothing to check when it is made, nothing to build when it starts: each
+    start pushes the value in one step (``activate``), or, for a LIMITED
+    decorator, checks the attribute at the call and pushes at each step.
+    """
+
+    def __init__(
+        self,
+        target: Any,
+        where: tuple[str, str] | None,
+        attribute: str,
+        value: Any,
+        scope: PatchScope,
+        functions: PatchFunctions,
+    ) -> None:
+        super().__init__(scope, functions)
+        self._target = target
+        self._where = where  # as for _AttributePatcher
+        self._attribute = attribute
+        self.attribute_name = None
+        self.new = value
+
+    def __repr__(self) -> str:
+        label = describe(self._target) if self._where is None else self._where[0]
+        return f"<patch of {label} ({self._attribute}), scope={self.scope.name}>"
+
+    def begin(self) -> _AttributeActive:
+        target = self._target if self._where is None else import_target(*self._where)
+        attribute = self._attribute
+        create = attribute in BUILTIN_NAMES and isinstance(target, types.ModuleType)
+        if not create and current_original(target, attribute) is MISSING:
+            raise missing_attribute(target, attribute)
+        return _AttributeActive([_Replacement(target, attribute, self.new, create, False)], False)
+
+    def activate(self, in_context: bool) -> Layer:
+        target = self._target if self._where is None else import_target(*self._where)
+        attribute = self._attribute
+        create = attribute in BUILTIN_NAMES and isinstance(target, types.ModuleType)
+        # The layer is the use: its ``result`` is the value, ``unapply()`` ends it.
+        return push(target, attribute, self.new, create=create, in_context=in_context, check=True)
 
 
 class _Replacement:
@@ -424,19 +486,11 @@ class PatchFunctions:
         ``scope`` (GLOBAL, LIMITED or CONTEXT) says when the patch is visible;
         see ``PatchScope``.  The target is imported when the patch starts.
         """
-        getter, attribute = target_getter(target)
-        path = target.rpartition(".")[0]
-        return _AttributePatcher(
-            getter,
-            lambda: path,
-            [(attribute, new)],
-            False,
-            options(spec, create, spec_set, autospec, new_callable),
-            kwargs,
-            scope,
-            unsafe,
-            self,
-        )
+        path, attribute = split_target(target)
+        return self._one(
+            None, (path, target), attribute, new,
+            spec, create, spec_set, autospec, new_callable, scope, unsafe, kwargs,
+        )  # fmt: skip
 
     def object(
         self,
@@ -460,9 +514,42 @@ class PatchFunctions:
                 f"patch.object() needs the object itself; use "
                 f"patch('{target}.{attribute}') to name it by import path"
             )
+        return self._one(
+            target, None, attribute, new,
+            spec, create, spec_set, autospec, new_callable, scope, unsafe, kwargs,
+        )  # fmt: skip
+
+    def _one(
+        self,
+        target: Any,
+        where: tuple[str, str] | None,
+        attribute: str,
+        new: Any,
+        spec: Any,
+        create: bool,
+        spec_set: Any,
+        autospec: Any,
+        new_callable: Any,
+        scope: PatchScope,
+        unsafe: bool,
+        kwargs: dict[str, Any],
+    ) -> _Patcher:
+        """``patch`` and ``patch.object``: one attribute of ``target`` (or of ``where``)."""
+        if (
+            new is not _DEFAULT
+            and spec is None
+            and spec_set is None
+            and autospec is None
+            and new_callable is None
+            and not create
+            and not kwargs
+            and type(attribute) is str
+            and attribute
+        ):
+            return _ValuePatcher(target, where, attribute, new, scope, self)
         return _AttributePatcher(
-            lambda: target,
-            lambda: describe(target),
+            target,
+            where,
             [(attribute, new)],
             False,
             options(spec, create, spec_set, autospec, new_callable),
@@ -495,25 +582,11 @@ class PatchFunctions:
             raise ValueError(
                 "patch.multiple() needs at least one attribute=replacement keyword argument"
             )
-        if type(target) is str:  # an instance of a str subclass is an object to patch
-            path = target
-
-            def getter() -> Any:
-                return import_target(path, path)
-
-            def label() -> str:
-                return path
-        else:
-
-            def getter() -> Any:
-                return target
-
-            def label() -> str:
-                return describe(target)
-
+        # An instance of a str subclass is an object to patch.
+        where = (target, target) if type(target) is str else None
         return _AttributePatcher(
-            getter,
-            label,
+            None if where else target,
+            where,
             list(kwargs.items()),
             True,
             options(spec, create, spec_set, autospec, new_callable),
