@@ -327,6 +327,10 @@ class _ValuePatcher(_Patcher):
             raise missing_attribute(target, attribute)
         return _AttributeActive([_Replacement(target, attribute, self.new, create, False)], False)
 
+    def __enter__(self) -> Any:
+        self._entered.append(self.activate(self.scope is PatchScope.CONTEXT))
+        return self.new
+
     def activate(self, in_context: bool) -> Layer:
         target = self._target if self._where is None else import_target(*self._where)
         attribute = self._attribute
