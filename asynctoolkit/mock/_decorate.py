@@ -37,6 +37,8 @@ class PatchScope(enum.Enum):
     As a context manager (or ``start()``), LIMITED behaves like GLOBAL.
     """
 
+    __module__ = "asynctoolkit.mock"  # where users find it
+
     LIMITED = 1
     GLOBAL = 2
     CONTEXT = 3
