@@ -308,7 +308,7 @@ class _ValuePatcher(_Patcher):
         scope: PatchScope,
         functions: PatchFunctions,
     ) -> None:
-        super().__init__(scope, functions)
+        _Patcher.__init__(self, scope, functions)  # not super(): this is the hot path
         self._target = target
         self._where = where  # as for _AttributePatcher
         self._attribute = attribute
