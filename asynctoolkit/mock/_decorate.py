@@ -52,6 +52,11 @@ PATCHINGS = "_asynctoolkit_patchings"
 class Applied(Protocol):
     """One use of a patcher, applied: it ends with ``unapply()``."""
 
+    @property
+    def result(self) -> Any:
+        """What ``with`` gives (the mock or the value, the dictionary)."""
+        ...
+
     def unapply(self) -> None: ...
 
     def decorator_args(self) -> tuple[list[Any], dict[str, Any]]: ...

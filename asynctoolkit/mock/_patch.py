@@ -20,18 +20,18 @@ failing ``repr`` is survived (``_describe``).
 
 from __future__ import annotations
 
-import abc
 import types
 import unittest.mock as _um
-from collections.abc import Callable
-from typing import Any, Literal, TypeAlias, TypeVar, overload
+from typing import Any
 
 from asynctoolkit.mock._arguments import check_options, import_target, options, split_target
 from asynctoolkit.mock._autospec import make_autospec
 from asynctoolkit.mock._classes import STANDARD_FAMILY
-from asynctoolkit.mock._decorate import PatchScope, decorate, run_all
+from asynctoolkit.mock._decorate import PatchScope, run_all
 from asynctoolkit.mock._describe import describe, name_of, safe_repr
 from asynctoolkit.mock._family import Family
+from asynctoolkit.mock._patch_dict import DictPatcher
+from asynctoolkit.mock._patcher import BasePatcher
 from asynctoolkit.mock._support import (
     BUILTIN_NAMES,
     InvalidSpecError,
@@ -43,17 +43,11 @@ from asynctoolkit.mock._support import (
 )
 from asynctoolkit.mock._targets import (
     MISSING,
-    DictLayer,
     Layer,
-    copy_mapping,
     current_original,
     missing_attribute,
     pop,
-    pop_dict,
     push,
-    push_dict,
-    replace_contents,
-    update_mapping,
 )
 
 __all__ = ["CONTEXT", "GLOBAL", "LIMITED", "PatchFunctions", "PatchScope", "patch"]
@@ -64,99 +58,8 @@ CONTEXT = PatchScope.CONTEXT
 
 _DEFAULT = _um.DEFAULT
 
-_Class = TypeVar("_Class", bound=type)
-# One use of a patch, and one applied (see ``_decorate.Active`` and ``Applied``).
-_Active: TypeAlias = "_AttributeActive | _DictActive"
-_Applied: TypeAlias = "_AttributeActive | _DictActive | Layer"
-_Result = TypeVar("_Result")
 
-
-class _Patcher(abc.ABC):
-    """What every patch object does: context manager, decorator, start/stop."""
-
-    def __init__(self, scope: PatchScope, functions: PatchFunctions) -> None:
-        if not isinstance(scope, PatchScope):
-            raise ValueError(
-                f"scope must be GLOBAL, LIMITED or CONTEXT "
-                f"(asynctoolkit.mock.PatchScope), got {safe_repr(scope)}"
-            )
-        self.scope = scope
-        # The patch object that made this one (its family, its TEST_PREFIX).
-        self._functions = functions
-        # Uses entered by `with` or start() and not left yet, innermost last.
-        self._entered: list[_Applied] = []
-        # What pytest reads on a decorated test (its ``patchings``) to tell the
-        # mock it passes positionally from fixtures, as for unittest.mock's
-        # patch: ``attribute_name`` None and ``new`` DEFAULT mean one argument.
-        self.attribute_name: str | None = "patch"
-        self.new: Any = None
-
-    @abc.abstractmethod
-    def begin(self) -> _Active:
-        """Resolve the target and build the replacement: one use of the patch."""
-
-    def activate(self, in_context: bool) -> _Applied:
-        """``begin()``, then apply that use at once (all but a LIMITED decorator's steps)."""
-        active = self.begin()
-        active.apply(in_context=in_context)
-        return active
-
-    def __enter__(self) -> Any:
-        active = self.activate(self.scope is PatchScope.CONTEXT)
-        self._entered.append(active)
-        return active.result
-
-    def __exit__(self, *exc_info: object) -> Literal[False]:
-        if not self._entered:
-            raise RuntimeError(f"{self!r} is not active: it was never entered, or already left")
-        self._entered.pop().unapply()
-        return False
-
-    def start(self) -> Any:
-        """Apply the patch until ``stop()`` (or ``patch.stopall()``); returns the mock."""
-        result = self.__enter__()
-        started_patches().append(self)  # shared with unittest.mock: see stopall
-        return result
-
-    def stop(self) -> None:
-        """Undo the most recent ``start()`` of this patch; does nothing if it is not started."""
-        started = started_patches()
-        for index in range(len(started) - 1, -1, -1):
-            if started[index] is self:
-                del started[index]
-                self.__exit__(None, None, None)
-                return
-
-    @overload
-    def __call__(self, func: _Class) -> _Class: ...
-
-    @overload
-    def __call__(self, func: Callable[..., _Result]) -> Callable[..., _Result]: ...
-
-    def __call__(self, func: Any) -> Any:
-        """Decorate a test class (its ``test*`` methods) or a function of any kind.
-
-        A decorated function takes the mocks the patch makes as extra
-        arguments (after its own), so its signature changes: for type
-        checkers it keeps its return type and accepts any arguments.
-        """
-        if isinstance(func, type):
-            for name in dir(func):
-                if not name.startswith(self._functions.TEST_PREFIX):
-                    continue
-                value = getattr(func, name)
-                if callable(value):
-                    setattr(func, name, decorate(value, self))
-            return func
-        if not callable(func):
-            raise TypeError(
-                f"a patch decorates a function, coroutine function, generator function or "
-                f"class; got {safe_repr(func)}"
-            )
-        return decorate(func, self)
-
-
-class _AttributePatcher(_Patcher):
+class _AttributePatcher(BasePatcher):
     """``patch``, ``patch.object`` and ``patch.multiple``: replace attributes of one target.
 
     The target is ``target``, or, when ``where`` is given, the object at the
@@ -291,7 +194,7 @@ class _AttributePatcher(_Patcher):
         return new
 
 
-class _ValuePatcher(_Patcher):
+class _ValuePatcher(BasePatcher):
     """The common case made cheap: one attribute replaced by a given value, no option.
 
     Nothing to check when it is made, nothing to build when it starts: each
@@ -308,7 +211,7 @@ class _ValuePatcher(_Patcher):
         scope: PatchScope,
         functions: PatchFunctions,
     ) -> None:
-        _Patcher.__init__(self, scope, functions)  # not super(): this is the hot path
+        BasePatcher.__init__(self, scope, functions)  # not super(): this is the hot path
         self._target = target
         self._where = where  # as for _AttributePatcher
         self._attribute = attribute
@@ -379,75 +282,6 @@ class _AttributeActive:
         return ([self.result] if self._replacements[0].made else []), {}
 
 
-class _DictPatcher(_Patcher):
-    """``patch.dict``: set keys of a dictionary (or dict-like object) for a while."""
-
-    def __init__(
-        self,
-        in_dict: Any,
-        values: Any,
-        clear: bool,
-        scope: PatchScope,
-        kwargs: dict[str, Any],
-        functions: PatchFunctions,
-    ) -> None:
-        super().__init__(scope, functions)
-        if scope is PatchScope.CONTEXT:
-            raise ValueError(
-                "patch.dict cannot use scope=CONTEXT: one dictionary cannot show different "
-                "contents to different tasks. Use GLOBAL or LIMITED, or patch the function "
-                "that reads the dictionary with scope=CONTEXT."
-            )
-        self._in_dict = in_dict
-        self._values = dict(values)
-        self._values.update(kwargs)
-        self._clear = clear
-
-    def __repr__(self) -> str:
-        return f"<patch.dict of {describe(self._in_dict)}, scope={self.scope.name}>"
-
-    def begin(self) -> _DictActive:
-        in_dict = self._in_dict
-        if isinstance(in_dict, str):
-            in_dict = import_target(in_dict, in_dict)
-        return _DictActive(in_dict, self._values, self._clear)
-
-
-class _DictActive:
-    """One use of a dictionary patch."""
-
-    def __init__(self, in_dict: Any, values: dict[Any, Any], clear: bool) -> None:
-        self.result = in_dict
-        self._values = values
-        self._clear = clear
-        self._layer: DictLayer | None = None
-        # The patched contents, kept while a LIMITED patch is switched off.
-        self._inside: dict[Any, Any] | None = None
-
-    def apply(self, in_context: bool = False) -> None:
-        in_dict = self.result
-        self._layer = push_dict(in_dict)
-        try:
-            if self._inside is not None:
-                replace_contents(in_dict, self._inside)
-            else:
-                if self._clear:
-                    replace_contents(in_dict, {})
-                update_mapping(in_dict, self._values)
-        except BaseException:
-            self.unapply()
-            raise
-
-    def unapply(self) -> None:
-        layer, self._layer = self._layer, None
-        if layer is not None:
-            self._inside = copy_mapping(self.result)
-            pop_dict(layer)
-
-    def decorator_args(self) -> tuple[list[Any], dict[str, Any]]:
-        return [], {}
-
-
 class PatchFunctions:
     """The type of ``patch``: call it, or use ``object``, ``multiple``, ``dict``, ``stopall``.
 
@@ -475,7 +309,7 @@ class PatchFunctions:
         *,
         unsafe: bool = False,
         **kwargs: Any,
-    ) -> _Patcher:
+    ) -> BasePatcher:
         """Replace the object named by ``target`` ("package.module.attribute").
 
         Usable as a context manager (``with patch(...) as mock``), with
@@ -510,7 +344,7 @@ class PatchFunctions:
         *,
         unsafe: bool = False,
         **kwargs: Any,
-    ) -> _Patcher:
+    ) -> BasePatcher:
         """Like ``patch``, for the attribute ``attribute`` of the object ``target``."""
         if type(target) is str:  # an instance of a str subclass is an object to patch
             raise TypeError(
@@ -537,7 +371,7 @@ class PatchFunctions:
         scope: PatchScope,
         unsafe: bool,
         kwargs: dict[str, Any],
-    ) -> _Patcher:
+    ) -> BasePatcher:
         """``patch`` and ``patch.object``: one attribute of ``target`` (or of ``where``)."""
         if (
             new is not _DEFAULT
@@ -573,7 +407,7 @@ class PatchFunctions:
         new_callable: Any = None,
         scope: PatchScope = GLOBAL,
         **kwargs: Any,
-    ) -> _Patcher:
+    ) -> BasePatcher:
         """Patch several attributes of ``target`` (an object or an import path) at once.
 
         A ``str`` is an import path; an instance of a subclass of ``str`` is
@@ -607,7 +441,7 @@ class PatchFunctions:
         clear: bool = False,
         scope: PatchScope = GLOBAL,
         **kwargs: Any,
-    ) -> _Patcher:
+    ) -> BasePatcher:
         """Set keys of a dictionary (or dict-like object, or its import path) for a while.
 
         ``values`` (a mapping or (key, value) pairs) and keyword arguments are
@@ -615,7 +449,7 @@ class PatchFunctions:
         the dictionary gets back the contents it had.  ``with`` gives the
         dictionary.  scope=CONTEXT is refused: contents cannot differ per task.
         """
-        return _DictPatcher(in_dict, values, clear, scope, kwargs, self)
+        return DictPatcher(in_dict, values, clear, scope, kwargs, self)
 
     def __repr__(self) -> str:
         return f"<{self._name}>"
