@@ -75,6 +75,11 @@ class Layer:
             return
         if self.in_context:
             record.leave_context(self)
+        elif not layers and record.local and record.original is not MISSING:
+            # The common case, refresh() made short: the last layer of a local attribute.
+            _records.pop(record.key, None)
+            setattr(record.target, record.attribute, record.original)
+            return
         record.refresh()
 
     def decorator_args(self) -> tuple[list[Any], dict[str, Any]]:
