@@ -3,6 +3,8 @@
 Every public name of every module is available here, so
 ``asynctoolkit.TestCase is asynctoolkit.case.TestCase``, and
 ``from asynctoolkit import *`` brings them all, with the module names.
+Each module is imported when one of its names is first used: a suite that
+only uses ``TestCase`` and mocks does not pay for the clock or the selector.
 
 The ``rpc`` package (the gRPC doubles) needs the ``grpc`` extra
 (``pip install 'asynctoolkit[grpc]'``).  It is imported on first use, by
@@ -15,58 +17,59 @@ need grpcio either.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from asynctoolkit import case, clock, entry, helpers, mock, selector
-from asynctoolkit.case import (
-    ClockedTestCase,
-    FunctionTestCase,
-    TestCase,
-    explore,
-    fail_on,
-    ignore_loop,
-    lenient,
-    strict,
-    timeout,
-)
-from asynctoolkit.clock import ClockedEventLoop, DeadlockError, StalledClockError, clock_of
-from asynctoolkit.entry import function, method, run
-from asynctoolkit.helpers import exhaust_callbacks
-from asynctoolkit.mock import (
-    ANY,
-    CONTEXT,
-    DEFAULT,
-    DEFAULT_AWAIT_TIMEOUT,
-    GLOBAL,
-    LIMITED,
-    AsyncMock,
-    AwaitedEvent,
-    CoroutineMock,
-    MagicMock,
-    Mock,
-    NonCallableMagicMock,
-    NonCallableMock,
-    PatchScope,
-    PropertyMock,
-    call,
-    create_autospec,
-    mock_open,
-    patch,
-    return_once,
-    seal,
-    sentinel,
-)
-from asynctoolkit.selector import (
-    FileDescriptor,
-    FileMock,
-    SocketMock,
-    SSLSocketMock,
-    TestSelector,
-    fd,
-    isfilemock,
-    set_read_ready,
-    set_write_ready,
-)
+if TYPE_CHECKING:  # At run time each module is imported on first use (``__getattr__``).
+    from asynctoolkit import case, clock, entry, helpers, mock, selector
+    from asynctoolkit.case import (
+        ClockedTestCase,
+        FunctionTestCase,
+        TestCase,
+        explore,
+        fail_on,
+        ignore_loop,
+        lenient,
+        strict,
+        timeout,
+    )
+    from asynctoolkit.clock import ClockedEventLoop, DeadlockError, StalledClockError, clock_of
+    from asynctoolkit.entry import function, method, run
+    from asynctoolkit.helpers import exhaust_callbacks
+    from asynctoolkit.mock import (
+        ANY,
+        CONTEXT,
+        DEFAULT,
+        DEFAULT_AWAIT_TIMEOUT,
+        GLOBAL,
+        LIMITED,
+        AsyncMock,
+        AwaitedEvent,
+        CoroutineMock,
+        MagicMock,
+        Mock,
+        NonCallableMagicMock,
+        NonCallableMock,
+        PatchScope,
+        PropertyMock,
+        call,
+        create_autospec,
+        mock_open,
+        patch,
+        return_once,
+        seal,
+        sentinel,
+    )
+    from asynctoolkit.selector import (
+        FileDescriptor,
+        FileMock,
+        SocketMock,
+        SSLSocketMock,
+        TestSelector,
+        fd,
+        isfilemock,
+        set_read_ready,
+        set_write_ready,
+    )
 
 __version__ = "0.1.0"
 
@@ -128,14 +131,80 @@ __all__ = [
 ]
 
 
+# Where each public name lives.  A module is imported when one of its names is
+# first used, so a run pays only for what it uses (``import asynctoolkit``
+# itself imports nothing of ours).  A new public name goes in __all__, in the
+# imports for type checkers above, and here (tests/test_lazy_import.py checks).
+_SOURCES: dict[str, tuple[str, ...]] = {
+    "case": (
+        "ClockedTestCase",
+        "FunctionTestCase",
+        "TestCase",
+        "explore",
+        "fail_on",
+        "ignore_loop",
+        "lenient",
+        "strict",
+        "timeout",
+    ),
+    "clock": ("ClockedEventLoop", "DeadlockError", "StalledClockError", "clock_of"),
+    "entry": ("function", "method", "run"),
+    "helpers": ("exhaust_callbacks",),
+    "mock": (
+        "ANY",
+        "CONTEXT",
+        "DEFAULT",
+        "DEFAULT_AWAIT_TIMEOUT",
+        "GLOBAL",
+        "LIMITED",
+        "AsyncMock",
+        "AwaitedEvent",
+        "CoroutineMock",
+        "MagicMock",
+        "Mock",
+        "NonCallableMagicMock",
+        "NonCallableMock",
+        "PatchScope",
+        "PropertyMock",
+        "call",
+        "create_autospec",
+        "mock_open",
+        "patch",
+        "return_once",
+        "seal",
+        "sentinel",
+    ),
+    "selector": (
+        "FileDescriptor",
+        "FileMock",
+        "SocketMock",
+        "SSLSocketMock",
+        "TestSelector",
+        "fd",
+        "isfilemock",
+        "set_read_ready",
+        "set_write_ready",
+    ),
+}
+_MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
+# ``rpc`` imports grpc: it is not in __all__, so a star import needs no grpcio.
+_MODULES = frozenset({*_SOURCES, "rpc"})
+
+
 def __getattr__(name: str) -> Any:
-    # ``rpc`` imports grpc: load it on first use only.  Without grpcio, the
-    # ImportError raised by ``asynctoolkit.rpc`` says what to install.
-    if name == "rpc":
-        return importlib.import_module("asynctoolkit.rpc")
+    # Called only for a name not set yet: the first use of a name or module.
+    # Without grpcio, the ImportError raised by ``asynctoolkit.rpc`` says
+    # what to install.
+    module = _MODULE_OF.get(name)
+    if module is not None:
+        value = getattr(importlib.import_module(f"asynctoolkit.{module}"), name)
+        globals()[name] = value  # later uses find it directly
+        return value
+    if name in _MODULES:
+        return importlib.import_module(f"asynctoolkit.{name}")  # which sets the attribute
     raise AttributeError(f"module 'asynctoolkit' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    # ``rpc`` is a name of the package even before its first use.
-    return sorted({*globals(), "rpc"})
+    # Every public name, and ``rpc``, even before their first use.
+    return sorted({*globals(), *_MODULE_OF, *_MODULES})

@@ -14,9 +14,9 @@ and the check names what it was doing.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
-import sysconfig
 import threading
 import weakref
 from collections.abc import Callable, Iterator
@@ -41,16 +41,21 @@ _watchers = 0
 _original_start: Callable[[threading.Thread], None] = threading.Thread.start
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-_STDLIB_DIRS = tuple(
-    {os.path.realpath(sysconfig.get_paths()[key]) + os.sep for key in ("stdlib", "platstdlib")}
-)
-_SITE_DIRS = tuple(
-    {
-        os.path.realpath(p) + os.sep
-        for key in ("purelib", "platlib")
-        if (p := sysconfig.get_paths().get(key))
-    }
-)
+
+
+@functools.cache
+def _install_dirs() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The standard library's directories, and the installed packages' ones.
+
+    Found on first need, not at import: ``sysconfig.get_paths()`` costs about
+    two milliseconds, which every run importing ``TestCase`` would pay.
+    """
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    stdlib = {os.path.realpath(paths[key]) + os.sep for key in ("stdlib", "platstdlib")}
+    site = {os.path.realpath(p) + os.sep for key in ("purelib", "platlib") if (p := paths.get(key))}
+    return tuple(stdlib), tuple(site)
 
 
 def _started(thread: threading.Thread) -> None:
@@ -100,13 +105,14 @@ def _is_ours_or_stdlib(filename: str) -> bool:
     if filename.startswith(_PACKAGE_DIR) or filename.startswith("<"):
         return True
     path = os.path.realpath(filename)
-    return path.startswith(_STDLIB_DIRS) and not path.startswith(_SITE_DIRS)
+    stdlib, site = _install_dirs()
+    return path.startswith(stdlib) and not path.startswith(site)
 
 
 def from_installed_package(site: str) -> bool:
     """True if ``site`` (``file:line``) is in an installed package, not the project."""
     path = os.path.realpath(site.rpartition(":")[0])
-    return path.startswith(_SITE_DIRS) or "site-packages" + os.sep in path
+    return path.startswith(_install_dirs()[1]) or "site-packages" + os.sep in path
 
 
 @contextlib.contextmanager

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 from asynctoolkit._shared import asyncio_details, report
-from asynctoolkit.clock._work import RealWork
 from asynctoolkit._shared.choices import Choices
+from asynctoolkit.clock._work import RealWork
 
 __all__: list[str] = []
 

@@ -41,9 +41,10 @@ Example::
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
 from unittest.mock import ANY, DEFAULT, call, seal, sentinel
 
-from asynctoolkit.mock._autospec import create_autospec
 from asynctoolkit.mock._awaited import DEFAULT_AWAIT_TIMEOUT, AwaitedEvent
 from asynctoolkit.mock._classes import (
     AsyncMock,
@@ -53,9 +54,12 @@ from asynctoolkit.mock._classes import (
     NonCallableMagicMock,
     NonCallableMock,
 )
-from asynctoolkit.mock._decorate import PatchScope
-from asynctoolkit.mock._helpers import PropertyMock, mock_open, return_once
-from asynctoolkit.mock._patch import CONTEXT, GLOBAL, LIMITED, patch
+
+if TYPE_CHECKING:  # At run time imported on first use (``__getattr__``).
+    from asynctoolkit.mock._autospec import create_autospec
+    from asynctoolkit.mock._decorate import PatchScope
+    from asynctoolkit.mock._helpers import PropertyMock, mock_open, return_once
+    from asynctoolkit.mock._patch import CONTEXT, GLOBAL, LIMITED, patch
 
 __all__ = [
     "ANY",
@@ -86,6 +90,30 @@ __all__ = [
 #: while this and ``unittest.mock.FILTER_DIR`` are true, as in unittest.mock.
 FILTER_DIR = True
 
-PatchScope.__module__ = __name__
-PropertyMock.__module__ = __name__
-AwaitedEvent.__module__ = __name__
+# Patching, autospec and the helpers are imported when one of their names is
+# first used: a run that only makes mocks does not pay for them.
+_SOURCES = {
+    "create_autospec": "_autospec",
+    "PatchScope": "_decorate",
+    "PropertyMock": "_helpers",
+    "mock_open": "_helpers",
+    "return_once": "_helpers",
+    "CONTEXT": "_patch",
+    "GLOBAL": "_patch",
+    "LIMITED": "_patch",
+    "patch": "_patch",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # Called only for a name not set yet: its first use.
+    module = _SOURCES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later uses find it directly
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_SOURCES})

@@ -10,7 +10,6 @@ from __future__ import annotations
 import builtins
 import pkgutil
 import unittest.mock as _um
-from collections.abc import Callable
 from typing import Any
 
 from asynctoolkit.mock._describe import safe_repr
@@ -71,8 +70,8 @@ def check_options(
             )
 
 
-def target_getter(target: object) -> tuple[Callable[[], Any], str]:
-    """For "package.module.attribute": a function importing the owner, and the attribute."""
+def split_target(target: object) -> tuple[str, str]:
+    """ "package.module.attribute": the import path of the owner, and the attribute."""
     if not isinstance(target, str):
         raise TypeError(
             f"patch() needs a target string 'package.module.attribute', got {safe_repr(target)}; "
@@ -84,7 +83,7 @@ def target_getter(target: object) -> tuple[Callable[[], Any], str]:
             f"patch() needs a target string 'package.module.attribute' (an import path "
             f"ending with the attribute to replace), got {target!r}"
         )
-    return (lambda: import_target(path, target)), attribute
+    return path, attribute
 
 
 def import_target(path: str, target: str) -> Any:

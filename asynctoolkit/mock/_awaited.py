@@ -38,6 +38,8 @@ class AwaitedEvent:
     if that does not happen within ``timeout`` seconds of real time.
     """
 
+    __module__ = "asynctoolkit.mock"  # where users find it
+
     __slots__ = ("_mock", "_waiters")
 
     def __init__(self, mock: Any) -> None:

@@ -42,6 +42,7 @@ from asynctoolkit.mock._support import (
     CONFIGURED_MAGICS,
     COROUTINE_CODE,
     COROUTINE_FLAG,
+    DIRECT_SETATTRS,
     FAKE_FUNCTION_CLASS,
     MAGIC_MIXIN,
     MARKER_ATTRIBUTES,
@@ -214,6 +215,10 @@ class NonCallableMock(_um.NonCallableMock):
         return _child_class(self, child_name_from(kw), kw.get("wraps"))(**kw)
 
 
+# It sets unittest.mock's own names straight through (see record_call).
+DIRECT_SETATTRS.add(NonCallableMock.__setattr__)
+
+
 class NonCallableMagicMock(_um.NonCallableMagicMock, NonCallableMock):
     """A non-callable ``MagicMock``; coroutine-aware like ``NonCallableMock``."""
 
@@ -278,6 +283,8 @@ class AsyncMock(AwaitAssertions, MAGIC_MIXIN, Mock):  # type: ignore[misc]
     # Outcomes and children follow asynctest's rules (CoroutineMock), or the
     # standard library's.
     _atk_asynctest: ClassVar[bool] = False
+    # (mock, call, args, kwargs) -> the coroutine of the call, by those rules.
+    _atk_await_call = await_async_mock_call
     # inspect's view of a function: a coroutine code object, no defaults.
     __code__ = COROUTINE_CODE
     __defaults__ = None
@@ -347,16 +354,15 @@ class AsyncMock(AwaitAssertions, MAGIC_MIXIN, Mock):  # type: ignore[misc]
     def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
         # CallableMixin.__call__, with the call's coroutine made here directly.
         check_call(self, args, kwargs)
-        record_call(self, args, kwargs)
-        call = self.call_args
-        coroutine = _await_call(self, call, args, kwargs)
+        call = record_call(self, args, kwargs)
+        coroutine = self._atk_await_call(call, args, kwargs)
         tracking.track_coroutine(coroutine, self, call)
         return coroutine
 
     def _execute_mock_call(self, /, *args: Any, **kwargs: Any) -> Any:
         # Reached only through unittest.mock internals that bypass __call__.
         call = self.call_args
-        coroutine = _await_call(self, call, args, kwargs)
+        coroutine = self._atk_await_call(call, args, kwargs)
         tracking.track_coroutine(coroutine, self, call)
         return coroutine
 
@@ -392,6 +398,7 @@ class CoroutineMock(AsyncMock):
     """
 
     _atk_asynctest: ClassVar[bool] = True
+    _atk_await_call = await_coroutine_mock_call
 
 
 class LazyChild(SpecState, abc.ABC):  # type: ignore[misc]
@@ -410,13 +417,6 @@ class LazyChild(SpecState, abc.ABC):  # type: ignore[misc]
 
 
 # --- Private helpers ----------------------------------------------------------------
-
-
-def _await_call(mock: AsyncMock, call: Any, args: tuple[Any, ...], kwargs: Any) -> Any:
-    """The coroutine a call of ``mock`` returns, by its class's rules."""
-    if mock._atk_asynctest:
-        return await_coroutine_mock_call(mock, call, args, kwargs)
-    return await_async_mock_call(mock, call, args, kwargs)
 
 
 def _new_with_own_class(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

@@ -37,6 +37,8 @@ class PatchScope(enum.Enum):
     As a context manager (or ``start()``), LIMITED behaves like GLOBAL.
     """
 
+    __module__ = "asynctoolkit.mock"  # where users find it
+
     LIMITED = 1
     GLOBAL = 2
     CONTEXT = 3
@@ -47,14 +49,23 @@ class PatchScope(enum.Enum):
 PATCHINGS = "_asynctoolkit_patchings"
 
 
-class Active(Protocol):
-    """One use of a patcher: the targets resolved, the replacements built."""
+class Applied(Protocol):
+    """One use of a patcher, applied: it ends with ``unapply()``."""
 
-    def apply(self, in_context: bool = False) -> None: ...
+    @property
+    def result(self) -> Any:
+        """What ``with`` gives (the mock or the value, the dictionary)."""
+        ...
 
     def unapply(self) -> None: ...
 
     def decorator_args(self) -> tuple[list[Any], dict[str, Any]]: ...
+
+
+class Active(Applied, Protocol):
+    """One use of a patcher: the targets resolved, the replacements built."""
+
+    def apply(self, in_context: bool = False) -> None: ...
 
 
 class Patcher(Protocol):
@@ -64,6 +75,10 @@ class Patcher(Protocol):
     def scope(self) -> PatchScope: ...
 
     def begin(self) -> Active: ...
+
+    def activate(self, in_context: bool) -> Applied:
+        """``begin()`` and apply at once."""
+        ...
 
 
 def decorate(func: Callable[..., Any], patcher: Patcher) -> Callable[..., Any]:
@@ -109,24 +124,27 @@ class _Run:
     def __init__(self, patchings: list[Patcher], stepwise: bool) -> None:
         self._patchings = patchings
         self._stepwise = stepwise  # LIMITED patches switch per step
-        self._started: list[Active] = []
+        self._started: list[Applied] = []
         self._limited: list[Active] = []
 
     def begin(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any]:
         """Start the patches; returns the arguments to call the function with."""
         extra: list[Any] = []
-        kwargs = dict(kwargs)
         try:
             for patcher in self._patchings:
-                active = patcher.begin()
-                if patcher.scope is PatchScope.LIMITED and self._stepwise:
+                scope = patcher.scope
+                applied: Applied
+                if scope is PatchScope.LIMITED and self._stepwise:
+                    active = patcher.begin()
                     self._limited.append(active)
+                    applied = active
                 else:
-                    active.apply(in_context=patcher.scope is PatchScope.CONTEXT)
-                    self._started.append(active)
-                more_args, more_kwargs = active.decorator_args()
-                extra.extend(more_args)
-                kwargs.update(more_kwargs)
+                    applied = patcher.activate(scope is PatchScope.CONTEXT)
+                    self._started.append(applied)
+                more_args, more_kwargs = applied.decorator_args()
+                extra += more_args
+                if more_kwargs:
+                    kwargs = {**kwargs, **more_kwargs}
         except BaseException:
             self.end()
             raise
@@ -155,10 +173,13 @@ class _Run:
         """Stop every patch of the call, even if stopping one fails."""
         limited, self._limited = self._limited, []
         started, self._started = self._started, []
-        run_all(_unapply, [*reversed(limited), *reversed(started)])
+        if not limited and len(started) == 1:  # the common case: one patch
+            started[0].unapply()
+        else:
+            run_all(_unapply, [*reversed(limited), *reversed(started)])
 
 
-def _unapply(active: Active) -> None:
+def _unapply(active: Applied) -> None:
     active.unapply()
 
 

@@ -9,7 +9,6 @@ attribute; ``patch`` and ``create_autospec`` are given one.
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 from typing import Any
 
@@ -18,7 +17,6 @@ from asynctoolkit.mock._support import is_coroutine_function, is_mock
 __all__ = ["Family", "family_of"]
 
 
-@dataclasses.dataclass(frozen=True)
 class Family:
     """The classes that one import path's automatic choices make.
 
@@ -28,6 +26,16 @@ class Family:
     choices, an ``AsyncMock`` for a coroutine function) and the asynctest
     layer's (its subclasses, a ``CoroutineMock`` for a coroutine function).
     """
+
+    # A plain class, not a dataclass: making one costs an import a millisecond.
+    __slots__ = (
+        "asynchronous",
+        "awaitables_are_async",
+        "coroutine",
+        "magic",
+        "mock",
+        "non_callable_magic",
+    )
 
     #: The callable counterparts of non-callable mocks (their children).
     mock: type
@@ -42,6 +50,33 @@ class Family:
     #: counts as asynchronous, as in unittest.mock (asynctest judged only
     #: coroutine functions).
     awaitables_are_async: bool
+
+    def __init__(
+        self,
+        *,
+        mock: type,
+        magic: type,
+        non_callable_magic: type,
+        asynchronous: type,
+        coroutine: type,
+        awaitables_are_async: bool,
+    ) -> None:
+        fields = {
+            "mock": mock,
+            "magic": magic,
+            "non_callable_magic": non_callable_magic,
+            "asynchronous": asynchronous,
+            "coroutine": coroutine,
+            "awaitables_are_async": awaitables_are_async,
+        }
+        for name, value in fields.items():
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"a Family is fixed once made: cannot set {name!r}")
+
+    def __repr__(self) -> str:
+        return f"<Family: {self.asynchronous.__name__} for coroutine functions>"
 
     def is_async(self, obj: object) -> bool:
         """Whether a spec or the object a patch replaces gets ``asynchronous``.

@@ -27,6 +27,8 @@ class PropertyMock(_um.PropertyMock, Mock):
     Its return value and attributes are asynctoolkit ``MagicMock``.
     """
 
+    __module__ = "asynctoolkit.mock"  # where users find it
+
     def _get_child_mock(self, /, **kwargs: Any) -> Any:
         return MagicMock(**kwargs)
 

@@ -27,6 +27,7 @@ from asynctoolkit.mock._support import (
     display_name,
     is_exception,
     is_mock,
+    side_effect_of,
     spec_callable,
     wrapped,
 )
@@ -48,7 +49,7 @@ def _await_call_with(qualname: str, await_outcomes: bool) -> AwaitCall:
         awaited = state["_atk_awaited"]
         if awaited is not None:
             awaited._notify()
-        effect = mock.side_effect
+        effect = side_effect_of(mock)
         if effect is not None:
             if is_exception(effect):
                 raise effect

@@ -20,18 +20,18 @@ failing ``repr`` is survived (``_describe``).
 
 from __future__ import annotations
 
-import abc
 import types
 import unittest.mock as _um
-from collections.abc import Callable
-from typing import Any, Literal, TypeVar, overload
+from typing import Any
 
-from asynctoolkit.mock._arguments import check_options, import_target, options, target_getter
+from asynctoolkit.mock._arguments import check_options, import_target, options, split_target
 from asynctoolkit.mock._autospec import make_autospec
 from asynctoolkit.mock._classes import STANDARD_FAMILY
-from asynctoolkit.mock._decorate import PatchScope, decorate, run_all
+from asynctoolkit.mock._decorate import PatchScope, run_all
 from asynctoolkit.mock._describe import describe, name_of, safe_repr
 from asynctoolkit.mock._family import Family
+from asynctoolkit.mock._patch_dict import DictPatcher
+from asynctoolkit.mock._patcher import BasePatcher
 from asynctoolkit.mock._support import (
     BUILTIN_NAMES,
     InvalidSpecError,
@@ -43,16 +43,11 @@ from asynctoolkit.mock._support import (
 )
 from asynctoolkit.mock._targets import (
     MISSING,
-    DictLayer,
     Layer,
-    copy_mapping,
     current_original,
+    missing_attribute,
     pop,
-    pop_dict,
     push,
-    push_dict,
-    replace_contents,
-    update_mapping,
 )
 
 __all__ = ["CONTEXT", "GLOBAL", "LIMITED", "PatchFunctions", "PatchScope", "patch"]
@@ -63,97 +58,20 @@ CONTEXT = PatchScope.CONTEXT
 
 _DEFAULT = _um.DEFAULT
 
-_Class = TypeVar("_Class", bound=type)
-_Result = TypeVar("_Result")
 
+class _AttributePatcher(BasePatcher):
+    """``patch``, ``patch.object`` and ``patch.multiple``: replace attributes of one target.
 
-class _Patcher(abc.ABC):
-    """What every patch object does: context manager, decorator, start/stop."""
-
-    def __init__(self, scope: PatchScope, functions: PatchFunctions) -> None:
-        if not isinstance(scope, PatchScope):
-            raise ValueError(
-                f"scope must be GLOBAL, LIMITED or CONTEXT "
-                f"(asynctoolkit.mock.PatchScope), got {safe_repr(scope)}"
-            )
-        self.scope = scope
-        # The patch object that made this one (its family, its TEST_PREFIX).
-        self._functions = functions
-        # Uses entered by `with` or start() and not left yet, innermost last.
-        self._entered: list[_AttributeActive | _DictActive] = []
-        # What pytest reads on a decorated test (its ``patchings``) to tell the
-        # mock it passes positionally from fixtures, as for unittest.mock's
-        # patch: ``attribute_name`` None and ``new`` DEFAULT mean one argument.
-        self.attribute_name: str | None = "patch"
-        self.new: Any = None
-
-    @abc.abstractmethod
-    def begin(self) -> _AttributeActive | _DictActive:
-        """Resolve the target and build the replacement: one use of the patch."""
-
-    def __enter__(self) -> Any:
-        active = self.begin()
-        active.apply(in_context=self.scope is PatchScope.CONTEXT)
-        self._entered.append(active)
-        return active.result
-
-    def __exit__(self, *exc_info: object) -> Literal[False]:
-        if not self._entered:
-            raise RuntimeError(f"{self!r} is not active: it was never entered, or already left")
-        self._entered.pop().unapply()
-        return False
-
-    def start(self) -> Any:
-        """Apply the patch until ``stop()`` (or ``patch.stopall()``); returns the mock."""
-        result = self.__enter__()
-        started_patches().append(self)  # shared with unittest.mock: see stopall
-        return result
-
-    def stop(self) -> None:
-        """Undo the most recent ``start()`` of this patch; does nothing if it is not started."""
-        started = started_patches()
-        for index in range(len(started) - 1, -1, -1):
-            if started[index] is self:
-                del started[index]
-                self.__exit__(None, None, None)
-                return
-
-    @overload
-    def __call__(self, func: _Class) -> _Class: ...
-
-    @overload
-    def __call__(self, func: Callable[..., _Result]) -> Callable[..., _Result]: ...
-
-    def __call__(self, func: Any) -> Any:
-        """Decorate a test class (its ``test*`` methods) or a function of any kind.
-
-        A decorated function takes the mocks the patch makes as extra
-        arguments (after its own), so its signature changes: for type
-        checkers it keeps its return type and accepts any arguments.
-        """
-        if isinstance(func, type):
-            for name in dir(func):
-                if not name.startswith(self._functions.TEST_PREFIX):
-                    continue
-                value = getattr(func, name)
-                if callable(value):
-                    setattr(func, name, decorate(value, self))
-            return func
-        if not callable(func):
-            raise TypeError(
-                f"a patch decorates a function, coroutine function, generator function or "
-                f"class; got {safe_repr(func)}"
-            )
-        return decorate(func, self)
-
-
-class _AttributePatcher(_Patcher):
-    """``patch``, ``patch.object`` and ``patch.multiple``: replace attributes of one target."""
+    The target is ``target``, or, when ``where`` is given, the object at the
+    import path ``where[0]`` (imported at each start; ``where[1]`` is what an
+    import error names).  One attribute replaced by a given value, without
+    options, is a ``_ValuePatcher`` instead.
+    """
 
     def __init__(
         self,
-        getter: Callable[[], Any],
-        describe: Callable[[], str],
+        target: Any,
+        where: tuple[str, str] | None,
         replacements: list[tuple[str, Any]],
         multiple: bool,
         options: dict[str, Any],
@@ -169,8 +87,8 @@ class _AttributePatcher(_Patcher):
                     f"the attribute to patch must be a non-empty str: {safe_repr(attribute)}"
                 )
         check_options(replacements, options, kwargs, unsafe)
-        self._getter = getter
-        self._describe = describe
+        self._target = target
+        self._where = where
         self._replacements = replacements
         if not multiple and len(replacements) == 1:
             self.attribute_name, self.new = None, replacements[0][1]
@@ -180,30 +98,33 @@ class _AttributePatcher(_Patcher):
 
     def __repr__(self) -> str:
         names = ", ".join(attribute for attribute, _ in self._replacements)
-        return f"<patch of {self._describe()} ({names}), scope={self.scope.name}>"
+        return f"<patch of {self._label()} ({names}), scope={self.scope.name}>"
+
+    def _label(self) -> str:
+        return describe(self._target) if self._where is None else self._where[0]
 
     def begin(self) -> _AttributeActive:
-        target = self._getter()
+        target = self._target if self._where is None else import_target(*self._where)
+        options = self._options
         replacements = []
         for attribute, new in self._replacements:
             original = current_original(target, attribute)
-            create = bool(self._options["create"]) or (
+            create = bool(options["create"]) or (
                 attribute in BUILTIN_NAMES and isinstance(target, types.ModuleType)
             )
             if original is MISSING and not create:
-                raise AttributeError(
-                    f"{describe(target)} has no attribute {attribute!r} to patch; check the "
-                    f"name, or pass create=True to add it for the duration of the patch"
-                )
+                raise missing_attribute(target, attribute)
             made = new is _DEFAULT
-            value = self._make_replacement(target, attribute, original) if made else new
+            value = self._make_replacement(options, target, attribute, original) if made else new
             replacements.append(_Replacement(target, attribute, value, create, made))
         return _AttributeActive(replacements, self._multiple)
 
-    def _make_replacement(self, target: Any, attribute: str, original: Any) -> Any:
+    def _make_replacement(
+        self, options: dict[str, Any], target: Any, attribute: str, original: Any
+    ) -> Any:
         family = self._functions.family
-        spec, spec_set = self._options["spec"], self._options["spec_set"]
-        autospec, new_callable = self._options["autospec"], self._options["new_callable"]
+        spec, spec_set = options["spec"], options["spec_set"]
+        autospec, new_callable = options["autospec"], options["new_callable"]
         kwargs = dict(self._kwargs)
         if autospec is not None:
             if original is MISSING:
@@ -273,6 +194,54 @@ class _AttributePatcher(_Patcher):
         return new
 
 
+class _ValuePatcher(BasePatcher):
+    """The common case made cheap: one attribute replaced by a given value, no option.
+
+    Nothing to check when it is made, nothing to build when it starts: each
+    start pushes the value in one step (``activate``), or, for a LIMITED
+    decorator, checks the attribute at the call and pushes at each step.
+    """
+
+    def __init__(
+        self,
+        target: Any,
+        where: tuple[str, str] | None,
+        attribute: str,
+        value: Any,
+        scope: PatchScope,
+        functions: PatchFunctions,
+    ) -> None:
+        BasePatcher.__init__(self, scope, functions)  # not super(): this is the hot path
+        self._target = target
+        self._where = where  # as for _AttributePatcher
+        self._attribute = attribute
+        self.attribute_name = None
+        self.new = value
+
+    def __repr__(self) -> str:
+        label = describe(self._target) if self._where is None else self._where[0]
+        return f"<patch of {label} ({self._attribute}), scope={self.scope.name}>"
+
+    def begin(self) -> _AttributeActive:
+        target = self._target if self._where is None else import_target(*self._where)
+        attribute = self._attribute
+        create = attribute in BUILTIN_NAMES and isinstance(target, types.ModuleType)
+        if not create and current_original(target, attribute) is MISSING:
+            raise missing_attribute(target, attribute)
+        return _AttributeActive([_Replacement(target, attribute, self.new, create, False)], False)
+
+    def __enter__(self) -> Any:
+        self._entered.append(self.activate(self.scope is PatchScope.CONTEXT))
+        return self.new
+
+    def activate(self, in_context: bool) -> Layer:
+        target = self._target if self._where is None else import_target(*self._where)
+        attribute = self._attribute
+        create = attribute in BUILTIN_NAMES and isinstance(target, types.ModuleType)
+        # The layer is the use: its ``result`` is the value, ``unapply()`` ends it.
+        return push(target, attribute, self.new, create=create, in_context=in_context, check=True)
+
+
 class _Replacement:
     __slots__ = ("attribute", "create", "made", "target", "value")
 
@@ -313,75 +282,6 @@ class _AttributeActive:
         return ([self.result] if self._replacements[0].made else []), {}
 
 
-class _DictPatcher(_Patcher):
-    """``patch.dict``: set keys of a dictionary (or dict-like object) for a while."""
-
-    def __init__(
-        self,
-        in_dict: Any,
-        values: Any,
-        clear: bool,
-        scope: PatchScope,
-        kwargs: dict[str, Any],
-        functions: PatchFunctions,
-    ) -> None:
-        super().__init__(scope, functions)
-        if scope is PatchScope.CONTEXT:
-            raise ValueError(
-                "patch.dict cannot use scope=CONTEXT: one dictionary cannot show different "
-                "contents to different tasks. Use GLOBAL or LIMITED, or patch the function "
-                "that reads the dictionary with scope=CONTEXT."
-            )
-        self._in_dict = in_dict
-        self._values = dict(values)
-        self._values.update(kwargs)
-        self._clear = clear
-
-    def __repr__(self) -> str:
-        return f"<patch.dict of {describe(self._in_dict)}, scope={self.scope.name}>"
-
-    def begin(self) -> _DictActive:
-        in_dict = self._in_dict
-        if isinstance(in_dict, str):
-            in_dict = import_target(in_dict, in_dict)
-        return _DictActive(in_dict, self._values, self._clear)
-
-
-class _DictActive:
-    """One use of a dictionary patch."""
-
-    def __init__(self, in_dict: Any, values: dict[Any, Any], clear: bool) -> None:
-        self.result = in_dict
-        self._values = values
-        self._clear = clear
-        self._layer: DictLayer | None = None
-        # The patched contents, kept while a LIMITED patch is switched off.
-        self._inside: dict[Any, Any] | None = None
-
-    def apply(self, in_context: bool = False) -> None:
-        in_dict = self.result
-        self._layer = push_dict(in_dict)
-        try:
-            if self._inside is not None:
-                replace_contents(in_dict, self._inside)
-            else:
-                if self._clear:
-                    replace_contents(in_dict, {})
-                update_mapping(in_dict, self._values)
-        except BaseException:
-            self.unapply()
-            raise
-
-    def unapply(self) -> None:
-        layer, self._layer = self._layer, None
-        if layer is not None:
-            self._inside = copy_mapping(self.result)
-            pop_dict(layer)
-
-    def decorator_args(self) -> tuple[list[Any], dict[str, Any]]:
-        return [], {}
-
-
 class PatchFunctions:
     """The type of ``patch``: call it, or use ``object``, ``multiple``, ``dict``, ``stopall``.
 
@@ -409,7 +309,7 @@ class PatchFunctions:
         *,
         unsafe: bool = False,
         **kwargs: Any,
-    ) -> _Patcher:
+    ) -> BasePatcher:
         """Replace the object named by ``target`` ("package.module.attribute").
 
         Usable as a context manager (``with patch(...) as mock``), with
@@ -424,19 +324,11 @@ class PatchFunctions:
         ``scope`` (GLOBAL, LIMITED or CONTEXT) says when the patch is visible;
         see ``PatchScope``.  The target is imported when the patch starts.
         """
-        getter, attribute = target_getter(target)
-        path = target.rpartition(".")[0]
-        return _AttributePatcher(
-            getter,
-            lambda: path,
-            [(attribute, new)],
-            False,
-            options(spec, create, spec_set, autospec, new_callable),
-            kwargs,
-            scope,
-            unsafe,
-            self,
-        )
+        path, attribute = split_target(target)
+        return self._one(
+            None, (path, target), attribute, new,
+            spec, create, spec_set, autospec, new_callable, scope, unsafe, kwargs,
+        )  # fmt: skip
 
     def object(
         self,
@@ -452,7 +344,7 @@ class PatchFunctions:
         *,
         unsafe: bool = False,
         **kwargs: Any,
-    ) -> _Patcher:
+    ) -> BasePatcher:
         """Like ``patch``, for the attribute ``attribute`` of the object ``target``."""
         if type(target) is str:  # an instance of a str subclass is an object to patch
             raise TypeError(
@@ -460,9 +352,42 @@ class PatchFunctions:
                 f"patch.object() needs the object itself; use "
                 f"patch('{target}.{attribute}') to name it by import path"
             )
+        return self._one(
+            target, None, attribute, new,
+            spec, create, spec_set, autospec, new_callable, scope, unsafe, kwargs,
+        )  # fmt: skip
+
+    def _one(
+        self,
+        target: Any,
+        where: tuple[str, str] | None,
+        attribute: str,
+        new: Any,
+        spec: Any,
+        create: bool,
+        spec_set: Any,
+        autospec: Any,
+        new_callable: Any,
+        scope: PatchScope,
+        unsafe: bool,
+        kwargs: dict[str, Any],
+    ) -> BasePatcher:
+        """``patch`` and ``patch.object``: one attribute of ``target`` (or of ``where``)."""
+        if (
+            new is not _DEFAULT
+            and spec is None
+            and spec_set is None
+            and autospec is None
+            and new_callable is None
+            and not create
+            and not kwargs
+            and type(attribute) is str
+            and attribute
+        ):
+            return _ValuePatcher(target, where, attribute, new, scope, self)
         return _AttributePatcher(
-            lambda: target,
-            lambda: describe(target),
+            target,
+            where,
             [(attribute, new)],
             False,
             options(spec, create, spec_set, autospec, new_callable),
@@ -482,7 +407,7 @@ class PatchFunctions:
         new_callable: Any = None,
         scope: PatchScope = GLOBAL,
         **kwargs: Any,
-    ) -> _Patcher:
+    ) -> BasePatcher:
         """Patch several attributes of ``target`` (an object or an import path) at once.
 
         A ``str`` is an import path; an instance of a subclass of ``str`` is
@@ -495,25 +420,11 @@ class PatchFunctions:
             raise ValueError(
                 "patch.multiple() needs at least one attribute=replacement keyword argument"
             )
-        if type(target) is str:  # an instance of a str subclass is an object to patch
-            path = target
-
-            def getter() -> Any:
-                return import_target(path, path)
-
-            def label() -> str:
-                return path
-        else:
-
-            def getter() -> Any:
-                return target
-
-            def label() -> str:
-                return describe(target)
-
+        # An instance of a str subclass is an object to patch.
+        where = (target, target) if type(target) is str else None
         return _AttributePatcher(
-            getter,
-            label,
+            None if where else target,
+            where,
             list(kwargs.items()),
             True,
             options(spec, create, spec_set, autospec, new_callable),
@@ -530,7 +441,7 @@ class PatchFunctions:
         clear: bool = False,
         scope: PatchScope = GLOBAL,
         **kwargs: Any,
-    ) -> _Patcher:
+    ) -> BasePatcher:
         """Set keys of a dictionary (or dict-like object, or its import path) for a while.
 
         ``values`` (a mapping or (key, value) pairs) and keyword arguments are
@@ -538,7 +449,7 @@ class PatchFunctions:
         the dictionary gets back the contents it had.  ``with`` gives the
         dictionary.  scope=CONTEXT is refused: contents cannot differ per task.
         """
-        return _DictPatcher(in_dict, values, clear, scope, kwargs, self)
+        return DictPatcher(in_dict, values, clear, scope, kwargs, self)
 
     def __repr__(self) -> str:
         return f"<{self._name}>"

@@ -46,7 +46,11 @@ _STICKY = frozenset({"__doc__", "__module__", "__defaults__", "__annotations__",
 
 
 class Layer:
-    """One patch applied to one attribute; ``in_context`` for a CONTEXT patch."""
+    """One patch applied to one attribute; ``in_context`` for a CONTEXT patch.
+
+    It is also what a patch with a given value hands back while applied
+    (``_patch``): ``result`` is the value, ``unapply()`` ends the layer.
+    """
 
     __slots__ = ("in_context", "record", "value")
 
@@ -55,21 +59,61 @@ class Layer:
         self.value = value
         self.in_context = in_context
 
+    @property
+    def result(self) -> Any:
+        return self.value
+
+    def unapply(self) -> None:
+        """End this layer; the attribute shows what is below it (idempotent)."""
+        record = self.record
+        layers = record.layers
+        if layers and layers[-1] is self:  # the common case: the top one ends
+            layers.pop()
+        elif self in layers:
+            layers.remove(self)
+        else:
+            return
+        if self.in_context:
+            record.leave_context(self)
+        elif not layers and record.local and record.original is not MISSING:
+            # The common case, refresh() made short: the last layer of a local attribute.
+            _records.pop(record.key, None)
+            setattr(record.target, record.attribute, record.original)
+            return
+        record.refresh()
+
+    def decorator_args(self) -> tuple[list[Any], dict[str, Any]]:
+        return [], {}
+
 
 class _AttributeRecord:
     """Everything patched on ``target.attribute`` right now."""
 
-    def __init__(self, target: Any, attribute: str, create: bool) -> None:
+    __slots__ = (
+        "_dispatcher",
+        "_var",
+        "attribute",
+        "create",
+        "key",
+        "layers",
+        "local",
+        "original",
+        "target",
+    )
+
+    def __init__(self, key: tuple[int, str], target: Any, attribute: str, create: bool) -> None:
+        self.key = key  # in _records
         self.target = target
         self.attribute = attribute
         self.create = create
         # The value before the first layer: the raw one in target.__dict__
         # (local) or the one found elsewhere (inherited, or via __getattr__).
-        self.local = attribute in _own_dict(target)
-        if self.local:
-            self.original: Any = _own_dict(target)[attribute]
-        else:
-            self.original = getattr(target, attribute, MISSING)
+        try:
+            own = vars(target)
+        except TypeError:  # no __dict__ (slots, builtins)
+            own = {}
+        self.local = attribute in own
+        self.original: Any = own[attribute] if self.local else getattr(target, attribute, MISSING)
         self.layers: list[Layer] = []  # bottom first
         self._var: contextvars.ContextVar[tuple[Layer, ...]] | None = None
         self._dispatcher: Any = None
@@ -111,8 +155,11 @@ class _AttributeRecord:
     def refresh(self) -> None:
         """Make the attribute show the top layer, or restore it if none is left."""
         if not self.layers:
-            _records.pop((id(self.target), self.attribute), None)
-            self._restore()
+            _records.pop(self.key, None)
+            if self.local and self.original is not MISSING:  # the common case
+                setattr(self.target, self.attribute, self.original)
+            else:
+                self._restore()
             return
         top = self.layers[-1]
         setattr(self.target, self.attribute, self._dispatch() if top.in_context else top.value)
@@ -129,9 +176,6 @@ class _AttributeRecord:
 
     def _restore(self) -> None:
         target, attribute, original = self.target, self.attribute, self.original
-        if self.local and original is not MISSING:
-            setattr(target, attribute, original)
-            return
         with contextlib.suppress(AttributeError):  # already gone: nothing of ours is left
             delattr(target, attribute)
         if (
@@ -161,21 +205,33 @@ def current_original(target: Any, attribute: str) -> Any:
     return getattr(target, attribute, MISSING)
 
 
-def push(target: Any, attribute: str, value: Any, *, create: bool, in_context: bool) -> Layer:
-    """Show ``value`` as ``target.attribute`` (only to this context if ``in_context``)."""
+def push(
+    target: Any, attribute: str, value: Any, *, create: bool, in_context: bool, check: bool = False
+) -> Layer:
+    """Show ``value`` as ``target.attribute`` (only to this context if ``in_context``).
+
+    With ``check`` (and not ``create``), first refuse an attribute that
+    ``current_original`` would say is MISSING: what ``patch`` checks.
+    """
     key = (id(target), attribute)
     record = _records.get(key)
     if record is None:
-        record = _AttributeRecord(target, attribute, create)
+        record = _AttributeRecord(key, target, attribute, create)
+        if check and not create and record.original is MISSING:
+            raise missing_attribute(target, attribute)
+    elif check and not create and record.visible() is MISSING:
+        raise missing_attribute(target, attribute)
     if in_context:
         _check_dispatchable(record, value)
-    layer = Layer(record, value, in_context)
     _records[key] = record
+    layer = Layer(record, value, in_context)
     record.layers.append(layer)
-    if in_context:
-        record.enter_context(layer)
     try:
-        record.refresh()
+        if in_context:
+            record.enter_context(layer)
+            record.refresh()
+        else:  # the refresh of a new top layer that is not per context
+            setattr(target, attribute, value)
     except BaseException:
         pop(layer)
         raise
@@ -184,13 +240,15 @@ def push(target: Any, attribute: str, value: Any, *, create: bool, in_context: b
 
 def pop(layer: Layer) -> None:
     """End ``layer``; the attribute shows what is below it (idempotent)."""
-    record = layer.record
-    if layer not in record.layers:
-        return
-    record.layers.remove(layer)
-    if layer.in_context:
-        record.leave_context(layer)
-    record.refresh()
+    layer.unapply()
+
+
+def missing_attribute(target: Any, attribute: str) -> AttributeError:
+    """The error of a patch whose attribute does not exist (and may not be created)."""
+    return AttributeError(
+        f"{describe(target)} has no attribute {attribute!r} to patch; check the "
+        f"name, or pass create=True to add it for the duration of the patch"
+    )
 
 
 def _check_dispatchable(record: _AttributeRecord, value: Any) -> None:

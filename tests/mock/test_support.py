@@ -6,6 +6,7 @@ import functools
 import inspect
 import unittest
 import unittest.mock
+from typing import Any
 
 from asynctoolkit.mock import CoroutineMock, MagicMock
 from asynctoolkit.mock import _support as support
@@ -208,6 +209,47 @@ class InstanceStateTest(unittest.TestCase):
         self.assertEqual(parent.child.call_count, 1)
         self.assertEqual(parent.mock_calls, [unittest.mock.call.child(1, a=2)])
         self.assertNotIn("()", support.children(parent.child))  # not executed
+
+    def test_record_call_writes_what_the_standard_method_writes(self) -> None:
+        # record_call writes the counters to __dict__ itself: it must leave
+        # every mock of the chain as unittest.mock's _increment_mock_call does.
+        def record(direct: bool) -> list[Any]:
+            root = MagicMock(name="root")
+            for mock in (root.a.b, root.a().c, root):
+                if direct:
+                    self.assertIs(support.record_call(mock, (1,), {"x": 2}), mock.call_args)
+                else:
+                    mock._increment_mock_call(1, x=2)
+            state = []
+            for mock in (root, root.a, root.a.b, root.a(), root.a().c):
+                state.append(
+                    (
+                        mock.called,
+                        mock.call_count,
+                        mock.call_args,
+                        list(mock.call_args_list),
+                        list(mock.mock_calls),
+                        list(mock.method_calls),
+                    )
+                )
+            return state
+
+        self.assertEqual(record(direct=True), record(direct=False))
+
+    def test_record_call_respects_an_overridden_recorder(self) -> None:
+        seen = []
+
+        class Recording(MagicMock):
+            def _increment_mock_call(self, /, *args: Any, **kwargs: Any) -> None:
+                seen.append(args)
+                super()._increment_mock_call(*args, **kwargs)
+
+        mock = Recording()
+        support.record_call(mock, (1,), {})
+        self.assertEqual((seen, mock.call_count), ([(1,)], 1))
+        function = unittest.mock.create_autospec(_two_args)  # the calls go to its delegate
+        self.assertEqual(support.record_call(function.mock, (1, 2), {}), unittest.mock.call(1, 2))
+        self.assertEqual(function.call_count, 1)
 
     def test_call_matcher_and_format_call(self) -> None:
         mock = unittest.mock.Mock(spec=_two_args, name="f")

@@ -1,0 +1,120 @@
+"""Modules are imported on first use of their names; every public name still resolves."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import json
+import os
+import subprocess
+import sys
+import unittest
+
+import asynctoolkit
+import asynctoolkit.mock
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _loaded_after(code: str) -> set[str]:
+    """The asynctoolkit modules a fresh interpreter has loaded after running ``code``."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"{code}\nimport json, sys\n"
+            "print(json.dumps(sorted(m for m in sys.modules if m.startswith('asynctoolkit'))))",
+        ],
+        env=dict(os.environ, PYTHONPATH=ROOT),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return set(json.loads(done.stdout))
+
+
+def _names_imported_for_type_checkers(module: object) -> dict[str, str]:
+    """Name -> module of the imports under ``if TYPE_CHECKING:`` in ``module``'s source."""
+    path = getattr(module, "__file__", None)
+    assert path is not None
+    with open(path, encoding="utf-8") as file:
+        tree = ast.parse(file.read())
+    found: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            for statement in node.body:
+                assert isinstance(statement, ast.ImportFrom), ast.unparse(statement)
+                for alias in statement.names:
+                    found[alias.asname or alias.name] = f"{statement.module}.{alias.name}"
+    return found
+
+
+class FirstUseTest(unittest.TestCase):
+    def test_importing_the_package_imports_none_of_its_modules(self) -> None:
+        self.assertEqual(_loaded_after("import asynctoolkit"), {"asynctoolkit"})
+
+    def test_test_case_and_mocks_leave_the_rest_unloaded(self) -> None:
+        loaded = _loaded_after("from asynctoolkit import TestCase, CoroutineMock")
+        self.assertIn("asynctoolkit.case", loaded)
+        self.assertIn("asynctoolkit.mock._classes", loaded)
+        for unused in (
+            "asynctoolkit.clock",
+            "asynctoolkit.selector",
+            "asynctoolkit.entry",
+            "asynctoolkit.rpc",
+            "asynctoolkit.mock._patch",
+            "asynctoolkit.mock._autospec",
+        ):
+            self.assertNotIn(unused, loaded)
+
+    def test_a_name_used_late_loads_its_module(self) -> None:
+        loaded = _loaded_after(
+            "import asynctoolkit\n"
+            "assert asynctoolkit.mock.patch is asynctoolkit.patch\n"
+            "assert asynctoolkit.clock_of is asynctoolkit.clock.clock_of\n"
+        )
+        self.assertTrue({"asynctoolkit.mock._patch", "asynctoolkit.clock"} <= loaded)
+
+
+class EveryNameTest(unittest.TestCase):
+    def test_each_public_name_is_its_module_s_object(self) -> None:
+        for package in (asynctoolkit, asynctoolkit.mock):
+            for name in package.__all__:
+                with self.subTest(f"{package.__name__}.{name}"):
+                    value = getattr(package, name)
+                    self.assertIn(name, dir(package))
+                    source = _names_imported_for_type_checkers(package).get(name)
+                    if source is not None:  # imported on first use
+                        module_name, _, attribute = source.rpartition(".")
+                        module = importlib.import_module(module_name)
+                        self.assertIs(value, getattr(module, attribute))
+
+    def test_type_checkers_see_every_name_imported_on_first_use(self) -> None:
+        # The names __getattr__ imports are the names the TYPE_CHECKING block
+        # imports, so a type checker knows the type of each.
+        top = _names_imported_for_type_checkers(asynctoolkit)
+        modules = {name for name, source in top.items() if source == f"asynctoolkit.{name}"}
+        lazy = dict(asynctoolkit._MODULE_OF)
+        self.assertEqual(
+            {name: f"asynctoolkit.{module}.{name}" for name, module in lazy.items()},
+            {name: source for name, source in top.items() if name not in modules},
+        )
+        self.assertEqual(modules, set(asynctoolkit._SOURCES))
+        self.assertEqual(set(asynctoolkit.__all__), set(lazy) | modules)
+
+        in_mock = _names_imported_for_type_checkers(asynctoolkit.mock)
+        lazy_mock = asynctoolkit.mock._SOURCES
+        self.assertEqual(
+            {name: f"asynctoolkit.mock.{module}.{name}" for name, module in lazy_mock.items()},
+            in_mock,
+        )
+
+    def test_unknown_names_raise_attribute_error(self) -> None:
+        for package in (asynctoolkit, asynctoolkit.mock):
+            with self.subTest(package.__name__), self.assertRaises(AttributeError):
+                package.no_such_name
+
+
+if __name__ == "__main__":
+    unittest.main()
