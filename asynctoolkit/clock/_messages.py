@@ -86,8 +86,7 @@ def stall(clock: ClockState, waited: float, *, work: bool, user_io: bool) -> str
         + _tasks(clock)
         + f"\nMove time with `await self.advance({step})` in a ClockedTestCase (or "
         f"`await loop.advance({step})` on the loop), or turn autojump on (`autojump = True` on "
-        "the test class, or `loop.autojump = True`)."
-        + _explored_note(clock)
+        "the test class, or `loop.autojump = True`)." + _explored_note(clock)
     )
 
 
