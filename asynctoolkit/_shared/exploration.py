@@ -9,7 +9,6 @@ import math
 import os
 import random
 import sys
-from dataclasses import dataclass
 
 from asynctoolkit._shared.choices import Choices
 
@@ -30,15 +29,34 @@ DEFAULT_FAULTS = 0.0
 DEFAULT_BASE = 0
 
 
-@dataclass(frozen=True)
 class Exploration:
-    """The arguments of one ``explore``: how many runs, which seed, which ranges."""
+    """The arguments of one ``explore``: how many runs, which seed, which ranges.
 
-    runs: int = DEFAULT_RUNS
-    seed: int | None = None
-    jitter: float = DEFAULT_JITTER
-    latency: tuple[float, float] = DEFAULT_LATENCY
-    faults: float = DEFAULT_FAULTS
+    A plain class rather than a dataclass: the pytest plugin imports this
+    module at every start-up (bench/bench_pytest.py times it).
+    """
+
+    __slots__ = ("faults", "jitter", "latency", "runs", "seed")
+
+    def __init__(
+        self,
+        runs: int = DEFAULT_RUNS,
+        seed: int | None = None,
+        jitter: float = DEFAULT_JITTER,
+        latency: tuple[float, float] = DEFAULT_LATENCY,
+        faults: float = DEFAULT_FAULTS,
+    ) -> None:
+        self.runs = runs
+        self.seed = seed
+        self.jitter = jitter
+        self.latency = latency
+        self.faults = faults
+
+    def __repr__(self) -> str:
+        return (
+            f"Exploration(runs={self.runs}, seed={self.seed}, jitter={self.jitter}, "
+            f"latency={self.latency}, faults={self.faults})"
+        )
 
     def choices(self, seed: int) -> Choices:
         """A new run's choices for ``seed``."""

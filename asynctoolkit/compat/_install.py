@@ -6,16 +6,22 @@ import sys
 from collections.abc import Mapping
 from types import ModuleType
 
-from asynctoolkit.compat import asynctest as _shim
 
-#: Module name -> the shim module registered under it.
-_MODULES: dict[str, ModuleType] = {
-    "asynctest": _shim,
-    "asynctest.case": _shim.case,
-    "asynctest.helpers": _shim.helpers,
-    "asynctest.mock": _shim.mock,
-    "asynctest.selector": _shim.selector,
-}
+def _modules() -> dict[str, ModuleType]:
+    """Module name -> the shim module registered under it.
+
+    The shim is imported here, when it is installed: the pytest plugin
+    imports this module at every start-up, and most runs never install it.
+    """
+    from asynctoolkit.compat import asynctest as shim
+
+    return {
+        "asynctest": shim,
+        "asynctest.case": shim.case,
+        "asynctest.helpers": shim.helpers,
+        "asynctest.mock": shim.mock,
+        "asynctest.selector": shim.selector,
+    }
 
 
 def install_asynctest() -> ModuleType:
@@ -32,15 +38,16 @@ def install_asynctest() -> ModuleType:
     would otherwise use one or the other depending on import order.  An
     installed but not yet imported asynctest is simply shadowed.
     """
+    modules = _modules()
     foreign = {
         name: sys.modules[name]
-        for name, shim in _MODULES.items()
+        for name, shim in modules.items()
         if name in sys.modules and sys.modules[name] is not shim
     }
     if foreign:
         raise RuntimeError(_refusal(foreign))
-    sys.modules.update(_MODULES)
-    return _shim
+    sys.modules.update(modules)
+    return modules["asynctest"]
 
 
 def _refusal(foreign: Mapping[str, ModuleType | None]) -> str:
