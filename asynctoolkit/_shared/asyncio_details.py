@@ -154,9 +154,42 @@ def current_loop_state() -> LoopState:
     create one in the main thread only if ``set_event_loop`` was never
     called), so a test that sets and unsets its loop must put both back.
     """
-    policy = getattr(asyncio.events, "_event_loop_policy", None)
+    policy = getattr(_events, "_event_loop_policy", None)
     local = getattr(policy, "_local", None)
     return LoopState(policy, getattr(local, "_loop", None), getattr(local, "_set_called", None))
+
+
+def enter_loop(loop: asyncio.AbstractEventLoop | None) -> LoopState:
+    """``asyncio.set_event_loop(loop)``; returns what was there before, for ``restore_loop_state``.
+
+    A test makes its loop current and puts back the previous state after it:
+    this does both halves of the first step at a lower cost per test
+    (``bench/bench_case.py``).  Under the default policy it sets the two
+    attributes ``set_event_loop`` sets, and where no policy exists yet it
+    installs a new default policy itself, as ``set_event_loop`` would, without
+    ``get_event_loop_policy()``'s lock and import.  Any other policy (a
+    custom one, or a default one watching child processes) gets the public
+    call.  Detail: those of ``current_loop_state``, and the Unix default
+    policy's ``_watcher`` (its ``set_event_loop`` attaches the loop to a child
+    watcher, when one was set).
+    """
+    policy: Any = getattr(_events, "_event_loop_policy", None)
+    if policy is None:
+        before = _NO_POLICY
+        if _DEFAULT_POLICY_FAST:
+            policy = _events._event_loop_policy = _DEFAULT_POLICY()
+    else:
+        local = getattr(policy, "_local", None)
+        before = LoopState(
+            policy, getattr(local, "_loop", None), getattr(local, "_set_called", None)
+        )
+    if type(policy) is _DEFAULT_POLICY and _DEFAULT_POLICY_FAST and policy._watcher is None:
+        local = policy._local
+        local._set_called = True
+        local._loop = loop
+    else:
+        asyncio.set_event_loop(loop)
+    return before
 
 
 def restore_loop_state(state: LoopState) -> None:
@@ -166,12 +199,12 @@ def restore_loop_state(state: LoopState) -> None:
     happened in between.  Under a policy of another shape (a custom one),
     only the loop itself is put back, with ``asyncio.set_event_loop``.
     """
-    policy = getattr(asyncio.events, "_event_loop_policy", None)
+    policy = getattr(_events, "_event_loop_policy", None)
     local = getattr(policy, "_local", None)
     if state.policy is None and type(policy) is _DEFAULT_POLICY:
         # No policy existed: set_event_loop() made a default one, which goes
         # again (unittest's own tests check that a test leaves none behind).
-        asyncio.events._event_loop_policy = None  # type: ignore[attr-defined]
+        _events._event_loop_policy = None
     elif policy is state.policy and local is not None and state.set_called is not None:
         local._loop = state.loop
         local._set_called = state.set_called
@@ -179,7 +212,29 @@ def restore_loop_state(state: LoopState) -> None:
         asyncio.set_event_loop(state.loop)
 
 
-_DEFAULT_POLICY: type = asyncio.DefaultEventLoopPolicy
+_events: Any = asyncio.events
+
+
+_DEFAULT_POLICY: Any = asyncio.DefaultEventLoopPolicy
+_NO_POLICY = LoopState(None, None, None)
+
+
+def _default_policy_shape() -> bool:
+    """Does a new default policy hold what ``enter_loop`` sets, as ``set_event_loop`` sets it?"""
+    if not hasattr(_events, "_event_loop_policy"):
+        return False
+    policy = _DEFAULT_POLICY()
+    if getattr(policy, "_watcher", False) is not None:  # not the Unix policy (Windows)
+        return False
+    marker = object()
+    local = policy._local
+    return (
+        getattr(local, "_loop", marker) is None and getattr(local, "_set_called", marker) is False
+    )
+
+
+#: True where ``enter_loop`` may set the default policy's attributes itself.
+_DEFAULT_POLICY_FAST = _default_policy_shape()
 
 
 def custom_policy() -> Any:
@@ -275,7 +330,8 @@ def compact_task_registry() -> bool:
     thousands of tasks alive, the set keeps their room for the rest of the
     process, and every later ``all_tasks()`` costs ten times more (about
     35 µs instead of 2.5 µs after 10,000 tasks: ``bench/bench_case.py``).
-    Returns True if it compacted.
+    Returns True if it compacted.  Called after every test: a set of the
+    usual size costs one size check.
 
     Detail: the registry is ``asyncio.tasks._scheduled_tasks`` (Python 3.12+)
     or ``asyncio.tasks._all_tasks`` (3.10, 3.11), a ``weakref.WeakSet`` whose
@@ -283,15 +339,12 @@ def compact_task_registry() -> bool:
     ``set.clear()`` gives a set its smallest table back.  Skipped while the
     WeakSet is being iterated or has removals pending.
     """
-    registry = getattr(asyncio.tasks, "_scheduled_tasks", None)
-    if registry is None:
-        registry = getattr(asyncio.tasks, "_all_tasks", None)
-    data = getattr(registry, "data", None)
-    if type(data) is not set:
+    data = _REGISTRY_DATA
+    if data is None or _getsizeof(data) < _COMPACT_FROM:
         return False
-    size = sys.getsizeof(data)
-    if size < _COMPACT_FROM or size < 8 * sys.getsizeof(set(range(len(data) + 1))):
+    if _getsizeof(data) < 8 * _getsizeof(set(range(len(data) + 1))):
         return False
+    registry = _REGISTRY
     if getattr(registry, "_pending_removals", None) or getattr(registry, "_iterating", None):
         return False
     live = set(data)
@@ -300,5 +353,38 @@ def compact_task_registry() -> bool:
     return True
 
 
+def maybe_live_tasks() -> bool:
+    """False when no task is alive in the whole process, True when some may be.
+
+    When it says False, ``asyncio.all_tasks(loop)`` is empty for every loop,
+    and a check of leftover tasks has nothing to look at: after most tests
+    the test's own task is gone, and this answers without walking the set
+    of all tasks (``bench/bench_case.py``).  True where the registry has
+    another shape (then ``all_tasks`` must be asked).
+
+    Detail: the registry of ``compact_task_registry`` holds every task not
+    yet collected (a dead entry is removed at once, or soon after an
+    iteration); Python 3.12+ also keeps the tasks running their first step
+    eagerly in the set ``asyncio.tasks._eager_tasks``.
+    """
+    return bool(_REGISTRY_DATA) or bool(_EAGER_TASKS) or _REGISTRY_DATA is None
+
+
+def _task_registry() -> tuple[Any, set[Any] | None, set[Any]]:
+    registry = getattr(asyncio.tasks, "_scheduled_tasks", None)
+    if registry is None:
+        registry = getattr(asyncio.tasks, "_all_tasks", None)
+    data = getattr(registry, "data", None)
+    eager = getattr(asyncio.tasks, "_eager_tasks", None)
+    if type(data) is not set or sys.version_info >= (3, 14):
+        # 3.14 keeps the tasks of its C implementation in a list of its own.
+        return registry, None, set()
+    if eager is not None and type(eager) is not set:
+        return registry, None, set()
+    return registry, data, set() if eager is None else eager
+
+
 # A set of about a thousand entries: below this, compacting saves nothing worth it.
 _COMPACT_FROM = 32 * 1024
+_REGISTRY, _REGISTRY_DATA, _EAGER_TASKS = _task_registry()
+_getsizeof = sys.getsizeof

@@ -129,12 +129,11 @@ class TestRun:
         if self.phase is not Phase.NEW:
             raise RuntimeError(f"a test run starts once; this one is {self.phase.value}")
         self.phase = Phase.RUNNING
-        self._previous = asyncio_details.current_loop_state()
         if self._forbid:
-            asyncio.set_event_loop(None)
+            self._previous = asyncio_details.enter_loop(None)
             self._restore_get_event_loop = _loops.forbid_get_event_loop()
         else:
-            asyncio.set_event_loop(self.loop)
+            self._previous = asyncio_details.enter_loop(self.loop)
         if self.limit:
             self._arm()
         self._watch = _checks.TestWatch(

@@ -133,6 +133,56 @@ class InternalsTest(unittest.TestCase):
         )
         self.assertEqual(restored.stdout.strip(), fresh.stdout.strip(), restored.stderr)
 
+    def test_enter_loop_sets_the_loop_as_set_event_loop_does(self) -> None:
+        self.addCleanup(asyncio.set_event_loop, None)
+        asyncio.set_event_loop(None)
+        before = asyncio_details.enter_loop(self.loop)
+        self.assertIsNone(before.loop)
+        self.assertIs(asyncio.get_event_loop(), self.loop)
+        state = asyncio_details.current_loop_state()
+        self.assertEqual((state.loop, state.set_called), (self.loop, True))
+        asyncio_details.restore_loop_state(before)
+        self.assertIsNone(asyncio_details.current_loop_state().loop)
+
+    def test_enter_loop_without_a_policy_leaves_none_after_restoring(self) -> None:
+        # In a fresh interpreter no policy exists yet (unittest's test_loop_factory).
+        code = textwrap.dedent(
+            """
+            import asyncio
+            from asynctoolkit._shared import asyncio_details
+            assert asyncio.events._event_loop_policy is None
+            loop = asyncio.SelectorEventLoop()
+            before = asyncio_details.enter_loop(loop)
+            policy = asyncio.events._event_loop_policy
+            assert type(policy) is asyncio.DefaultEventLoopPolicy, policy
+            assert asyncio.get_event_loop() is loop
+            asyncio_details.restore_loop_state(before)
+            assert asyncio.events._event_loop_policy is None
+            loop.close()
+            print("ok")
+            """
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+        )
+        self.assertEqual(done.stdout.strip(), "ok", done.stderr)
+
+    def test_enter_loop_under_a_custom_policy_calls_its_set_event_loop(self) -> None:
+        calls: list[object] = []
+
+        class Policy(asyncio.DefaultEventLoopPolicy):
+            def set_event_loop(self, loop: asyncio.AbstractEventLoop | None) -> None:
+                calls.append(loop)
+                super().set_event_loop(loop)
+
+        before = asyncio.get_event_loop_policy()
+        asyncio.set_event_loop_policy(Policy())
+        self.addCleanup(asyncio.set_event_loop_policy, before)
+        state = asyncio_details.enter_loop(self.loop)
+        self.assertEqual(calls, [self.loop])
+        asyncio_details.restore_loop_state(state)
+        self.assertIsNone(asyncio_details.current_loop_state().loop)
+
     def test_custom_policy_sees_an_installed_policy_only(self) -> None:
         self.assertIsNone(asyncio_details.custom_policy())
 
@@ -173,6 +223,46 @@ class InternalsTest(unittest.TestCase):
 
 
 class TaskRegistryTest(unittest.TestCase):
+    def test_maybe_live_tasks_sees_every_live_task(self) -> None:
+        loop = asyncio.SelectorEventLoop()
+        self.addCleanup(loop.close)
+
+        async def wait() -> None:
+            await asyncio.sleep(10)
+
+        # Made directly, bypassing the loop and any task factory.
+        task = asyncio.Task(wait(), loop=loop)
+        self.assertTrue(asyncio_details.maybe_live_tasks())
+        loop.run_until_complete(asyncio.sleep(0))
+        self.assertTrue(asyncio_details.maybe_live_tasks())
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            loop.run_until_complete(task)
+        if not asyncio_details.maybe_live_tasks():
+            self.assertEqual(asyncio.all_tasks(loop), set())
+
+    def test_maybe_live_tasks_says_false_once_every_task_is_gone(self) -> None:
+        # In a fresh interpreter, where no other task is alive.
+        code = textwrap.dedent(
+            """
+            import asyncio
+            from asynctoolkit._shared import asyncio_details
+            async def main():
+                assert asyncio_details.maybe_live_tasks()
+                await asyncio.gather(*(asyncio.sleep(0) for _ in range(3)))
+                return asyncio_details.maybe_live_tasks()
+            loop = asyncio.SelectorEventLoop()
+            assert not asyncio_details.maybe_live_tasks()
+            assert loop.run_until_complete(main())  # its own task is alive
+            print(asyncio_details.maybe_live_tasks())
+            loop.close()
+            """
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+        )
+        self.assertEqual(done.stdout.strip(), "False", done.stderr)
+
     def test_compacting_keeps_live_tasks_and_their_removal(self) -> None:
         loop = asyncio.new_event_loop()
         self.addCleanup(loop.close)
