@@ -258,9 +258,12 @@ def has_async_generators(loop: asyncio.AbstractEventLoop) -> bool:
 
     Detail: ``BaseEventLoop._asyncgens``, the weak set that
     ``shutdown_asyncgens`` empties; unknown loops answer True (safe default).
+    Its ``data``, the set of weak references behind every ``WeakSet``, is
+    read instead of ``len()`` (a Python method): a reference whose generator
+    is gone only means one unneeded ``shutdown_asyncgens``.
     """
     asyncgens = getattr(loop, "_asyncgens", None)
-    return True if asyncgens is None else len(asyncgens) > 0
+    return True if asyncgens is None else bool(getattr(asyncgens, "data", True))
 
 
 def has_default_executor(loop: asyncio.AbstractEventLoop) -> bool:

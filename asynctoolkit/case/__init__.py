@@ -21,6 +21,7 @@ import contextvars
 import functools
 import inspect
 import unittest
+import unittest.util
 import warnings
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Generator
@@ -195,7 +196,8 @@ class TestCase(_assertions.AsyncAssertions):
             super().run(one)  # type: ignore[arg-type]
             outcome = result
         finally:
-            one.flush()
+            if one.held is not None:
+                one.flush()
             self._end_test()
         if self._interrupted:
             # No further test starts: unittest's result stops the suite; a
@@ -261,11 +263,13 @@ class TestCase(_assertions.AsyncAssertions):
         run = self._run
         if run is None or run.phase is not Phase.RUNNING or self._debugging:
             return
-        self._in_teardown = True
-        try:
-            self.doCleanups()
-        finally:
-            self._in_teardown = False
+        # unittest keeps the cleanups in ``_cleanups`` (none: nothing to run).
+        if self._cleanups:  # type: ignore[attr-defined]
+            self._in_teardown = True
+            try:
+                self.doCleanups()
+            finally:
+                self._in_teardown = False
         self._finish_checks()
 
     def _callCleanup(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
@@ -383,7 +387,7 @@ class TestCase(_assertions.AsyncAssertions):
             context=context,
             limit=limit,
             checks=checks,
-            warn=functools.partial(_warn_skipped, self.id()),
+            warn=functools.partial(_warn_skipped, self._id_for_warnings()),
             failure=self.failureException,
             forbid_get_event_loop=cls.forbid_get_event_loop,
             cancel_wait=cls.cancel_wait,
@@ -400,9 +404,21 @@ class TestCase(_assertions.AsyncAssertions):
         self._left_open = False
         if run is not None:
             try:
-                run.close(self.id())
+                run.close(self.id)
             finally:
                 self.loop = None  # type: ignore[assignment]
+
+    def _id_for_warnings(self) -> str | tuple[type, str]:
+        """``self.id()``, or what makes it when a warning needs it (unittest's own ``id``).
+
+        Not made for every test: per-test cost, bench/bench_case.py.  The
+        test itself is not kept (a run left open by a failed ``debug()``
+        must not keep its test alive).
+        """
+        cls = type(self)
+        if cls.id is unittest.TestCase.id:
+            return (cls, self._testMethodName)
+        return self.id()
 
     def _configuration(self) -> _decorators.Settings:
         """The time limit, the checks, and those --strict forced on, of this test."""
@@ -584,7 +600,9 @@ async def _async_cleanups(
     return True
 
 
-def _warn_skipped(test_id: str, message: str) -> None:
-    """Say that a check was skipped for ``test_id`` (bound without the test itself,
-    so that a run left open by a failed ``debug()`` does not keep the test alive)."""
+def _warn_skipped(test_id: str | tuple[type, str], message: str) -> None:
+    """Say that a check was skipped for ``test_id`` (see ``TestCase._id_for_warnings``)."""
+    if isinstance(test_id, tuple):
+        cls, name = test_id
+        test_id = f"{unittest.util.strclass(cls)}.{name}"
     warnings.warn(f"{test_id}: {message}", RuntimeWarning, stacklevel=2)

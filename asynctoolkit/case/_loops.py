@@ -136,6 +136,8 @@ def close_loop(loop: asyncio.AbstractEventLoop, tasks_left: bool = True) -> None
 
 
 def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:
+    if not asyncio_details.maybe_live_tasks():
+        return  # no task alive in the process (bench/bench_case.py)
     leftover = [t for t in asyncio.all_tasks(loop) if not t.done()]
     for task in leftover:
         task.cancel()
