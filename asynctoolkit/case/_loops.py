@@ -29,7 +29,7 @@ def new_selector() -> selectors.BaseSelector:
     try:
         real = _spare_selectors.pop()
     except IndexError:
-        real = selectors.DefaultSelector()
+        real = asyncio_details.quick_lookup_selector()
     selector = _test_selector()(real)
     selector._release = _keep_spare  # type: ignore[attr-defined]
     return selector

@@ -51,6 +51,34 @@ class InternalsTest(unittest.TestCase):
         self.assertEqual(asyncio_details.handle_callback(reader), (_noop, ()))
         self.loop.remove_reader(a)
 
+    def test_quick_lookup_selector_answers_as_the_default_selector(self) -> None:
+        quick = asyncio_details.quick_lookup_selector()
+        plain = selectors.DefaultSelector()
+        self.addCleanup(plain.close)
+        a, b = socket.socketpair()
+        self.addCleanup(a.close)
+        self.addCleanup(b.close)
+        for selector in (quick, plain):
+            selector.register(a.fileno(), selectors.EVENT_READ, "data")
+        self.assertEqual(quick.get_key(a.fileno()), plain.get_key(a.fileno()))
+        self.assertEqual(quick.get_key(a), plain.get_key(a))
+        for selector in (quick, plain):
+            with self.assertRaises(KeyError):
+                selector.get_key(b.fileno())
+            with self.assertRaises(ValueError):
+                selector.get_key(-1)
+        # The loop's own use: a wake-up socket registered by descriptor.
+        loop = asyncio.SelectorEventLoop(quick)
+        fd = asyncio_details.self_pipe_fd(loop)
+        assert fd is not None
+        reader, _ = asyncio_details.key_handles(quick.get_key(fd))
+        assert reader is not None
+        callback, _ = asyncio_details.handle_callback(reader)
+        self.assertIs(getattr(callback, "__self__", None), loop)
+        loop.close()
+        with self.assertRaises(RuntimeError):
+            quick.get_key(a.fileno())  # closed, as the default selector says
+
     def test_add_ready_handle_queues_it(self) -> None:
         ran: list[int] = []
         handle = asyncio.Handle(ran.append, (1,), self.loop)
