@@ -193,8 +193,10 @@ def enter_loop(loop: asyncio.AbstractEventLoop | None) -> LoopState:
     this does both halves of the first step at a lower cost per test
     (``bench/bench_case.py``).  Under the default policy it sets the two
     attributes ``set_event_loop`` sets, and where no policy exists yet it
-    installs a new default policy itself, as ``set_event_loop`` would, without
-    ``get_event_loop_policy()``'s lock and import.  Any other policy (a
+    installs a default policy itself, as ``set_event_loop`` would, without
+    ``get_event_loop_policy()``'s lock and import: the one the previous test
+    dropped (``restore_loop_state``), given a new thread-local state, when
+    nothing else was set on it, so that it is as a new one.  Any other policy (a
     custom one, or a default one watching child processes) gets the public
     call.  Detail: those of ``current_loop_state``, and the Unix default
     policy's ``_watcher`` (its ``set_event_loop`` attaches the loop to a child
@@ -204,7 +206,13 @@ def enter_loop(loop: asyncio.AbstractEventLoop | None) -> LoopState:
     if policy is None:
         before = _NO_POLICY
         if _DEFAULT_POLICY_FAST:
-            policy = _events._event_loop_policy = _DEFAULT_POLICY()
+            if _spare_policies:
+                # The one the previous test dropped, as new (see restore_loop_state).
+                policy = _spare_policies.pop()
+                policy._local = policy._Local()
+            else:
+                policy = _DEFAULT_POLICY()
+            _events._event_loop_policy = policy
     else:
         local = getattr(policy, "_local", None)
         before = LoopState(
@@ -226,12 +234,21 @@ def restore_loop_state(state: LoopState) -> None:
     happened in between.  Under a policy of another shape (a custom one),
     only the loop itself is put back, with ``asyncio.set_event_loop``.
     """
-    policy = getattr(_events, "_event_loop_policy", None)
+    policy: Any = getattr(_events, "_event_loop_policy", None)
     local = getattr(policy, "_local", None)
     if state.policy is None and type(policy) is _DEFAULT_POLICY:
         # No policy existed: set_event_loop() made a default one, which goes
         # again (unittest's own tests check that a test leaves none behind).
         _events._event_loop_policy = None
+        if (
+            _DEFAULT_POLICY_FAST
+            and not _spare_policies
+            and vars(policy).keys() == _POLICY_ATTRIBUTES
+            and policy._watcher is None
+        ):
+            # Nothing set on it but what a new one has: the next enter_loop
+            # gives it a new thread-local state and installs it again.
+            _spare_policies.append(policy)
     elif policy is state.policy and local is not None and state.set_called is not None:
         local._loop = state.loop
         local._set_called = state.set_called
@@ -262,6 +279,10 @@ def _default_policy_shape() -> bool:
 
 #: True where ``enter_loop`` may set the default policy's attributes itself.
 _DEFAULT_POLICY_FAST = _default_policy_shape()
+#: The attributes of a new default policy (its thread-local state, its child watcher).
+_POLICY_ATTRIBUTES = frozenset({"_local", "_watcher"})
+#: At most one default policy a test dropped, for the next (see ``enter_loop``).
+_spare_policies: list[Any] = []
 
 
 def custom_policy() -> Any:
@@ -278,6 +299,18 @@ def custom_policy() -> Any:
     if policy is None or type(policy) is _DEFAULT_POLICY:
         return None
     return policy
+
+
+def shutdown_needed(loop: asyncio.AbstractEventLoop) -> tuple[bool, bool]:
+    """(``has_async_generators(loop)``, ``has_default_executor(loop)``) in one call.
+
+    Asked when every test loop closes (per-test cost, ``bench/bench_case.py``).
+    """
+    asyncgens = getattr(loop, "_asyncgens", None)
+    return (
+        True if asyncgens is None else bool(getattr(asyncgens, "data", True)),
+        getattr(loop, "_default_executor", True) is not None,
+    )
 
 
 def has_async_generators(loop: asyncio.AbstractEventLoop) -> bool:

@@ -387,7 +387,12 @@ class TestCase(_assertions.AsyncAssertions):
             context=context,
             limit=limit,
             checks=checks,
-            warn=functools.partial(_warn_skipped, self._id_for_warnings()),
+            # No test id made unless a warning needs it (per-test cost,
+            # bench/bench_case.py); the run must not keep the test alive.
+            warn=functools.partial(
+                _warn_skipped,
+                (cls, self._testMethodName) if cls.id is unittest.TestCase.id else self.id(),
+            ),
             failure=self.failureException,
             forbid_get_event_loop=cls.forbid_get_event_loop,
             cancel_wait=cls.cancel_wait,
@@ -407,18 +412,6 @@ class TestCase(_assertions.AsyncAssertions):
                 run.close(self.id)
             finally:
                 self.loop = None  # type: ignore[assignment]
-
-    def _id_for_warnings(self) -> str | tuple[type, str]:
-        """``self.id()``, or what makes it when a warning needs it (unittest's own ``id``).
-
-        Not made for every test: per-test cost, bench/bench_case.py.  The
-        test itself is not kept (a run left open by a failed ``debug()``
-        must not keep its test alive).
-        """
-        cls = type(self)
-        if cls.id is unittest.TestCase.id:
-            return (cls, self._testMethodName)
-        return self.id()
 
     def _configuration(self) -> _decorators.Settings:
         """The time limit, the checks, and those --strict forced on, of this test."""
@@ -601,7 +594,8 @@ async def _async_cleanups(
 
 
 def _warn_skipped(test_id: str | tuple[type, str], message: str) -> None:
-    """Say that a check was skipped for ``test_id`` (see ``TestCase._id_for_warnings``)."""
+    """Say that a check was skipped for ``test_id``: the id, or (class, method name)
+    for unittest's own ``id()``."""
     if isinstance(test_id, tuple):
         cls, name = test_id
         test_id = f"{unittest.util.strclass(cls)}.{name}"

@@ -114,17 +114,19 @@ def close_loop(loop: asyncio.AbstractEventLoop, tasks_left: bool = True) -> None
         return
     error: Exception | None = None
     try:
-        if tasks_left:
+        # No task alive in the process: none to cancel (bench/bench_case.py).
+        if tasks_left and asyncio_details.maybe_live_tasks():
             try:
                 _cancel_leftovers(loop)
             except Exception as exc:
                 error = exc
-        if asyncio_details.has_async_generators(loop):
+        asyncgens, executor = asyncio_details.shutdown_needed(loop)
+        if asyncgens:
             try:
                 loop.run_until_complete(loop.shutdown_asyncgens())
             except Exception as exc:
                 error = error or exc
-        if asyncio_details.has_default_executor(loop):
+        if executor:
             try:
                 loop.run_until_complete(loop.shutdown_default_executor())
             except Exception as exc:
@@ -136,8 +138,6 @@ def close_loop(loop: asyncio.AbstractEventLoop, tasks_left: bool = True) -> None
 
 
 def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:
-    if not asyncio_details.maybe_live_tasks():
-        return  # no task alive in the process (bench/bench_case.py)
     leftover = [t for t in asyncio.all_tasks(loop) if not t.done()]
     for task in leftover:
         task.cancel()

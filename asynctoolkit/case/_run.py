@@ -135,7 +135,8 @@ class TestRun:
         else:
             self._previous = asyncio_details.enter_loop(self.loop)
         if self.limit:
-            self._arm()
+            self._thread_ident = threading.get_ident()
+            self._token = _watchdog.arm(self.limit, self._on_watchdog, self._on_stuck)
         if any(self._checks.values()):  # no watch at all when every check is off
             self._watch = _checks.TestWatch(
                 self.loop,

@@ -195,6 +195,38 @@ class InternalsTest(unittest.TestCase):
         )
         self.assertEqual(done.stdout.strip(), "ok", done.stderr)
 
+    def test_a_dropped_policy_comes_back_as_new_or_not_at_all(self) -> None:
+        code = textwrap.dedent(
+            """
+            import asyncio, threading
+            from asynctoolkit._shared import asyncio_details
+            loop = asyncio.SelectorEventLoop()
+            before = asyncio_details.enter_loop(loop)
+            first = asyncio.events._event_loop_policy
+            local = first._local
+            # Another thread's current loop lives in the policy's thread-local state.
+            thread = threading.Thread(target=lambda: asyncio.set_event_loop(loop))
+            thread.start(); thread.join()
+            asyncio_details.restore_loop_state(before)
+            before = asyncio_details.enter_loop(loop)
+            again = asyncio.events._event_loop_policy
+            assert type(again) is asyncio.DefaultEventLoopPolicy
+            assert again._local is not local, "the thread-local state is new"
+            assert asyncio.get_event_loop() is loop
+            again.marker = 1  # something set on it: not given to the next test
+            asyncio_details.restore_loop_state(before)
+            assert asyncio.events._event_loop_policy is None
+            asyncio_details.enter_loop(loop)
+            assert not hasattr(asyncio.events._event_loop_policy, "marker")
+            loop.close()
+            print("ok")
+            """
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+        )
+        self.assertEqual(done.stdout.strip(), "ok", done.stderr)
+
     def test_enter_loop_under_a_custom_policy_calls_its_set_event_loop(self) -> None:
         calls: list[object] = []
 
