@@ -15,6 +15,8 @@ way); nothing outside this module touches an underscored asyncio attribute.
 from __future__ import annotations
 
 import asyncio
+import atexit
+import os
 import selectors
 import sys
 from collections.abc import Callable, Sequence
@@ -86,6 +88,65 @@ class _QuickLookupSelector(selectors.DefaultSelector):
                 raise KeyError(f"{fileobj!r} is not registered")
             return key
         return super().get_key(fileobj)
+
+
+class SelectorEventLoop(asyncio.SelectorEventLoop):
+    """asyncio's ``SelectorEventLoop``, whose wake-up socket pair outlives it.
+
+    Every selector loop makes a socket pair to wake itself up from other
+    threads, and closes it when it closes: two sockets made, set
+    non-blocking and closed for each test (``bench/bench_case.py``).  A loop
+    of this class hands its pair to the next one made instead, and takes the
+    pair the previous one left: at most one pair waits, and a pair is not
+    handed on from a loop that had signal handlers (their numbers may still
+    come through it).  A byte still in the pair only wakes the next loop
+    once, for nothing, as any wake-up may.  The name is asyncio's, so that
+    messages and ``repr`` read the same.
+
+    Detail: ``BaseSelectorEventLoop._make_self_pipe``/``_close_self_pipe``
+    make and close ``_ssock``/``_csock``, count them in ``_internal_fds`` and
+    register ``_ssock`` for ``_read_from_self``; the Unix loop keeps its
+    signal handlers in ``_signal_handlers``.
+    """
+
+    def _make_self_pipe(self) -> None:
+        try:
+            ssock, csock = _spare_pipes.pop()
+        except IndexError:
+            super()._make_self_pipe()  # type: ignore[misc]
+            return
+        this: Any = self
+        this._ssock, this._csock = ssock, csock
+        this._internal_fds += 1
+        this._add_reader(ssock.fileno(), this._read_from_self)
+
+    def _close_self_pipe(self) -> None:
+        this: Any = self
+        ssock = this._ssock
+        if _spare_pipes or getattr(self, "_signal_handlers", None) or ssock.fileno() < 0:
+            super()._close_self_pipe()  # type: ignore[misc]
+            return
+        this._remove_reader(ssock.fileno())
+        _spare_pipes.append((ssock, this._csock))
+        this._ssock = this._csock = None
+        this._internal_fds -= 1
+
+
+# At most one socket pair a closed loop left, for the next ``SelectorEventLoop``.
+_spare_pipes: list[tuple[Any, Any]] = []
+
+
+def _drop_spare_pipes() -> None:
+    while _spare_pipes:
+        for sock in _spare_pipes.pop():
+            sock.close()
+
+
+# Closed at exit (no ResourceWarning for a socket left open), and in a forked
+# child, which shares the parent's sockets: never reused there.
+atexit.register(_drop_spare_pipes)
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_drop_spare_pipes)
 
 
 def self_pipe_fd(loop: asyncio.AbstractEventLoop) -> int | None:

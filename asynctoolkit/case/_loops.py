@@ -77,7 +77,8 @@ def new_loop() -> asyncio.AbstractEventLoop:
     if policy is not None:
         loop: asyncio.AbstractEventLoop = policy.new_event_loop()
         return loop
-    return asyncio.SelectorEventLoop(new_selector())
+    # asyncio's loop, reusing the wake-up socket pair of the test before.
+    return asyncio_details.SelectorEventLoop(new_selector())
 
 
 def new_clocked_loop(autojump: bool = False) -> asyncio.AbstractEventLoop:

@@ -11,10 +11,12 @@ import asyncio
 import contextlib
 import gc
 import selectors
+import signal
 import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import unittest
 
 from asynctoolkit._shared import asyncio_details
@@ -341,3 +343,40 @@ class TaskRegistryTest(unittest.TestCase):
         del survivor
         gc.collect()
         self.assertEqual(asyncio.all_tasks(loop), set())
+
+
+class SelfPipeTest(unittest.TestCase):
+    """asyncio_details.SelectorEventLoop: the wake-up socket pair goes to the next loop."""
+
+    def _loop(self) -> asyncio.AbstractEventLoop:
+        loop = asyncio_details.SelectorEventLoop(selectors.DefaultSelector())
+        self.addCleanup(loop.close)
+        return loop
+
+    def test_the_next_loop_takes_the_pair_and_is_woken_up_through_it(self) -> None:
+        first = self._loop()
+        self.assertIsInstance(first, asyncio.SelectorEventLoop)
+        self.assertTrue(repr(first).startswith("<SelectorEventLoop "), repr(first))
+        fd = asyncio_details.self_pipe_fd(first)
+        first.call_soon_threadsafe(_noop)  # a byte left in the pair
+        first.close()
+        second = self._loop()
+        self.assertEqual(asyncio_details.self_pipe_fd(second), fd)
+
+        async def woken() -> str:
+            future = second.create_future()
+            # From another thread, while the loop waits in select() without a timeout.
+            threading.Timer(0.05, second.call_soon_threadsafe, (future.set_result, "woken")).start()
+            return await asyncio.wait_for(future, 30)
+
+        self.assertEqual(second.run_until_complete(woken()), "woken")
+
+    @unittest.skipUnless(hasattr(signal, "SIGUSR1"), "Unix signals")
+    def test_a_loop_with_signal_handlers_closes_its_pair(self) -> None:
+        first = self._loop()  # takes the pair waiting, if any
+        first.add_signal_handler(signal.SIGUSR1, _noop)
+        first.close()
+        self.assertEqual(asyncio_details._spare_pipes, [])
+        second = self._loop()
+        second.close()
+        self.assertEqual(len(asyncio_details._spare_pipes), 1)
