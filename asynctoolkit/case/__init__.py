@@ -263,8 +263,7 @@ class TestCase(_assertions.AsyncAssertions):
         run = self._run
         if run is None or run.phase is not Phase.RUNNING or self._debugging:
             return
-        # unittest keeps the cleanups in ``_cleanups`` (none: nothing to run).
-        if self._cleanups:  # type: ignore[attr-defined]
+        if self._cleanups:  # type: ignore[attr-defined]  # unittest's list; none: no pass
             self._in_teardown = True
             try:
                 self.doCleanups()
@@ -387,8 +386,7 @@ class TestCase(_assertions.AsyncAssertions):
             context=context,
             limit=limit,
             checks=checks,
-            # No test id made unless a warning needs it (per-test cost,
-            # bench/bench_case.py); the run must not keep the test alive.
+            # The id is made only if a warning needs it (bench/bench_case.py).
             warn=functools.partial(
                 _warn_skipped,
                 (cls, self._testMethodName) if cls.id is unittest.TestCase.id else self.id(),
@@ -594,8 +592,7 @@ async def _async_cleanups(
 
 
 def _warn_skipped(test_id: str | tuple[type, str], message: str) -> None:
-    """Say that a check was skipped for ``test_id``: the id, or (class, method name)
-    for unittest's own ``id()``."""
+    """Say that a check was skipped for ``test_id`` (or (class, method) for unittest's id)."""
     if isinstance(test_id, tuple):
         cls, name = test_id
         test_id = f"{unittest.util.strclass(cls)}.{name}"
