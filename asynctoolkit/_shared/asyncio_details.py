@@ -15,6 +15,8 @@ way); nothing outside this module touches an underscored asyncio attribute.
 from __future__ import annotations
 
 import asyncio
+import atexit
+import os
 import selectors
 import sys
 from collections.abc import Callable, Sequence
@@ -59,6 +61,92 @@ def loop_selector(loop: asyncio.AbstractEventLoop) -> selectors.BaseSelector | N
         if selectors.BaseSelector in mro or isinstance(selector, selectors.BaseSelector)
         else None
     )
+
+
+def quick_lookup_selector() -> selectors.BaseSelector:
+    """A new ``selectors.DefaultSelector`` whose ``get_key`` answers a descriptor quickly.
+
+    Every selector loop registers its wake-up socket by descriptor when it is
+    made: ``loop.add_reader`` first asks ``get_key``, whose KeyError comes
+    through a mapping and a chained exception (about a tenth of a test loop's
+    creation, ``bench/bench_case.py``).  This subclass looks a descriptor up
+    in one dictionary; everything else is the base class's.
+
+    Detail (of ``selectors``, not asyncio): ``_BaseSelectorImpl._fd_to_key``
+    maps each registered descriptor to its key, and ``_map`` is None once the
+    selector is closed.
+    """
+    return _QuickLookupSelector()
+
+
+class _QuickLookupSelector(selectors.DefaultSelector):
+    def get_key(self, fileobj: Any) -> selectors.SelectorKey:
+        this: Any = self
+        if type(fileobj) is int and fileobj >= 0 and this._map is not None:
+            key: selectors.SelectorKey | None = this._fd_to_key.get(fileobj)
+            if key is None:
+                raise KeyError(f"{fileobj!r} is not registered")
+            return key
+        return super().get_key(fileobj)
+
+
+class SelectorEventLoop(asyncio.SelectorEventLoop):
+    """asyncio's ``SelectorEventLoop``, whose wake-up socket pair outlives it.
+
+    Every selector loop makes a socket pair to wake itself up from other
+    threads, and closes it when it closes: two sockets made, set
+    non-blocking and closed for each test (``bench/bench_case.py``).  A loop
+    of this class hands its pair to the next one made instead, and takes the
+    pair the previous one left: at most one pair waits, and a pair is not
+    handed on from a loop that had signal handlers (their numbers may still
+    come through it).  A byte still in the pair only wakes the next loop
+    once, for nothing, as any wake-up may.  The name is asyncio's, so that
+    messages and ``repr`` read the same.
+
+    Detail: ``BaseSelectorEventLoop._make_self_pipe``/``_close_self_pipe``
+    make and close ``_ssock``/``_csock``, count them in ``_internal_fds`` and
+    register ``_ssock`` for ``_read_from_self``; the Unix loop keeps its
+    signal handlers in ``_signal_handlers``.
+    """
+
+    def _make_self_pipe(self) -> None:
+        try:
+            ssock, csock = _spare_pipes.pop()
+        except IndexError:
+            super()._make_self_pipe()  # type: ignore[misc]
+            return
+        this: Any = self
+        this._ssock, this._csock = ssock, csock
+        this._internal_fds += 1
+        this._add_reader(ssock.fileno(), this._read_from_self)
+
+    def _close_self_pipe(self) -> None:
+        this: Any = self
+        ssock = this._ssock
+        if _spare_pipes or getattr(self, "_signal_handlers", None) or ssock.fileno() < 0:
+            super()._close_self_pipe()  # type: ignore[misc]
+            return
+        this._remove_reader(ssock.fileno())
+        _spare_pipes.append((ssock, this._csock))
+        this._ssock = this._csock = None
+        this._internal_fds -= 1
+
+
+# At most one socket pair a closed loop left, for the next ``SelectorEventLoop``.
+_spare_pipes: list[tuple[Any, Any]] = []
+
+
+def _drop_spare_pipes() -> None:
+    while _spare_pipes:
+        for sock in _spare_pipes.pop():
+            sock.close()
+
+
+# Closed at exit (no ResourceWarning for a socket left open), and in a forked
+# child, which shares the parent's sockets: never reused there.
+atexit.register(_drop_spare_pipes)
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_drop_spare_pipes)
 
 
 def self_pipe_fd(loop: asyncio.AbstractEventLoop) -> int | None:
@@ -154,9 +242,50 @@ def current_loop_state() -> LoopState:
     create one in the main thread only if ``set_event_loop`` was never
     called), so a test that sets and unsets its loop must put both back.
     """
-    policy = getattr(asyncio.events, "_event_loop_policy", None)
+    policy = getattr(_events, "_event_loop_policy", None)
     local = getattr(policy, "_local", None)
     return LoopState(policy, getattr(local, "_loop", None), getattr(local, "_set_called", None))
+
+
+def enter_loop(loop: asyncio.AbstractEventLoop | None) -> LoopState:
+    """``asyncio.set_event_loop(loop)``; returns what was there before, for ``restore_loop_state``.
+
+    A test makes its loop current and puts back the previous state after it:
+    this does both halves of the first step at a lower cost per test
+    (``bench/bench_case.py``).  Under the default policy it sets the two
+    attributes ``set_event_loop`` sets, and where no policy exists yet it
+    installs a default policy itself, as ``set_event_loop`` would, without
+    ``get_event_loop_policy()``'s lock and import: the one the previous test
+    dropped (``restore_loop_state``), given a new thread-local state, when
+    nothing else was set on it, so that it is as a new one.  Any other policy (a
+    custom one, or a default one watching child processes) gets the public
+    call.  Detail: those of ``current_loop_state``, and the Unix default
+    policy's ``_watcher`` (its ``set_event_loop`` attaches the loop to a child
+    watcher, when one was set).
+    """
+    policy: Any = getattr(_events, "_event_loop_policy", None)
+    if policy is None:
+        before = _NO_POLICY
+        if _DEFAULT_POLICY_FAST:
+            if _spare_policies:
+                # The one the previous test dropped, as new (see restore_loop_state).
+                policy = _spare_policies.pop()
+                policy._local = policy._Local()
+            else:
+                policy = _DEFAULT_POLICY()
+            _events._event_loop_policy = policy
+    else:
+        local = getattr(policy, "_local", None)
+        before = LoopState(
+            policy, getattr(local, "_loop", None), getattr(local, "_set_called", None)
+        )
+    if type(policy) is _DEFAULT_POLICY and _DEFAULT_POLICY_FAST and policy._watcher is None:
+        local = policy._local
+        local._set_called = True
+        local._loop = loop
+    else:
+        asyncio.set_event_loop(loop)
+    return before
 
 
 def restore_loop_state(state: LoopState) -> None:
@@ -166,12 +295,21 @@ def restore_loop_state(state: LoopState) -> None:
     happened in between.  Under a policy of another shape (a custom one),
     only the loop itself is put back, with ``asyncio.set_event_loop``.
     """
-    policy = getattr(asyncio.events, "_event_loop_policy", None)
+    policy: Any = getattr(_events, "_event_loop_policy", None)
     local = getattr(policy, "_local", None)
     if state.policy is None and type(policy) is _DEFAULT_POLICY:
         # No policy existed: set_event_loop() made a default one, which goes
         # again (unittest's own tests check that a test leaves none behind).
-        asyncio.events._event_loop_policy = None  # type: ignore[attr-defined]
+        _events._event_loop_policy = None
+        if (
+            _DEFAULT_POLICY_FAST
+            and not _spare_policies
+            and vars(policy).keys() == _POLICY_ATTRIBUTES
+            and policy._watcher is None
+        ):
+            # Nothing set on it but what a new one has: the next enter_loop
+            # gives it a new thread-local state and installs it again.
+            _spare_policies.append(policy)
     elif policy is state.policy and local is not None and state.set_called is not None:
         local._loop = state.loop
         local._set_called = state.set_called
@@ -179,7 +317,33 @@ def restore_loop_state(state: LoopState) -> None:
         asyncio.set_event_loop(state.loop)
 
 
-_DEFAULT_POLICY: type = asyncio.DefaultEventLoopPolicy
+_events: Any = asyncio.events
+
+
+_DEFAULT_POLICY: Any = asyncio.DefaultEventLoopPolicy
+_NO_POLICY = LoopState(None, None, None)
+
+
+def _default_policy_shape() -> bool:
+    """Does a new default policy hold what ``enter_loop`` sets, as ``set_event_loop`` sets it?"""
+    if not hasattr(_events, "_event_loop_policy"):
+        return False
+    policy = _DEFAULT_POLICY()
+    if getattr(policy, "_watcher", False) is not None:  # not the Unix policy (Windows)
+        return False
+    marker = object()
+    local = policy._local
+    return (
+        getattr(local, "_loop", marker) is None and getattr(local, "_set_called", marker) is False
+    )
+
+
+#: True where ``enter_loop`` may set the default policy's attributes itself.
+_DEFAULT_POLICY_FAST = _default_policy_shape()
+#: The attributes of a new default policy (its thread-local state, its child watcher).
+_POLICY_ATTRIBUTES = frozenset({"_local", "_watcher"})
+#: At most one default policy a test dropped, for the next (see ``enter_loop``).
+_spare_policies: list[Any] = []
 
 
 def custom_policy() -> Any:
@@ -198,14 +362,29 @@ def custom_policy() -> Any:
     return policy
 
 
+def shutdown_needed(loop: asyncio.AbstractEventLoop) -> tuple[bool, bool]:
+    """(``has_async_generators(loop)``, ``has_default_executor(loop)``) in one call.
+
+    Asked when every test loop closes (per-test cost, ``bench/bench_case.py``).
+    """
+    asyncgens = getattr(loop, "_asyncgens", None)
+    return (
+        True if asyncgens is None else bool(getattr(asyncgens, "data", True)),
+        getattr(loop, "_default_executor", True) is not None,
+    )
+
+
 def has_async_generators(loop: asyncio.AbstractEventLoop) -> bool:
     """True if async generators first iterated on ``loop`` may still need closing.
 
     Detail: ``BaseEventLoop._asyncgens``, the weak set that
     ``shutdown_asyncgens`` empties; unknown loops answer True (safe default).
+    Its ``data``, the set of weak references behind every ``WeakSet``, is
+    read instead of ``len()`` (a Python method): a reference whose generator
+    is gone only means one unneeded ``shutdown_asyncgens``.
     """
     asyncgens = getattr(loop, "_asyncgens", None)
-    return True if asyncgens is None else len(asyncgens) > 0
+    return True if asyncgens is None else bool(getattr(asyncgens, "data", True))
 
 
 def has_default_executor(loop: asyncio.AbstractEventLoop) -> bool:
@@ -275,7 +454,8 @@ def compact_task_registry() -> bool:
     thousands of tasks alive, the set keeps their room for the rest of the
     process, and every later ``all_tasks()`` costs ten times more (about
     35 µs instead of 2.5 µs after 10,000 tasks: ``bench/bench_case.py``).
-    Returns True if it compacted.
+    Returns True if it compacted.  Called after every test: a set of the
+    usual size costs one size check.
 
     Detail: the registry is ``asyncio.tasks._scheduled_tasks`` (Python 3.12+)
     or ``asyncio.tasks._all_tasks`` (3.10, 3.11), a ``weakref.WeakSet`` whose
@@ -283,15 +463,12 @@ def compact_task_registry() -> bool:
     ``set.clear()`` gives a set its smallest table back.  Skipped while the
     WeakSet is being iterated or has removals pending.
     """
-    registry = getattr(asyncio.tasks, "_scheduled_tasks", None)
-    if registry is None:
-        registry = getattr(asyncio.tasks, "_all_tasks", None)
-    data = getattr(registry, "data", None)
-    if type(data) is not set:
+    data = _REGISTRY_DATA
+    if data is None or _getsizeof(data) < _COMPACT_FROM:
         return False
-    size = sys.getsizeof(data)
-    if size < _COMPACT_FROM or size < 8 * sys.getsizeof(set(range(len(data) + 1))):
+    if _getsizeof(data) < 8 * _getsizeof(set(range(len(data) + 1))):
         return False
+    registry = _REGISTRY
     if getattr(registry, "_pending_removals", None) or getattr(registry, "_iterating", None):
         return False
     live = set(data)
@@ -300,5 +477,38 @@ def compact_task_registry() -> bool:
     return True
 
 
+def maybe_live_tasks() -> bool:
+    """False when no task is alive in the whole process, True when some may be.
+
+    When it says False, ``asyncio.all_tasks(loop)`` is empty for every loop,
+    and a check of leftover tasks has nothing to look at: after most tests
+    the test's own task is gone, and this answers without walking the set
+    of all tasks (``bench/bench_case.py``).  True where the registry has
+    another shape (then ``all_tasks`` must be asked).
+
+    Detail: the registry of ``compact_task_registry`` holds every task not
+    yet collected (a dead entry is removed at once, or soon after an
+    iteration); Python 3.12+ also keeps the tasks running their first step
+    eagerly in the set ``asyncio.tasks._eager_tasks``.
+    """
+    return bool(_REGISTRY_DATA) or bool(_EAGER_TASKS) or _REGISTRY_DATA is None
+
+
+def _task_registry() -> tuple[Any, set[Any] | None, set[Any]]:
+    registry = getattr(asyncio.tasks, "_scheduled_tasks", None)
+    if registry is None:
+        registry = getattr(asyncio.tasks, "_all_tasks", None)
+    data = getattr(registry, "data", None)
+    eager = getattr(asyncio.tasks, "_eager_tasks", None)
+    if type(data) is not set or sys.version_info >= (3, 14):
+        # 3.14 keeps the tasks of its C implementation in a list of its own.
+        return registry, None, set()
+    if eager is not None and type(eager) is not set:
+        return registry, None, set()
+    return registry, data, set() if eager is None else eager
+
+
 # A set of about a thousand entries: below this, compacting saves nothing worth it.
 _COMPACT_FROM = 32 * 1024
+_REGISTRY, _REGISTRY_DATA, _EAGER_TASKS = _task_registry()
+_getsizeof = sys.getsizeof

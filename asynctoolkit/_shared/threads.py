@@ -34,6 +34,10 @@ start_sites: weakref.WeakKeyDictionary[threading.Thread, tuple[int, str | None]]
 #: How many threads were started while a test watched (a test compares the
 #: number before and after it, instead of listing every thread).
 starts = 0
+#: How many times a toolkit worker began doing something for a test (a test
+#: that sees the same number before and after it knows that no worker began
+#: working during it, without listing the busy ones).
+work_begun = 0
 #: What a toolkit worker thread is doing for a test now (thread ident -> words).
 _work: dict[int, str] = {}
 _lock = threading.Lock()
@@ -118,7 +122,9 @@ def from_installed_package(site: str) -> bool:
 @contextlib.contextmanager
 def working_for(description: str) -> Iterator[None]:
     """Mark the current (toolkit worker) thread as doing ``description`` for a test."""
+    global work_begun
     ident = threading.get_ident()
+    work_begun += 1
     _work[ident] = description
     try:
         yield
@@ -128,7 +134,10 @@ def working_for(description: str) -> Iterator[None]:
 
 def busy_workers() -> frozenset[int]:
     """The idents of the toolkit worker threads doing something for a test now."""
-    return frozenset(_work)
+    return frozenset(_work) if _work else _NOBODY
+
+
+_NOBODY: frozenset[int] = frozenset()
 
 
 def work_of(thread: threading.Thread) -> str | None:

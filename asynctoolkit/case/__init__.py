@@ -21,6 +21,7 @@ import contextvars
 import functools
 import inspect
 import unittest
+import unittest.util
 import warnings
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Generator
@@ -203,7 +204,8 @@ class TestCase(_assertions.AsyncAssertions):
             super().run(one)  # type: ignore[arg-type]
             outcome = result
         finally:
-            one.flush()
+            if one.held is not None:
+                one.flush()
             self._end_test()
         if self._interrupted:
             # No further test starts: unittest's result stops the suite; a
@@ -269,11 +271,12 @@ class TestCase(_assertions.AsyncAssertions):
         run = self._run
         if run is None or run.phase is not Phase.RUNNING or self._debugging:
             return
-        self._in_teardown = True
-        try:
-            self.doCleanups()
-        finally:
-            self._in_teardown = False
+        if self._cleanups:  # type: ignore[attr-defined]  # unittest's list; none: no pass
+            self._in_teardown = True
+            try:
+                self.doCleanups()
+            finally:
+                self._in_teardown = False
         self._finish_checks()
 
     def _callCleanup(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
@@ -391,7 +394,11 @@ class TestCase(_assertions.AsyncAssertions):
             context=context,
             limit=limit,
             checks=checks,
-            warn=functools.partial(_warn_skipped, self.id()),
+            # The id is made only if a warning needs it (bench/bench_case.py).
+            warn=functools.partial(
+                _warn_skipped,
+                (cls, self._testMethodName) if cls.id is unittest.TestCase.id else self.id(),
+            ),
             failure=self.failureException,
             forbid_get_event_loop=cls.forbid_get_event_loop,
             cancel_wait=cls.cancel_wait,
@@ -408,7 +415,7 @@ class TestCase(_assertions.AsyncAssertions):
         self._left_open = False
         if run is not None:
             try:
-                run.close(self.id())
+                run.close(self.id)
             finally:
                 self.loop = None  # type: ignore[assignment]
 
@@ -592,7 +599,9 @@ async def _async_cleanups(
     return True
 
 
-def _warn_skipped(test_id: str, message: str) -> None:
-    """Say that a check was skipped for ``test_id`` (bound without the test itself,
-    so that a run left open by a failed ``debug()`` does not keep the test alive)."""
+def _warn_skipped(test_id: str | tuple[type, str], message: str) -> None:
+    """Say that a check was skipped for ``test_id`` (or (class, method) for unittest's id)."""
+    if isinstance(test_id, tuple):
+        cls, name = test_id
+        test_id = f"{unittest.util.strclass(cls)}.{name}"
     warnings.warn(f"{test_id}: {message}", RuntimeWarning, stacklevel=2)

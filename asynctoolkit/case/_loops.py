@@ -29,7 +29,7 @@ def new_selector() -> selectors.BaseSelector:
     try:
         real = _spare_selectors.pop()
     except IndexError:
-        real = selectors.DefaultSelector()
+        real = asyncio_details.quick_lookup_selector()
     selector = _test_selector()(real)
     selector._release = _keep_spare  # type: ignore[attr-defined]
     return selector
@@ -77,7 +77,8 @@ def new_loop() -> asyncio.AbstractEventLoop:
     if policy is not None:
         loop: asyncio.AbstractEventLoop = policy.new_event_loop()
         return loop
-    return asyncio.SelectorEventLoop(new_selector())
+    # asyncio's loop, reusing the wake-up socket pair of the test before.
+    return asyncio_details.SelectorEventLoop(new_selector())
 
 
 def new_clocked_loop(autojump: bool = False) -> asyncio.AbstractEventLoop:
@@ -114,17 +115,19 @@ def close_loop(loop: asyncio.AbstractEventLoop, tasks_left: bool = True) -> None
         return
     error: Exception | None = None
     try:
-        if tasks_left:
+        # No task alive in the process: none to cancel (bench/bench_case.py).
+        if tasks_left and asyncio_details.maybe_live_tasks():
             try:
                 _cancel_leftovers(loop)
             except Exception as exc:
                 error = exc
-        if asyncio_details.has_async_generators(loop):
+        asyncgens, executor = asyncio_details.shutdown_needed(loop)
+        if asyncgens:
             try:
                 loop.run_until_complete(loop.shutdown_asyncgens())
             except Exception as exc:
                 error = error or exc
-        if asyncio_details.has_default_executor(loop):
+        if executor:
             try:
                 loop.run_until_complete(loop.shutdown_default_executor())
             except Exception as exc:

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import sys
 import unittest
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
 __all__: list[str] = []
 
 _ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
+# What unittest looks up on the result of each test with hasattr/getattr.
+_ASKED = ("addSubTest", "addDuration") if sys.version_info >= (3, 12) else ("addSubTest",)
 
 #: Set on the exception that reports the checks' findings.
 CHECKS_MARK = "_asynctoolkit_checks"
@@ -27,10 +30,25 @@ CHECKS_MARK = "_asynctoolkit_checks"
 class OneReport:
     """``result`` for ``test``, with the checks' failure merged into the test's own."""
 
+    # The calls every passing test makes go straight to the wrapped result's
+    # methods, bound in ``__init__`` (per-test cost, bench/bench_case.py);
+    # the rest go through ``__getattr__``.
+    startTest: Callable[[unittest.TestCase], None]
+    addSuccess: Callable[[unittest.TestCase], None]
+
     def __init__(self, result: Any, test: unittest.TestCase) -> None:
         self._result = result
         self._test = test
-        self._held: tuple[str, _ExcInfo] | None = None
+        #: The test's first failure or error, held until the test stops.
+        self.held: tuple[str, _ExcInfo] | None = None
+        self.startTest = result.startTest
+        self.addSuccess = result.addSuccess
+        # unittest asks ``hasattr(result, "addSubTest")`` (and, from Python
+        # 3.12, "addDuration") once per test: answered without __getattr__.
+        for name in _ASKED:
+            method = getattr(result, name, None)
+            if method is not None:
+                setattr(self, name, method)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._result, name)
@@ -42,12 +60,13 @@ class OneReport:
         self._add("addError", test, err)
 
     def stopTest(self, test: unittest.TestCase) -> None:
-        self.flush()
+        if self.held is not None:
+            self.flush()
         self._result.stopTest(test)
 
     def flush(self) -> None:
         """Report what is held (called when the test stops)."""
-        held, self._held = self._held, None
+        held, self.held = self.held, None
         if held is not None:
             kind, err = held
             getattr(self._result, kind)(self._test, err)
@@ -57,18 +76,18 @@ class OneReport:
             getattr(self._result, kind)(test, err)
             return
         checks = getattr(err[1], CHECKS_MARK, False)
-        if self._held is None:
+        if self.held is None:
             if checks:  # the test itself passed: report the checks at once
                 getattr(self._result, kind)(test, err)
             else:
-                self._held = (kind, err)
+                self.held = (kind, err)
             return
         if not checks:  # a second failure of the test's own (tearDown, a cleanup)
             self.flush()  # reported in the order they happened
             getattr(self._result, kind)(test, err)
             return
-        held_kind, held_err = self._held
-        self._held = (held_kind, _merge(held_err, err))
+        held_kind, held_err = self.held
+        self.held = (held_kind, _merge(held_err, err))
 
 
 def _merge(test_err: _ExcInfo, checks_err: _ExcInfo) -> _ExcInfo:

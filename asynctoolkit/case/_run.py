@@ -129,24 +129,25 @@ class TestRun:
         if self.phase is not Phase.NEW:
             raise RuntimeError(f"a test run starts once; this one is {self.phase.value}")
         self.phase = Phase.RUNNING
-        self._previous = asyncio_details.current_loop_state()
         if self._forbid:
-            asyncio.set_event_loop(None)
+            self._previous = asyncio_details.enter_loop(None)
             self._restore_get_event_loop = _loops.forbid_get_event_loop()
         else:
-            asyncio.set_event_loop(self.loop)
+            self._previous = asyncio_details.enter_loop(self.loop)
         if self.limit:
-            self._arm()
-        self._watch = _checks.TestWatch(
-            self.loop,
-            self.context,
-            self._checks,
-            self._warn,
-            fresh=self.owns_loop,
-            cancel_wait=self._cancel_wait,
-            allowed_threads=self._allowed_threads,
-            by_strict=self._by_strict,
-        )
+            self._thread_ident = threading.get_ident()
+            self._token = _watchdog.arm(self.limit, self._on_watchdog, self._on_stuck)
+        if any(self._checks.values()):  # no watch at all when every check is off
+            self._watch = _checks.TestWatch(
+                self.loop,
+                self.context,
+                self._checks,
+                self._warn,
+                fresh=self.owns_loop,
+                cancel_wait=self._cancel_wait,
+                allowed_threads=self._allowed_threads,
+                by_strict=self._by_strict,
+            )
 
     def call(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         """Call ``function`` in the test's context; if it returns an awaitable, run it.
@@ -155,7 +156,7 @@ class TestRun:
         from a synchronous test), it runs in that phase's context.
         """
         nested = self.depth > 0
-        if not nested:
+        if self._timed_out and not nested:
             self._rearm_if_spent()
         self.depth += 1
         try:
@@ -203,46 +204,50 @@ class TestRun:
                 self._timeout_report = ""
             watch, self._watch = self._watch, None
             if watch is not None:
-                problems += watch.finish(self._run_phase, lambda: self._close_loop(watch))
+                problems += watch.finish(self._run_phase, self._close_loop)
             else:
-                problems += self._close_loop(None)
+                problems += self._close_loop(False)
         finally:
-            self._disarm()
+            if self._token is not None:
+                self._disarm()
         return problems
 
-    def _close_loop(self, watch: _checks.TestWatch | None) -> list[str]:
+    def _close_loop(self, tasks_cleared: bool) -> list[str]:
         """Close an owned loop; what fails there (executor work a clocked loop
-        gives up on) is this test's failure."""
-        if watch is not None:  # called by the checks: they may have cleared the tasks
-            self._tasks_cleared = watch.tasks_cleared
-        if not self.owns_loop or self.loop.is_closed():
+        gives up on) is this test's failure.  ``tasks_cleared``: the checks
+        cancelled every task left on the loop."""
+        self._tasks_cleared = tasks_cleared
+        if not self.owns_loop:
             return []
         try:
-            _loops.close_loop(self.loop, tasks_left=not self._tasks_cleared)
+            _loops.close_loop(self.loop, tasks_left=not tasks_cleared)
         except Exception as error:
             return [f"closing the test's loop failed: {type(error).__name__}: {error}"]
         return []
 
-    def close(self, name: str = "") -> None:
+    def close(self, name: str | Callable[[], str] = "") -> None:
         """End the run whatever its phase: nothing of it may escape.
 
         A run that never finished (an interrupted test, ``debug()``) drops
         its checks' findings and closes its loop here; a failure to close is
-        a RuntimeWarning naming the test (``name``).
+        a RuntimeWarning naming the test (``name``, or what it returns: a
+        test's name is only made when needed).
         """
         if self.phase is Phase.CLOSED:
             return
         try:
-            self._disarm()
+            if self._token is not None:
+                self._disarm()
             watch, self._watch = self._watch, None
             if watch is not None:
-                watch.finish(self._run_phase, lambda: [])
+                watch.finish(self._run_phase, _nothing_to_close)
             if self.owns_loop and not self.loop.is_closed():
                 try:
                     _loops.close_loop(self.loop, tasks_left=not self._tasks_cleared)
                 except Exception as error:
+                    who = name() if callable(name) else name
                     warnings.warn(
-                        f"{name or 'a test'}: closing the test's loop failed: {error!r}",
+                        f"{who or 'a test'}: closing the test's loop failed: {error!r}",
                         RuntimeWarning,
                         stacklevel=2,
                     )
@@ -262,7 +267,8 @@ class TestRun:
     # -- phases on the loop ------------------------------------------------------
     def _run_phase(self, awaitable: Awaitable[_T], in_test_context: bool = True) -> _T:
         loop = self.loop
-        self._rearm_if_spent()
+        if self._timed_out:
+            self._rearm_if_spent()
         coro = awaitable if type(awaitable) is CoroutineType else _loops.await_any(awaitable)
         task: asyncio.Task[_T]
         if not in_test_context:
@@ -405,6 +411,10 @@ class TestRun:
             )
         if self._phase_task is not None:
             self._phase_task.cancel()
+
+
+def _nothing_to_close(tasks_cleared: bool) -> list[str]:
+    return []
 
 
 def _cannot_interrupt(ident: int) -> str | None:

@@ -96,8 +96,10 @@ class _Watchdog:
         with self._lock:
             expired = self._expired and self._token == token
             if self._token == token:
+                # Keep nothing of the test alive once it is over.
                 self._token = None
                 self._on_expiry = None
+                self._on_stuck = None
             return expired
 
     def _run(self) -> None:  # pragma: no cover - timing-dependent thread body

@@ -11,10 +11,12 @@ import asyncio
 import contextlib
 import gc
 import selectors
+import signal
 import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import unittest
 
 from asynctoolkit._shared import asyncio_details
@@ -50,6 +52,34 @@ class InternalsTest(unittest.TestCase):
         assert reader is not None
         self.assertEqual(asyncio_details.handle_callback(reader), (_noop, ()))
         self.loop.remove_reader(a)
+
+    def test_quick_lookup_selector_answers_as_the_default_selector(self) -> None:
+        quick = asyncio_details.quick_lookup_selector()
+        plain = selectors.DefaultSelector()
+        self.addCleanup(plain.close)
+        a, b = socket.socketpair()
+        self.addCleanup(a.close)
+        self.addCleanup(b.close)
+        for selector in (quick, plain):
+            selector.register(a.fileno(), selectors.EVENT_READ, "data")
+        self.assertEqual(quick.get_key(a.fileno()), plain.get_key(a.fileno()))
+        self.assertEqual(quick.get_key(a), plain.get_key(a))
+        for selector in (quick, plain):
+            with self.assertRaises(KeyError):
+                selector.get_key(b.fileno())
+            with self.assertRaises(ValueError):
+                selector.get_key(-1)
+        # The loop's own use: a wake-up socket registered by descriptor.
+        loop = asyncio.SelectorEventLoop(quick)
+        fd = asyncio_details.self_pipe_fd(loop)
+        assert fd is not None
+        reader, _ = asyncio_details.key_handles(quick.get_key(fd))
+        assert reader is not None
+        callback, _ = asyncio_details.handle_callback(reader)
+        self.assertIs(getattr(callback, "__self__", None), loop)
+        loop.close()
+        with self.assertRaises(RuntimeError):
+            quick.get_key(a.fileno())  # closed, as the default selector says
 
     def test_add_ready_handle_queues_it(self) -> None:
         ran: list[int] = []
@@ -133,6 +163,88 @@ class InternalsTest(unittest.TestCase):
         )
         self.assertEqual(restored.stdout.strip(), fresh.stdout.strip(), restored.stderr)
 
+    def test_enter_loop_sets_the_loop_as_set_event_loop_does(self) -> None:
+        self.addCleanup(asyncio.set_event_loop, None)
+        asyncio.set_event_loop(None)
+        before = asyncio_details.enter_loop(self.loop)
+        self.assertIsNone(before.loop)
+        self.assertIs(asyncio.get_event_loop(), self.loop)
+        state = asyncio_details.current_loop_state()
+        self.assertEqual((state.loop, state.set_called), (self.loop, True))
+        asyncio_details.restore_loop_state(before)
+        self.assertIsNone(asyncio_details.current_loop_state().loop)
+
+    def test_enter_loop_without_a_policy_leaves_none_after_restoring(self) -> None:
+        # In a fresh interpreter no policy exists yet (unittest's test_loop_factory).
+        code = textwrap.dedent(
+            """
+            import asyncio
+            from asynctoolkit._shared import asyncio_details
+            assert asyncio.events._event_loop_policy is None
+            loop = asyncio.SelectorEventLoop()
+            before = asyncio_details.enter_loop(loop)
+            policy = asyncio.events._event_loop_policy
+            assert type(policy) is asyncio.DefaultEventLoopPolicy, policy
+            assert asyncio.get_event_loop() is loop
+            asyncio_details.restore_loop_state(before)
+            assert asyncio.events._event_loop_policy is None
+            loop.close()
+            print("ok")
+            """
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+        )
+        self.assertEqual(done.stdout.strip(), "ok", done.stderr)
+
+    def test_a_dropped_policy_comes_back_as_new_or_not_at_all(self) -> None:
+        code = textwrap.dedent(
+            """
+            import asyncio, threading
+            from asynctoolkit._shared import asyncio_details
+            loop = asyncio.SelectorEventLoop()
+            before = asyncio_details.enter_loop(loop)
+            first = asyncio.events._event_loop_policy
+            local = first._local
+            # Another thread's current loop lives in the policy's thread-local state.
+            thread = threading.Thread(target=lambda: asyncio.set_event_loop(loop))
+            thread.start(); thread.join()
+            asyncio_details.restore_loop_state(before)
+            before = asyncio_details.enter_loop(loop)
+            again = asyncio.events._event_loop_policy
+            assert type(again) is asyncio.DefaultEventLoopPolicy
+            assert again._local is not local, "the thread-local state is new"
+            assert asyncio.get_event_loop() is loop
+            again.marker = 1  # something set on it: not given to the next test
+            asyncio_details.restore_loop_state(before)
+            assert asyncio.events._event_loop_policy is None
+            asyncio_details.enter_loop(loop)
+            assert not hasattr(asyncio.events._event_loop_policy, "marker")
+            loop.close()
+            print("ok")
+            """
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+        )
+        self.assertEqual(done.stdout.strip(), "ok", done.stderr)
+
+    def test_enter_loop_under_a_custom_policy_calls_its_set_event_loop(self) -> None:
+        calls: list[object] = []
+
+        class Policy(asyncio.DefaultEventLoopPolicy):
+            def set_event_loop(self, loop: asyncio.AbstractEventLoop | None) -> None:
+                calls.append(loop)
+                super().set_event_loop(loop)
+
+        before = asyncio.get_event_loop_policy()
+        asyncio.set_event_loop_policy(Policy())
+        self.addCleanup(asyncio.set_event_loop_policy, before)
+        state = asyncio_details.enter_loop(self.loop)
+        self.assertEqual(calls, [self.loop])
+        asyncio_details.restore_loop_state(state)
+        self.assertIsNone(asyncio_details.current_loop_state().loop)
+
     def test_custom_policy_sees_an_installed_policy_only(self) -> None:
         self.assertIsNone(asyncio_details.custom_policy())
 
@@ -173,6 +285,46 @@ class InternalsTest(unittest.TestCase):
 
 
 class TaskRegistryTest(unittest.TestCase):
+    def test_maybe_live_tasks_sees_every_live_task(self) -> None:
+        loop = asyncio.SelectorEventLoop()
+        self.addCleanup(loop.close)
+
+        async def wait() -> None:
+            await asyncio.sleep(10)
+
+        # Made directly, bypassing the loop and any task factory.
+        task = asyncio.Task(wait(), loop=loop)
+        self.assertTrue(asyncio_details.maybe_live_tasks())
+        loop.run_until_complete(asyncio.sleep(0))
+        self.assertTrue(asyncio_details.maybe_live_tasks())
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            loop.run_until_complete(task)
+        if not asyncio_details.maybe_live_tasks():
+            self.assertEqual(asyncio.all_tasks(loop), set())
+
+    def test_maybe_live_tasks_says_false_once_every_task_is_gone(self) -> None:
+        # In a fresh interpreter, where no other task is alive.
+        code = textwrap.dedent(
+            """
+            import asyncio
+            from asynctoolkit._shared import asyncio_details
+            async def main():
+                assert asyncio_details.maybe_live_tasks()
+                await asyncio.gather(*(asyncio.sleep(0) for _ in range(3)))
+                return asyncio_details.maybe_live_tasks()
+            loop = asyncio.SelectorEventLoop()
+            assert not asyncio_details.maybe_live_tasks()
+            assert loop.run_until_complete(main())  # its own task is alive
+            print(asyncio_details.maybe_live_tasks())
+            loop.close()
+            """
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+        )
+        self.assertEqual(done.stdout.strip(), "False", done.stderr)
+
     def test_compacting_keeps_live_tasks_and_their_removal(self) -> None:
         loop = asyncio.new_event_loop()
         self.addCleanup(loop.close)
@@ -191,3 +343,40 @@ class TaskRegistryTest(unittest.TestCase):
         del survivor
         gc.collect()
         self.assertEqual(asyncio.all_tasks(loop), set())
+
+
+class SelfPipeTest(unittest.TestCase):
+    """asyncio_details.SelectorEventLoop: the wake-up socket pair goes to the next loop."""
+
+    def _loop(self) -> asyncio.AbstractEventLoop:
+        loop = asyncio_details.SelectorEventLoop(selectors.DefaultSelector())
+        self.addCleanup(loop.close)
+        return loop
+
+    def test_the_next_loop_takes_the_pair_and_is_woken_up_through_it(self) -> None:
+        first = self._loop()
+        self.assertIsInstance(first, asyncio.SelectorEventLoop)
+        self.assertTrue(repr(first).startswith("<SelectorEventLoop "), repr(first))
+        fd = asyncio_details.self_pipe_fd(first)
+        first.call_soon_threadsafe(_noop)  # a byte left in the pair
+        first.close()
+        second = self._loop()
+        self.assertEqual(asyncio_details.self_pipe_fd(second), fd)
+
+        async def woken() -> str:
+            future = second.create_future()
+            # From another thread, while the loop waits in select() without a timeout.
+            threading.Timer(0.05, second.call_soon_threadsafe, (future.set_result, "woken")).start()
+            return await asyncio.wait_for(future, 30)
+
+        self.assertEqual(second.run_until_complete(woken()), "woken")
+
+    @unittest.skipUnless(hasattr(signal, "SIGUSR1"), "Unix signals")
+    def test_a_loop_with_signal_handlers_closes_its_pair(self) -> None:
+        first = self._loop()  # takes the pair waiting, if any
+        first.add_signal_handler(signal.SIGUSR1, _noop)
+        first.close()
+        self.assertEqual(asyncio_details._spare_pipes, [])
+        second = self._loop()
+        second.close()
+        self.assertEqual(len(asyncio_details._spare_pipes), 1)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from asynctoolkit.case._checks._base import Check, Settle, Watch
 from asynctoolkit.case._checks.active_handles import ActiveHandles
@@ -47,8 +46,6 @@ CHECKS: tuple[type[Check], ...] = (
 #: Every check's name with its default, in report order.
 DEFAULT_CHECKS: Mapping[str, bool] = {check.name: check.default for check in CHECKS}
 
-_BY_NAME = {check.name: check for check in CHECKS}
-
 
 class TestWatch:
     """Runs the ``enabled`` checks of one test on ``loop``.
@@ -71,112 +68,109 @@ class TestWatch:
         allowed_threads: tuple[str, ...] = (),
         by_strict: frozenset[str] = frozenset(),
     ) -> None:
-        self._watch = Watch(loop, context, warn, fresh, cancel_wait, allowed_threads)
+        watch = self._watch = Watch(loop, context, warn, fresh, cancel_wait, allowed_threads)
         self._by_strict = by_strict
-        self._checks: list[Check] = []
+        checks: list[Check] = []
+        self._checks = checks
         try:
-            for name, on in enabled.items():
-                if on:
-                    self._checks.append(_BY_NAME[name](self._watch))
+            # Started in registry order (the order they report in).
+            for check in CHECKS:
+                if enabled.get(check.name):
+                    checks.append(check(watch))
         except BaseException:
             self._restore()
             raise
-        self._checks.sort(key=lambda check: _ORDER[check.name])
+        #: The task factory recording the test's tasks, if the checks installed one.
+        self.task_factory = watch.task_factory
 
-    @property
-    def task_factory(self) -> Callable[..., asyncio.Task[Any]] | None:
-        """The task factory recording the test's tasks, if the checks installed one."""
-        return self._watch.task_factory
-
-    @property
-    def tasks_cleared(self) -> bool:
-        """True once the checks cancelled every task left on the loop."""
-        return self._watch.tasks_cleared
-
-    def finish(self, settle: Settle, close: Callable[[], list[str]]) -> list[str]:
+    def finish(self, settle: Settle, close: Callable[[bool], list[str]]) -> list[str]:
         """Report and clean up what the test left behind.
 
         ``settle`` runs a coroutine on the loop (bounded by the test's time
         limit); ``close`` closes the test's loop when it owns it, returning
-        what failed there.  Returns one message per failed check (and the
+        what failed there; it is told whether the checks cancelled every task
+        left on the loop.  Returns one message per failed check (and the
         close's), empty when all passed.  Each check runs even if another
         failed: one never hides another.
+
+        Only the hooks a check overrides are called, and each step's guard
+        is inline: per-test cost, ``bench/bench_case.py``.
         """
         checks = self._checks
+        created = self._watch.created
         problems: list[str] = []
         try:
             for check in checks:
-                if _overrides(check, "stop"):
-                    _guard(problems, check, check.stop)
-            last_user = -1
-            for i, check in enumerate(checks):
-                if check.uses_created_tasks:
-                    last_user = i
-            if last_user < 0:
-                self._watch.created.clear()
-            for i, check in enumerate(checks):
-                if _overrides(check, "finish"):
-                    _guard(problems, check, check.finish, settle)
-                if i == last_user:
-                    # Let the test's tasks go before the other checks collect
-                    # garbage: what they hold (a grpc.aio channel) may unregister then.
-                    self._watch.created.clear()
-            closing = close()
+                if type(check).stop is not _NO_STOP:
+                    try:
+                        check.stop()
+                    except Exception as error:
+                        problems.append(_crashed(check, error))
+            users = sum(1 for check in checks if check.uses_created_tasks) if created else 0
+            if not users:
+                created.clear()
             for check in checks:
-                if _overrides(check, "after_close"):
-                    _guard(problems, check, check.after_close)
+                if type(check).finish is not _NO_FINISH:
+                    try:
+                        check.finish(settle)
+                    except Exception as error:
+                        problems.append(_crashed(check, error))
+                if users and check.uses_created_tasks:
+                    users -= 1
+                    if not users:
+                        # Let the test's tasks go before the other checks collect
+                        # garbage: what they hold (a grpc.aio channel) may unregister then.
+                        created.clear()
+            closing = close(self._watch.tasks_cleared)
             for check in checks:
-                _guard(problems, check, self._findings, check, problems)
+                if type(check).after_close is not _NO_AFTER_CLOSE:
+                    try:
+                        check.after_close()
+                    except Exception as error:
+                        problems.append(_crashed(check, error))
+            by_strict = self._by_strict
+            for check in checks:
+                try:
+                    found = check.findings()
+                except Exception as error:
+                    problems.append(_crashed(check, error))
+                    continue
+                if found:
+                    if check.name in by_strict:
+                        note = (
+                            f"\n    (@fail_on({check.name}=False) turns this check off for this "
+                            "test, but --strict turns every check on)"
+                        )
+                        found = [message + note for message in found]
+                    problems.extend(found)
             problems += closing
         finally:
             self._restore()
         return problems
 
-    def _findings(self, check: Check, problems: list[str]) -> None:
-        found = check.findings()
-        if found and check.name in self._by_strict:
-            note = (
-                f"\n    (@fail_on({check.name}=False) turns this check off for this test, "
-                "but --strict turns every check on)"
-            )
-            found = [message + note for message in found]
-        problems.extend(found)
-
     def _restore(self) -> None:
         """Put back what the checks changed, every step even if one fails."""
         error: BaseException | None = None
         for check in reversed(self._checks):
-            try:
-                check.restore()
-            except BaseException as exc:
-                error = error or exc
+            if type(check).restore is not _NO_RESTORE:
+                try:
+                    check.restore()
+                except BaseException as exc:
+                    error = error or exc
         self._watch.restore()
         self._watch.created.clear()
         if error is not None:
             raise error
 
 
-_ORDER = {check.name: i for i, check in enumerate(CHECKS)}
-# The hooks each check class overrides: the others are not called (per-test cost,
-# bench/bench_case.py).
-_OVERRIDDEN = {
-    check: frozenset(
-        hook
-        for hook in ("stop", "finish", "after_close")
-        if getattr(check, hook) is not getattr(Check, hook)
-    )
-    for check in CHECKS
-}
+# The hooks of ``Check`` that do nothing: a check that does not override one
+# is not called for it.
+_NO_STOP = Check.stop
+_NO_FINISH = Check.finish
+_NO_AFTER_CLOSE = Check.after_close
+_NO_RESTORE = Check.restore
 
 
-def _overrides(check: Check, hook: str) -> bool:
-    overridden = _OVERRIDDEN.get(type(check))
-    return overridden is None or hook in overridden
-
-
-def _guard(problems: list[str], check: Check, step: Callable[..., Any], *args: Any) -> None:
-    """Run one step of ``check``; a crash becomes its report instead of hiding the others."""
-    try:
-        step(*args)
-    except Exception as error:
-        problems.append(f"{check.name}: {type(error).__name__}: {error}")
+def _crashed(check: Check, error: Exception) -> str:
+    """The report of a check whose own step crashed (it does not hide the others)."""
+    return f"{check.name}: {type(error).__name__}: {error}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from asynctoolkit._shared import asyncio_details, report
@@ -23,13 +24,17 @@ class PendingTasks(Check):
     def __init__(self, watch: Watch) -> None:
         super().__init__(watch)
         # A fresh loop has no task yet: no need to list them (bench/bench_case.py).
-        self._before: set[asyncio.Task[Any]] = (
-            set() if watch.fresh else asyncio.all_tasks(self.loop)
+        self._before: AbstractSet[asyncio.Task[Any]] = (
+            _NO_TASKS if watch.fresh else asyncio.all_tasks(self.loop)
         )
         self._found: list[str] = []
         watch.record_tasks()
 
     def finish(self, settle: Settle) -> None:
+        if not self._before and not asyncio_details.maybe_live_tasks():
+            # No task alive in the process: nothing to list (bench/bench_case.py).
+            self.watch.tasks_cleared = True
+            return
         leftover = self._leftover()
         if leftover:
             # A cleanup may have just cancelled them: let those requests land.
@@ -84,6 +89,9 @@ class PendingTasks(Check):
     def _leftover(self) -> set[asyncio.Task[Any]]:
         pending = asyncio.all_tasks(self.loop)  # only tasks not done
         return pending - self._before if self._before else pending
+
+
+_NO_TASKS: frozenset[asyncio.Task[Any]] = frozenset()
 
 
 def _cancel_requested(task: asyncio.Task[Any]) -> bool:

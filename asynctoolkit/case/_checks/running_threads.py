@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import threading
 import time
+from collections.abc import Callable
 
 from asynctoolkit._shared import report, threads
 from asynctoolkit.case._checks._base import Check, Watch, indent
@@ -25,14 +26,20 @@ class RunningThreads(Check):
     def __init__(self, watch: Watch) -> None:
         super().__init__(watch)
         self._found: list[str] = []
-        self._unwatch = threads.watch_starts()
+        self._unwatch: Callable[[], None] | None = threads.watch_starts()
         self._starts_before = threads.starts
         # The toolkit's pools outlive tests: their threads count while busy for this test.
+        self._work_before = threads.work_begun
         self._busy_before = threads.busy_workers()
 
     def after_close(self) -> None:
-        self._unwatch()
-        self._unwatch = _nothing
+        if self._unwatch is not None:
+            self._unwatch()
+            self._unwatch = None
+        if threads.starts == self._starts_before and threads.work_begun == self._work_before:
+            # No thread started during the test, no worker began working for it
+            # (no list to make: bench/bench_case.py).
+            return
         busy = threads.busy_workers() - self._busy_before
         if threads.starts == self._starts_before and not busy:
             return  # no thread started during the test, no worker busy for it
@@ -89,9 +96,6 @@ class RunningThreads(Check):
         ]
 
     def restore(self) -> None:
-        self._unwatch()
-        self._unwatch = _nothing
-
-
-def _nothing() -> None:
-    pass
+        if self._unwatch is not None:
+            self._unwatch()
+            self._unwatch = None
