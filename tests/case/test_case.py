@@ -405,9 +405,15 @@ class UnittestSemanticsTest(unittest.TestCase):
                 order.append("first cleanup")
                 raise KeyError("from a cleanup")
 
+        test = Inner("test_it")
         with self.assertRaisesRegex(KeyError, "from a cleanup"):
-            Inner("test_it").debug()
+            test.debug()
         self.assertEqual(order, ["first cleanup"])
+        # As unittest documents: after a failed debug(), doCleanups() ends the
+        # test (its loop, and what its checks set up for it, such as the
+        # coroutine origin tracking of unawaited_coroutines, stayed on until then).
+        test.doCleanups()
+        self.assertEqual(order, ["first cleanup", "second cleanup"])
 
     def test_function_test_case_with_coroutines(self) -> None:
         events: list[str] = []
