@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import contextvars
 import heapq
 import math
 import selectors
 import signal
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from asynctoolkit._shared import asyncio_details, choices
@@ -135,11 +136,53 @@ class ClockTimer(asyncio.TimerHandle):
 
     __slots__ = ("_clock",)
     _clock: VirtualClock
+    # Slots of asyncio's handles that typeshed does not declare.
+    _source_traceback: Any
+    _repr: str | None
+    _when: float
+    _scheduled: bool
+
+    def __init__(
+        self,
+        when: float,
+        callback: Callable[..., object],
+        args: Sequence[Any],
+        loop: asyncio.AbstractEventLoop,
+        context: contextvars.Context | None,
+        clock: VirtualClock,
+    ) -> None:
+        # What ``TimerHandle.__init__`` (and ``Handle.__init__``) set, set here
+        # at once: timers are the clock's hot path.  Debug mode takes asyncio's
+        # way, which records the creation stack.  Detail of asyncio: the slots
+        # of ``Handle`` and ``TimerHandle`` (tests/shared checks the list).
+        if loop._debug:  # type: ignore[attr-defined]
+            super().__init__(when, callback, args, loop, context)
+            frames = self._source_traceback
+            if frames:  # this frame: the stack ends at the maker (call_at)
+                del frames[-1]
+        else:
+            self._context = contextvars.copy_context() if context is None else context
+            self._loop = loop
+            self._callback = callback
+            self._args = args
+            self._cancelled = False
+            self._repr = None
+            self._source_traceback = None
+            self._when = when
+            self._scheduled = False
+        self._clock = clock
 
     def cancel(self) -> None:
-        if not self.cancelled():
-            self._clock.note_cancel()
-        super().cancel()
+        if not self._cancelled:
+            # A timer that has fired (due now or before) is no longer kept.
+            if self._when > self._clock.now:
+                self._clock.note_cancel()
+            # ``TimerHandle.cancel`` adds only the count of asyncio's own heap,
+            # where a clocked loop keeps no timer.
+            _cancel_handle(self)
+
+
+_cancel_handle = asyncio.Handle.cancel
 
 
 class ClockSelector(selectors.BaseSelector):
@@ -161,34 +204,55 @@ class ClockSelector(selectors.BaseSelector):
         self._clock = clock
         #: Registered descriptors, except the loop's wake-up socket.
         self.user_fds: set[int] = {k.fd for k in inner.get_map().values() if type(k.fd) is int}
+        # Every registered descriptor but the wake-up socket, virtual ones too.
+        self._watched: set[Any] = {k.fd for k in inner.get_map().values()}
         self._ignored_fd: int | None = None
+        self._reports_only_real_io = _reports_only_real_io(inner)
+        #: False while polling ``inner`` without waiting can report nothing the
+        #: loop must handle (see ``VirtualClock.busy``): ``inner`` is a selector
+        #: whose ``select`` reports real I/O only, and nothing but the wake-up
+        #: socket is registered.
+        self.polled = True
+        self._update_polled()
 
     def ignore_fd(self, fd: int | None) -> None:
         """Do not count ``fd`` (the loop's wake-up socket) as user I/O."""
         self._ignored_fd = fd
         if fd is not None:
             self.user_fds.discard(fd)
+            self._watched.discard(fd)
+        self._update_polled()
 
     def register(
         self, fileobj: FileDescriptorLike, events: int, data: Any = None
     ) -> selectors.SelectorKey:
         key = self.inner.register(fileobj, events, data)
-        if type(key.fd) is int and key.fd != self._ignored_fd:
-            self.user_fds.add(key.fd)
+        self._note(key)
         return key
 
     def unregister(self, fileobj: FileDescriptorLike) -> selectors.SelectorKey:
         key = self.inner.unregister(fileobj)
         self.user_fds.discard(key.fd)
+        self._watched.discard(key.fd)
+        self._update_polled()
         return key
 
     def modify(
         self, fileobj: FileDescriptorLike, events: int, data: Any = None
     ) -> selectors.SelectorKey:
         key = self.inner.modify(fileobj, events, data)
-        if type(key.fd) is int and key.fd != self._ignored_fd:
-            self.user_fds.add(key.fd)
+        self._note(key)
         return key
+
+    def _note(self, key: selectors.SelectorKey) -> None:
+        if key.fd != self._ignored_fd:
+            if type(key.fd) is int:
+                self.user_fds.add(key.fd)
+            self._watched.add(key.fd)
+            self.polled = True
+
+    def _update_polled(self) -> None:
+        self.polled = bool(self._watched) or not self._reports_only_real_io
 
     def select(self, timeout: float | None = None) -> _Events:
         if timeout is not None and timeout <= 0:
@@ -197,6 +261,7 @@ class ClockSelector(selectors.BaseSelector):
 
     def close(self) -> None:
         self.user_fds.clear()
+        self._watched.clear()
         self.inner.close()
 
     def get_key(self, fileobj: FileDescriptorLike) -> selectors.SelectorKey:
@@ -259,14 +324,20 @@ class VirtualClock:
         # Loop iterations with ready callbacks since the clock last found the loop idle.
         self._spins = 0
         # ``loop.stop()`` calls so far (``note_stop``), and the count when
-        # ``_fire`` was queued: it fires no further instant after a stop.
+        # ``fire`` was queued: it fires no further instant after a stop.
         self._stops = 0
         self._stops_seen = 0
-        # The one handle that runs ``_fire`` (created on first use).
+        # The one handle that runs ``fire`` from the ready queue (created on first use).
         self._firer: asyncio.Handle | None = None
         #: The seeded choices of an explored run (``asynctoolkit.explore``), else None:
         #: how late each wake-up is, and the order of timers due together.
         self.choices = choices.claim(loop)
+        #: The loop's ready queue (``attach`` sets it once asyncio has made it).
+        self.ready: Sequence[asyncio.Handle] = ()
+
+    def attach(self) -> None:
+        """The loop is built: keep its ready queue at hand."""
+        self.ready = asyncio_details.ready_handles(self.loop)
 
     # -- time -----------------------------------------------------------------
     def set_now(self, when: float) -> None:
@@ -378,16 +449,59 @@ class VirtualClock:
 
     # -- the selector's two cases -------------------------------------------------
     def busy(self) -> _Events:
-        """Callbacks are ready: poll I/O, queue due timers, count iterations while someone waits."""
-        self._another_iteration()
-        return self._inner.select(0)
+        """Callbacks are ready: poll I/O, queue due timers, count iterations while someone waits.
+
+        With no descriptor watched but the loop's wake-up socket and no signal
+        handler, polling could only report that socket, which is read anyway
+        the next time the loop waits: the system call is skipped.  A callback
+        queued by another thread is in the ready queue already.
+        """
+        if self._advances or self._idle_waiters:
+            self._spins += 1
+            if self._spins > self.spin_limit:
+                self._fail_waiters()
+        instants = self.instants
+        if instants and instants[0] <= self.now:  # ``call_later(0)``: due at once
+            self._queue_due()
+        if self.selector.polled or self.signals:
+            return self._inner.select(0)
+        return []
 
     def idle(self) -> _Events:
-        """No callback is ready: every task is blocked.  Decide what happens next."""
+        """No callback is ready: every task is blocked.  Decide what happens next.
+
+        What the selector's blocking wait does: ``step`` decides, and the
+        timers of the instant it moved to run from a ready handle.
+        """
+        events = self.step()
+        if events is None:
+            firer = self._firer
+            if firer is None:
+                firer = self._firer = asyncio.Handle(self.fire, (), self.loop)
+            asyncio_details.add_ready_handle(self.loop, firer)
+            return []
+        return events
+
+    def step(self) -> _Events | None:
+        """``idle``'s decision: the events to handle, or None to run ``fire`` now.
+
+        None means that the clock moved to the next due instant and that its
+        timers (and those of the instants after, as long as they leave
+        nothing ready behind) are to run in this loop iteration, as its only
+        ready callback: ``ClockedEventLoop._run_once`` calls ``fire`` itself.
+        """
         loop = self.loop
-        if asyncio_details.ready_handles(loop):  # another thread queued a callback
+        if self.ready:  # another thread queued a callback
             return self._inner.select(0)
-        due = self.next_due()
+        instants = self.instants
+        if instants:
+            due = instants[0]
+            bucket = self.buckets[due]
+            # The common case inline: one live timer is due first.
+            if bucket.__class__ is list or bucket._cancelled:  # type: ignore[union-attr]
+                due = self.next_due()
+        else:
+            due = math.inf
         user_io = bool(self.selector.user_fds or self.signals)
         if due <= self.now:
             # Timers due now (``call_later(0)``, or set by callbacks of this
@@ -419,7 +533,8 @@ class VirtualClock:
         explored = self.choices is not None and not resting
         if explored:
             target = self._late_wake(target)
-        if user_io or self.work.pending():
+        jobs, processes, holds = self.work.records
+        if user_io or ((jobs or processes or holds) and self.work.pending()):
             news = self._wait_before_jump(target, user_io)
             if news is not None:
                 return news
@@ -435,10 +550,7 @@ class VirtualClock:
             self._queue_due()
         else:
             self._stops_seen = self._stops
-            firer = self._firer
-            if firer is None:
-                firer = self._firer = asyncio.Handle(self._fire, (), loop)
-            asyncio_details.add_ready_handle(loop, firer)
+            return None
         return []
 
     # -- private --------------------------------------------------------------------
@@ -485,7 +597,7 @@ class VirtualClock:
             wake = self._advances[0][0]
         return max(wake, due)
 
-    def _fire(self) -> None:
+    def fire(self) -> None:
         """Run the timers due now, then those of each next instant the loop would jump to.
 
         The idle loop would go through one iteration per instant: ``select``
@@ -498,8 +610,9 @@ class VirtualClock:
         these callbacks set for their own instant wait for the next iteration,
         as on any loop: taking the bucket out first leaves them a new one.
         """
-        instants, buckets, run = self.instants, self.buckets, asyncio_details.run_handle
-        ready = asyncio_details.ready_handles(self.loop)
+        instants, buckets, run, ready = (
+            self.instants, self.buckets, asyncio_details.run_handle, self.ready
+        )  # fmt: skip
         user_fds, signals, idle_waiters = self.selector.user_fds, self.signals, self._idle_waiters
         advances = self._advances
         jobs, processes, holds = self.work.records
@@ -512,9 +625,9 @@ class VirtualClock:
             bucket = buckets.pop(due)
             if bucket.__class__ is list:
                 for timer in bucket:
-                    if not timer.cancelled():
+                    if not timer._cancelled:
                         run(timer)
-            elif not bucket.cancelled():  # type: ignore[union-attr]
+            elif not bucket._cancelled:  # type: ignore[union-attr]
                 run(bucket)  # type: ignore[arg-type]
             if ready or self._stops != self._stops_seen or not instants:
                 return
@@ -522,7 +635,7 @@ class VirtualClock:
             if not due > self.now:  # set by these callbacks for this instant
                 return
             bucket = buckets[due]
-            if bucket.__class__ is list or bucket.cancelled():  # type: ignore[union-attr]
+            if bucket.__class__ is list or bucket._cancelled:  # type: ignore[union-attr]
                 due = self.next_due()  # the slow way past cancelled timers
                 if due == math.inf:
                     return
@@ -590,6 +703,33 @@ class VirtualClock:
         if math.isfinite(due):
             raise StalledClockError(_messages.stall(self, waited, work=work, user_io=user_io))
         raise DeadlockError(_messages.deadlock(self, waited, work=work, user_io=user_io))
+
+
+#: The standard library's selectors: their ``select`` reports real I/O only.
+_REAL_SELECTORS: tuple[type, ...] = tuple(
+    getattr(selectors, name)
+    for name in ("SelectSelector", "PollSelector", "EpollSelector", "DevpollSelector",
+                 "KqueueSelector")
+    if hasattr(selectors, name)
+)  # fmt: skip
+
+
+def _reports_only_real_io(inner: selectors.BaseSelector) -> bool:
+    """True if ``inner.select`` can only report real I/O of registered descriptors.
+
+    The standard library's selectors, and asynctoolkit's ``TestSelector``
+    over one of them (or over none): its ``select`` forwards to the real
+    selector it wraps and never reports a mock.  Not a subclass: it may
+    report events of its own.  Other selectors (a user's mock) may report
+    anything at any time: they are always polled.
+    """
+    kind = type(inner)
+    if kind in _REAL_SELECTORS:
+        return True
+    if kind.__module__ == "asynctoolkit.selector" and kind.__qualname__ == "TestSelector":
+        real = getattr(inner, "selector", None)
+        return real is None or type(real) in _REAL_SELECTORS
+    return False
 
 
 def _advance_order(advance: _Advance) -> tuple[float, int]:
