@@ -183,6 +183,29 @@ class ClockTimer(asyncio.TimerHandle):
 
 
 _cancel_handle = asyncio.Handle.cancel
+_new_object = object.__new__
+
+
+def new_handle(
+    callback: Callable[..., object],
+    args: Sequence[Any],
+    loop: asyncio.AbstractEventLoop,
+    context: contextvars.Context | None,
+) -> asyncio.Handle:
+    """``asyncio.Handle(callback, args, loop, context)`` outside debug mode, in one step.
+
+    Detail of asyncio: the slots ``Handle.__init__`` sets (tests/shared
+    checks the list and that both ways make equal handles).
+    """
+    handle: Any = _new_object(asyncio.Handle)
+    handle._context = contextvars.copy_context() if context is None else context
+    handle._loop = loop
+    handle._callback = callback
+    handle._args = args
+    handle._cancelled = False
+    handle._repr = None
+    handle._source_traceback = None
+    return handle  # type: ignore[no-any-return]
 
 
 class ClockSelector(selectors.BaseSelector):
@@ -610,26 +633,28 @@ class VirtualClock:
         these callbacks set for their own instant wait for the next iteration,
         as on any loop: taking the bucket out first leaves them a new one.
         """
-        instants, buckets, run, ready = (
-            self.instants, self.buckets, asyncio_details.run_handle, self.ready
-        )  # fmt: skip
+        instants, buckets, ready = self.instants, self.buckets, self.ready
+        run = asyncio_details.run_handle
+        due = self.now
+        if not instants or instants[0] != due:  # pragma: no cover - idle() checked
+            return
+        heapq.heappop(instants)
+        bucket = buckets.pop(due)
+        if bucket.__class__ is list:
+            for timer in bucket:
+                if not timer._cancelled:
+                    run(timer)
+        elif not bucket._cancelled:  # type: ignore[union-attr]
+            run(bucket)  # type: ignore[arg-type]
+        if ready:  # the common case: the timers woke something up
+            return
+        # Nothing ready: go on from instant to instant while the loop would jump.
         user_fds, signals, idle_waiters = self.selector.user_fds, self.signals, self._idle_waiters
         advances = self._advances
         jobs, processes, holds = self.work.records
         pop = heapq.heappop
-        due = self.now
         while True:
-            if not instants or instants[0] != due:  # pragma: no cover - idle() checked
-                return
-            pop(instants)
-            bucket = buckets.pop(due)
-            if bucket.__class__ is list:
-                for timer in bucket:
-                    if not timer._cancelled:
-                        run(timer)
-            elif not bucket._cancelled:  # type: ignore[union-attr]
-                run(bucket)  # type: ignore[arg-type]
-            if ready or self._stops != self._stops_seen or not instants:
+            if self._stops != self._stops_seen or not instants:
                 return
             due = instants[0]
             if not due > self.now:  # set by these callbacks for this instant
@@ -647,6 +672,16 @@ class VirtualClock:
             elif not self.autojump:
                 return
             self.now = due
+            pop(instants)
+            bucket = buckets.pop(due)
+            if bucket.__class__ is list:
+                for timer in bucket:
+                    if not timer._cancelled:
+                        run(timer)
+            elif not bucket._cancelled:  # type: ignore[union-attr]
+                run(bucket)  # type: ignore[arg-type]
+            if ready:
+                return
 
     def _fail_waiters(self) -> None:
         message = _messages.spin(self)

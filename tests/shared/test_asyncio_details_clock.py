@@ -155,6 +155,23 @@ class ClockInternalsTest(unittest.TestCase):
                 self.assertIs(timer._context, context)  # type: ignore[attr-defined]
             self.assertEqual(repr(timer).replace("ClockTimer", "TimerHandle"), repr(plain))
 
+    def test_a_handle_made_in_one_step_equals_one_made_by_asyncio(self) -> None:
+        from asynctoolkit.clock._core import new_handle
+
+        slots = {name for name in asyncio.Handle.__slots__ if name != "__weakref__"}
+        self.assertEqual(slots, _TIMER_SLOTS - {"_when", "_scheduled"})
+        context = contextvars.copy_context()
+        for given in (context, None):
+            plain = asyncio.Handle(print, ("x",), self.loop, given)
+            handle = new_handle(print, ("x",), self.loop, given)
+            self.assertIs(type(handle), asyncio.Handle)
+            for name in slots - {"_context"}:
+                self.assertEqual(getattr(handle, name), getattr(plain, name), name)
+            self.assertIsInstance(handle._context, contextvars.Context)  # type: ignore[attr-defined]
+            if given is not None:
+                self.assertIs(handle._context, context)  # type: ignore[attr-defined]
+            self.assertEqual(repr(handle), repr(plain))
+
     def test_handle_cancel_is_all_a_timer_cancel_adds_off_the_heap(self) -> None:
         # TimerHandle.cancel only adds the loop's count of cancelled timers on its heap.
         handle = asyncio.TimerHandle(1.0, print, (), self.loop)
