@@ -15,8 +15,8 @@ Our three paths, each against async-solipsism's ``EventLoop`` (goal: at most
 - ``plugin``: an ``async def`` test marked
   ``@pytest.mark.asynctoolkit(clock="autojump")`` with the default checks,
   in a pytest child process, against the same test body run by
-  pytest-asyncio on async-solipsism's loop (its documented
-  ``event_loop_policy`` fixture) in another child.  Each child times every
+  pytest-asyncio on async-solipsism's loop (given by pytest-asyncio's
+  ``pytest_asyncio_loop_factories`` hook) in another child.  Each child times every
   test's whole run protocol (setup, call, teardown) from a hook wrapper, so
   pytest's start-up is left out and the per-test work of each plugin is in.
 
@@ -161,7 +161,7 @@ def pytest_runtest_protocol(item, nextitem):
     yield
     elapsed = time.perf_counter() - start
     with open(os.environ["BENCH_TIMES"], "a") as out:
-        out.write(json.dumps([item.name, elapsed]) + "\\n")
+        out.write(json.dumps([item.originalname, elapsed]) + "\\n")
 """
 
 _WORK = """
@@ -195,14 +195,17 @@ async def test_crowd():
     await crowd()
 """
 
-_SOLIPSISM = """
+# async-solipsism's loop for pytest-asyncio's tests, through its loop factory hook.
+_SOLIPSISM_PLUGIN = """
 import async_solipsism
+
+def pytest_asyncio_loop_factories(config, item):
+    return {"solipsism": async_solipsism.EventLoop}
+"""
+
+_SOLIPSISM = """
 import pytest
 from _bench_work import crowd, day
-
-@pytest.fixture
-def event_loop_policy():
-    return async_solipsism.EventLoopPolicy()
 
 @pytest.mark.asyncio
 async def test_day():
@@ -228,6 +231,7 @@ class PytestChildren:
             "_bench_work.py": _WORK.format(sleeps=sleeps, count=count),
             "test_ours.py": _OURS,
             "test_solipsism.py": _SOLIPSISM,
+            "_bench_solipsism.py": _SOLIPSISM_PLUGIN,
         }
         for name, text in files.items():
             with open(os.path.join(folder, name), "w") as file:
@@ -237,7 +241,11 @@ class PytestChildren:
         times = os.path.join(self.folder, f"times-{side}.jsonl")
         if os.path.exists(times):
             os.remove(times)
-        plugins = ["-p", "no:asyncio"] if side == "ours" else ["-p", "no:asynctoolkit"]
+        if side == "ours":
+            plugins = ["-p", "no:asyncio"]
+        else:
+            plugins = ["-p", "no:asynctoolkit", "-p", "_bench_solipsism"]
+            plugins += ["-o", "asyncio_default_fixture_loop_scope=function"]
         command = [
             sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider",
             *_NO_LOOPTIME, *plugins, "-p", "_bench_timing", f"test_{side}.py",
