@@ -412,10 +412,15 @@ class VirtualClock:
         kept: dict[float, asyncio.TimerHandle | list[asyncio.TimerHandle]] = {}
         count = 0
         for due, bucket in self.buckets.items():
-            live = [t for t in _as_list(bucket) if not t.cancelled()]
-            if live:
-                kept[due] = live if len(live) > 1 else live[0]
-                count += len(live)
+            if bucket.__class__ is list:
+                live = [t for t in bucket if not t._cancelled]
+                if live:
+                    kept[due] = live if len(live) > 1 else live[0]
+                    count += len(live)
+            elif not bucket._cancelled:  # type: ignore[union-attr]
+                kept[due] = bucket
+                count += 1
+        # In place: ``fire`` may be running with these very containers in hand.
         self.buckets.clear()
         self.buckets.update(kept)
         self.instants[:] = kept
