@@ -89,16 +89,15 @@ from asynctoolkit.clock._arguments import (
 )
 from asynctoolkit.clock._core import (
     _FAST_SECONDS,
-    ClockSelector,
-    ClockTimer,
     DeadlockError,
     StalledClockError,
     VirtualClock,
-    new_handle,
     smallest_step,
     to_grid,
 )
+from asynctoolkit.clock._handles import ClockTimer, new_handle
 from asynctoolkit.clock._messages import fmt_time, unmoved
+from asynctoolkit.clock._selector import ClockSelector
 from asynctoolkit.clock._time_patch import patched_time
 from asynctoolkit.clock._work import RealWork, RecordingExecutor
 

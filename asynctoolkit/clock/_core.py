@@ -17,21 +17,18 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import contextvars
 import heapq
 import math
 import selectors
 import signal
 import time
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from asynctoolkit._shared import asyncio_details, choices
 from asynctoolkit.clock import _messages
+from asynctoolkit.clock._selector import ClockSelector, Events
 from asynctoolkit.clock._work import RealWork
-
-if TYPE_CHECKING:
-    from _typeshed import FileDescriptorLike
 
 __all__: list[str] = []
 
@@ -45,7 +42,7 @@ _NO_FINER_THAN_NS = 1e12
 # The real clock, captured before ``patch_time`` may replace ``time.monotonic``.
 real_monotonic = time.monotonic
 
-_Events = list[tuple[selectors.SelectorKey, int]]
+_Events = Events
 _Advance = tuple[float, int, "asyncio.Future[None]"]
 # The signal ``signal.alarm``/``setitimer(ITIMER_REAL)`` sends (None where there is none).
 _SIGALRM: int | None = getattr(signal, "SIGALRM", None)
@@ -124,180 +121,6 @@ def smallest_step(now: float) -> float:
     while not to_grid(now + step) > now:  # a few doublings at most
         step *= 2
     return step
-
-
-class ClockTimer(asyncio.TimerHandle):
-    """The ``TimerHandle`` of a ``ClockedEventLoop``: tells the clock when it is cancelled.
-
-    The clock keeps cancelled timers until their instant comes, like
-    asyncio's heap; counting cancellations lets it drop them in bulk before
-    they pile up (``asyncio.timeout`` cancels a timer on every exit in time).
-    """
-
-    __slots__ = ("_clock",)
-    _clock: VirtualClock
-    # Slots of asyncio's handles that typeshed does not declare.
-    _source_traceback: Any
-    _repr: str | None
-    _when: float
-    _scheduled: bool
-
-    def __init__(
-        self,
-        when: float,
-        callback: Callable[..., object],
-        args: Sequence[Any],
-        loop: asyncio.AbstractEventLoop,
-        context: contextvars.Context | None,
-        clock: VirtualClock,
-    ) -> None:
-        # What ``TimerHandle.__init__`` (and ``Handle.__init__``) set, set here
-        # at once: timers are the clock's hot path.  Debug mode takes asyncio's
-        # way, which records the creation stack.  Detail of asyncio: the slots
-        # of ``Handle`` and ``TimerHandle`` (tests/shared checks the list).
-        if loop._debug:  # type: ignore[attr-defined]
-            super().__init__(when, callback, args, loop, context)
-            frames = self._source_traceback
-            if frames:  # this frame: the stack ends at the maker (call_at)
-                del frames[-1]
-        else:
-            self._context = contextvars.copy_context() if context is None else context
-            self._loop = loop
-            self._callback = callback
-            self._args = args
-            self._cancelled = False
-            self._repr = None
-            self._source_traceback = None
-            self._when = when
-            self._scheduled = False
-        self._clock = clock
-
-    def cancel(self) -> None:
-        if not self._cancelled:
-            # A timer that has fired (due now or before) is no longer kept.
-            if self._when > self._clock.now:
-                self._clock.note_cancel()
-            # ``TimerHandle.cancel`` adds only the count of asyncio's own heap,
-            # where a clocked loop keeps no timer.
-            _cancel_handle(self)
-
-
-_cancel_handle = asyncio.Handle.cancel
-_new_object = object.__new__
-
-
-def new_handle(
-    callback: Callable[..., object],
-    args: Sequence[Any],
-    loop: asyncio.AbstractEventLoop,
-    context: contextvars.Context | None,
-) -> asyncio.Handle:
-    """``asyncio.Handle(callback, args, loop, context)`` outside debug mode, in one step.
-
-    Detail of asyncio: the slots ``Handle.__init__`` sets (tests/shared
-    checks the list and that both ways make equal handles).
-    """
-    handle: Any = _new_object(asyncio.Handle)
-    handle._context = contextvars.copy_context() if context is None else context
-    handle._loop = loop
-    handle._callback = callback
-    handle._args = args
-    handle._cancelled = False
-    handle._repr = None
-    handle._source_traceback = None
-    return handle  # type: ignore[no-any-return]
-
-
-class ClockSelector(selectors.BaseSelector):
-    """The selector a ``ClockedEventLoop`` polls: the real one, plus the clock.
-
-    Registrations go to ``inner`` unchanged (``get_map`` shows them), so
-    sockets, pipes and selector mocks work as on any selector loop, and other
-    attributes of ``inner`` stay reachable through the wrapper.  The wrapper
-    keeps ``user_fds``, the real descriptors registered besides the loop's own
-    wake-up socket: while there are any, real I/O may still wake a task up.
-    A selector mock's virtual descriptors (``int`` subclasses, such as
-    ``asynctoolkit.selector.FileDescriptor``) are not real I/O: the test
-    itself makes them ready, from the loop's thread.
-    """
-
-    def __init__(self, inner: selectors.BaseSelector, clock: VirtualClock) -> None:
-        #: The real selector (or selector mock) that does the I/O.
-        self.inner = inner
-        self._clock = clock
-        #: Registered descriptors, except the loop's wake-up socket.
-        self.user_fds: set[int] = {k.fd for k in inner.get_map().values() if type(k.fd) is int}
-        # Every registered descriptor but the wake-up socket, virtual ones too.
-        self._watched: set[Any] = {k.fd for k in inner.get_map().values()}
-        self._ignored_fd: int | None = None
-        self._reports_only_real_io = _reports_only_real_io(inner)
-        #: False while polling ``inner`` without waiting can report nothing the
-        #: loop must handle (see ``VirtualClock.busy``): ``inner`` is a selector
-        #: whose ``select`` reports real I/O only, and nothing but the wake-up
-        #: socket is registered.
-        self.polled = True
-        self._update_polled()
-
-    def ignore_fd(self, fd: int | None) -> None:
-        """Do not count ``fd`` (the loop's wake-up socket) as user I/O."""
-        self._ignored_fd = fd
-        if fd is not None:
-            self.user_fds.discard(fd)
-            self._watched.discard(fd)
-        self._update_polled()
-
-    def register(
-        self, fileobj: FileDescriptorLike, events: int, data: Any = None
-    ) -> selectors.SelectorKey:
-        key = self.inner.register(fileobj, events, data)
-        self._note(key)
-        return key
-
-    def unregister(self, fileobj: FileDescriptorLike) -> selectors.SelectorKey:
-        key = self.inner.unregister(fileobj)
-        self.user_fds.discard(key.fd)
-        self._watched.discard(key.fd)
-        self._update_polled()
-        return key
-
-    def modify(
-        self, fileobj: FileDescriptorLike, events: int, data: Any = None
-    ) -> selectors.SelectorKey:
-        key = self.inner.modify(fileobj, events, data)
-        self._note(key)
-        return key
-
-    def _note(self, key: selectors.SelectorKey) -> None:
-        if key.fd != self._ignored_fd:
-            if type(key.fd) is int:
-                self.user_fds.add(key.fd)
-            self._watched.add(key.fd)
-            self.polled = True
-
-    def _update_polled(self) -> None:
-        self.polled = bool(self._watched) or not self._reports_only_real_io
-
-    def select(self, timeout: float | None = None) -> _Events:
-        if timeout is not None and timeout <= 0:
-            return self._clock.busy()
-        return self._clock.idle()
-
-    def close(self) -> None:
-        self.user_fds.clear()
-        self._watched.clear()
-        self.inner.close()
-
-    def get_key(self, fileobj: FileDescriptorLike) -> selectors.SelectorKey:
-        return self.inner.get_key(fileobj)
-
-    def get_map(self) -> Mapping[FileDescriptorLike, selectors.SelectorKey]:
-        return self.inner.get_map()
-
-    def __getattr__(self, name: str) -> Any:
-        # Extra methods of a selector mock stay reachable through the wrapper.
-        if name == "inner":  # not set yet: do not recurse
-            raise AttributeError(name)
-        return getattr(self.inner, name)
 
 
 class VirtualClock:
@@ -743,33 +566,6 @@ class VirtualClock:
         if math.isfinite(due):
             raise StalledClockError(_messages.stall(self, waited, work=work, user_io=user_io))
         raise DeadlockError(_messages.deadlock(self, waited, work=work, user_io=user_io))
-
-
-#: The standard library's selectors: their ``select`` reports real I/O only.
-_REAL_SELECTORS: tuple[type, ...] = tuple(
-    getattr(selectors, name)
-    for name in ("SelectSelector", "PollSelector", "EpollSelector", "DevpollSelector",
-                 "KqueueSelector")
-    if hasattr(selectors, name)
-)  # fmt: skip
-
-
-def _reports_only_real_io(inner: selectors.BaseSelector) -> bool:
-    """True if ``inner.select`` can only report real I/O of registered descriptors.
-
-    The standard library's selectors, and asynctoolkit's ``TestSelector``
-    over one of them (or over none): its ``select`` forwards to the real
-    selector it wraps and never reports a mock.  Not a subclass: it may
-    report events of its own.  Other selectors (a user's mock) may report
-    anything at any time: they are always polled.
-    """
-    kind = type(inner)
-    if kind in _REAL_SELECTORS:
-        return True
-    if kind.__module__ == "asynctoolkit.selector" and kind.__qualname__ == "TestSelector":
-        real = getattr(inner, "selector", None)
-        return real is None or type(real) in _REAL_SELECTORS
-    return False
 
 
 def _advance_order(advance: _Advance) -> tuple[float, int]:

@@ -141,7 +141,7 @@ class ClockInternalsTest(unittest.TestCase):
         self.assertEqual(slots, _TIMER_SLOTS)
 
     def test_a_clock_timer_is_a_timer_handle_with_the_same_state(self) -> None:
-        from asynctoolkit.clock._core import ClockTimer
+        from asynctoolkit.clock._handles import ClockTimer
 
         context = contextvars.copy_context()
         for given in (context, None):
@@ -156,7 +156,7 @@ class ClockInternalsTest(unittest.TestCase):
             self.assertEqual(repr(timer).replace("ClockTimer", "TimerHandle"), repr(plain))
 
     def test_a_handle_made_in_one_step_equals_one_made_by_asyncio(self) -> None:
-        from asynctoolkit.clock._core import new_handle
+        from asynctoolkit.clock._handles import new_handle
 
         slots = {name for name in asyncio.Handle.__slots__ if name != "__weakref__"}
         self.assertEqual(slots, _TIMER_SLOTS - {"_when", "_scheduled"})
