@@ -43,6 +43,9 @@ _NO_FINER_THAN_NS = 1e12
 real_monotonic = time.monotonic
 
 _Events = Events
+# What ``busy`` returns when it does not poll, once per loop iteration: one
+# empty list shared by every call (the loop only iterates over it).
+_NO_EVENTS: _Events = []
 _Advance = tuple[float, int, "asyncio.Future[None]"]
 # The signal ``signal.alarm``/``setitimer(ITIMER_REAL)`` sends (None where there is none).
 _SIGALRM: int | None = getattr(signal, "SIGALRM", None)
@@ -316,7 +319,7 @@ class VirtualClock:
             self._queue_due()
         if self.selector.polled or self.signals:
             return self._inner.select(0)
-        return []
+        return _NO_EVENTS
 
     def idle(self) -> _Events:
         """No callback is ready: every task is blocked.  Decide what happens next.
