@@ -50,6 +50,9 @@ TEST_DEPS = [
     "uvloop; sys_platform != 'win32'",
 ]
 
+# Libraries benchmarked against (bench/bench_virtual_time.py), installed by ``bench`` only.
+BENCH_PEERS = ["async-solipsism", "looptime", "trio"]
+
 
 def _pyenv_root() -> str | None:
     """``$PYENV_ROOT``, else what ``pyenv root`` prints; None without pyenv."""
@@ -173,7 +176,8 @@ def typecheck(session: nox.Session) -> None:
 @nox.session(python=CURRENT)
 def bench(session: nox.Session) -> None:
     """Every benchmark in bench/, in quick mode (a smoke run; figures are printed)."""
-    session.install("-e", ".[grpc]", *TEST_DEPS)
+    # The peers bench_virtual_time.py compares virtual time with: bench-only dependencies.
+    session.install("-e", ".[grpc]", *TEST_DEPS, *BENCH_PEERS)
     for name in sorted(os.listdir("bench")):
         if name.startswith("bench_") and name.endswith(".py"):
             session.run("python", os.path.join("bench", name), "--quick")

@@ -67,6 +67,7 @@ explanation.
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import contextlib
 import math
@@ -87,15 +88,16 @@ from asynctoolkit.clock._arguments import (
     too_large,
 )
 from asynctoolkit.clock._core import (
-    ClockSelector,
-    ClockTimer,
+    _FAST_SECONDS,
     DeadlockError,
     StalledClockError,
     VirtualClock,
     smallest_step,
     to_grid,
 )
+from asynctoolkit.clock._handles import ClockTimer, new_handle
 from asynctoolkit.clock._messages import fmt_time, unmoved
+from asynctoolkit.clock._selector import ClockSelector
 from asynctoolkit.clock._time_patch import patched_time
 from asynctoolkit.clock._work import RealWork, RecordingExecutor
 
@@ -135,6 +137,19 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
       RuntimeError (a callback that re-schedules itself forever).
     """
 
+    if TYPE_CHECKING:
+        # asyncio's private attributes the clock reads (see ``_run_once``), which
+        # typeshed does not declare.
+        _ready: collections.deque[asyncio.Handle]
+        _stopping: bool
+        _scheduled: list[asyncio.TimerHandle]
+        _debug: bool
+        _closed: bool
+        _selector: selectors.BaseSelector
+
+        def _process_events(self, event_list: list[tuple[selectors.SelectorKey, int]]) -> None:
+            pass
+
     def __init__(
         self,
         selector: selectors.BaseSelector | None = None,
@@ -170,6 +185,7 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         self._vepoch_ns = _real_time_ns()
         self._vadd = self._vclock.add
         super().__init__(self._vclock.selector)
+        self._vclock.attach()
         self._vready = True
         self._vclock.selector.ignore_fd(asyncio_details.self_pipe_fd(self))
         self.autojump = autojump
@@ -345,22 +361,43 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         """Schedule ``callback`` ``delay`` virtual seconds from now: ``call_at(time() + delay)``."""
         if delay is None:
             raise TypeError("delay must not be None")
-        # ``call_at`` inlined: timers are the clock's hot path.
+        # ``call_at`` inlined, and ``to_grid``'s common case: timers are the clock's hot path.
+        clock = self._vclock
         try:
-            due = to_grid(self._vclock.now + delay)
+            when = clock.now + delay
+            if when.__class__ is float and -_FAST_SECONDS < when < _FAST_SECONDS:
+                due = round(when * 1e9) / 1e9
+            else:
+                due = to_grid(when)
         except OverflowError:  # an int beyond floats: asyncio's error, with a clear text
             raise OverflowError(too_large(f"call_later({short_repr(delay)}, ...)")) from None
         if due != due:
             raise ValueError(f"call_later() needs a delay that is a number, not {delay!r}")
-        if self.is_closed():
+        if self._closed:
             raise RuntimeError("Event loop is closed")
-        timer = ClockTimer(due, callback, args, self, context)
-        if self.get_debug():
+        timer = ClockTimer(due, callback, args, self, context, clock)
+        if self._debug:
             check_callback(callback, "call_at")  # as asyncio, whose call_later calls call_at
             asyncio_details.drop_maker_frame(timer)  # its creation stack ends at our caller
-        timer._clock = self._vclock
         self._vadd(due, timer)
         return timer
+
+    def call_soon(
+        self,
+        callback: Callable[[Unpack[_Ts]], object],
+        *args: Unpack[_Ts],
+        context: Context | None = None,
+    ) -> asyncio.Handle:
+        """As asyncio's; made in one step outside debug mode (every task wake-up comes here)."""
+        if self._closed:
+            raise RuntimeError("Event loop is closed")
+        if self._debug:
+            handle = super().call_soon(callback, *args, context=context)
+            asyncio_details.drop_maker_frame(handle)  # its creation stack ends at our caller
+            return handle
+        handle = new_handle(callback, args, self, context)
+        self._ready.append(handle)
+        return handle
 
     def call_at(
         self,
@@ -383,12 +420,56 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
             raise OverflowError(too_large(f"call_at({short_repr(when)}, ...)")) from None
         if due != due:  # NaN would break the heap's order
             raise ValueError(f"call_at() needs a due time that is a number, not {when!r}")
-        timer = ClockTimer(due, callback, args, self, context)
+        timer = ClockTimer(due, callback, args, self, context, self._vclock)
         if debug:
             asyncio_details.drop_maker_frame(timer)  # its creation stack ends at our caller
-        timer._clock = self._vclock
         self._vadd(due, timer)
         return timer
+
+    def _run_once(self) -> None:
+        """One iteration of the loop: asyncio's own, minus what a clocked loop never needs.
+
+        The clock keeps every timer, so asyncio's timer heap is empty and its
+        iteration reduces to: wait (here, ask the clock), handle the I/O
+        events, run the callbacks ready at that point.  This is that
+        iteration, without the work on the empty heap, and running the due
+        timers (``VirtualClock.fire``, as the iteration's only ready callback)
+        without queueing a handle for them; then, unless the loop is
+        stopping, the next iteration at once (``run_forever`` does nothing
+        else in between).  asyncio's iteration runs instead
+        in debug mode (it times each callback), if a timer reached its heap
+        anyway, or if the selector was replaced.
+
+        Detail of asyncio (the clock's to know): ``BaseEventLoop._run_once``
+        is what ``run_forever`` calls once per iteration, and the attributes
+        it reads (``_ready``, ``_stopping``, ``_scheduled``, ``_debug``,
+        ``_selector``, ``_process_events``, ``Handle._cancelled``,
+        ``Handle._run``); ``tests/shared/test_asyncio_details_clock.py``
+        checks them on every supported Python.
+        """
+        clock = self._vclock
+        if self._debug or self._scheduled or self._selector is not clock.selector:
+            super()._run_once()  # type: ignore[misc]
+            return
+        ready = self._ready
+        events: list[tuple[selectors.SelectorKey, int]] | None
+        if ready or self._stopping:
+            events = clock.busy()
+        else:
+            events = clock.step()
+            if events is None:
+                clock.fire()
+                if self._stopping or not ready:
+                    return
+                # What ``run_forever`` would do next: another iteration, whose
+                # callbacks are those the timers made ready.
+                events = clock.busy()
+        if events:
+            self._process_events(events)
+        for _ in range(len(ready)):
+            handle = ready.popleft()
+            if not handle._cancelled:
+                handle._run()
 
     def stop(self) -> None:
         """As asyncio's: stop after the current iteration (no later timer fires in it)."""

@@ -22,15 +22,13 @@ import math
 import selectors
 import signal
 import time
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from asynctoolkit._shared import asyncio_details, choices
 from asynctoolkit.clock import _messages
+from asynctoolkit.clock._selector import ClockSelector, Events
 from asynctoolkit.clock._work import RealWork
-
-if TYPE_CHECKING:
-    from _typeshed import FileDescriptorLike
 
 __all__: list[str] = []
 
@@ -44,7 +42,10 @@ _NO_FINER_THAN_NS = 1e12
 # The real clock, captured before ``patch_time`` may replace ``time.monotonic``.
 real_monotonic = time.monotonic
 
-_Events = list[tuple[selectors.SelectorKey, int]]
+_Events = Events
+# What ``busy`` returns when it does not poll, once per loop iteration: one
+# empty list shared by every call (the loop only iterates over it).
+_NO_EVENTS: _Events = []
 _Advance = tuple[float, int, "asyncio.Future[None]"]
 # The signal ``signal.alarm``/``setitimer(ITIMER_REAL)`` sends (None where there is none).
 _SIGALRM: int | None = getattr(signal, "SIGALRM", None)
@@ -125,93 +126,6 @@ def smallest_step(now: float) -> float:
     return step
 
 
-class ClockTimer(asyncio.TimerHandle):
-    """The ``TimerHandle`` of a ``ClockedEventLoop``: tells the clock when it is cancelled.
-
-    The clock keeps cancelled timers until their instant comes, like
-    asyncio's heap; counting cancellations lets it drop them in bulk before
-    they pile up (``asyncio.timeout`` cancels a timer on every exit in time).
-    """
-
-    __slots__ = ("_clock",)
-    _clock: VirtualClock
-
-    def cancel(self) -> None:
-        if not self.cancelled():
-            self._clock.note_cancel()
-        super().cancel()
-
-
-class ClockSelector(selectors.BaseSelector):
-    """The selector a ``ClockedEventLoop`` polls: the real one, plus the clock.
-
-    Registrations go to ``inner`` unchanged (``get_map`` shows them), so
-    sockets, pipes and selector mocks work as on any selector loop, and other
-    attributes of ``inner`` stay reachable through the wrapper.  The wrapper
-    keeps ``user_fds``, the real descriptors registered besides the loop's own
-    wake-up socket: while there are any, real I/O may still wake a task up.
-    A selector mock's virtual descriptors (``int`` subclasses, such as
-    ``asynctoolkit.selector.FileDescriptor``) are not real I/O: the test
-    itself makes them ready, from the loop's thread.
-    """
-
-    def __init__(self, inner: selectors.BaseSelector, clock: VirtualClock) -> None:
-        #: The real selector (or selector mock) that does the I/O.
-        self.inner = inner
-        self._clock = clock
-        #: Registered descriptors, except the loop's wake-up socket.
-        self.user_fds: set[int] = {k.fd for k in inner.get_map().values() if type(k.fd) is int}
-        self._ignored_fd: int | None = None
-
-    def ignore_fd(self, fd: int | None) -> None:
-        """Do not count ``fd`` (the loop's wake-up socket) as user I/O."""
-        self._ignored_fd = fd
-        if fd is not None:
-            self.user_fds.discard(fd)
-
-    def register(
-        self, fileobj: FileDescriptorLike, events: int, data: Any = None
-    ) -> selectors.SelectorKey:
-        key = self.inner.register(fileobj, events, data)
-        if type(key.fd) is int and key.fd != self._ignored_fd:
-            self.user_fds.add(key.fd)
-        return key
-
-    def unregister(self, fileobj: FileDescriptorLike) -> selectors.SelectorKey:
-        key = self.inner.unregister(fileobj)
-        self.user_fds.discard(key.fd)
-        return key
-
-    def modify(
-        self, fileobj: FileDescriptorLike, events: int, data: Any = None
-    ) -> selectors.SelectorKey:
-        key = self.inner.modify(fileobj, events, data)
-        if type(key.fd) is int and key.fd != self._ignored_fd:
-            self.user_fds.add(key.fd)
-        return key
-
-    def select(self, timeout: float | None = None) -> _Events:
-        if timeout is not None and timeout <= 0:
-            return self._clock.busy()
-        return self._clock.idle()
-
-    def close(self) -> None:
-        self.user_fds.clear()
-        self.inner.close()
-
-    def get_key(self, fileobj: FileDescriptorLike) -> selectors.SelectorKey:
-        return self.inner.get_key(fileobj)
-
-    def get_map(self) -> Mapping[FileDescriptorLike, selectors.SelectorKey]:
-        return self.inner.get_map()
-
-    def __getattr__(self, name: str) -> Any:
-        # Extra methods of a selector mock stay reachable through the wrapper.
-        if name == "inner":  # not set yet: do not recurse
-            raise AttributeError(name)
-        return getattr(self.inner, name)
-
-
 class VirtualClock:
     """Virtual time of one loop: its timers, ``advance``/``run_until_idle`` waiters, idle policy.
 
@@ -259,14 +173,20 @@ class VirtualClock:
         # Loop iterations with ready callbacks since the clock last found the loop idle.
         self._spins = 0
         # ``loop.stop()`` calls so far (``note_stop``), and the count when
-        # ``_fire`` was queued: it fires no further instant after a stop.
+        # ``fire`` was queued: it fires no further instant after a stop.
         self._stops = 0
         self._stops_seen = 0
-        # The one handle that runs ``_fire`` (created on first use).
+        # The one handle that runs ``fire`` from the ready queue (created on first use).
         self._firer: asyncio.Handle | None = None
         #: The seeded choices of an explored run (``asynctoolkit.explore``), else None:
         #: how late each wake-up is, and the order of timers due together.
         self.choices = choices.claim(loop)
+        #: The loop's ready queue (``attach`` sets it once asyncio has made it).
+        self.ready: Sequence[asyncio.Handle] = ()
+
+    def attach(self) -> None:
+        """The loop is built: keep its ready queue at hand."""
+        self.ready = asyncio_details.ready_handles(self.loop)
 
     # -- time -----------------------------------------------------------------
     def set_now(self, when: float) -> None:
@@ -318,10 +238,15 @@ class VirtualClock:
         kept: dict[float, asyncio.TimerHandle | list[asyncio.TimerHandle]] = {}
         count = 0
         for due, bucket in self.buckets.items():
-            live = [t for t in _as_list(bucket) if not t.cancelled()]
-            if live:
-                kept[due] = live if len(live) > 1 else live[0]
-                count += len(live)
+            if bucket.__class__ is list:
+                live = [t for t in bucket if not t._cancelled]
+                if live:
+                    kept[due] = live if len(live) > 1 else live[0]
+                    count += len(live)
+            elif not bucket._cancelled:  # type: ignore[union-attr]
+                kept[due] = bucket
+                count += 1
+        # In place: ``fire`` may be running with these very containers in hand.
         self.buckets.clear()
         self.buckets.update(kept)
         self.instants[:] = kept
@@ -378,16 +303,59 @@ class VirtualClock:
 
     # -- the selector's two cases -------------------------------------------------
     def busy(self) -> _Events:
-        """Callbacks are ready: poll I/O, queue due timers, count iterations while someone waits."""
-        self._another_iteration()
-        return self._inner.select(0)
+        """Callbacks are ready: poll I/O, queue due timers, count iterations while someone waits.
+
+        With no descriptor watched but the loop's wake-up socket and no signal
+        handler, polling could only report that socket, which is read anyway
+        the next time the loop waits: the system call is skipped.  A callback
+        queued by another thread is in the ready queue already.
+        """
+        if self._advances or self._idle_waiters:
+            self._spins += 1
+            if self._spins > self.spin_limit:
+                self._fail_waiters()
+        instants = self.instants
+        if instants and instants[0] <= self.now:  # ``call_later(0)``: due at once
+            self._queue_due()
+        if self.selector.polled or self.signals:
+            return self._inner.select(0)
+        return _NO_EVENTS
 
     def idle(self) -> _Events:
-        """No callback is ready: every task is blocked.  Decide what happens next."""
+        """No callback is ready: every task is blocked.  Decide what happens next.
+
+        What the selector's blocking wait does: ``step`` decides, and the
+        timers of the instant it moved to run from a ready handle.
+        """
+        events = self.step()
+        if events is None:
+            firer = self._firer
+            if firer is None:
+                firer = self._firer = asyncio.Handle(self.fire, (), self.loop)
+            asyncio_details.add_ready_handle(self.loop, firer)
+            return []
+        return events
+
+    def step(self) -> _Events | None:
+        """``idle``'s decision: the events to handle, or None to run ``fire`` now.
+
+        None means that the clock moved to the next due instant and that its
+        timers (and those of the instants after, as long as they leave
+        nothing ready behind) are to run in this loop iteration, as its only
+        ready callback: ``ClockedEventLoop._run_once`` calls ``fire`` itself.
+        """
         loop = self.loop
-        if asyncio_details.ready_handles(loop):  # another thread queued a callback
+        if self.ready:  # another thread queued a callback
             return self._inner.select(0)
-        due = self.next_due()
+        instants = self.instants
+        if instants:
+            due = instants[0]
+            bucket = self.buckets[due]
+            # The common case inline: one live timer is due first.
+            if bucket.__class__ is list or bucket._cancelled:  # type: ignore[union-attr]
+                due = self.next_due()
+        else:
+            due = math.inf
         user_io = bool(self.selector.user_fds or self.signals)
         if due <= self.now:
             # Timers due now (``call_later(0)``, or set by callbacks of this
@@ -419,7 +387,8 @@ class VirtualClock:
         explored = self.choices is not None and not resting
         if explored:
             target = self._late_wake(target)
-        if user_io or self.work.pending():
+        jobs, processes, holds = self.work.records
+        if user_io or ((jobs or processes or holds) and self.work.pending()):
             news = self._wait_before_jump(target, user_io)
             if news is not None:
                 return news
@@ -435,10 +404,7 @@ class VirtualClock:
             self._queue_due()
         else:
             self._stops_seen = self._stops
-            firer = self._firer
-            if firer is None:
-                firer = self._firer = asyncio.Handle(self._fire, (), loop)
-            asyncio_details.add_ready_handle(loop, firer)
+            return None
         return []
 
     # -- private --------------------------------------------------------------------
@@ -485,7 +451,7 @@ class VirtualClock:
             wake = self._advances[0][0]
         return max(wake, due)
 
-    def _fire(self) -> None:
+    def fire(self) -> None:
         """Run the timers due now, then those of each next instant the loop would jump to.
 
         The idle loop would go through one iteration per instant: ``select``
@@ -498,31 +464,34 @@ class VirtualClock:
         these callbacks set for their own instant wait for the next iteration,
         as on any loop: taking the bucket out first leaves them a new one.
         """
-        instants, buckets, run = self.instants, self.buckets, asyncio_details.run_handle
-        ready = asyncio_details.ready_handles(self.loop)
+        instants, buckets, ready = self.instants, self.buckets, self.ready
+        run = asyncio_details.run_handle
+        due = self.now
+        if not instants or instants[0] != due:  # pragma: no cover - idle() checked
+            return
+        heapq.heappop(instants)
+        bucket = buckets.pop(due)
+        if bucket.__class__ is list:
+            for timer in bucket:
+                if not timer._cancelled:
+                    run(timer)
+        elif not bucket._cancelled:  # type: ignore[union-attr]
+            run(bucket)  # type: ignore[arg-type]
+        if ready:  # the common case: the timers woke something up
+            return
+        # Nothing ready: go on from instant to instant while the loop would jump.
         user_fds, signals, idle_waiters = self.selector.user_fds, self.signals, self._idle_waiters
         advances = self._advances
         jobs, processes, holds = self.work.records
         pop = heapq.heappop
-        due = self.now
         while True:
-            if not instants or instants[0] != due:  # pragma: no cover - idle() checked
-                return
-            pop(instants)
-            bucket = buckets.pop(due)
-            if bucket.__class__ is list:
-                for timer in bucket:
-                    if not timer.cancelled():
-                        run(timer)
-            elif not bucket.cancelled():  # type: ignore[union-attr]
-                run(bucket)  # type: ignore[arg-type]
-            if ready or self._stops != self._stops_seen or not instants:
+            if self._stops != self._stops_seen or not instants:
                 return
             due = instants[0]
             if not due > self.now:  # set by these callbacks for this instant
                 return
             bucket = buckets[due]
-            if bucket.__class__ is list or bucket.cancelled():  # type: ignore[union-attr]
+            if bucket.__class__ is list or bucket._cancelled:  # type: ignore[union-attr]
                 due = self.next_due()  # the slow way past cancelled timers
                 if due == math.inf:
                     return
@@ -534,6 +503,16 @@ class VirtualClock:
             elif not self.autojump:
                 return
             self.now = due
+            pop(instants)
+            bucket = buckets.pop(due)
+            if bucket.__class__ is list:
+                for timer in bucket:
+                    if not timer._cancelled:
+                        run(timer)
+            elif not bucket._cancelled:  # type: ignore[union-attr]
+                run(bucket)  # type: ignore[arg-type]
+            if ready:
+                return
 
     def _fail_waiters(self) -> None:
         message = _messages.spin(self)

@@ -26,6 +26,9 @@ def _creation_site(loop: asyncio.AbstractEventLoop, schedule: str) -> tuple[str,
         if schedule == "call_later":
             line = inspect.currentframe().f_lineno + 1  # type: ignore[union-attr]
             loop.call_later(1, _fail)
+        elif schedule == "call_soon":
+            line = inspect.currentframe().f_lineno + 1  # type: ignore[union-attr]
+            loop.call_soon(_fail)
         else:
             line = inspect.currentframe().f_lineno + 1  # type: ignore[union-attr]
             loop.call_at(loop.time() + 1, _fail)
@@ -46,7 +49,7 @@ class SourceTracebackTest(unittest.TestCase):
         return loop
 
     def test_a_timer_error_report_points_at_the_line_that_scheduled_it(self) -> None:
-        for schedule in ("call_later", "call_at"):
+        for schedule in ("call_later", "call_at", "call_soon"):
             for clocked in (False, True):
                 with self.subTest(schedule=schedule, clocked=clocked):
                     filename, lineno, line = _creation_site(self.loop(clocked), schedule)

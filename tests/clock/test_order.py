@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import math
+import random
 import unittest
 from dataclasses import dataclass
 
@@ -195,6 +196,55 @@ class TimerOrderTest(unittest.TestCase):
         direct = [i for i in range(300) if i % 3 != 2]
         chained = [i for i in range(300) if i % 3 == 2]
         self.assertEqual(fired, direct + chained)
+
+    def test_mass_cancellations_leave_the_other_timers_in_order(self) -> None:
+        # Enough cancellations to make the clock drop cancelled timers in bulk,
+        # some from a timer's callback (while the clock runs timers), some of
+        # timers already due, and cancels of timers that have fired.
+        for autojump in (False, True):
+            with self.subTest(autojump=autojump):
+                self.check_mass_cancellations(autojump)
+
+    def check_mass_cancellations(self, autojump: bool) -> None:
+        rng = random.Random(17)
+        loop = ClockedEventLoop(autojump=autojump)
+        self.addCleanup(close_loop, loop)
+        fired: list[tuple[float, int]] = []
+        delays = [rng.choice([0.25, 0.5, 0.5, 1, 2, 3, rng.uniform(0, 4)]) for _ in range(600)]
+
+        def note(index: int) -> None:
+            fired.append((loop.time(), index))
+
+        async def main() -> None:
+            handles = [loop.call_later(d, note, i) for i, d in enumerate(delays)]
+
+            def cancel_some() -> None:
+                for handle in handles[1::3]:
+                    handle.cancel()
+
+            loop.call_later(0.75, cancel_some)
+            for handle in handles[2::5]:
+                handle.cancel()
+            if autojump:
+                await asyncio.sleep(5)
+            else:
+                await loop.advance(5)
+            for handle in handles:  # all fired or cancelled: a no-op
+                handle.cancel()
+
+        run_bounded(loop, main())
+        cancelled = {i for i in range(1, 600, 3) if delays[i] > 0.75} | set(range(2, 600, 5))
+        expected = sorted(
+            ((loop_time(d), i) for i, d in enumerate(delays) if i not in cancelled),
+            key=lambda pair: pair[0],
+        )
+        self.assertEqual(fired, expected)
+        self.assertEqual(loop.pending_timers(), [])
+
+
+def loop_time(delay: float) -> float:
+    """The instant ``call_later(delay)`` names at t=0: the delay to the nanosecond."""
+    return round(delay * 1e9) / 1e9
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import threading
 import time
 import unittest
 import weakref
+from typing import Any
 
 from asynctoolkit.clock import ClockedEventLoop, StalledClockError
 from tests._clocked import ClockedLoopTest, close_loop, run_bounded
@@ -129,6 +130,56 @@ class ThreadTest(ClockedLoopTest):
         future = self.loop.create_future()
         threading.Timer(0.01, self.loop.call_soon_threadsafe, (future.set_result, "hi")).start()
         self.assertEqual(self.run_loop(asyncio.wait_for(future, None)), "hi")
+
+
+class BusyLoopTest(ClockedLoopTest):
+    """While callbacks are always ready, the loop still sees I/O and other threads."""
+
+    autojump = True
+
+    def spin_until(self, done: asyncio.Future[object], spins: int = 100_000) -> object:
+        async def main() -> object:
+            for _ in range(spins):  # never idle: a callback is always ready
+                if done.done():
+                    return done.result()
+                await asyncio.sleep(0)
+            raise AssertionError(f"nothing arrived within {spins} busy iterations")
+
+        return self.run_loop(main())
+
+    def test_a_socket_ready_while_the_loop_is_busy(self) -> None:
+        near, far = socket.socketpair()
+        self.addCleanup(near.close)
+        self.addCleanup(far.close)
+        far.sendall(b"x")
+        done = self.loop.create_future()
+        self.loop.add_reader(near, lambda: done.set_result(near.recv(1)))
+        self.addCleanup(self.loop.remove_reader, near)
+        self.assertEqual(self.spin_until(done), b"x")
+
+    def test_a_callback_from_another_thread_while_the_loop_is_busy(self) -> None:
+        done = self.loop.create_future()
+        threading.Timer(0.01, self.loop.call_soon_threadsafe, (done.set_result, "hi")).start()
+        self.assertEqual(self.spin_until(done, spins=10**7), "hi")
+
+    def test_a_selector_of_the_users_is_polled_on_every_iteration(self) -> None:
+        # A user's selector (a mock, say) may report events of its own at any time.
+        polls: list[float | None] = []
+
+        class Counting(type(selectors.DefaultSelector())):  # type: ignore[misc]
+            def select(self, timeout: float | None = None) -> list[Any]:
+                polls.append(timeout)
+                return super().select(timeout)  # type: ignore[no-any-return]
+
+        loop = ClockedEventLoop(Counting(), autojump=True)
+        self.addCleanup(close_loop, loop)
+
+        async def main() -> None:
+            for _ in range(3):
+                await asyncio.sleep(0)
+
+        run_bounded(loop, main())
+        self.assertGreaterEqual(polls.count(0), 3)
 
 
 class SocketTest(ClockedLoopTest):

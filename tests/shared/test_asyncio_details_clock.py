@@ -7,9 +7,11 @@ here with the name of the detail before it breaks ``ClockedEventLoop``.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextvars
 import selectors
 import unittest
+from typing import Any
 
 from asynctoolkit._shared import asyncio_details
 
@@ -57,6 +59,142 @@ class ClockInternalsTest(unittest.TestCase):
         handle = asyncio.TimerHandle(1.0, print, (), self.loop)
         asyncio_details.drop_maker_frame(handle)
         self.assertNotIn("created at", repr(handle))
+
+    # -- ClockedEventLoop._run_once: asyncio's iteration, which it reproduces --------------
+    def test_run_forever_runs_run_once_until_stopping(self) -> None:
+        steps: list[bool] = []
+        plain_step = self.loop._run_once  # type: ignore[attr-defined]
+
+        def step() -> None:
+            steps.append(self.loop._stopping)  # type: ignore[attr-defined]
+            plain_step()
+
+        self.loop._run_once = step  # type: ignore[attr-defined]
+        self.loop.call_soon(self.loop.stop)
+        self.loop.run_forever()
+        self.assertEqual(steps, [False])
+
+    def test_an_iteration_with_an_empty_timer_heap(self) -> None:
+        # select(0) while callbacks are ready (or a stop is pending), select(None)
+        # otherwise; then the events, then the callbacks ready at that point,
+        # skipping cancelled ones (those they queue wait for the next iteration).
+        loop = self.loop
+        timeouts: list[float | None] = []
+        selector = loop._selector  # type: ignore[attr-defined]
+        real_select = selector.select
+        self.assertIsInstance(selector, selectors.BaseSelector)
+
+        def select(timeout: float | None = None) -> list[Any]:
+            timeouts.append(timeout)
+            if timeout is None:
+                loop.call_soon(ran.append, "queued by the wait")
+            return real_select(0)
+
+        selector.select = select
+        ran: list[str] = []
+        loop.call_soon(ran.append, "cancelled").cancel()
+        loop.call_soon(lambda: loop.call_soon(ran.append, "next iteration"))
+        loop.call_soon(ran.append, "ready")
+        self.assertEqual(loop._scheduled, [])  # type: ignore[attr-defined]
+        loop._run_once()  # type: ignore[attr-defined]
+        self.assertEqual((timeouts, ran), ([0], ["ready"]))
+        self.assertEqual(len(loop._ready), 1)  # type: ignore[attr-defined]
+        loop._run_once()  # type: ignore[attr-defined]
+        self.assertEqual(ran, ["ready", "next iteration"])
+        loop._run_once()  # type: ignore[attr-defined]
+        self.assertEqual((timeouts, ran[-1]), ([0, 0, None], "queued by the wait"))
+
+    def test_the_flags_an_iteration_reads(self) -> None:
+        loop = self.loop
+        self.assertIsInstance(loop._ready, collections.deque)  # type: ignore[attr-defined]
+        self.assertIs(loop._debug, loop.get_debug())  # type: ignore[attr-defined]
+        loop.set_debug(True)
+        self.assertIs(loop._debug, True)  # type: ignore[attr-defined]
+        loop.set_debug(False)
+        self.assertIs(loop._closed, False)  # type: ignore[attr-defined]
+        seen: list[bool] = []
+        loop.call_soon(loop.stop)
+        loop.call_soon(lambda: seen.append(loop._stopping))  # type: ignore[attr-defined]
+        loop.run_forever()
+        self.assertEqual(seen, [True])
+        other = asyncio.SelectorEventLoop(selectors.DefaultSelector())
+        other.close()
+        self.assertIs(other._closed, True)  # type: ignore[attr-defined]
+
+    def test_handle_cancelled_flag_and_run(self) -> None:
+        seen: list[int] = []
+        handle = asyncio.Handle(seen.append, (1,), self.loop)
+        self.assertIs(handle._cancelled, False)  # type: ignore[attr-defined]
+        handle._run()  # type: ignore[attr-defined]
+        handle.cancel()
+        self.assertIs(handle._cancelled, True)  # type: ignore[attr-defined]
+        self.assertEqual(seen, [1])
+
+    # -- ClockTimer: a TimerHandle whose slots the clock sets itself --------------------
+    def test_the_slots_of_a_timer_handle(self) -> None:
+        slots = {
+            name
+            for kind in asyncio.TimerHandle.__mro__
+            for name in getattr(kind, "__slots__", ())
+            if name != "__weakref__"
+        }
+        self.assertEqual(slots, _TIMER_SLOTS)
+
+    def test_a_clock_timer_is_a_timer_handle_with_the_same_state(self) -> None:
+        from asynctoolkit.clock._handles import ClockTimer
+
+        context = contextvars.copy_context()
+        for given in (context, None):
+            plain = asyncio.TimerHandle(2.0, print, ("x",), self.loop, given)
+            clock = object()
+            timer = ClockTimer(2.0, print, ("x",), self.loop, given, clock)  # type: ignore[arg-type]
+            for name in _TIMER_SLOTS - {"_context"}:
+                self.assertEqual(getattr(timer, name), getattr(plain, name), name)
+            self.assertIsInstance(timer._context, contextvars.Context)  # type: ignore[attr-defined]
+            if given is not None:
+                self.assertIs(timer._context, context)  # type: ignore[attr-defined]
+            self.assertEqual(repr(timer).replace("ClockTimer", "TimerHandle"), repr(plain))
+
+    def test_a_handle_made_in_one_step_equals_one_made_by_asyncio(self) -> None:
+        from asynctoolkit.clock._handles import new_handle
+
+        slots = {name for name in asyncio.Handle.__slots__ if name != "__weakref__"}
+        self.assertEqual(slots, _TIMER_SLOTS - {"_when", "_scheduled"})
+        context = contextvars.copy_context()
+        for given in (context, None):
+            plain = asyncio.Handle(print, ("x",), self.loop, given)
+            handle = new_handle(print, ("x",), self.loop, given)
+            self.assertIs(type(handle), asyncio.Handle)
+            for name in slots - {"_context"}:
+                self.assertEqual(getattr(handle, name), getattr(plain, name), name)
+            self.assertIsInstance(handle._context, contextvars.Context)  # type: ignore[attr-defined]
+            if given is not None:
+                self.assertIs(handle._context, context)  # type: ignore[attr-defined]
+            self.assertEqual(repr(handle), repr(plain))
+
+    def test_handle_cancel_is_all_a_timer_cancel_adds_off_the_heap(self) -> None:
+        # TimerHandle.cancel only adds the loop's count of cancelled timers on its heap.
+        handle = asyncio.TimerHandle(1.0, print, (), self.loop)
+        asyncio.Handle.cancel(handle)
+        plain = asyncio.TimerHandle(1.0, print, (), self.loop)
+        plain.cancel()
+        for name in _TIMER_SLOTS - {"_context"}:
+            self.assertEqual(getattr(handle, name), getattr(plain, name), name)
+        self.assertEqual(self.loop._timer_cancelled_count, 0)  # type: ignore[attr-defined]
+
+
+#: What ``Handle.__init__`` and ``TimerHandle.__init__`` set (``ClockTimer`` sets them itself).
+_TIMER_SLOTS = {
+    "_callback",
+    "_args",
+    "_cancelled",
+    "_loop",
+    "_source_traceback",
+    "_repr",
+    "_context",
+    "_scheduled",
+    "_when",
+}
 
 
 if __name__ == "__main__":
