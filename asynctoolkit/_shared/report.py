@@ -14,7 +14,7 @@ import inspect
 import os
 import reprlib
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from types import CoroutineType, FrameType, GeneratorType
 from typing import Any
 
@@ -28,9 +28,35 @@ _repr.maxother = 80
 #: A partial of a partial of ... is unwrapped this many levels at most.
 _PARTIAL_DEPTH = 100
 
-#: Where each task was created ("file:line"), filled in by the checks' task
-#: factory while it is installed; weak, so no task is kept alive by it.
-creation_sites: weakref.WeakKeyDictionary[asyncio.Task[Any], str] = weakref.WeakKeyDictionary()
+#: Where each task was created, as (file name, line), or None if the test
+#: machinery made it.  The checks' task factory fills in a book per running
+#: test (the test's own tasks, held until its checks let them go: see
+#: ``Watch.created``); the books of the tests running now are listed here.
+live_sites: list[Mapping[asyncio.Task[Any], tuple[str, int] | None]] = []
+#: The sites of tasks still pending when their test let its tasks go; weak,
+#: so no task is kept alive by it.
+creation_sites: weakref.WeakKeyDictionary[asyncio.Task[Any], tuple[str, int]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def creation_site(task: asyncio.Task[Any]) -> str | None:
+    """Where ``task`` was created, as ``file:line``, if the checks recorded it.
+
+    Written out only here, for a task a report names: recording a site costs
+    a lookup of the creating frame and nothing more.
+    """
+    site = None
+    for book in live_sites[::-1]:  # a copy: tests in other threads come and go
+        site = book.get(task)
+        if site is not None:
+            break
+    else:
+        site = creation_sites.get(task)
+    if site is None:
+        return None
+    filename, line = site
+    return f"{short_path(filename)}:{line}"
 
 
 def short_path(path: str) -> str:
@@ -89,7 +115,7 @@ def describe_task(task: asyncio.Task[Any], indent: str = "  ") -> str:
     """A task, where it was created, and its await chain, over several lines."""
     coro = task.get_coro()
     head = f"task {task.get_name()!r} running {coroutine_name(coro)}"
-    site = creation_sites.get(task)
+    site = creation_site(task)
     if site:
         head += f", created at {site}"
     lines = [head]

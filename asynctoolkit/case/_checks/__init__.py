@@ -108,7 +108,7 @@ class TestWatch:
                         problems.append(_crashed(check, error))
             users = sum(1 for check in checks if check.uses_created_tasks) if created else 0
             if not users:
-                created.clear()
+                self._watch.let_go_of_tasks()
             for check in checks:
                 if type(check).finish is not _NO_FINISH:
                     try:
@@ -120,7 +120,7 @@ class TestWatch:
                     if not users:
                         # Let the test's tasks go before the other checks collect
                         # garbage: what they hold (a grpc.aio channel) may unregister then.
-                        created.clear()
+                        self._watch.let_go_of_tasks()
             closing = close(self._watch.tasks_cleared)
             for check in checks:
                 if type(check).after_close is not _NO_AFTER_CLOSE:
@@ -158,7 +158,7 @@ class TestWatch:
                 except BaseException as exc:
                     error = error or exc
         self._watch.restore()
-        self._watch.created.clear()
+        self._watch.let_go_of_tasks()
         if error is not None:
             raise error
 

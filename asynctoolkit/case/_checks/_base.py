@@ -16,7 +16,6 @@ import os
 import sys
 import unittest
 from collections.abc import Callable, Coroutine
-from types import FrameType
 from typing import Any, ClassVar
 
 from asynctoolkit._shared import report
@@ -90,8 +89,9 @@ class Watch:
         self.context = context
         #: True for a loop made for this test (nothing on it predates the test).
         self.fresh = fresh
-        #: The tasks created during the test, while a check that reads them is on.
-        self.created: list[asyncio.Task[Any]] = []
+        #: The tasks created during the test, while a check that reads them is
+        #: on, each with where it was created (``report.live_sites`` lists it).
+        self.created: dict[asyncio.Task[Any], tuple[str, int] | None] = {}
         #: True once the checks cancelled every task left on the loop.
         self.tasks_cleared = False
         #: Contexts passed to the loop's exception handler during the test.
@@ -99,6 +99,7 @@ class Watch:
         self._warn = warn
         #: The task factory recording ``created`` (``None`` while not installed).
         self.task_factory: Callable[..., asyncio.Task[Any]] | None = None
+        self._site_depth = 1
         self._previous_handler: Any = _UNSET
         self._default_patched = False
 
@@ -114,6 +115,12 @@ class Watch:
     def record_tasks(self) -> None:
         """Record every task created on the loop, unless the loop has its own factory."""
         if self.task_factory is None and self.loop.get_task_factory() is None:
+            # Depth 1 is the factory's caller.  asyncio's own ``create_task``
+            # (frame 1) is skipped at once: the frame 2 is its caller.  Other
+            # loops (uvloop's create_task has no Python frame) start at 1.
+            plain = type(self.loop).create_task is asyncio.BaseEventLoop.create_task
+            self._site_depth = 2 if plain else 1
+            report.live_sites.append(self.created)
             self.task_factory = self._create_task
             self.loop.set_task_factory(self.task_factory)
 
@@ -121,11 +128,42 @@ class Watch:
         self, loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any
     ) -> asyncio.Task[Any]:
         task: asyncio.Task[Any] = _TASK(coro, loop=loop, **kwargs)
-        site = _creation_site()
-        if site is not None:
-            report.creation_sites[task] = site
-        self.created.append(task)
+        # Where the task was created: the first frame outside asyncio and
+        # asynctoolkit, kept as (file, line) and written out only if a report
+        # names the task.  ``sys._getframe(depth)`` reaches each frame without
+        # making objects of those in between (see ``record_tasks`` for the
+        # first depth).  Inlined: it runs for every task.
+        site = None
+        depth = self._site_depth
+        while True:
+            try:
+                frame = sys._getframe(depth)
+            except ValueError:
+                break
+            filename = frame.f_code.co_filename
+            kind = _FILE_KINDS.get(filename)
+            if kind is None:
+                kind = _file_kind(filename)
+            if kind is _USER:
+                site = (filename, frame.f_lineno)
+                break
+            if kind is _UNITTEST:  # created by the test machinery itself (the test's own task)
+                break
+            depth += 1
+        self.created[task] = site
         return task
+
+    def let_go_of_tasks(self) -> None:
+        """Drop the test's tasks; the sites of those still pending stay known (weakly)."""
+        created = self.created
+        for task, site in created.items():
+            if site is not None and not task.done():
+                report.creation_sites[task] = site
+        created.clear()
+        for i, book in enumerate(report.live_sites):
+            if book is created:
+                del report.live_sites[i]
+                break
 
     # -- the loop's exception handler ---------------------------------------
     def record_exceptions(self) -> None:
@@ -176,17 +214,21 @@ _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
 _UNITTEST_DIR = os.path.dirname(unittest.__file__)
 
 
-def _creation_site() -> str | None:
-    """The first frame outside asyncio and asynctoolkit, as ``file:line``."""
-    frame: FrameType | None = sys._getframe(2)
-    while frame is not None:
-        filename = frame.f_code.co_filename
-        if filename.startswith(_UNITTEST_DIR):
-            return None  # created by the test machinery itself (the test's own task)
-        if not filename.startswith((_ASYNCIO_DIR, _PACKAGE_DIR)):
-            return f"{report.short_path(filename)}:{frame.f_lineno}"
-        frame = frame.f_back
-    return None
+# What each source file is, for ``_create_task``: a user's, asyncio's or
+# asynctoolkit's (skipped), or unittest's (the test machinery).
+_USER, _SKIPPED, _UNITTEST = "user", "skipped", "unittest"
+_FILE_KINDS: dict[str, str] = {}
+
+
+def _file_kind(filename: str) -> str:
+    if filename.startswith(_UNITTEST_DIR):
+        kind = _UNITTEST
+    elif filename.startswith((_ASYNCIO_DIR, _PACKAGE_DIR)):
+        kind = _SKIPPED
+    else:
+        kind = _USER
+    _FILE_KINDS[filename] = kind
+    return kind
 
 
 if sys.version_info < (3, 11):

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import unittest
+from typing import Any
 
 import asynctoolkit
 from asynctoolkit import fail_on
@@ -35,6 +36,66 @@ class PendingTasksTest(unittest.TestCase):
         self.assertIn("task 'the-leak' running _forever()", text)
         self.assertIn("checks/test_pending_tasks.py", text)  # where it was created / suspended
         self.assertIn("in _forever", text)
+
+    def test_the_report_names_the_line_that_created_each_task(self) -> None:
+        self.check_creation_lines(None)
+
+    def test_the_report_names_the_line_that_created_each_task_on_uvloop(self) -> None:
+        try:
+            import uvloop
+        except ImportError:
+            self.skipTest("uvloop is not installed")
+        # uvloop's create_task calls the task factory with no Python frame in between.
+        self.check_creation_lines(uvloop.new_event_loop)
+
+    def check_creation_lines(self, factory: Any) -> None:
+        lines: dict[str, int] = {}
+
+        def here() -> int:
+            return sys._getframe(1).f_lineno
+
+        class Inner(asynctoolkit.TestCase):
+            loop_factory = factory
+
+            @fail_on(active_selector_callbacks=False)  # uvloop has no selector to look at
+            async def test_leaks(self) -> None:
+                loop = asyncio.get_running_loop()
+                lines["loop"] = here() + 1
+                loop.create_task(_forever(), name="by-loop")
+                lines["asyncio"] = here() + 1
+                asyncio.create_task(_forever(), name="by-asyncio")
+                lines["future"] = here() + 1
+                asyncio.ensure_future(_forever()).set_name("by-ensure-future")
+
+        text = failure_text(run_test(Inner, "test_leaks"))
+        here_file = "checks/test_pending_tasks.py"
+        for name, key in (
+            ("by-loop", "loop"),
+            ("by-asyncio", "asyncio"),
+            ("by-ensure-future", "future"),
+        ):
+            self.assertRegex(
+                text,
+                rf"task '{name}' running _forever\(\), created at \S*{here_file}:{lines[key]}\n",
+            )
+
+    def test_a_stall_during_the_test_names_where_its_tasks_were_created(self) -> None:
+        lines: dict[str, int] = {}
+
+        class Inner(asynctoolkit.ClockedTestCase):
+            async def test_stalls(self) -> None:
+                lines["helper"] = sys._getframe().f_lineno + 1
+                helper = asyncio.create_task(_forever(), name="helper")
+                self.addCleanup(helper.cancel)
+                await asyncio.sleep(1)  # on a manual clock nothing moves time
+
+        text = failure_text(run_test(Inner, "test_stalls"))
+        self.assertIn("StalledClockError", text)
+        self.assertRegex(
+            text,
+            rf"task 'helper' running _forever\(\), created at "
+            rf"\S*checks/test_pending_tasks.py:{lines['helper']}\n",
+        )
 
     def test_an_awaited_or_cancelled_task_passes(self) -> None:
         class Inner(asynctoolkit.TestCase):
