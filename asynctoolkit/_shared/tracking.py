@@ -171,16 +171,38 @@ def _watch_collections(on: bool) -> None:
         gc.callbacks.remove(_on_collection)
 
 
+# Coroutines a collection found in generation 0, registered once it is over.
+_found: list[weakref.ReferenceType[Coroutine[Any, Any, Any]]] = []
+
+
 def _on_collection(phase: str, info: dict[str, int]) -> None:
-    if phase == "start":  # before the survivors of generation 0 leave it
-        _register_new()
+    # Before the survivors of generation 0 leave it, note its new coroutines;
+    # weakly, and without reading them: a collection can start while a
+    # coroutine is being made (an allocation for its ``cr_origin``, which
+    # CPython sets after the coroutine is tracked), and reading that field
+    # then reads memory not yet written.  Their type and weak reference list
+    # are set first: those are safe.  They are registered outside the
+    # collection, by the next ``_register_new``.
+    global _frontier
+    if phase == "start":
+        frontier, _frontier = _frontier, []
+        found, coroutine_type = _found, CoroutineType
+        for obj in reversed(gc.get_objects(0)):
+            if obj is frontier:
+                break
+            if type(obj) is coroutine_type:
+                found.append(weakref.ref(obj))
 
 
 def _register_new() -> None:
-    """Register what generation 0 holds after the frontier; move the frontier."""
+    """Register what generation 0 holds after the frontier, and what collections found."""
     global _frontier
     frontier, _frontier = _frontier, []
     _register(reversed(gc.get_objects(0)), frontier)
+    if _found:
+        found = [coroutine for ref in _found if (coroutine := ref()) is not None]
+        _found.clear()
+        _register(iter(found), None)
 
 
 def _register(newest_first: Iterator[Any], stop: object) -> None:
