@@ -47,7 +47,9 @@ def pytest_sessionfinish(session):
 """
 _OURS = ("-p", "no:asyncio")
 _THEIRS = ("-p", "no:asynctoolkit")
-_COMMON = ("-q", "-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:xdist")
+# looptime's pytest plugins (installed for bench_virtual_time.py) are left out.
+_NO_LOOPTIME = tuple(f"-pno:looptime_{name}" for name in ("plugin", "chronometers", "timeproxies"))
+_COMMON = ("-q", "-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:xdist", *_NO_LOOPTIME)
 
 
 def _write(directory: str, name: str, n: int, kind: str) -> str:

@@ -173,12 +173,15 @@ def failure_message(
         )
     if pytest:
         replay = f"pytest --asynctoolkit-seed {seed} '{test_id}'"
+        also = f"{SEED_VARIABLE}={seed} pytest '{test_id}'"
     else:
         replay = f"{SEED_VARIABLE}={seed} python -m asynctoolkit {test_id}"
+        also = f"python -m asynctoolkit --seed {seed} {test_id}"
     version = ".".join(map(str, sys.version_info[:2]))
     return (
         f"{which}\n"
         f"Replay it with @explore(seed={seed}), or: {replay}\n"
+        f"(or: {also})\n"
         f"Choices of seed {seed} on Python {version} ({exploration.describe()}), in order:\n"
         f"{choices.shortened_trace()}"
     )

@@ -189,15 +189,15 @@ class TestCase(_assertions.AsyncAssertions):
             return result
         return self._run_one(result)
 
-    def _run_one(self, result: Any) -> Any:
+    def _run_one(self, result: Any, explore: bool = True) -> Any:
         # One frame below run() whichever way it was called: a warning about
         # the test (a returned value) points at the caller of run().
-        exploration = _explore.exploration_of(self)
-        if exploration is not None:
-            return _explore.run_explored(self, result, exploration, self._run_once)
-        return self._run_once(result)
-
-    def _run_once(self, result: Any) -> Any:
+        # (So the run itself stays in this frame: no helper call in between.)
+        if explore:
+            exploration = _explore.exploration_of(self)
+            if exploration is not None:
+                once = functools.partial(self._run_one, explore=False)
+                return _explore.run_explored(self, result, exploration, once)
         self._interrupted = False
         one = _oneresult.OneReport(result, self)
         try:

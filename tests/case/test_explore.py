@@ -76,6 +76,7 @@ class ExploreTest(unittest.TestCase):
         self.assertEqual(len(STARTS), seed + 1)  # it stopped at the first failing run
         self.assertIn(f"@explore(seed={seed})", text)
         self.assertIn(f"ASYNCTOOLKIT_SEED={seed} python -m asynctoolkit", text)
+        self.assertIn(f"python -m asynctoolkit --seed {seed} ", text)
         self.assertIn("timers due together", text)
         self.assertIn("'b'", text)  # the test's own failure is there too
 

@@ -60,6 +60,7 @@ def test_the_first_failing_seed_is_reported_with_its_replay_line(
     seeds = re.findall(r"explore: seed (\d+) fails this test", out)
     assert len(seeds) == 2 and seeds[0] == seeds[1]  # the same base: the same seed
     assert f"pytest --asynctoolkit-seed {seeds[0]} 'test_race.py::test_decorated'" in out
+    assert f"ASYNCTOOLKIT_SEED={seeds[0]} pytest 'test_race.py::test_decorated'" in out
     assert "timers due together" in out
     assert "a passing run printed this" not in out
 
