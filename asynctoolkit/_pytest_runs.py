@@ -40,10 +40,9 @@ _CHECKS_SECTION = "asynctoolkit checks also found"
 
 def note_findings(report: pytest.TestReport, call: pytest.CallInfo[Any]) -> None:
     """Remember on a teardown ``report`` that its only failure is the checks' findings."""
-    excinfo = call.excinfo
-    checks = excinfo is not None and getattr(excinfo.value, CHECKS_MARK, False)
-    if report.when == "teardown" and report.failed and checks:
-        setattr(report, _FINDINGS, str(call.excinfo.value if call.excinfo else ""))
+    error = call.excinfo.value if call.excinfo is not None else None
+    if report.when == "teardown" and report.failed and getattr(error, CHECKS_MARK, False):
+        setattr(report, _FINDINGS, str(error))
 
 
 def run(item: pytest.Item, nextitem: pytest.Item | None, explored: Exploration | None) -> bool:
