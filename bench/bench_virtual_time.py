@@ -27,7 +27,10 @@ goal, stay ahead (below 1x).
 Rounds are interleaved (each round runs every variant once, so a slow moment
 of the machine hits all alike); each figure is the best of the rounds, each
 ratio is printed as best/best and as the range of the per-round ratios.
-The load average is printed before and after.  ``--quick`` runs one round
+Each path first runs a small untimed warm-up (in each pytest child too): the
+first test of a process imports the test machinery, a start-up cost that
+``bench_pytest.py`` and ``bench_import.py`` measure.  The load average is
+printed before and after.  ``--quick`` runs one round
 of a tenth of the day and of the crowd (for ``nox -s bench``).  The peers
 are bench-only dependencies (the noxfile's ``bench`` session installs them);
 a missing peer is skipped, saying so.
@@ -175,16 +178,28 @@ async def day():
 _rng = random.Random(17)
 DELAYS = [_rng.uniform(0, 3600) for _ in range(COUNT)]
 
-async def crowd():
+async def crowd(delays=DELAYS):
     loop = asyncio.get_running_loop()
-    tasks = [loop.create_task(asyncio.sleep(delay)) for delay in DELAYS]
+    tasks = [loop.create_task(asyncio.sleep(delay)) for delay in delays]
     for task in tasks:
         await task
+
+async def warm_up():
+    for _ in range(10):
+        await asyncio.sleep(1)
+    await crowd(DELAYS[:10])
 """
 
+# Each child first runs a small warm-up test (not reported): the first test of
+# a process imports what its plugin's tests need, a start-up cost that
+# bench_pytest.py measures on its own.
 _OURS = """
 import pytest
-from _bench_work import crowd, day
+from _bench_work import crowd, day, warm_up
+
+@pytest.mark.asynctoolkit(clock="autojump")
+async def test_0_warm_up():
+    await warm_up()
 
 @pytest.mark.asynctoolkit(clock="autojump")
 async def test_day():
@@ -205,7 +220,11 @@ def pytest_asyncio_loop_factories(config, item):
 
 _SOLIPSISM = """
 import pytest
-from _bench_work import crowd, day
+from _bench_work import crowd, day, warm_up
+
+@pytest.mark.asyncio
+async def test_0_warm_up():
+    await warm_up()
 
 @pytest.mark.asyncio
 async def test_day():
@@ -254,7 +273,10 @@ class PytestChildren:
             **os.environ,
             "BENCH_TIMES": times,
             "PYTHONPATH": os.pathsep.join([self.folder, _ROOT, os.environ.get("PYTHONPATH", "")]),
+            # Bytecode cached between children even where writing it is off by default.
+            "PYTHONPYCACHEPREFIX": os.path.join(self.folder, "pycache"),
         }
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         done = subprocess.run(
             command, cwd=self.folder, env=env, capture_output=True, text=True, timeout=600
         )
@@ -323,6 +345,15 @@ def main() -> None:
 
     def record(what: str, who: str, seconds: float) -> None:
         times.setdefault((what, who), []).append(seconds)
+
+    # One small run of each path first, not timed: the first ClockedTestCase
+    # test of a process imports the test machinery (a start-up cost, which
+    # bench_pytest.py and bench_import.py measure).
+    warm_ups: list[Work] = [lambda: day(10), lambda: crowd(delays[:10])]
+    for warm_up in warm_ups:
+        on_loop(clocked, warm_up)
+        on_loop(async_solipsism.EventLoop, warm_up)
+        in_case(warm_up)
 
     for round_ in range(rounds):
         for what, work in works.items():
