@@ -22,6 +22,7 @@ import math
 import selectors
 import signal
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -131,8 +132,10 @@ class VirtualClock:
 
     The timers live here, not on asyncio's heap: ``buckets`` maps each due
     instant to its timers in scheduling order (so equal due times fire FIFO
-    with no tie-break to compare), and ``instants`` is a ``heapq`` heap of
-    those instants, plain floats.  asyncio's own heap stays empty, so
+    with no tie-break to compare); the instants themselves, plain floats,
+    are in ``in_order`` when each came later than the one before (timers
+    set in due order, the usual case: taken out in O(1)) and in the
+    ``heapq`` heap ``instants`` otherwise.  asyncio's own heap stays empty, so
     ``_run_once`` passes ``select`` a zero timeout while callbacks are ready
     and None when the loop is idle; the clock then runs the due timers itself.
     """
@@ -150,7 +153,10 @@ class VirtualClock:
         #: Due instant -> the timer (or list of timers, FIFO) due then.
         #: Cancelled timers stay until their instant comes or ``purge`` runs.
         self.buckets: dict[float, asyncio.TimerHandle | list[asyncio.TimerHandle]] = {}
-        #: The keys of ``buckets``, as a heap: ``instants[0]`` is the earliest.
+        #: The keys of ``buckets``: those added in increasing order, ascending
+        #: (``in_order[0]`` is their earliest), and the others, as a heap
+        #: (``instants[0]``).  ``first_instant`` is the earlier of the two.
+        self.in_order: deque[float] = deque()
         self.instants: list[float] = []
         #: Timers cancelled since the last ``purge``, and the count that triggers the next.
         self.cancelled = 0
@@ -206,7 +212,11 @@ class VirtualClock:
         bucket = buckets.get(due)
         if bucket is None:
             buckets[due] = timer
-            heapq.heappush(self.instants, due)
+            in_order = self.in_order
+            if not in_order or due > in_order[-1]:
+                in_order.append(due)
+            else:
+                heapq.heappush(self.instants, due)
         elif bucket.__class__ is list:
             bucket.append(timer)
         else:
@@ -224,6 +234,7 @@ class VirtualClock:
         """Forget every timer (the loop is closed)."""
         self.buckets.clear()
         self.instants.clear()
+        self.in_order.clear()
         self.cancelled = 0
         self.purge_at = _MIN_PURGE
 
@@ -249,23 +260,39 @@ class VirtualClock:
         # In place: ``fire`` may be running with these very containers in hand.
         self.buckets.clear()
         self.buckets.update(kept)
-        self.instants[:] = kept
-        heapq.heapify(self.instants)
+        self.instants.clear()
+        self.in_order.clear()
+        self.in_order.extend(sorted(kept))
         self.cancelled = 0
         self.purge_at = max(_MIN_PURGE, count)
 
+    def first_instant(self) -> float:
+        """The earliest instant with timers, cancelled or not (``inf`` if none)."""
+        in_order, instants = self.in_order, self.instants
+        if in_order:
+            due = in_order[0]
+            return instants[0] if instants and instants[0] < due else due
+        return instants[0] if instants else math.inf
+
+    def drop_first_instant(self, due: float) -> None:
+        """Take ``due``, the earliest instant (``first_instant()``), out of the instants."""
+        in_order = self.in_order
+        if in_order and in_order[0] == due:
+            in_order.popleft()
+        else:
+            heapq.heappop(self.instants)
+
     def next_due(self) -> float:
         """When the next live timer is due (``inf`` if none); drops dead instants on the way."""
-        instants, buckets = self.instants, self.buckets
-        while instants:
-            due = instants[0]
+        buckets = self.buckets
+        while (due := self.first_instant()) != math.inf:
             bucket = buckets[due]
             if bucket.__class__ is list:
                 if not all(t.cancelled() for t in bucket):
                     return due
             elif not bucket.cancelled():  # type: ignore[union-attr]
                 return due
-            heapq.heappop(instants)
+            self.drop_first_instant(due)
             del buckets[due]
         return math.inf
 
@@ -314,8 +341,9 @@ class VirtualClock:
             self._spins += 1
             if self._spins > self.spin_limit:
                 self._fail_waiters()
-        instants = self.instants
-        if instants and instants[0] <= self.now:  # ``call_later(0)``: due at once
+        in_order, instants, now = self.in_order, self.instants, self.now
+        # ``call_later(0)``: due at once.
+        if (in_order and in_order[0] <= now) or (instants and instants[0] <= now):
             self._queue_due()
         if self.selector.polled or self.signals:
             return self._inner.select(0)
@@ -347,15 +375,12 @@ class VirtualClock:
         loop = self.loop
         if self.ready:  # another thread queued a callback
             return self._inner.select(0)
-        instants = self.instants
-        if instants:
-            due = instants[0]
+        due = self.first_instant()
+        if due != math.inf:
             bucket = self.buckets[due]
             # The common case inline: one live timer is due first.
             if bucket.__class__ is list or bucket._cancelled:  # type: ignore[union-attr]
                 due = self.next_due()
-        else:
-            due = math.inf
         user_io = bool(self.selector.user_fds or self.signals)
         if due <= self.now:
             # Timers due now (``call_later(0)``, or set by callbacks of this
@@ -414,8 +439,9 @@ class VirtualClock:
             self._spins += 1
             if self._spins > self.spin_limit:
                 self._fail_waiters()
-        instants = self.instants
-        if instants and instants[0] <= self.now:  # ``call_later(0)``: due at once
+        in_order, instants, now = self.in_order, self.instants, self.now
+        # ``call_later(0)``: due at once.
+        if (in_order and in_order[0] <= now) or (instants and instants[0] <= now):
             self._queue_due()
 
     def _queue_due(self) -> None:
@@ -424,10 +450,11 @@ class VirtualClock:
         In an explored run, timers due at the same instant go in the order the
         run's seed picks (asyncio promises no order among them).
         """
-        instants, buckets, now, loop = self.instants, self.buckets, self.now, self.loop
+        buckets, now, loop = self.buckets, self.now, self.loop
         explored = self.choices
-        while instants and instants[0] <= now:
-            timers = _as_list(buckets.pop(heapq.heappop(instants)))
+        while (due := self.first_instant()) <= now:
+            self.drop_first_instant(due)
+            timers = _as_list(buckets.pop(due))
             if explored is not None and len(timers) > 1:
                 live = [t for t in timers if not t.cancelled()]
                 timers = explored.tie_order(live, _describe_timer) if len(live) > 1 else live
@@ -464,12 +491,12 @@ class VirtualClock:
         these callbacks set for their own instant wait for the next iteration,
         as on any loop: taking the bucket out first leaves them a new one.
         """
-        instants, buckets, ready = self.instants, self.buckets, self.ready
+        in_order, instants, buckets, ready = self.in_order, self.instants, self.buckets, self.ready
         run = asyncio_details.run_handle
         due = self.now
-        if not instants or instants[0] != due:  # pragma: no cover - idle() checked
+        if self.first_instant() != due:  # pragma: no cover - idle() checked
             return
-        heapq.heappop(instants)
+        self.drop_first_instant(due)
         bucket = buckets.pop(due)
         if bucket.__class__ is list:
             for timer in bucket:
@@ -483,11 +510,19 @@ class VirtualClock:
         user_fds, signals, idle_waiters = self.selector.user_fds, self.signals, self._idle_waiters
         advances = self._advances
         jobs, processes, holds = self.work.records
-        pop = heapq.heappop
+        pop, pop_in_order = heapq.heappop, in_order.popleft
         while True:
-            if self._stops != self._stops_seen or not instants:
+            if self._stops != self._stops_seen:
                 return
-            due = instants[0]
+            # ``first_instant()``, inline: this loop runs once per instant.
+            if in_order:
+                due = in_order[0]
+                if instants and instants[0] < due:
+                    due = instants[0]
+            elif instants:
+                due = instants[0]
+            else:
+                return
             if not due > self.now:  # set by these callbacks for this instant
                 return
             bucket = buckets[due]
@@ -503,7 +538,10 @@ class VirtualClock:
             elif not self.autojump:
                 return
             self.now = due
-            pop(instants)
+            if in_order and in_order[0] == due:  # ``drop_first_instant(due)``, inline
+                pop_in_order()
+            else:
+                pop(instants)
             bucket = buckets.pop(due)
             if bucket.__class__ is list:
                 for timer in bucket:
