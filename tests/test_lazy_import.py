@@ -17,14 +17,15 @@ import asynctoolkit.selector
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _loaded_after(code: str) -> set[str]:
-    """The asynctoolkit modules a fresh interpreter has loaded after running ``code``."""
+def _loaded_after(code: str, *others: str) -> set[str]:
+    """The asynctoolkit modules (and ``others``) a fresh interpreter has loaded after ``code``."""
     done = subprocess.run(
         [
             sys.executable,
             "-c",
             f"{code}\nimport json, sys\n"
-            "print(json.dumps(sorted(m for m in sys.modules if m.startswith('asynctoolkit'))))",
+            "print(json.dumps(sorted(m for m in sys.modules\n"
+            f"    if m.startswith('asynctoolkit') or m in {others!r})))",
         ],
         env=dict(os.environ, PYTHONPATH=ROOT),
         capture_output=True,
@@ -84,11 +85,14 @@ class FirstUseTest(unittest.TestCase):
                     "        pass\n"
                     "result = unittest.TestResult()\n"
                     "Test('test_nothing').run(result)\n"
-                    "assert result.wasSuccessful() and result.testsRun == 1, result.errors\n"
+                    "assert result.wasSuccessful() and result.testsRun == 1, result.errors\n",
+                    "resource",
                 )
                 self.assertIn("asynctoolkit.selector", loaded)
                 self.assertNotIn("asynctoolkit.selector._mocks", loaded)
                 self.assertNotIn("asynctoolkit.mock", loaded)
+                # Nor the first virtual descriptor, which needs ``resource``.
+                self.assertNotIn("resource", loaded)
 
     def test_a_mock_made_after_its_selector_is_still_a_mock(self) -> None:
         # The selector exists before the mocks are imported: it still keeps a

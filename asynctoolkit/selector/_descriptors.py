@@ -38,7 +38,23 @@ def _first_virtual_descriptor() -> int:
     return int(hard)  # pragma: no cover - no system has a hard limit above 2**31
 
 
-_allocation_lock = threading.Lock()
+# Re-entered: ``FileDescriptor()`` holds it when it first reads ``next_fd``.
+_allocation_lock = threading.RLock()
+
+
+class _FirstNextFd:
+    """``FileDescriptor.next_fd`` until its first read, which sets it to its first value.
+
+    That value needs ``resource``, a shared library to load (about 0.25 ms):
+    every test loop's selector checks for ``FileDescriptor``, and a test that
+    makes none should not pay for it.
+    """
+
+    def __get__(self, instance: object, owner: type | None = None) -> int:
+        with _allocation_lock:
+            if FileDescriptor.__dict__.get("next_fd") is self:
+                FileDescriptor.next_fd = _first_virtual_descriptor()
+            return FileDescriptor.next_fd
 
 
 class FileDescriptor(int):
@@ -55,7 +71,7 @@ class FileDescriptor(int):
     """
 
     #: The value ``FileDescriptor()`` will take next.
-    next_fd: ClassVar[int] = _first_virtual_descriptor()
+    next_fd: ClassVar[int] = _FirstNextFd()  # type: ignore[assignment]  # an int once read
 
     # The mock whose fileno() returns this descriptor (None for one made by hand).
     # A strong reference: a registration naming only the descriptor still names
