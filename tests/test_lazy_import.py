@@ -12,25 +12,29 @@ import unittest
 
 import asynctoolkit
 import asynctoolkit.mock
+import asynctoolkit.selector
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _loaded_after(code: str) -> set[str]:
-    """The asynctoolkit modules a fresh interpreter has loaded after running ``code``."""
+def _loaded_after(code: str, *others: str) -> set[str]:
+    """The asynctoolkit modules (and ``others``) a fresh interpreter has loaded after ``code``."""
     done = subprocess.run(
         [
             sys.executable,
             "-c",
             f"{code}\nimport json, sys\n"
-            "print(json.dumps(sorted(m for m in sys.modules if m.startswith('asynctoolkit'))))",
+            "print(json.dumps(sorted(m for m in sys.modules\n"
+            f"    if m.startswith('asynctoolkit') or m in {others!r})))",
         ],
         env=dict(os.environ, PYTHONPATH=ROOT),
         capture_output=True,
         text=True,
         timeout=60,
-        check=True,
+        check=False,
     )
+    if done.returncode:
+        raise AssertionError(f"the code failed:\n{done.stderr}")
     return set(json.loads(done.stdout))
 
 
@@ -68,6 +72,46 @@ class FirstUseTest(unittest.TestCase):
         ):
             self.assertNotIn(unused, loaded)
 
+    def test_a_test_that_makes_no_mock_file_leaves_the_mocks_unloaded(self) -> None:
+        # Every test loop polls a TestSelector; the mock files and sockets, and
+        # the mock package they derive from, load only when a test uses them.
+        for case in ("TestCase", "ClockedTestCase"):
+            with self.subTest(case):
+                loaded = _loaded_after(
+                    "import unittest\n"
+                    "import asynctoolkit\n"
+                    f"class Test(asynctoolkit.{case}):\n"
+                    "    async def test_nothing(self):\n"
+                    "        pass\n"
+                    "result = unittest.TestResult()\n"
+                    "Test('test_nothing').run(result)\n"
+                    "assert result.wasSuccessful() and result.testsRun == 1, result.errors\n",
+                    "resource",
+                )
+                self.assertIn("asynctoolkit.selector", loaded)
+                self.assertNotIn("asynctoolkit.selector._mocks", loaded)
+                self.assertNotIn("asynctoolkit.mock", loaded)
+                # Nor the first virtual descriptor, which needs ``resource``.
+                self.assertNotIn("resource", loaded)
+
+    def test_a_mock_made_after_its_selector_is_still_a_mock(self) -> None:
+        # The selector exists before the mocks are imported: it still keeps a
+        # socket mock to itself, and reads its descriptor without calling fileno().
+        loaded = _loaded_after(
+            "import selectors, sys\n"
+            "from asynctoolkit.selector import TestSelector, isfilemock\n"
+            "selector = TestSelector(selectors.DefaultSelector())\n"
+            "assert 'asynctoolkit.selector._mocks' not in sys.modules\n"
+            "from asynctoolkit.selector import SocketMock\n"
+            "sock = SocketMock()\n"
+            "key = selector.register(sock, selectors.EVENT_READ)\n"
+            "assert key.fd == sock.fileno.return_value and isfilemock(sock)\n"
+            "assert selector.get_key(sock) is key and selector.selector.get_map() == {}\n"
+            "sock.fileno.assert_not_called()\n"
+            "selector.close()\n"
+        )
+        self.assertIn("asynctoolkit.selector._mocks", loaded)
+
     def test_a_name_used_late_loads_its_module(self) -> None:
         loaded = _loaded_after(
             "import asynctoolkit\n"
@@ -79,7 +123,7 @@ class FirstUseTest(unittest.TestCase):
 
 class EveryNameTest(unittest.TestCase):
     def test_each_public_name_is_its_module_s_object(self) -> None:
-        for package in (asynctoolkit, asynctoolkit.mock):
+        for package in (asynctoolkit, asynctoolkit.mock, asynctoolkit.selector):
             for name in package.__all__:
                 with self.subTest(f"{package.__name__}.{name}"):
                     value = getattr(package, name)
@@ -110,8 +154,27 @@ class EveryNameTest(unittest.TestCase):
             in_mock,
         )
 
+        in_selector = _names_imported_for_type_checkers(asynctoolkit.selector)
+        lazy_selector = asynctoolkit.selector._SOURCES
+        self.assertEqual(
+            {
+                name: f"asynctoolkit.selector.{module}.{name}"
+                for name, module in lazy_selector.items()
+            },
+            in_selector,
+        )
+
+    def test_star_import_of_the_selector_brings_every_name(self) -> None:
+        loaded = _loaded_after(
+            "from asynctoolkit.selector import *\n"
+            "import asynctoolkit.selector as selector\n"
+            "assert all(globals()[name] is getattr(selector, name) for name in selector.__all__)\n"
+            "assert set(selector.__all__) <= set(dir(selector))\n"
+        )
+        self.assertIn("asynctoolkit.selector._mocks", loaded)
+
     def test_unknown_names_raise_attribute_error(self) -> None:
-        for package in (asynctoolkit, asynctoolkit.mock):
+        for package in (asynctoolkit, asynctoolkit.mock, asynctoolkit.selector):
             with self.subTest(package.__name__), self.assertRaises(AttributeError):
                 package.no_such_name
 

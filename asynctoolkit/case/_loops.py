@@ -59,8 +59,9 @@ if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
 
 @functools.cache
 def _test_selector() -> Callable[[selectors.BaseSelector], selectors.BaseSelector]:
-    # Imported on first use: the selector package imports the mock package,
-    # which a run that never makes a test loop does not need.
+    # Imported on first use: a run that never makes a test loop does not need
+    # the selector package.  (It imports the mock files and sockets, and the
+    # mock package under them, only when a test uses them.)
     from asynctoolkit.selector import TestSelector
 
     return TestSelector

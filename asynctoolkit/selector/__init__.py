@@ -20,23 +20,24 @@ transports from ``loop.create_connection(..., sock=SocketMock())`` or
 from __future__ import annotations
 
 import asyncio
+import importlib
 import selectors
 import socket
 from collections.abc import Callable, Iterator, Mapping
 from selectors import EVENT_READ, EVENT_WRITE, SelectorKey
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asynctoolkit._shared import asyncio_details
-from asynctoolkit.selector._mocks import (
+from asynctoolkit.selector._descriptors import (
     FileDescriptor,
-    FileMock,
-    SocketMock,
-    SSLSocketMock,
     fd,
     isfilemock,
     virtual_descriptor,
 )
+
+if TYPE_CHECKING:  # At run time imported on first use (``__getattr__``).
+    from asynctoolkit.selector._mocks import FileMock, SocketMock, SSLSocketMock
 
 __all__ = [
     "FileDescriptor",
@@ -49,6 +50,26 @@ __all__ = [
     "set_read_ready",
     "set_write_ready",
 ]
+
+# The mocks are imported when one of their names is first used: every test
+# loop's selector is a TestSelector, and a test that makes no mock file or
+# socket does not pay for the mock machinery (asynctoolkit.mock, unittest.mock).
+_SOURCES = {"FileMock": "_mocks", "SocketMock": "_mocks", "SSLSocketMock": "_mocks"}
+
+
+def __getattr__(name: str) -> Any:
+    # Called only for a name not set yet: its first use.
+    module = _SOURCES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later uses find it directly
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_SOURCES})
+
 
 _ALL_EVENTS = EVENT_READ | EVENT_WRITE
 #: Methods a TestSelector binds to the real selector's while it keeps no mock.

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import os
 import pickle
 import resource
 import selectors
 import socket
 import ssl
+import subprocess
+import sys
 import threading
 import unittest
 from typing import Any
@@ -40,6 +43,42 @@ class FileDescriptorTest(unittest.TestCase):
             self.assertGreater(value, hard)
         with open(__file__) as real:
             self.assertLess(real.fileno(), value)
+
+    def test_the_first_value_is_the_same_however_it_is_first_reached(self) -> None:
+        # The first value is computed on first use: fresh interpreters show each way.
+        _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        floor = 2**31 if hard == resource.RLIM_INFINITY or hard < 2**31 else hard
+        next_fd_after = {
+            "FileDescriptor.next_fd": floor,
+            "assert FileDescriptor() == floor": floor + 1,
+            "assert FileDescriptor(7) == 7": floor,
+            "FileDescriptor(floor + 5)": floor + 6,
+            # Threads racing for the first values: none is given twice.
+            "assert len(in_threads()) == 400": floor + 400,
+        }
+        for way, expected in next_fd_after.items():
+            with self.subTest(way):
+                done = subprocess.run(
+                    [
+                        sys.executable,
+                        "-c",
+                        "from concurrent.futures import ThreadPoolExecutor\n"
+                        "from asynctoolkit.selector import FileDescriptor\n"
+                        f"floor = {floor}\n"
+                        "def in_threads():\n"
+                        "    with ThreadPoolExecutor(8) as pool:\n"
+                        "        return set(pool.map(lambda _: FileDescriptor(), range(400)))\n"
+                        f"{way}\n"
+                        "print(FileDescriptor.next_fd)\n",
+                    ],
+                    env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)),
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                    check=False,
+                )
+                self.assertEqual(done.returncode, 0, done.stderr)
+                self.assertEqual(int(done.stdout), expected)
 
     def test_without_argument_takes_next_fd_and_moves_it(self) -> None:
         expected = FileDescriptor.next_fd
