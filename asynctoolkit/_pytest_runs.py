@@ -1,5 +1,17 @@
 """How the pytest plugin runs and reports one async test of its own.
 
+**One run per test, without a fixture.**  Each test of the plugin runs on a
+``TestRun`` of its own (a fresh loop, context, time limit and checks).  It is
+started by the item's ``setup()``, before any of its fixtures is set up, and
+ended by the item's ``teardown()``, which pytest calls after every finalizer
+registered on the item (its function-scoped fixtures) and before those of its
+module, class and session.  Doing this in a fixture cost about half of the
+plugin's work per trivial test in pytest's fixture machinery
+(bench/bench_pytest.py).  ``take`` wraps the item's ``setup`` and
+``teardown``; the run is put among the item's fixture values under the
+harness's name, which pytest then leaves as it is.  What the run needs from
+the test's markers is read once per item (``_Plan``).
+
 Two things need the reports of a test's phases before pytest logs them:
 
 * **One bug, one report.**  The checks run when the test's fixtures are
@@ -13,31 +25,269 @@ Two things need the reports of a test's phases before pytest logs them:
   seed's report added to the failure.
 
 So the plugin runs the protocol itself with logging off, then logs the
-reports it keeps.  Private detail: ``_pytest.runner.runtestprotocol`` (the
-protocol pytest runs for every item, also used by pytest-rerunfailures to
-rerun one) is pytest's own; it is used here only, with a canary in
-``tests/plugin/test_pytest_details.py``.
+reports it keeps.  Private details of pytest, each with a canary in
+``tests/plugin/test_pytest_details.py``: ``_pytest.runner.runtestprotocol``
+(the protocol pytest runs for every item, also used by pytest-rerunfailures
+to rerun one); a node's ``teardown()`` runs after the finalizers registered
+on it; ``Function.setup()`` leaves the names already in ``funcargs``.
 """
 
 from __future__ import annotations
 
+import contextvars
+import warnings
+from collections.abc import Callable
 from typing import Any, cast
 
 import pytest
 from _pytest.runner import runtestprotocol
 
+from asynctoolkit import case
 from asynctoolkit._shared import choices, exploration
 from asynctoolkit._shared.exploration import Exploration
+from asynctoolkit._shared.settings import settings
+from asynctoolkit.case import _decorators, _loops
+from asynctoolkit.case._run import TestRun
 
 __all__: list[str] = []
 
 #: Set on the exception that reports the checks' findings at teardown.
 CHECKS_MARK = "_asynctoolkit_checks"
+#: The plugin's marker.
+MARKER = "asynctoolkit"
 _FINDINGS = "_asynctoolkit_findings"
 _EXPLORE_SECTION = "asynctoolkit explore"
 _CHECKS_SECTION = "asynctoolkit checks also found"
 
+#: The run of the test being set up, run or torn down (pytest runs one test
+#: at a time per process, also under xdist), and that test.
+active: TestRun | None = None
+active_item: pytest.Item | None = None
 
+# (clocked, autojump, time limit, enabled checks) of a run.
+_Settings = tuple[bool, bool, float | None, dict[str, bool]]
+
+
+class _Plan:
+    """What the runs of one test need that stays the same from run to run.
+
+    Read when first needed, and kept only once read without error: a bad
+    marker fails every run of the test, as it did when read for each.
+    """
+
+    __slots__ = (
+        "checked",
+        "clock_asked",
+        "explored",
+        "keywords",
+        "run",
+        "settings",
+        "settings_key",
+    )
+
+    def __init__(self, clock_asked: bool) -> None:
+        #: The test asks for the ``clock`` fixture: it runs on virtual time.
+        self.clock_asked = clock_asked
+        #: The test passed ``refuse`` (it may run on our loop).
+        self.checked = False
+        self.keywords: dict[str, Any] | None = None
+        #: ``explored`` is read (once, when the protocol starts); None: not explored.
+        self.explored: Exploration | bool | None = False
+        self.settings: _Settings | None = None
+        self.settings_key: tuple[Any, ...] = ()
+        #: The test's current run, between its setup and its teardown.
+        self.run: TestRun | None = None
+
+
+_PLAN = pytest.StashKey[_Plan]()
+
+
+def take(item: pytest.Item, harness: str, refuse: Callable[[pytest.Item], None]) -> None:
+    """Run ``item`` on a run of its own, started by its setup and ended by its teardown.
+
+    ``harness``: the name under which the run is among the test's fixture
+    values (``loop`` and ``clock`` read it there).  ``refuse(item)`` raises
+    when the test may not run on our loop; it is asked once per item.
+    """
+    if _PLAN in item.stash:
+        return
+    item.stash[_PLAN] = _Plan("clock" in getattr(item, "fixturenames", ()))
+    setup, teardown = item.setup, item.teardown
+
+    def setup_with_run() -> None:
+        __tracebackhide__ = True
+        _start(item, harness, refuse)
+        setup()
+
+    def teardown_with_run() -> None:
+        __tracebackhide__ = True  # a failed check is reported, not this frame
+        try:
+            _end(item)
+        finally:
+            teardown()
+
+    item.setup = setup_with_run  # type: ignore[method-assign]
+    item.teardown = teardown_with_run  # type: ignore[method-assign]
+
+
+def taken(item: pytest.Item) -> bool:
+    """``item`` runs on a run of its own (``take``)."""
+    return _PLAN in item.stash
+
+
+def _start(item: pytest.Item, harness: str, refuse: Callable[[pytest.Item], None]) -> None:
+    global active, active_item
+    __tracebackhide__ = True
+    plan = item.stash[_PLAN]
+    if not plan.checked:
+        refuse(item)
+        plan.checked = True
+    clocked, autojump, limit, enabled = _settings(item, plan)
+    loop = _loops.new_clocked_loop(autojump) if clocked else _loops.new_loop()
+    name = item.nodeid
+
+    def warn(message: str) -> None:
+        warnings.warn(f"{name}: {message}", RuntimeWarning, stacklevel=2)
+
+    run = TestRun(
+        loop,
+        owns_loop=True,
+        context=contextvars.copy_context(),
+        limit=limit,
+        checks=enabled,
+        warn=warn,
+    )
+    try:
+        run.start()
+    except BaseException:
+        run.close(name)
+        raise
+    plan.run = active = run
+    active_item = item
+    funcargs = getattr(item, "funcargs", None)
+    if funcargs is not None:
+        funcargs[harness] = run  # pytest sets up the names not there yet
+
+
+def _end(item: pytest.Item) -> None:
+    global active, active_item
+    __tracebackhide__ = True
+    plan = item.stash[_PLAN]
+    run, plan.run = plan.run, None
+    active = active_item = None
+    if run is None:
+        return  # its setup failed before the run started
+    try:
+        problems = run.finish()
+        if problems:
+            error = AssertionError("\n\n".join(problems))
+            setattr(error, CHECKS_MARK, True)  # joins the test's own failure
+            raise error
+    finally:
+        run.close(item.nodeid)
+
+
+# -- the settings, from the markers --------------------------------------------------
+def _settings(item: pytest.Item, plan: _Plan) -> _Settings:
+    """(clocked, autojump, time limit, checks) from the test's markers.
+
+    Kept while the runner's settings and whether the run is explored stay the same.
+    """
+    explored = choices.current() is not None
+    key = (explored, settings.strict, settings.timeout)
+    if plan.settings is None or plan.settings_key != key:
+        plan.settings = _settings_from(item, plan, explored)
+        plan.settings_key = key
+    return plan.settings
+
+
+def _settings_from(item: pytest.Item, plan: _Plan, explored: bool) -> _Settings:
+    """Markers of the module, the class and the test add up; the closest wins
+    where they set the same keyword."""
+    checks = dict(_keywords(item, plan))
+    checks.pop("explore", None)
+    clock = checks.pop("clock", None)
+    if clock is None:
+        # An explored test runs on virtual time, jumping by itself unless clock=True says not to.
+        clock = "autojump" if explored else False
+    elif clock is False and explored:
+        raise pytest.UsageError(
+            f"{item.nodeid}: explore needs virtual time, and the marker says clock=False; "
+            "drop clock=False (explored tests run on a clocked loop with autojump)"
+        )
+    if clock not in (False, True, "autojump"):
+        raise pytest.UsageError(f"@pytest.mark.{MARKER}(clock=...) takes True, False or 'autojump'")
+    timeout = checks.pop("timeout", _decorators.UNSET)
+
+    def test() -> None:
+        """Carries the marker's settings the way a decorated test method would."""
+
+    case.fail_on(**checks)(test)
+    if timeout is not _decorators.UNSET:
+        case.timeout(timeout)(test)
+    limit = _decorators.time_limit(None, test)
+    clocked = bool(clock) or plan.clock_asked
+    return clocked, clock == "autojump", limit, _decorators.enabled_checks(None, test)
+
+
+def _keywords(item: pytest.Item, plan: _Plan) -> dict[str, Any]:
+    """The keywords of the test's markers: module, class and test add up, the closest wins."""
+    if plan.keywords is None:
+        merged: dict[str, Any] = {}
+        for marker in reversed(list(item.iter_markers(MARKER))):  # farthest first
+            if marker.args:
+                raise pytest.UsageError(
+                    f"@pytest.mark.{MARKER} takes keywords only (clock=, timeout=, explore=, "
+                    "check=True/False)"
+                )
+            merged.update(marker.kwargs)
+        plan.keywords = merged
+    return plan.keywords
+
+
+def _exploration_of(item: pytest.Item, plan: _Plan) -> Exploration | None:
+    """The test's ``explore`` settings: its marker's ``explore=``, else ``@explore``."""
+    if plan.explored is not False:
+        return cast("Exploration | None", plan.explored)
+    marked = _keywords(item, plan).get("explore")
+    found: object
+    if marked is not None and marked is not False:
+        if marked is True:
+            found = exploration.Exploration()
+        elif isinstance(marked, dict):
+            found = _explore_arguments(**marked)
+        else:
+            found = _explore_arguments(marked)
+    else:
+        function = getattr(item, "obj", None)
+        found = getattr(function, exploration.MARK, None)
+        if found is None:
+            found = getattr(getattr(item, "cls", None), exploration.MARK, None)
+    plan.explored = found if isinstance(found, Exploration) else None
+    return plan.explored
+
+
+def _explore_arguments(runs: Any = exploration.DEFAULT_RUNS, **kwargs: Any) -> Exploration:
+    unknown = sorted(set(kwargs) - {"seed", "jitter", "latency", "faults"})
+    if unknown:
+        raise pytest.UsageError(
+            f"@pytest.mark.{MARKER}(explore={{...}}) got unknown argument(s) "
+            f"{', '.join(unknown)}; it takes runs, seed, jitter, latency, faults"
+        )
+    defaults = exploration.Exploration()
+    try:
+        return exploration.checked(
+            runs,
+            kwargs.get("seed", defaults.seed),
+            kwargs.get("jitter", defaults.jitter),
+            kwargs.get("latency", defaults.latency),
+            kwargs.get("faults", defaults.faults),
+        )
+    except (TypeError, ValueError) as error:
+        raise pytest.UsageError(f"@pytest.mark.{MARKER}(explore=...): {error}") from None
+
+
+# -- the protocol and its reports ------------------------------------------------------
 def note_findings(report: pytest.TestReport, call: pytest.CallInfo[Any]) -> None:
     """Remember on a teardown ``report`` that its only failure is the checks' findings."""
     error = call.excinfo.value if call.excinfo is not None else None
@@ -45,8 +295,9 @@ def note_findings(report: pytest.TestReport, call: pytest.CallInfo[Any]) -> None
         setattr(report, _FINDINGS, str(error))
 
 
-def run(item: pytest.Item, nextitem: pytest.Item | None, explored: Exploration | None) -> bool:
+def run(item: pytest.Item, nextitem: pytest.Item | None) -> bool:
     """Run ``item`` (once, or once per seed), then log the reports kept."""
+    explored = _exploration_of(item, item.stash[_PLAN])
     ihook = item.ihook
     ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
     if explored is None:

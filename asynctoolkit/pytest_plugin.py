@@ -48,19 +48,16 @@ setup, pytest 8 hands it the coroutine unrun).
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import inspect
 import types
 import unittest
-import warnings
 from collections.abc import Callable, Generator
 from typing import Any
 
 import pytest
 
-from asynctoolkit import _pytest_runs, case
-from asynctoolkit._shared import asyncio_details, choices, exploration
-from asynctoolkit.case import _decorators, _loops
+from asynctoolkit import _pytest_runs
+from asynctoolkit._shared import asyncio_details, exploration
 from asynctoolkit.case._run import TestRun
 from asynctoolkit.compat import _pytest_option
 
@@ -205,69 +202,19 @@ def _seed_option(text: str) -> int:
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
     # Our async tests: their reports are kept back until every run is over
     # (asynctoolkit/_pytest_runs.py says why).
-    if _HARNESS not in getattr(item, "fixturenames", ()):
-        return None
-    return _pytest_runs.run(item, nextitem, _exploration_of(item))
+    if not _pytest_runs.taken(item):
+        if _HARNESS not in getattr(item, "fixturenames", ()):
+            return None
+        _take(item)  # an item that collection did not hand to the plugin
+    return _pytest_runs.run(item, nextitem)
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[Any]
-) -> Generator[None, Any, None]:
-    outcome = yield
-    if call.when == "teardown" and _HARNESS in getattr(item, "fixturenames", ()):
-        _pytest_runs.note_findings(outcome.get_result(), call)
-
-
-def _exploration_of(item: pytest.Item) -> exploration.Exploration | None:
-    """The test's ``explore`` settings: its marker's ``explore=``, else ``@explore``."""
-    marked = _marker_keywords(item).get("explore")
-    if marked is not None and marked is not False:
-        if marked is True:
-            return exploration.Exploration()
-        if isinstance(marked, dict):
-            return _explore_arguments(**marked)
-        return _explore_arguments(marked)
-    function = getattr(item, "obj", None)
-    found = getattr(function, exploration.MARK, None)
-    if found is None:
-        found = getattr(getattr(item, "cls", None), exploration.MARK, None)
-    return found if isinstance(found, exploration.Exploration) else None
-
-
-def _explore_arguments(
-    runs: Any = exploration.DEFAULT_RUNS, **kwargs: Any
-) -> exploration.Exploration:
-    unknown = sorted(set(kwargs) - {"seed", "jitter", "latency", "faults"})
-    if unknown:
-        raise pytest.UsageError(
-            f"@pytest.mark.{_MARKER}(explore={{...}}) got unknown argument(s) "
-            f"{', '.join(unknown)}; it takes runs, seed, jitter, latency, faults"
-        )
-    defaults = exploration.Exploration()
-    try:
-        return exploration.checked(
-            runs,
-            kwargs.get("seed", defaults.seed),
-            kwargs.get("jitter", defaults.jitter),
-            kwargs.get("latency", defaults.latency),
-            kwargs.get("faults", defaults.faults),
-        )
-    except (TypeError, ValueError) as error:
-        raise pytest.UsageError(f"@pytest.mark.{_MARKER}(explore=...): {error}") from None
-
-
-def _marker_keywords(item: pytest.Item) -> dict[str, Any]:
-    """The keywords of the test's markers: module, class and test add up, the closest wins."""
-    merged: dict[str, Any] = {}
-    for marker in reversed(list(item.iter_markers(_MARKER))):  # farthest first
-        if marker.args:
-            raise pytest.UsageError(
-                f"@pytest.mark.{_MARKER} takes keywords only (clock=, timeout=, explore=, "
-                "check=True/False)"
-            )
-        merged.update(marker.kwargs)
-    return merged
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
+    report = yield
+    if call.when == "teardown" and _pytest_runs.taken(item):
+        _pytest_runs.note_findings(report, call)
+    return report
 
 
 def _is_ours(item: pytest.Item) -> bool:
@@ -325,13 +272,28 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Last, once every plugin has marked the tests (pytest-asyncio 0.21 marks
     # async tests here in auto mode).
     for item in items:
-        if _is_ours(item) and isinstance(item, pytest.Function):
+        ours = isinstance(item, pytest.Function) and _is_ours(item)
+        if ours and isinstance(item, pytest.Function):
             if _pytest_asyncio_loaded(item.config):
                 _drop_their_markers(item)
-            # First fixture: set up before, finalised after every other one.
+            # First fixture: the run is there before any other is set up.
             if _HARNESS in item.fixturenames:
                 item.fixturenames.remove(_HARNESS)
             item.fixturenames.insert(0, _HARNESS)
+        if ours or _HARNESS in getattr(item, "fixturenames", ()):
+            _take(item)
+
+
+def _take(item: pytest.Item) -> None:
+    """The test runs on a run of its own (``_pytest_runs.take``)."""
+    _pytest_runs.take(item, _HARNESS, _refuse)
+
+
+def _refuse(item: pytest.Item) -> None:
+    """Raises when ``item`` may not run on our loop (once per test, at its first setup)."""
+    __tracebackhide__ = True
+    _refuse_other_plugins_tests(item)
+    _refuse_wider_async_fixtures(item)
 
 
 def _items(result: object) -> list[Any]:
@@ -379,8 +341,8 @@ def _drop_their_markers(item: pytest.Item) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
-    harness = pyfuncitem.funcargs.get(_HARNESS)
-    if not isinstance(harness, TestRun):
+    harness = _pytest_runs.active
+    if harness is None or _pytest_runs.active_item is not pyfuncitem:
         return None
     function = _test_function(pyfuncitem)
     if function is None:
@@ -410,11 +372,10 @@ def pytest_fixture_setup(
 ) -> Generator[None, Any, None]:
     # Outermost, so other plugins (pytest-asyncio) see a plain fixture: an
     # async fixture requested by one of our tests runs on that test's loop.
-    run = _active
+    run = _pytest_runs.active  # set while one of our tests is set up, run or torn down
     if (
         run is not None
         and fixturedef.argname == "event_loop"
-        and _HARNESS in request.fixturenames
         and _pytest_asyncio_loaded(request.config)
     ):
         # pytest-asyncio before 1.0 adds its ``event_loop`` to the async
@@ -430,7 +391,7 @@ def pytest_fixture_setup(
         fixturedef.addfinalizer(_no_current_loop)  # before pytest-asyncio's own
         return
     function = _async_fixture_function(fixturedef.func)
-    if function is None or _HARNESS not in request.fixturenames:
+    if function is None or run is None:
         yield
         return
     original = fixturedef.func
@@ -477,7 +438,7 @@ def _refuse_other_plugins_tests(item: pytest.Item) -> None:
         )
 
 
-def _refuse_wider_async_fixtures(request: pytest.FixtureRequest) -> None:
+def _refuse_wider_async_fixtures(item: pytest.Item) -> None:
     """Refuse, before any fixture is set up, the async fixtures of a wider scope.
 
     Refused when they are set up (``pytest_fixture_setup``), the second test
@@ -485,9 +446,9 @@ def _refuse_wider_async_fixtures(request: pytest.FixtureRequest) -> None:
     may use it (one pytest-asyncio runs); refused here, every test of ours is.
     """
     __tracebackhide__ = True
-    info = getattr(request.node, "_fixtureinfo", None)
+    info = getattr(item, "_fixtureinfo", None)
     definitions = getattr(info, "name2fixturedefs", {})
-    for name in request.fixturenames:
+    for name in getattr(item, "fixturenames", ()):
         fixturedefs = definitions.get(name)
         if not fixturedefs:
             continue
@@ -583,88 +544,25 @@ def _parameter_filter(func: Callable[..., Any]) -> Callable[[dict[str, Any]], di
 
 
 def _current_harness(func: Callable[..., Any]) -> TestRun:
-    if _active is None:
+    run = _pytest_runs.active
+    if run is None:
         raise RuntimeError(
             f"async fixture {func.__qualname__} was requested outside an async test run by "
             "asynctoolkit; request it from an async test"
         )
-    return _active
-
-
-# The run of the test being set up, run or torn down (pytest runs one test
-# at a time per process, also under xdist).
-_active: TestRun | None = None
-
-
-def _settings_from(item: pytest.Item) -> tuple[bool, bool, float | None, dict[str, bool]]:
-    """(clocked, autojump, time limit, checks) from the test's markers.
-
-    Markers of the module, the class and the test add up; the closest wins
-    where they set the same keyword.
-    """
-    checks = _marker_keywords(item)
-    checks.pop("explore", None)
-    clock = checks.pop("clock", None)
-    explored = choices.current() is not None
-    if clock is None:
-        # An explored test runs on virtual time, jumping by itself unless clock=True says not to.
-        clock = "autojump" if explored else False
-    elif clock is False and explored:
-        raise pytest.UsageError(
-            f"{item.nodeid}: explore needs virtual time, and the marker says clock=False; "
-            "drop clock=False (explored tests run on a clocked loop with autojump)"
-        )
-    if clock not in (False, True, "autojump"):
-        raise pytest.UsageError(
-            f"@pytest.mark.{_MARKER}(clock=...) takes True, False or 'autojump'"
-        )
-    timeout = checks.pop("timeout", _decorators.UNSET)
-
-    def test() -> None:
-        """Carries the marker's settings the way a decorated test method would."""
-
-    case.fail_on(**checks)(test)
-    if timeout is not _decorators.UNSET:
-        case.timeout(timeout)(test)
-    limit = _decorators.time_limit(None, test)
-    return bool(clock), clock == "autojump", limit, _decorators.enabled_checks(None, test)
+    return run
 
 
 @pytest.fixture
-def _asynctoolkit_harness(request: pytest.FixtureRequest) -> Generator[TestRun, None, None]:
-    global _active
-    __tracebackhide__ = True  # a failed check is reported, not this fixture
-    _refuse_other_plugins_tests(request.node)
-    _refuse_wider_async_fixtures(request)
-    clocked, autojump, limit, enabled = _settings_from(request.node)
-    clocked = clocked or "clock" in request.fixturenames
-    loop = _loops.new_clocked_loop(autojump) if clocked else _loops.new_loop()
-    name = request.node.nodeid
-
-    def warn(message: str) -> None:
-        warnings.warn(f"{name}: {message}", RuntimeWarning, stacklevel=2)
-
-    run = TestRun(
-        loop,
-        owns_loop=True,
-        context=contextvars.copy_context(),
-        limit=limit,
-        checks=enabled,
-        warn=warn,
-    )
-    try:
-        run.start()
-        _active = run
-        yield run
-        _active = None
-        problems = run.finish()
-        if problems:
-            error = AssertionError("\n\n".join(problems))
-            setattr(error, _pytest_runs.CHECKS_MARK, True)  # joins the test's own failure
-            raise error
-    finally:
-        _active = None
-        run.close(name)
+def _asynctoolkit_harness() -> TestRun:
+    """The test's run (``TestRun``), started by the test's setup (``_pytest_runs``)."""
+    run = _pytest_runs.active
+    if run is None:
+        raise RuntimeError(
+            "asynctoolkit's loop was requested outside a test asynctoolkit runs; request "
+            "the loop or clock fixture from a test function or a function-scoped fixture"
+        )
+    return run
 
 
 @pytest.fixture
