@@ -44,3 +44,88 @@ def test_a_failure_report_takes_a_section() -> None:
     from _pytest._code.code import ExceptionChainRepr
 
     assert callable(ExceptionChainRepr.addsection)
+
+
+def test_an_item_s_teardown_runs_after_its_finalizers_and_before_its_module_s(
+    pytester: pytest.Pytester,
+) -> None:
+    """``item.setup()`` runs before its fixtures; ``item.teardown()`` after their finalizers.
+
+    The plugin starts a test's run in the item's ``setup`` and ends it in its
+    ``teardown`` (asynctoolkit/_pytest_runs.py): pytest calls a node's
+    ``setup()`` once it is on the setup stack, and its ``teardown()`` as the
+    node's first finalizer, so after every one registered on it since.
+    """
+    pytester.makeconftest(
+        """
+        import pytest
+
+        EVENTS = []
+
+        def pytest_collection_modifyitems(items):
+            for item in items:
+                setup, teardown = item.setup, item.teardown
+                def wrapped_setup(setup=setup):
+                    EVENTS.append("item setup")
+                    setup()
+                def wrapped_teardown(teardown=teardown):
+                    EVENTS.append("item teardown")
+                    teardown()
+                item.setup = wrapped_setup
+                item.teardown = wrapped_teardown
+
+        @pytest.fixture(scope="module")
+        def wide():
+            EVENTS.append("module fixture")
+            yield
+            EVENTS.append("module finalised")
+
+        @pytest.fixture
+        def narrow(wide):
+            EVENTS.append("function fixture")
+            yield
+            EVENTS.append("function finalised")
+
+        def pytest_sessionfinish():
+            assert EVENTS == [
+                "item setup", "module fixture", "function fixture",
+                "function finalised", "item teardown", "module finalised",
+            ], EVENTS
+        """
+    )
+    pytester.makepyfile("def test_one(narrow): pass")
+    result = pytester.runpytest_inprocess("-p", "no:randomly", "-p", "no:asynctoolkit")
+    result.assert_outcomes(passed=1)
+    assert result.ret == 0  # the order asserted at the end of the session held
+
+
+def test_function_setup_leaves_the_values_already_in_funcargs(pytester: pytest.Pytester) -> None:
+    """``Function.setup()`` sets up only the fixtures not already in ``item.funcargs``.
+
+    The plugin puts a test's run there under the harness fixture's name.
+    """
+    pytester.makeconftest(
+        """
+        import pytest
+
+        @pytest.fixture
+        def given():
+            raise AssertionError("set up although its value was given")
+
+        def pytest_collection_modifyitems(items):
+            for item in items:
+                setup = item.setup
+                def given_then_setup(item=item, setup=setup):
+                    item.funcargs["given"] = "value"
+                    setup()
+                item.setup = given_then_setup
+        """
+    )
+    pytester.makepyfile(
+        """
+        def test_one(given):
+            assert given == "value"
+        """
+    )
+    result = pytester.runpytest_inprocess("-p", "no:randomly", "-p", "no:asynctoolkit")
+    result.assert_outcomes(passed=1)
