@@ -205,7 +205,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     if not _pytest_runs.taken(item):
         if _HARNESS not in getattr(item, "fixturenames", ()):
             return None
-        _take(item)  # an item that collection did not hand to the plugin
+        _take(item, ours=False)  # an item that collection did not hand to the plugin
     return _pytest_runs.run(item, nextitem)
 
 
@@ -281,12 +281,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 item.fixturenames.remove(_HARNESS)
             item.fixturenames.insert(0, _HARNESS)
         if ours or _HARNESS in getattr(item, "fixturenames", ()):
-            _take(item)
+            _take(item, ours)
 
 
-def _take(item: pytest.Item) -> None:
-    """The test runs on a run of its own (``_pytest_runs.take``)."""
-    _pytest_runs.take(item, _HARNESS, _refuse)
+def _take(item: pytest.Item, ours: bool) -> None:
+    """The test runs on a run of its own (``_pytest_runs.take``).
+
+    ``ours``: the test is known to be one of ours (``_is_ours``), so another
+    plugin's test asking for our loop is not to be looked for at its setup.
+    """
+    refuse = _refuse_wider_async_fixtures if ours else _refuse
+    _pytest_runs.take(item, _HARNESS, refuse)
 
 
 def _refuse(item: pytest.Item) -> None:
