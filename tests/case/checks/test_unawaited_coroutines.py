@@ -325,3 +325,31 @@ class CollectionDuringCoroutineCreationTest(unittest.TestCase):
             timeout=300,
         )
         self.assertEqual(done.returncode, 0, done.stderr[-2000:])
+
+
+class GenerationZeroStaysBoundedTest(unittest.TestCase):
+    """The check lists generation 0 at each test end: its length must not grow with the run.
+
+    Tests that each keep a new object while freeing an older one hold the
+    collector's count still, so it never collects and generation 0 grew by
+    an object per test: the listing cost grew with every test run before.
+    """
+
+    def test_a_long_run_keeps_generation_zero_near_the_threshold(self) -> None:
+        if not gc.isenabled():  # pragma: no cover - the suite runs with the collector on
+            self.skipTest("the garbage collector is disabled")
+        old: list[list[int]] = [[n] for n in range(3000)]
+        kept: list[list[int]] = []
+        gc.collect()  # ``old`` is in the oldest generation now
+
+        async def keep_one_free_one(test: object) -> None:
+            kept.append([len(kept)])  # tracked by the collector: the count goes up
+            old.pop()  # an old object freed: the count goes down
+
+        names = {f"test_{n:04d}": keep_one_free_one for n in range(2500)}
+        cases = type("Many", (asynctoolkit.TestCase,), names)
+        result = unittest.TestResult()
+        unittest.defaultTestLoader.loadTestsFromTestCase(cases).run(result)
+        self.assertTrue(result.wasSuccessful(), result.errors + result.failures)
+        self.assertEqual(len(kept), 2500)
+        self.assertLess(len(gc.get_objects(0)), gc.get_threshold()[0] + 500)
