@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import contextvars
 import gc
-import inspect
+import sys
 import weakref
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine
 from types import CoroutineType
 from typing import Any, NamedTuple
 
@@ -82,51 +82,74 @@ def close_collector(collector: Collector) -> list[TrackedCoroutine]:
 # created).  One without an origin was made where nothing recorded it: before
 # the test, or in another thread.  One with an origin may still come from an
 # earlier test, from a loop in asyncio's debug mode, or from code that turned
-# tracking on itself: the registry below remembers each never-started
-# coroutine with an origin that was alive when a test began.
+# tracking on itself: what follows tells when it was made, as the number of
+# tests started by then (its *period*).
 #
-# How it finds them without searching the whole heap at every test: the
-# garbage collector appends each new object to generation 0, and an object
-# leaves generation 0 only by surviving a collection.  ``_frontier`` is an
-# object made at the last search: what follows it in generation 0 is newer.
-# Searching that part of generation 0 when a test ends, and at the start of
-# every collection while a test runs (``gc.callbacks``), therefore finds every
-# coroutine the test created that is still alive (after a collection, all of
-# generation 0 is newer than the frontier, which has left it).  The whole heap
-# is searched once, at the first test, for what came before.  When origins are
-# recorded outside tests too (tracking was already on, or loops run in debug
-# mode), collections are watched between tests as well, and generation 0 is
-# searched when a test starts.  What ``gc.freeze()`` moves out of the
+# Without searching the heap at every test: the garbage collector appends
+# each new object to generation 0, in order, and an object leaves generation
+# 0 only through a collection.  CPython makes a coroutine's origin tuple just
+# after the coroutine, so the two stay side by side there.  Each test start
+# appends a *mark* (a fresh list) to generation 0: the marks cut it into
+# periods.
+#
+# - At the start of every collection (``gc.callbacks``), before the survivors
+#   leave generation 0, its coroutines with an origin are registered in
+#   ``_kept`` with the period of their origin's place.
+# - When a coroutine is dropped unawaited, it is looked up in ``_kept``, else
+#   its origin is looked for in generation 0: nothing is searched when a test
+#   ends.
+#
+# Three things a collection may meet, since it can start at any allocation
+# (from Python 3.12, only between bytecodes: the first cannot happen there):
+#
+# - A coroutine being made: CPython tracks it before it sets ``cr_origin``,
+#   and an allocation for the origin can start a collection; reading the
+#   field then reads memory not yet written.  It is the newest coroutine, and
+#   only tuples (its origin, being built) are newer.  From Python 3.11 its
+#   frame is not set yet either (``cr_frame`` is None): it is noted weakly
+#   (``_found``) and read at the next test start or end.  On 3.10 nothing
+#   tells it from a dying coroutine (below): it is left out.
+# - A coroutine being finalized: one dropped unawaited warns, which runs
+#   Python code whose allocations may start a collection.  CPython clears a
+#   dying object's weak references before its finalizer, never after: one
+#   made then would point to freed memory (a crash).  So the registry holds
+#   origins, never coroutines, and weak references are made only to a
+#   coroutine being made.  A dying coroutine was put back at the end of
+#   generation 0 for its finalizer, away from its origin: its period is that
+#   of its origin's place.
+# - Coroutines made before the first test: the whole heap is searched once,
+#   then (and again when origins start being recorded outside tests: tracking
+#   was already on, or a loop runs in debug mode).
+#
+# Collections are watched from the first test on; the callback takes itself
+# off once no test runs and no mark is left in generation 0, if it is the
+# last callback (``gc`` calls them by index: removing one that has others
+# after it would skip the next).  What ``gc.freeze()`` moves out of the
 # collector's generations is not seen.
 #
-# Generation 0 is listed at every test end, so its length is a per-test cost.
-# The collector starts on a count of allocations minus deallocations, and
-# freeing an old object lowers that count too: a run whose tests each keep an
-# object or two while freeing older ones (the test cases unittest lets go of)
-# never reaches the threshold, and generation 0 grew by a few objects per test
-# without end (an O(n) listing per test, O(n**2) per run: 16% of a 20,000-test
-# run's time).  When a listing finds generation 0 longer than the collector's
-# own threshold, the next test starts with the collection the count would
-# have started: ``gc.collect(0)``, unless the collector is disabled.
-#
-# Entries are keyed by ``id(cr_origin)``: the registry holds that tuple (file
-# names and line numbers), so the id stays unique, and only a weak reference
-# to the coroutine, which stays free to be dropped.
+# ``_kept`` is keyed by ``id(cr_origin)`` and holds the tuple, so the id stays
+# unique.  Once only the registry holds an origin, its coroutine is gone: the
+# entry is dropped at the next test start.
 
 
-class _Kept(NamedTuple):
-    origin: object  # the coroutine's cr_origin, held so that its id() stays unique
-    coroutine: weakref.ReferenceType[Coroutine[Any, Any, Any]]
-    seen: int  # how many tests had started when it was registered
-
-
-_kept: dict[int, _Kept] = {}
-_frontier: list[Any] = []  # tracked by the collector, as every list
+# id(origin) -> the origin, and id(origin) -> its period (how many tests had
+# started when it was made): two dictionaries, no object per entry.
+_kept: dict[int, Any] = {}
+_kept_periods: dict[int, int] = {}
+# The marks still in generation 0, oldest first, with the number of their test.
+_marks: list[tuple[list[Any], int]] = []
+# The period of what is in generation 0 before the oldest mark: tests started
+# when a collection last emptied it.
+_base = 0
+# Coroutines that were being made when a collection started: id -> (weak
+# reference, period); read at the next test start or end.
+_found: dict[int, tuple[weakref.ReferenceType[Coroutine[Any, Any, Any]], int]] = {}
 _tests_started = 0
 _tests_running = 0
 _heap_searched = False
-_between_tests = False  # watch collections between tests too
-_gen0_length = 0  # generation 0's length at the last listing
+_between_tests = False  # origins are recorded outside tests too: watch for good
+# From 3.11 a coroutine being made has no frame yet (see above).
+_FRAME_SET_LATE = sys.version_info >= (3, 11)
 
 
 def test_started(origins_outside: bool) -> int:
@@ -136,104 +159,143 @@ def test_started(origins_outside: bool) -> int:
     is in debug mode, so origins may be recorded outside tests too.
     Returns the test's mark for ``created_before``; call ``test_ended`` after.
     """
-    global _tests_started, _tests_running, _heap_searched, _between_tests, _frontier
-    global _gen0_length
-    if _gen0_length > gc.get_threshold()[0] and gc.isenabled():
-        _gen0_length = 0
-        gc.collect(0)  # the collection its count missed (see above)
-    if origins_outside and not _tests_running and not _between_tests:
+    global _tests_started, _tests_running, _heap_searched, _between_tests
+    if origins_outside and not _between_tests:
         _between_tests = True
         _heap_searched = False  # what was recorded until now may have left generation 0
+    if _found:
+        _read_found()
     if not _heap_searched:
         _heap_searched = True
-        _frontier = []
-        _register(reversed(gc.get_objects()), None)
-    elif _tests_running or _between_tests:
-        _register_new()  # made by the enclosing test, or between tests
-    else:
-        _frontier = []  # nothing made between tests has an origin
-    for key, kept in list(_kept.items()):
-        coroutine = kept.coroutine()
-        if coroutine is None or inspect.getcoroutinestate(coroutine) != inspect.CORO_CREATED:
-            del _kept[key]
-    _watch_collections(True)
+        _register_all(gc.get_objects(), _tests_started)
+    if _kept:
+        getrefcount = sys.getrefcount
+        # Held by the entry and the call alone: its coroutine is gone.
+        gone = [key for key, origin in _kept.items() if getrefcount(origin) <= 2]
+        for key in gone:
+            del _kept[key], _kept_periods[key]
     _tests_running += 1
     _tests_started += 1
+    _marks.append(([], _tests_started))
+    if _on_collection not in gc.callbacks:
+        gc.callbacks.append(_on_collection)
     return _tests_started
 
 
 def test_ended() -> None:
-    """The test that ``test_started`` began has ended: register what it leaves alive."""
+    """The test that ``test_started`` began has ended."""
     global _tests_running
-    _register_new()
     _tests_running -= 1
-    if not _tests_running and not _between_tests:
-        _watch_collections(False)
+    if _found:
+        _read_found()
 
 
 def created_before(coroutine: Coroutine[Any, Any, Any], mark: int) -> bool:
-    """Was ``coroutine`` alive, never started, when the test marked ``mark`` began?"""
-    origin = getattr(coroutine, "cr_origin", None)
-    kept = _kept.get(id(origin))
-    return kept is not None and kept.origin is origin and kept.seen < mark
+    """Was ``coroutine`` made before the test marked ``mark`` began?
+
+    Call it for a coroutine being dropped unawaited, with an origin.
+    """
+    origin: Any = getattr(coroutine, "cr_origin", None)
+    if _kept.get(id(origin)) is origin:
+        return _kept_periods[id(origin)] < mark
+    period = _periods_in_young({id(origin): origin}).get(id(origin))
+    if period is None:
+        found = _found.get(id(coroutine))
+        if found is None:
+            return False  # seen nowhere: made during this test
+        period = found[1]
+    return period < mark
 
 
-def _watch_collections(on: bool) -> None:
-    watching = _on_collection in gc.callbacks
-    if on and not watching:
-        gc.callbacks.append(_on_collection)
-    elif not on and watching:
-        gc.callbacks.remove(_on_collection)
-
-
-# Coroutines a collection found in generation 0, registered once it is over.
-_found: list[weakref.ReferenceType[Coroutine[Any, Any, Any]]] = []
+def _periods_in_young(wanted: dict[int, Any]) -> dict[int, int]:
+    """The periods of the ``wanted`` objects (id -> object) found in generation 0."""
+    marks, period, index, periods = _marks, _base, 0, {}
+    mark = marks[0][0] if marks else None
+    for young in gc.get_objects(0):  # oldest first
+        if young is mark:
+            period = marks[index][1]
+            index += 1
+            mark = marks[index][0] if index < len(marks) else None
+        elif id(young) in wanted and wanted[id(young)] is young:
+            periods[id(young)] = period
+            if len(periods) == len(wanted):
+                break
+    return periods
 
 
 def _on_collection(phase: str, info: dict[str, int]) -> None:
-    # Before the survivors of generation 0 leave it, note its new coroutines;
-    # weakly, and without reading them: a collection can start while a
-    # coroutine is being made (an allocation for its ``cr_origin``, which
-    # CPython sets after the coroutine is tracked), and reading that field
-    # then reads memory not yet written.  Their type and weak reference list
-    # are set first: those are safe.  They are registered outside the
-    # collection, by the next ``_register_new``.
-    global _frontier
+    # Before the survivors of generation 0 leave it, register its coroutines
+    # with the period of their origin's place (see above).
+    global _base
     if phase == "start":
-        frontier, _frontier = _frontier, []
-        found, coroutine_type = _found, CoroutineType
-        for obj in reversed(gc.get_objects(0)):
-            if obj is frontier:
-                break
-            if type(obj) is coroutine_type:
-                found.append(weakref.ref(obj))
+        if _marks or _tests_running or _between_tests:
+            _register_young()
+            _marks.clear()
+            _base = _tests_started
+    elif (
+        not _marks
+        and not _tests_running
+        and not _between_tests
+        and gc.callbacks[-1] is _on_collection
+    ):
+        gc.callbacks.pop()  # the last callback: no other is skipped (see above)
 
 
-def _register_new() -> None:
-    """Register what generation 0 holds after the frontier, and what collections found."""
-    global _frontier, _gen0_length
-    frontier, _frontier = _frontier, []
+def _register_young() -> None:
+    marks, kept, periods, coroutine_type = _marks, _kept, _kept_periods, CoroutineType
     young = gc.get_objects(0)
-    _gen0_length = len(young)
-    _register(reversed(young), frontier)
-    if _found:
-        found = [coroutine for ref in _found if (coroutine := ref()) is not None]
-        _found.clear()
-        _register(iter(found), None)
+    # The newest coroutine, if only tuples are newer, may be being made (see above).
+    last = len(young) - 1
+    while last >= 0 and type(young[last]) is tuple:
+        last -= 1
+    maybe_made: Any = young[last] if last >= 0 and type(young[last]) is coroutine_type else None
+    period, index = _tests_started, len(marks) - 1
+    mark = marks[index][0] if index >= 0 else None
+    newer: Any = None  # the object just after this one in generation 0
+    strays: dict[int, Any] = {}  # origins away from their coroutine: a dying one's
+    for obj in reversed(young):  # newest first
+        if obj is mark:
+            period = marks[index][1] - 1
+            index -= 1
+            mark = marks[index][0] if index >= 0 else None
+        elif type(obj) is coroutine_type:
+            if obj is maybe_made and (not _FRAME_SET_LATE or obj.cr_frame is None):
+                if _FRAME_SET_LATE:  # being made (or finished: then harmless)
+                    _found[id(obj)] = (weakref.ref(obj), period)
+            else:
+                origin = obj.cr_origin
+                if origin is not None and (key := id(origin)) not in kept:
+                    if newer is origin:
+                        kept[key] = origin
+                        periods[key] = period
+                    else:
+                        strays[key] = origin
+        newer = obj
+    if strays:
+        for key, period in _periods_in_young(strays).items():
+            kept[key] = strays[key]
+            periods[key] = period
 
 
-def _register(newest_first: Iterator[Any], stop: object) -> None:
-    """Remember the never-started coroutines with an origin, up to ``stop``."""
-    kept, seen, coroutine_type = _kept, _tests_started, CoroutineType
-    for obj in newest_first:
-        if obj is stop:
-            break
+def _read_found() -> None:
+    """Register the coroutines noted while they were being made."""
+    found: list[tuple[Any, int]] = [
+        (c, period) for ref, period in _found.values() if (c := ref()) is not None
+    ]
+    _found.clear()
+    for coroutine, period in found:
+        origin = coroutine.cr_origin
+        if origin is not None and id(origin) not in _kept:
+            _kept[id(origin)] = origin
+            _kept_periods[id(origin)] = period
+
+
+def _register_all(objects: list[Any], period: int) -> None:
+    """Register the coroutines with an origin among ``objects``, all made in ``period``."""
+    kept, periods, coroutine_type = _kept, _kept_periods, CoroutineType
+    for obj in objects:
         if type(obj) is coroutine_type:
             origin = obj.cr_origin
-            if (
-                origin is not None
-                and id(origin) not in kept
-                and obj.cr_frame is not None  # not finished (cheap to ask first)
-                and inspect.getcoroutinestate(obj) == inspect.CORO_CREATED
-            ):
-                kept[id(origin)] = _Kept(origin, weakref.ref(obj), seen)
+            if origin is not None and id(origin) not in kept:
+                kept[id(origin)] = origin
+                periods[id(origin)] = period

@@ -2,8 +2,9 @@
 
 The garbage collector's generations (new objects are appended to generation
 0, which lists them oldest first, and leave it only through a collection), a
-coroutine's ``cr_origin``, and the way Python reports a never-awaited
-coroutine when its warning is an error.
+coroutine's ``cr_origin`` (made just after it, held by it alone), what a
+dying or half-made coroutine looks like to a collection, and the way Python
+reports a never-awaited coroutine when its warning is an error.
 If one of these fails on a new Python, the check may blame a test for a
 coroutine created before it, or miss one the test created.
 """
@@ -15,6 +16,8 @@ import inspect
 import sys
 import unittest
 import warnings
+import weakref
+from types import CoroutineType
 from typing import Any
 
 
@@ -68,6 +71,121 @@ class OriginTest(unittest.TestCase):
         origin = coroutine.cr_origin
         self.assertIs(coroutine.cr_origin, origin)
         self.assertEqual(origin, ((__file__, origin[0][1], self._testMethodName),))
+
+
+def with_origins(make: Any, depth: int = 1) -> Any:
+    previous = sys.get_coroutine_origin_tracking_depth()
+    sys.set_coroutine_origin_tracking_depth(depth)
+    try:
+        return make()
+    finally:
+        sys.set_coroutine_origin_tracking_depth(previous)
+
+
+class OriginPlaceTest(unittest.TestCase):
+    def test_the_origin_is_made_just_after_its_coroutine(self) -> None:
+        for depth in (1, 3):
+            coroutine: Any = with_origins(fetch, depth)
+            self.addCleanup(coroutine.close)
+            young = gc.get_objects(0)
+            index = next(i for i, o in enumerate(young) if o is coroutine)
+            self.assertIs(young[index + 1], coroutine.cr_origin)
+
+    def test_only_its_coroutine_holds_the_origin(self) -> None:
+        coroutine: Any = with_origins(fetch)
+        origin = coroutine.cr_origin
+        self.assertEqual(sys.getrefcount(origin), 3)  # the coroutine, ``origin``, the call
+        coroutine.close()
+        del coroutine
+        self.assertEqual(sys.getrefcount(origin), 2)
+
+
+class DyingCoroutineTest(unittest.TestCase):
+    def test_a_dying_coroutine_is_back_at_the_end_of_generation_zero_without_weak_references(
+        self,
+    ) -> None:
+        seen: list[tuple[bool, int, bool]] = []
+
+        def hook(unraisable: Any) -> None:
+            dying = unraisable.object
+            young = gc.get_objects(0)
+            index = next(i for i, o in enumerate(young) if o is dying)
+            origin_after = index + 1 < len(young) and young[index + 1] is dying.cr_origin
+            seen.append((origin_after, weakref.getweakrefcount(dying), gc.is_tracked(dying)))
+
+        coroutine: Any = with_origins(fetch)
+        reference = weakref.ref(coroutine)
+        self.assertEqual(weakref.getweakrefcount(coroutine), 1)
+        _ = [[] for _ in range(5)]  # objects made after the coroutine
+        previous = sys.unraisablehook
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error", "coroutine '.*' was never awaited", RuntimeWarning)
+            sys.unraisablehook = hook
+            try:
+                del coroutine
+            finally:
+                sys.unraisablehook = previous
+        # Away from its origin, and its weak references already cleared: one
+        # made now would outlive it (``_shared/tracking.py`` never makes one).
+        self.assertEqual(seen, [(False, 0, True)])
+        self.assertIsNone(reference())
+
+    def test_the_warning_goes_through_warnings_warn_unawaited_coroutine(self) -> None:
+        callers: list[str] = []
+
+        def show(*args: Any, **kwargs: Any) -> None:
+            frame = inspect.currentframe()
+            while frame is not None:
+                callers.append(frame.f_code.co_name)
+                frame = frame.f_back
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            warnings.showwarning = show
+            fetch()
+        self.assertIn("_warn_unawaited_coroutine", callers)
+
+    @unittest.skipIf(sys.version_info < (3, 11), "3.10 sets the frame first")
+    def test_a_coroutine_being_made_has_no_frame_yet(self) -> None:
+        """On 3.11, a collection started by the allocation of a new coroutine's
+        origin sees it newest, with only tuples after it, and without a frame
+        (``cr_frame``).  From 3.12 collections start between bytecodes only: a
+        coroutine is never seen half made."""
+        seen: list[bool] = []
+
+        def callback(phase: str, info: dict[str, int]) -> None:
+            if phase != "start":
+                return
+            young = gc.get_objects(0)
+            last = len(young) - 1
+            while last >= 0 and type(young[last]) is tuple:
+                last -= 1
+            if last >= 0 and type(young[last]) is CoroutineType and last < len(young) - 1:
+                seen.append(young[last].cr_frame is None)
+
+        def make_many() -> list[Any]:
+            return [fetch() for _ in range(300)]
+
+        gc.callbacks.append(callback)
+        threshold, enabled = gc.get_threshold(), gc.isenabled()
+        gc.set_threshold(1)
+        gc.enable()
+        try:
+            for _ in range(20):  # until such a collection was seen (3.11)
+                for coroutine in with_origins(make_many):
+                    coroutine.close()
+                if True in seen:
+                    break
+        finally:
+            gc.set_threshold(*threshold)
+            if not enabled:
+                gc.disable()
+            gc.callbacks.remove(callback)
+        self.assertTrue(seen)
+        if sys.version_info < (3, 12):
+            self.assertIn(True, seen)  # such a collection happened
+        else:
+            self.assertNotIn(True, seen)
 
 
 class UnawaitedAsErrorTest(unittest.TestCase):

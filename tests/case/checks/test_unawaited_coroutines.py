@@ -131,6 +131,11 @@ class CreatedBeforeTheTestTest(unittest.TestCase):
             async def test_creates_and_drops(self) -> None:
                 fetch()
 
+            async def test_creates_collects_and_drops(self) -> None:
+                created = fetch()
+                gc.collect()  # it leaves generation 0 before it is dropped
+                del created
+
         self.addCleanup(self.close_kept, Inner)
         return Inner
 
@@ -170,6 +175,19 @@ class CreatedBeforeTheTestTest(unittest.TestCase):
             result = run_test(case, "test_between")
             self.assertTrue(passed(result), failure_text(result))
         self.assertIn("created before this test", self.dropped_by_the_test(case, "test_drops"))
+
+    def test_kept_collected_between_tests_and_dropped_warns(self) -> None:
+        case = self.make_case()
+        self.assertTrue(passed(run_test(case, "test_keeps")))
+        gc.collect()  # outside any test
+        self.assertIn("created before this test", self.dropped_by_the_test(case, "test_drops"))
+
+    def test_created_collected_and_dropped_in_one_test_still_fails(self) -> None:
+        case = self.make_case()
+        self.assertTrue(passed(run_test(case, "test_keeps")))
+        text = failure_text(run_test(case, "test_creates_collects_and_drops"))
+        self.assertIn("fetch' was never awaited", text)
+        self.assertRegex(text, r"created at \S*" + HERE + r":\d+ in test_creates_collects")
 
     def test_created_and_dropped_in_one_test_still_fails(self) -> None:
         case = self.make_case()
@@ -327,29 +345,34 @@ class CollectionDuringCoroutineCreationTest(unittest.TestCase):
         self.assertEqual(done.returncode, 0, done.stderr[-2000:])
 
 
-class GenerationZeroStaysBoundedTest(unittest.TestCase):
-    """The check lists generation 0 at each test end: its length must not grow with the run.
+class CollectorHookTest(unittest.TestCase):
+    def test_the_collection_callback_leaves_once_no_test_needs_it(self) -> None:
+        """The check watches collections from its first test on; after the run,
+        the first collection finds nothing left to note and the callback leaves."""
+        code = textwrap.dedent(
+            """
+            import gc, unittest
+            import asynctoolkit
 
-    Tests that each keep a new object while freeing an older one hold the
-    collector's count still, so it never collects and generation 0 grew by
-    an object per test: the listing cost grew with every test run before.
-    """
+            class T(asynctoolkit.TestCase):
+                async def test_trivial(self):
+                    pass
 
-    def test_a_long_run_keeps_generation_zero_near_the_threshold(self) -> None:
-        if not gc.isenabled():  # pragma: no cover - the suite runs with the collector on
-            self.skipTest("the garbage collector is disabled")
-        old: list[list[int]] = [[n] for n in range(3000)]
-        kept: list[list[int]] = []
-        gc.collect()  # ``old`` is in the oldest generation now
-
-        async def keep_one_free_one(test: object) -> None:
-            kept.append([len(kept)])  # tracked by the collector: the count goes up
-            old.pop()  # an old object freed: the count goes down
-
-        names = {f"test_{n:04d}": keep_one_free_one for n in range(2500)}
-        cases = type("Many", (asynctoolkit.TestCase,), names)
-        result = unittest.TestResult()
-        unittest.defaultTestLoader.loadTestsFromTestCase(cases).run(result)
-        self.assertTrue(result.wasSuccessful(), result.errors + result.failures)
-        self.assertEqual(len(kept), 2500)
-        self.assertLess(len(gc.get_objects(0)), gc.get_threshold()[0] + 500)
+            before = list(gc.callbacks)
+            result = unittest.TestResult()
+            T("test_trivial").run(result)
+            assert result.wasSuccessful(), result.errors + result.failures
+            during = len(gc.callbacks)
+            gc.collect()
+            print(during - len(before), gc.callbacks == before)
+            """
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONPATH": ROOT},
+            capture_output=True,
+            text=True,
+            timeout=120,  # a bound, not a measure
+        )
+        self.assertEqual(done.returncode, 0, done.stderr[-2000:])
+        self.assertEqual(done.stdout.split(), ["1", "True"])
