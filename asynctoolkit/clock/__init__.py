@@ -74,7 +74,7 @@ import math
 import selectors
 import time
 from collections.abc import Callable, Iterator
-from contextvars import Context
+from contextvars import Context, copy_context
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from asynctoolkit._shared import asyncio_details
@@ -87,16 +87,10 @@ from asynctoolkit.clock._arguments import (
     short_repr,
     too_large,
 )
-from asynctoolkit.clock._core import (
-    _FAST_SECONDS,
-    DeadlockError,
-    StalledClockError,
-    VirtualClock,
-    smallest_step,
-    to_grid,
-)
+from asynctoolkit.clock._core import DeadlockError, StalledClockError, VirtualClock
+from asynctoolkit.clock._grid import _FAST_SECONDS, smallest_step, to_grid
 from asynctoolkit.clock._handles import ClockTimer, new_handle
-from asynctoolkit.clock._messages import fmt_time, unmoved
+from asynctoolkit.clock._messages import fmt_time, not_clockable, unmoved
 from asynctoolkit.clock._selector import ClockSelector
 from asynctoolkit.clock._time_patch import patched_time
 from asynctoolkit.clock._work import RealWork, RecordingExecutor
@@ -112,6 +106,7 @@ _P = TypeVar("_P", bound=asyncio.BaseProtocol)
 
 # The real wall clock, captured before ``patch_time`` may replace it.
 _real_time_ns = time.time_ns
+_new_object = object.__new__
 
 
 class ClockedEventLoop(asyncio.SelectorEventLoop):
@@ -207,6 +202,7 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
     @autojump.setter
     def autojump(self, value: bool) -> None:
         self._vclock.autojump = checked_autojump(value)
+        self._vclock.note_change()
 
     @property
     def io_grace(self) -> float:
@@ -331,20 +327,7 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         """
         if isinstance(loop, ClockedEventLoop):
             return loop
-        kind = type(loop)
-        name = f"{kind.__module__}.{kind.__qualname__}"
-        if isinstance(loop, asyncio.SelectorEventLoop):
-            why = "it reads the real clock"
-        else:
-            why = (
-                "it is not a selector event loop: it keeps its timers and its wait for I/O in "
-                "native code (uvloop, the Windows proactor loop), out of reach of a virtual clock"
-            )
-        raise TypeError(
-            f"virtual time needs an asynctoolkit.clock.ClockedEventLoop, but the loop is a "
-            f"{name}: {why}.  Create the loop with ClockedEventLoop() (or "
-            "asyncio.Runner(loop_factory=ClockedEventLoop)), or use ClockedTestCase"
-        )
+        raise TypeError(not_clockable(loop))
 
     # -- asyncio overrides: time and timers ------------------------------------------
     def time(self) -> float:
@@ -375,11 +358,31 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
             raise ValueError(f"call_later() needs a delay that is a number, not {delay!r}")
         if self._closed:
             raise RuntimeError("Event loop is closed")
-        timer = ClockTimer(due, callback, args, self, context, clock)
-        if self._debug:
-            check_callback(callback, "call_at")  # as asyncio, whose call_later calls call_at
-            asyncio_details.drop_maker_frame(timer)  # its creation stack ends at our caller
-        self._vadd(due, timer)
+        if self._debug:  # asyncio's way, whose creation stack then ends at our caller
+            timer = self.call_at(due, callback, *args, context=context)
+            asyncio_details.drop_maker_frame(timer)
+            return timer
+        # ``ClockTimer(due, callback, args, self, context, clock)`` in this frame: the
+        # slots its ``__init__`` sets outside debug mode (see ``_handles``).
+        timer = _new_object(ClockTimer)
+        timer._context = copy_context() if context is None else context
+        timer._loop = self
+        timer._callback = callback
+        timer._args = args
+        timer._cancelled = False
+        timer._repr = None
+        timer._source_traceback = None
+        timer._when = due
+        timer._scheduled = False
+        timer._clock = clock
+        # ``VirtualClock.add``'s common case: an instant after the last in order,
+        # so after every instant (the heap holds only earlier ones).
+        in_order = clock.in_order
+        if in_order and due > in_order[-1]:
+            clock.buckets[due] = timer
+            in_order.append(due)
+        else:
+            self._vadd(due, timer)
         return timer
 
     def call_soon(
@@ -473,7 +476,7 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
 
     def stop(self) -> None:
         """As asyncio's: stop after the current iteration (no later timer fires in it)."""
-        self._vclock.note_stop()
+        self._vclock.note_change()
         super().stop()
 
     def close(self) -> None:
@@ -510,11 +513,13 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         """
         super().add_signal_handler(sig, callback, *args)
         self._vclock.signals[sig] = (callback, args)
+        self._vclock.note_change()
 
     def remove_signal_handler(self, sig: int) -> bool:
         """As asyncio's; the signal no longer holds the clock back."""
         removed = super().remove_signal_handler(sig)
         self._vclock.signals.pop(sig, None)
+        self._vclock.note_change()
         return removed
 
     def run_in_executor(

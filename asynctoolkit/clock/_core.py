@@ -28,17 +28,12 @@ from typing import Any
 
 from asynctoolkit._shared import asyncio_details, choices
 from asynctoolkit.clock import _messages
+from asynctoolkit.clock._grid import NS_PER_SECOND as NS_PER_SECOND
+from asynctoolkit.clock._grid import grid_ns, to_grid
 from asynctoolkit.clock._selector import ClockSelector, Events
 from asynctoolkit.clock._work import RealWork
 
 __all__: list[str] = []
-
-NS_PER_SECOND = 1_000_000_000
-# Below this many seconds, ``seconds * 1e9`` is below 2**52: see ``to_grid``.
-_FAST_SECONDS = 4e6
-# From about 2**53 ns (104 days) floats are spaced wider than a nanosecond;
-# well beyond, rounding to one is the identity (and the integers get huge).
-_NO_FINER_THAN_NS = 1e12
 
 # The real clock, captured before ``patch_time`` may replace ``time.monotonic``.
 real_monotonic = time.monotonic
@@ -80,53 +75,6 @@ class StalledClockError(AssertionError):
     __module__ = "asynctoolkit.clock"
 
 
-def seconds_to_ns(seconds: float) -> int:
-    """``seconds`` (finite) as the nearest whole number of nanoseconds, exactly."""
-    if isinstance(seconds, int):
-        return seconds * NS_PER_SECOND
-    num, den = float(seconds).as_integer_ratio()
-    return (2 * num * NS_PER_SECOND + den) // (2 * den)
-
-
-def grid_ns(when: float) -> int:
-    """``when`` (finite seconds) as the nearest whole number of nanoseconds."""
-    if when.__class__ is float and -_FAST_SECONDS < when < _FAST_SECONDS:
-        # The product is within half a unit of the exact one: the result is
-        # the nearest nanosecond (ties may go either way, the same way each time).
-        return round(when * 1e9)
-    return seconds_to_ns(when)
-
-
-def to_grid(when: float) -> float:
-    """``when`` rounded to the nearest nanosecond: the clock's resolution.
-
-    Every due time and every ``advance`` target goes through this one
-    function, so ``call_later(d)``, ``call_at(loop.time() + d)`` (how
-    ``asyncio.timeout`` and ``wait_for`` schedule) and ``advance(d)`` all land
-    on the same instant, and sums of delays do not drift: 10,000 sleeps of
-    0.001 s end at exactly t=10.0.
-    """
-    if when.__class__ is float and -_FAST_SECONDS < when < _FAST_SECONDS:
-        return round(when * 1e9) / NS_PER_SECOND  # what ``grid_ns`` does, inlined: it is hot
-    if not abs(when) < _NO_FINER_THAN_NS:
-        # Infinite, NaN, or so large that floats are coarser than 1 ns (an int
-        # too large for a float raises OverflowError here).
-        return float(when)
-    return grid_ns(when) / NS_PER_SECOND
-
-
-def smallest_step(now: float) -> float:
-    """About the smallest ``advance`` that moves a clock at ``now`` (finite, on the grid).
-
-    One nanosecond (the clock's resolution) while floats are finer than that;
-    beyond, the spacing of floats near ``now``.
-    """
-    step = max(math.ulp(now), 1 / NS_PER_SECOND)
-    while not to_grid(now + step) > now:  # a few doublings at most
-        step *= 2
-    return step
-
-
 class VirtualClock:
     """Virtual time of one loop: its timers, ``advance``/``run_until_idle`` waiters, idle policy.
 
@@ -155,7 +103,9 @@ class VirtualClock:
         self.buckets: dict[float, asyncio.TimerHandle | list[asyncio.TimerHandle]] = {}
         #: The keys of ``buckets``: those added in increasing order, ascending
         #: (``in_order[0]`` is their earliest), and the others, as a heap
-        #: (``instants[0]``).  ``first_instant`` is the earlier of the two.
+        #: (``instants[0]``).  ``first_instant`` is the earlier of the two.  Every
+        #: instant of the heap is before ``in_order[-1]`` (the heap is empty when
+        #: ``in_order`` is): ``call_later`` relies on it to add a later instant.
         self.in_order: deque[float] = deque()
         self.instants: list[float] = []
         #: Timers cancelled since the last ``purge``, and the count that triggers the next.
@@ -178,10 +128,11 @@ class VirtualClock:
         self._idle_waiters: list[asyncio.Future[None]] = []
         # Loop iterations with ready callbacks since the clock last found the loop idle.
         self._spins = 0
-        # ``loop.stop()`` calls so far (``note_stop``), and the count when
-        # ``fire`` was queued: it fires no further instant after a stop.
-        self._stops = 0
-        self._stops_seen = 0
+        # ``loop.stop()`` calls and changes to what ``fire``'s run of instants
+        # depends on (``note_change``), and their count when ``fire`` was
+        # queued: it fires no further instant after one, ``step`` decides.
+        self._changes = 0
+        self._changes_seen = 0
         # The one handle that runs ``fire`` from the ready queue (created on first use).
         self._firer: asyncio.Handle | None = None
         #: The seeded choices of an explored run (``asynctoolkit.explore``), else None:
@@ -310,9 +261,13 @@ class VirtualClock:
         remaining: float = signal.getitimer(signal.ITIMER_REAL)[0]
         return remaining
 
-    def note_stop(self) -> None:
-        """``loop.stop()`` was called: fire no further instant in this iteration."""
-        self._stops += 1
+    def note_change(self) -> None:
+        """``loop.stop()`` was called, or a setting, waiter or signal handler changed.
+
+        ``fire`` then runs no further instant in this iteration: ``step``
+        decides afresh what comes next.
+        """
+        self._changes += 1
 
     # -- waiters ----------------------------------------------------------------
     def wait_until(self, when: float) -> asyncio.Future[None]:
@@ -320,12 +275,14 @@ class VirtualClock:
         future = self.loop.create_future()
         self._advance_count += 1
         bisect.insort(self._advances, (when, self._advance_count, future), key=_advance_order)
+        self._changes += 1
         return future
 
     def wait_idle(self) -> asyncio.Future[None]:
         """A future resolved the next time the loop is idle."""
         future = self.loop.create_future()
         self._idle_waiters.append(future)
+        self._changes += 1
         return future
 
     # -- the selector's two cases -------------------------------------------------
@@ -428,7 +385,7 @@ class VirtualClock:
             # fires all timers due by its late wake-up in one iteration, as asyncio does.
             self._queue_due()
         else:
-            self._stops_seen = self._stops
+            self._changes_seen = self._changes
             return None
         return []
 
@@ -507,13 +464,21 @@ class VirtualClock:
         if ready:  # the common case: the timers woke something up
             return
         # Nothing ready: go on from instant to instant while the loop would jump.
-        user_fds, signals, idle_waiters = self.selector.user_fds, self.signals, self._idle_waiters
+        # What only ``note_change`` changes is read once: the advance in
+        # progress that ends the run (or autojump), the idle waiters, the signals.
+        if self._changes != self._changes_seen or self._idle_waiters or self.signals:
+            return
         advances = self._advances
+        if advances:
+            limit, advancer = advances[0][0], advances[0][2]
+        elif self.autojump:
+            limit, advancer = math.inf, None
+        else:
+            return
+        changes, user_fds = self._changes, self.selector.user_fds
         jobs, processes, holds = self.work.records
         pop, pop_in_order = heapq.heappop, in_order.popleft
         while True:
-            if self._stops != self._stops_seen:
-                return
             # ``first_instant()``, inline: this loop runs once per instant.
             if in_order:
                 due = in_order[0]
@@ -530,26 +495,24 @@ class VirtualClock:
                 due = self.next_due()  # the slow way past cancelled timers
                 if due == math.inf:
                     return
-            if idle_waiters or user_fds or signals or jobs or processes or holds:
+                bucket = buckets[due]
+            if due > limit or user_fds or jobs or processes or holds:
                 return
-            if advances:
-                if due > advances[0][0] or advances[0][2].done():
-                    return
-            elif not self.autojump:
+            if advancer is not None and advancer.done():
                 return
             self.now = due
             if in_order and in_order[0] == due:  # ``drop_first_instant(due)``, inline
                 pop_in_order()
             else:
                 pop(instants)
-            bucket = buckets.pop(due)
+            del buckets[due]
             if bucket.__class__ is list:
                 for timer in bucket:
                     if not timer._cancelled:
                         run(timer)
             elif not bucket._cancelled:  # type: ignore[union-attr]
                 run(bucket)  # type: ignore[arg-type]
-            if ready:
+            if ready or self._changes != changes:
                 return
 
     def _fail_waiters(self) -> None:
@@ -560,6 +523,7 @@ class VirtualClock:
         self._advances.clear()
         self._idle_waiters.clear()
         self._spins = 0
+        self._changes += 1
 
     def _real_wait(self, seconds: float) -> _Events | None:
         """Wait up to ``seconds`` of real time for I/O or another thread.

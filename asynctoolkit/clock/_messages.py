@@ -178,6 +178,24 @@ def unmoved(call: str, now: float, step: float) -> str:
 # -- private helpers -------------------------------------------------------------
 
 
+def not_clockable(loop: asyncio.AbstractEventLoop) -> str:
+    """Why ``loop``, not a ``ClockedEventLoop``, cannot run on virtual time."""
+    kind = type(loop)
+    name = f"{kind.__module__}.{kind.__qualname__}"
+    if isinstance(loop, asyncio.SelectorEventLoop):
+        why = "it reads the real clock"
+    else:
+        why = (
+            "it is not a selector event loop: it keeps its timers and its wait for I/O in "
+            "native code (uvloop, the Windows proactor loop), out of reach of a virtual clock"
+        )
+    return (
+        f"virtual time needs an asynctoolkit.clock.ClockedEventLoop, but the loop is a "
+        f"{name}: {why}.  Create the loop with ClockedEventLoop() (or "
+        "asyncio.Runner(loop_factory=ClockedEventLoop)), or use ClockedTestCase"
+    )
+
+
 def _tasks(clock: ClockState) -> str:
     tasks = [t for t in asyncio.all_tasks(clock.loop) if not t.done()]
     return _indent(report.describe_tasks(tasks))

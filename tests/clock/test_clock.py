@@ -16,7 +16,7 @@ import hypothesis
 from hypothesis import strategies
 
 from asynctoolkit._shared import asyncio_details
-from asynctoolkit.clock import ClockedEventLoop, clock_of
+from asynctoolkit.clock import ClockedEventLoop, StalledClockError, clock_of
 from tests._clocked import ClockedLoopTest, close_loop, run_bounded
 
 
@@ -68,6 +68,45 @@ class TimerQueueTest(ClockedLoopTest):
         self.loop.run_forever()
         self.assertEqual(fired[-1], ("next instant", 2.0))
         self.assertEqual(self.loop.time(), 3.0)
+
+    def test_autojump_turned_off_by_a_timer_callback_stops_the_jumps_at_once(self) -> None:
+        self.loop.autojump = True
+        self.loop.io_grace = 0.0
+        fired: list[float] = []
+
+        def turn_off() -> None:
+            fired.append(self.loop.time())
+            self.loop.autojump = False
+
+        # Timers that wake nothing run instant after instant in one iteration.
+        self.loop.call_later(1, fired.append, 1.0)
+        self.loop.call_later(2, turn_off)
+        self.loop.call_later(3, fired.append, 3.0)
+        with self.assertRaises(StalledClockError):
+            self.loop.run_forever()
+        self.assertEqual(fired, [1.0, 2.0])
+        self.assertEqual(self.loop.time(), 2.0)
+
+    def test_an_advance_started_by_a_timer_callback_bounds_the_jumps(self) -> None:
+        self.loop.autojump = True
+        seen: list[tuple[str, float]] = []
+
+        async def advance() -> None:
+            self.loop.autojump = False
+            await self.loop.advance(1.5)
+            seen.append(("advanced", self.loop.time()))
+            self.loop.stop()
+
+        def start() -> None:
+            seen.append(("start", self.loop.time()))
+            # The coroutine's first step waits for the next iteration.
+            self.loop.call_soon(asyncio.ensure_future, advance())
+
+        self.loop.call_later(1, start)
+        for when in (2, 3, 4):
+            self.loop.call_later(when, lambda: seen.append(("timer", self.loop.time())))
+        self.loop.run_forever()
+        self.assertEqual(seen, [("start", 1.0), ("timer", 2.0), ("advanced", 2.5)])
 
     def test_an_exception_in_a_timer_is_reported_and_later_timers_still_run(self) -> None:
         reported: list[dict[str, Any]] = []

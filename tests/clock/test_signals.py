@@ -82,6 +82,29 @@ class SignalHandlerTest(ClockedLoopTest):
         self.assertIn("on_signal", str(caught.exception))
         self.loop.remove_signal_handler(_SIGNAL)  # type: ignore[arg-type]
 
+    def test_a_handler_set_by_a_timer_callback_is_served_before_the_next_instant(self) -> None:
+        # Timers that wake nothing run instant after instant in one iteration;
+        # a handler set by one of them makes the next jump wait for the signal.
+        self.loop.io_grace = 5.0
+        seen: list[tuple[str, float]] = []
+
+        def handle() -> None:
+            seen.append(("signal", self.loop.time()))
+
+        def set_handler() -> None:
+            self.loop.add_signal_handler(_SIGNAL, handle)  # type: ignore[arg-type]
+            os.kill(os.getpid(), _SIGNAL)  # type: ignore[arg-type]
+
+        self.loop.call_later(1, seen.append, ("before", 1.0))
+        self.loop.call_later(2, set_handler)
+        self.loop.call_later(3, lambda: seen.append(("after", self.loop.time())))
+        self.loop.call_later(4, self.loop.stop)
+        try:
+            self.loop.run_forever()
+        finally:
+            self.loop.remove_signal_handler(_SIGNAL)  # type: ignore[arg-type]
+        self.assertEqual(seen, [("before", 1.0), ("signal", 2.0), ("after", 3.0)])
+
     def test_a_removed_handler_no_longer_holds_the_clock(self) -> None:
         # With the handler still counted, this jump would wait io_grace (far
         # beyond run_loop's limit) and fail.

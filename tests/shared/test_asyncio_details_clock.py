@@ -155,6 +155,24 @@ class ClockInternalsTest(unittest.TestCase):
                 self.assertIs(timer._context, context)  # type: ignore[attr-defined]
             self.assertEqual(repr(timer).replace("ClockTimer", "TimerHandle"), repr(plain))
 
+    def test_a_call_later_timer_made_in_one_step_equals_one_made_by_asyncio(self) -> None:
+        from asynctoolkit.clock import ClockedEventLoop
+        from asynctoolkit.clock._handles import ClockTimer
+
+        loop = ClockedEventLoop()
+        self.addCleanup(loop.close)
+        context = contextvars.copy_context()
+        for given in (context, None):
+            timer = loop.call_later(2.0, print, "x", context=given)
+            plain = asyncio.TimerHandle(2.0, print, ("x",), loop, given)
+            self.assertIs(type(timer), ClockTimer)
+            for name in _TIMER_SLOTS - {"_context"}:
+                self.assertEqual(getattr(timer, name), getattr(plain, name), name)
+            self.assertIsInstance(timer._context, contextvars.Context)  # type: ignore[attr-defined]
+            if given is not None:
+                self.assertIs(timer._context, context)  # type: ignore[attr-defined]
+            self.assertEqual(repr(timer).replace("ClockTimer", "TimerHandle"), repr(plain))
+
     def test_a_handle_made_in_one_step_equals_one_made_by_asyncio(self) -> None:
         from asynctoolkit.clock._handles import new_handle
 
