@@ -170,13 +170,17 @@ class DyingCoroutineTest(unittest.TestCase):
         threshold, enabled = gc.get_threshold(), gc.isenabled()
         gc.set_threshold(1)
         gc.enable()
+        made: list[Any] = []
         try:
-            for _ in range(20):  # until such a collection was seen (3.11)
-                for coroutine in with_origins(make_many):
-                    coroutine.close()
+            # Deep origins, all kept: more tuples than Python's free list holds,
+            # so that allocating them counts towards a collection.
+            for _ in range(10):
+                made += with_origins(make_many, depth=20)
                 if True in seen:
                     break
         finally:
+            for coroutine in made:
+                coroutine.close()
             gc.set_threshold(*threshold)
             if not enabled:
                 gc.disable()
