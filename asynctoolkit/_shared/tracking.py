@@ -121,6 +121,13 @@ def close_collector(collector: Collector) -> list[TrackedCoroutine]:
 #   then (and again when origins start being recorded outside tests: tracking
 #   was already on, or a loop runs in debug mode).
 #
+# The collector starts on a count of allocations minus deallocations, and
+# freeing an old object lowers it too: a run whose tests each free older
+# objects (the test cases unittest lets go of) may never reach the threshold,
+# and its marks would pile up in generation 0.  When as many marks wait as
+# the threshold, the next test starts with that collection: ``gc.collect(0)``
+# (unless the collector is disabled).
+#
 # Collections are watched from the first test on; the callback takes itself
 # off once no test runs and no mark is left in generation 0, if it is the
 # last callback (``gc`` calls them by index: removing one that has others
@@ -129,13 +136,15 @@ def close_collector(collector: Collector) -> list[TrackedCoroutine]:
 #
 # ``_kept`` is keyed by ``id(cr_origin)`` and holds the tuple, so the id stays
 # unique.  Once only the registry holds an origin, its coroutine is gone: the
-# entry is dropped at the next test start.
+# entry is dropped at a test start, once the registry has doubled since.
 
 
 # id(origin) -> the origin, and id(origin) -> its period (how many tests had
 # started when it was made): two dictionaries, no object per entry.
 _kept: dict[int, Any] = {}
 _kept_periods: dict[int, int] = {}
+_MIN_PRUNE = 256
+_prune_at = _MIN_PRUNE  # the registry's size that starts the next ``_prune``
 # The marks still in generation 0, oldest first, with the number of their test.
 _marks: list[tuple[list[Any], int]] = []
 # The period of what is in generation 0 before the oldest mark: tests started
@@ -168,18 +177,31 @@ def test_started(origins_outside: bool) -> int:
     if not _heap_searched:
         _heap_searched = True
         _register_all(gc.get_objects(), _tests_started)
-    if _kept:
-        getrefcount = sys.getrefcount
-        # Held by the entry and the call alone: its coroutine is gone.
-        gone = [key for key, origin in _kept.items() if getrefcount(origin) <= 2]
-        for key in gone:
-            del _kept[key], _kept_periods[key]
+    if len(_kept) >= _prune_at:
+        _prune()
+    if len(_marks) >= gc.get_threshold()[0] and gc.isenabled():
+        gc.collect(0)  # the collection the collector's count missed (see above)
     _tests_running += 1
     _tests_started += 1
     _marks.append(([], _tests_started))
     if _on_collection not in gc.callbacks:
         gc.callbacks.append(_on_collection)
     return _tests_started
+
+
+def _prune() -> None:
+    """Drop the entries whose coroutine is gone; next time when the registry has doubled.
+
+    Amortised: a run that keeps many registered coroutines alive does not pay
+    for them at every test, and the dead ones wait at most until then.
+    """
+    global _prune_at
+    getrefcount, kept = sys.getrefcount, _kept
+    # Held by the registry and the call alone: its coroutine is gone.
+    gone = [key for key in kept if getrefcount(kept[key]) <= 2]
+    for key in gone:
+        del _kept[key], _kept_periods[key]
+    _prune_at = max(_MIN_PRUNE, 2 * len(_kept))
 
 
 def test_ended() -> None:

@@ -376,3 +376,51 @@ class CollectorHookTest(unittest.TestCase):
         )
         self.assertEqual(done.returncode, 0, done.stderr[-2000:])
         self.assertEqual(done.stdout.split(), ["1", "True"])
+
+
+class RegistryTest(unittest.TestCase):
+    def test_what_it_keeps_of_coroutines_once_gone_is_let_go(self) -> None:
+        """The check keeps each coroutine's origin record while it may be dropped
+        later; once the coroutine is gone, the record goes too (a run kept them
+        all before: memory grew, and every later test paid to look at them)."""
+
+        class Many(asynctoolkit.TestCase):
+            async def test_many(self) -> None:
+                made = []
+                for _ in range(600):  # made in this frame: their origin names it
+                    made.append(fetch())
+                gc.collect()  # the check registers them at this collection
+                for coroutine in made:
+                    coroutine.close()
+
+            async def test_trivial(self) -> None:
+                pass
+
+        name = Many.test_many.__code__.co_name  # each origin record refers to it
+        before = sys.getrefcount(name)
+        self.assertTrue(passed(run_test(Many, "test_many")))
+        for _ in range(3):
+            self.assertTrue(passed(run_test(Many, "test_trivial")))
+        self.assertLess(sys.getrefcount(name) - before, 50)
+
+    def test_a_long_run_keeps_generation_zero_bounded(self) -> None:
+        """Each test start leaves a mark in generation 0.  Tests that each keep a
+        new object while freeing an older one hold the collector's count still,
+        so it never collected, and the marks piled up with the run."""
+        if not gc.isenabled():  # pragma: no cover - the suite runs with the collector on
+            self.skipTest("the garbage collector is disabled")
+        old: list[list[int]] = [[n] for n in range(3000)]
+        kept: list[list[int]] = []
+        gc.collect()  # ``old`` is in the oldest generation now
+
+        async def keep_one_free_one(test: object) -> None:
+            kept.append([len(kept)])  # tracked by the collector: the count goes up
+            old.pop()  # an old object freed: the count goes down
+
+        names = {f"test_{n:04d}": keep_one_free_one for n in range(2500)}
+        cases = type("Many", (asynctoolkit.TestCase,), names)
+        result = unittest.TestResult()
+        unittest.defaultTestLoader.loadTestsFromTestCase(cases).run(result)
+        self.assertTrue(result.wasSuccessful(), result.errors + result.failures)
+        self.assertEqual(len(kept), 2500)
+        self.assertLess(len(gc.get_objects(0)), 4 * gc.get_threshold()[0])
