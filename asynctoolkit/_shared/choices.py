@@ -19,7 +19,6 @@ they ask it.
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -48,6 +47,8 @@ class Choices:
         self.faults = faults
         self.loop: asyncio.AbstractEventLoop | None = None
         self.trace: list[tuple[float, str]] = []
+        import random  # here: only explored runs need it (import time, bench_import.py)
+
         self._random = random.Random(seed)
 
     def now(self) -> float:

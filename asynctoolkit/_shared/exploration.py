@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import os
-import random
 import sys
 
 from asynctoolkit._shared.choices import Choices
@@ -141,6 +140,8 @@ def base_seed() -> int:
         return DEFAULT_BASE
     if text.lower() == "random":
         if _random_base is None:
+            import random  # here: rarely needed (import time, bench_import.py)
+
             _random_base = random.SystemRandom().randrange(2**32)
         return _random_base
     return parse_seed(text, BASE_VARIABLE)
