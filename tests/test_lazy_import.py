@@ -59,7 +59,7 @@ class FirstUseTest(unittest.TestCase):
         self.assertEqual(_loaded_after("import asynctoolkit"), {"asynctoolkit"})
 
     def test_test_case_and_mocks_leave_the_rest_unloaded(self) -> None:
-        loaded = _loaded_after("from asynctoolkit import TestCase, CoroutineMock")
+        loaded = _loaded_after("from asynctoolkit import TestCase, CoroutineMock", "random")
         self.assertIn("asynctoolkit.case", loaded)
         self.assertIn("asynctoolkit.mock._classes", loaded)
         for unused in (
@@ -69,8 +69,14 @@ class FirstUseTest(unittest.TestCase):
             "asynctoolkit.rpc",
             "asynctoolkit.mock._patch",
             "asynctoolkit.mock._autospec",
+            "asynctoolkit.case._checks",  # with the first test or ``fail_on``
+            "random",  # explored runs only
         ):
             self.assertNotIn(unused, loaded)
+
+    def test_fail_on_and_a_test_load_the_checks(self) -> None:
+        loaded = _loaded_after("from asynctoolkit import fail_on\nfail_on(pending_tasks=False)")
+        self.assertIn("asynctoolkit.case._checks", loaded)
 
     def test_a_test_that_makes_no_mock_file_leaves_the_mocks_unloaded(self) -> None:
         # Every test loop polls a TestSelector; the mock files and sockets, and

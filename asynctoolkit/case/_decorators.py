@@ -9,14 +9,32 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping
+from types import ModuleType
 from typing import Any, TypeVar
 
 from asynctoolkit._shared.settings import settings
-from asynctoolkit.case import _checks
 
 __all__ = ["fail_on", "ignore_loop", "lenient", "strict", "timeout"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+
+_registry: ModuleType | None = None
+
+
+def registry() -> Any:
+    """The checks' registry, ``asynctoolkit.case._checks``, imported on first use.
+
+    Not with ``TestCase``: the checks' modules are about a third of
+    ``import asynctoolkit`` (bench/bench_import.py); the first test or the
+    first ``fail_on`` imports them.
+    """
+    global _registry
+    if _registry is None:
+        from asynctoolkit.case import _checks
+
+        _registry = _checks
+    return _registry
+
 
 # Attribute names under which the decorators store their settings.
 CHECKS_ATTR = "__asynctoolkit_checks__"
@@ -32,9 +50,9 @@ def fail_on(**checks: bool) -> Callable[[_F], _F]:
     class's; a subclass inherits its parents' settings.  An unknown name
     raises TypeError at once.
     """
-    unknown = sorted(set(checks) - set(_checks.DEFAULT_CHECKS))
+    unknown = sorted(set(checks) - set(registry().DEFAULT_CHECKS))
     if unknown:
-        known = ", ".join(_checks.DEFAULT_CHECKS)
+        known = ", ".join(registry().DEFAULT_CHECKS)
         raise TypeError(f"fail_on() got unknown check(s) {', '.join(unknown)}; known: {known}")
     for name, value in checks.items():
         if not isinstance(value, bool):
@@ -56,7 +74,7 @@ def strict(target: _F | None = None) -> Any:
 
     ``@strict`` and ``@strict()`` are the same.
     """
-    decorate = fail_on(**dict.fromkeys(_checks.DEFAULT_CHECKS, True))
+    decorate = fail_on(**dict.fromkeys(registry().DEFAULT_CHECKS, True))
     return decorate if target is None else decorate(target)
 
 
@@ -65,7 +83,7 @@ def lenient(target: _F | None = None) -> Any:
 
     ``@lenient`` and ``@lenient()`` are the same.
     """
-    decorate = fail_on(**dict.fromkeys(_checks.DEFAULT_CHECKS, False))
+    decorate = fail_on(**dict.fromkeys(registry().DEFAULT_CHECKS, False))
     return decorate if target is None else decorate(target)
 
 
@@ -136,7 +154,7 @@ def enabled_checks(owner: type | None, method: object) -> dict[str, bool]:
     the most derived last), then the method's own; ``--strict`` turns all on.
     """
     if settings.strict:
-        return dict.fromkeys(_checks.DEFAULT_CHECKS, True)
+        return dict.fromkeys(registry().DEFAULT_CHECKS, True)
     return {name: True for name, on in _declared(owner, method).items() if on}
 
 
@@ -149,7 +167,7 @@ def turned_on_by_strict(owner: type | None, method: object) -> frozenset[str]:
 
 def _declared(owner: type | None, method: object) -> dict[str, bool]:
     """Every check with its setting from the defaults and the decorators (without ``--strict``)."""
-    enabled = dict(_checks.DEFAULT_CHECKS)
+    enabled = dict(registry().DEFAULT_CHECKS)
     if owner is not None:
         for klass in reversed(owner.__mro__):
             own = vars(klass).get(CHECKS_ATTR)

@@ -30,10 +30,13 @@ import traceback
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from types import CoroutineType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from asynctoolkit._shared import asyncio_details, report
-from asynctoolkit.case import _checks, _loops, _watchdog
+from asynctoolkit.case import _decorators, _loops, _watchdog
+
+if TYPE_CHECKING:
+    from asynctoolkit.case import _checks
 
 __all__: list[str] = []
 
@@ -138,7 +141,7 @@ class TestRun:
             self._thread_ident = threading.get_ident()
             self._token = _watchdog.arm(self.limit, self._on_watchdog, self._on_stuck)
         if any(self._checks.values()):  # no watch at all when every check is off
-            self._watch = _checks.TestWatch(
+            self._watch = _decorators.registry().TestWatch(
                 self.loop,
                 self.context,
                 self._checks,
