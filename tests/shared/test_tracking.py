@@ -133,21 +133,6 @@ class DyingCoroutineTest(unittest.TestCase):
         self.assertEqual(seen, [(False, 0, True)])
         self.assertIsNone(reference())
 
-    def test_the_warning_goes_through_warnings_warn_unawaited_coroutine(self) -> None:
-        callers: list[str] = []
-
-        def show(*args: Any, **kwargs: Any) -> None:
-            frame = inspect.currentframe()
-            while frame is not None:
-                callers.append(frame.f_code.co_name)
-                frame = frame.f_back
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("always")
-            warnings.showwarning = show
-            fetch()
-        self.assertIn("_warn_unawaited_coroutine", callers)
-
     @unittest.skipIf(sys.version_info < (3, 11), "3.10 sets the frame first")
     def test_a_coroutine_being_made_has_no_frame_yet(self) -> None:
         """On 3.11, a collection started by the allocation of a new coroutine's
