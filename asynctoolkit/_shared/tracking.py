@@ -104,11 +104,13 @@ def close_collector(collector: Collector) -> list[TrackedCoroutine]:
 #
 # - A coroutine being made: CPython tracks it before it sets ``cr_origin``,
 #   and an allocation for the origin can start a collection; reading the
-#   field then reads memory not yet written.  It is the newest coroutine, and
-#   only tuples (its origin, being built) are newer.  From Python 3.11 its
-#   frame is not set yet either (``cr_frame`` is None): it is noted weakly
-#   (``_found``) and read at the next test start or end.  On 3.10 nothing
-#   tells it from a dying coroutine (below): it is left out.
+#   field then reads memory not yet written.  What tells it: from Python 3.11
+#   its frame is not set yet (``cr_frame`` is None, as for a finished one);
+#   on 3.10 its frame is not tracked by the collector yet.  It is not read:
+#   the tuple just after it (its origin, maybe still being filled) is held
+#   instead, or, with none there yet, it is noted weakly (``_found``, 3.11
+#   on: a coroutine without a frame is never a dying one) and read at the
+#   next test start or end.
 # - A coroutine being finalized: one dropped unawaited warns, which runs
 #   Python code whose allocations may start a collection.  CPython clears a
 #   dying object's weak references before its finalizer, never after: one
@@ -132,7 +134,10 @@ def close_collector(collector: Collector) -> list[TrackedCoroutine]:
 # off once no test runs and no mark is left in generation 0, if it is the
 # last callback (``gc`` calls them by index: removing one that has others
 # after it would skip the next).  What ``gc.freeze()`` moves out of the
-# collector's generations is not seen.
+# collector's generations is not seen: a coroutine found nowhere after a
+# freeze, or after a collection that ran while the callback was off (origins
+# recorded between tests by a loop in debug mode, say), counts as made before
+# the test (a warning, never a failure).
 #
 # ``_kept`` is keyed by ``id(cr_origin)`` and holds the tuple, so the id stays
 # unique.  Once only the registry holds an origin, its coroutine is gone: the
@@ -157,6 +162,11 @@ _tests_started = 0
 _tests_running = 0
 _heap_searched = False
 _between_tests = False  # origins are recorded outside tests too: watch for good
+# Collections while the callback was off (its count when it took itself off,
+# None while on), and the collector's frozen objects at the first test.
+_removed_at: int | None = None
+_unwatched_collections = False
+_freezes = 0
 # From 3.11 a coroutine being made has no frame yet (see above).
 _FRAME_SET_LATE = sys.version_info >= (3, 11)
 
@@ -185,8 +195,28 @@ def test_started(origins_outside: bool) -> int:
     _tests_started += 1
     _marks.append(([], _tests_started))
     if _on_collection not in gc.callbacks:
-        gc.callbacks.append(_on_collection)
+        _watch_again()
     return _tests_started
+
+
+def _watch_again() -> None:
+    """Put the collection callback back (first test, or after it took itself off)."""
+    global _removed_at, _unwatched_collections, _freezes
+    if _removed_at is None:  # the first time
+        _freezes = gc.get_freeze_count()
+    elif _collections() != _removed_at:
+        _unwatched_collections = True
+    _removed_at = None
+    gc.callbacks.append(_on_collection)
+
+
+def _collections() -> int:
+    return sum(generation["collections"] for generation in gc.get_stats())
+
+
+def _unwatched() -> bool:
+    """Did a collection run unwatched, or ``gc.freeze()``, since the first test?"""
+    return _unwatched_collections or gc.get_freeze_count() != _freezes
 
 
 def _prune() -> None:
@@ -197,8 +227,10 @@ def _prune() -> None:
     """
     global _prune_at
     getrefcount, kept = sys.getrefcount, _kept
+    # A copy first: a collection may start at any allocation and add entries.
+    keys = list(kept)
     # Held by the registry and the call alone: its coroutine is gone.
-    gone = [key for key in kept if getrefcount(kept[key]) <= 2]
+    gone = [key for key in keys if getrefcount(kept[key]) <= 2]
     for key in gone:
         del _kept[key], _kept_periods[key]
     _prune_at = max(_MIN_PRUNE, 2 * len(_kept))
@@ -218,22 +250,28 @@ def created_before(coroutine: Coroutine[Any, Any, Any], mark: int) -> bool:
     Call it for a coroutine being dropped unawaited, with an origin.
     """
     origin: Any = getattr(coroutine, "cr_origin", None)
-    if _kept.get(id(origin)) is origin:
-        return _kept_periods[id(origin)] < mark
-    period = _periods_in_young({id(origin): origin}).get(id(origin))
-    if period is None:
+    key = id(origin)
+    if _kept.get(key) is not origin:
+        period = _periods_in_young({key: origin}).get(key)
+        if period is not None:
+            return period < mark
         found = _found.get(id(coroutine))
-        if found is None:
-            return False  # seen nowhere: made during this test
-        period = found[1]
-    return period < mark
+        if found is not None:
+            return found[1] < mark
+    if _kept.get(key) is origin:  # again: listing generation 0 may have started a collection
+        return _kept_periods[key] < mark
+    # Seen nowhere: it left generation 0 in a collection nobody watched (or
+    # was frozen), before this test started; else it was made during it.
+    return _unwatched()
 
 
 def _periods_in_young(wanted: dict[int, Any]) -> dict[int, int]:
     """The periods of the ``wanted`` objects (id -> object) found in generation 0."""
-    marks, period, index, periods = _marks, _base, 0, {}
+    # The listing first: making it may start a collection, which clears the marks.
+    listing = gc.get_objects(0)
+    marks, period, index, periods = list(_marks), _base, 0, {}
     mark = marks[0][0] if marks else None
-    for young in gc.get_objects(0):  # oldest first
+    for young in listing:  # oldest first
         if young is mark:
             period = marks[index][1]
             index += 1
@@ -260,17 +298,15 @@ def _on_collection(phase: str, info: dict[str, int]) -> None:
         and not _between_tests
         and gc.callbacks[-1] is _on_collection
     ):
+        global _removed_at
         gc.callbacks.pop()  # the last callback: no other is skipped (see above)
+        _removed_at = _collections()
 
 
 def _register_young() -> None:
     marks, kept, periods, coroutine_type = _marks, _kept, _kept_periods, CoroutineType
     young = gc.get_objects(0)
-    # The newest coroutine, if only tuples are newer, may be being made (see above).
-    last = len(young) - 1
-    while last >= 0 and type(young[last]) is tuple:
-        last -= 1
-    maybe_made: Any = young[last] if last >= 0 and type(young[last]) is coroutine_type else None
+    is_tracked = gc.is_tracked
     period, index = _tests_started, len(marks) - 1
     mark = marks[index][0] if index >= 0 else None
     newer: Any = None  # the object just after this one in generation 0
@@ -281,10 +317,19 @@ def _register_young() -> None:
             index -= 1
             mark = marks[index][0] if index >= 0 else None
         elif type(obj) is coroutine_type:
-            if obj is maybe_made and (not _FRAME_SET_LATE or obj.cr_frame is None):
-                if _FRAME_SET_LATE:  # being made (or finished: then harmless)
-                    _found[id(obj)] = (weakref.ref(obj), period)
+            # Only a coroutine that is fully made is read (see above).
+            if _FRAME_SET_LATE:
+                if obj.cr_running or obj.cr_suspended:  # type: ignore[attr-defined]
+                    newer = obj
+                    continue  # started: it can never be dropped unawaited
+                made = obj.cr_frame is not None  # None: finished, or being made
             else:
+                frame = obj.cr_frame  # set before the coroutine is tracked
+                if frame is None or frame.f_lasti != -1:
+                    newer = obj
+                    continue  # finished or started
+                made = is_tracked(frame)  # 3.10 tracks a coroutine's frame once it is made
+            if made:
                 origin = obj.cr_origin
                 if origin is not None and (key := id(origin)) not in kept:
                     if newer is origin:
@@ -292,6 +337,12 @@ def _register_young() -> None:
                         periods[key] = period
                     else:
                         strays[key] = origin
+            elif type(newer) is tuple:  # its origin, maybe still being filled: held, not read
+                if (key := id(newer)) not in kept:
+                    kept[key] = newer
+                    periods[key] = period
+            elif _FRAME_SET_LATE:  # no frame: never dying, a weak reference is safe
+                _found[id(obj)] = (weakref.ref(obj), period)
         newer = obj
     if strays:
         for key, period in _periods_in_young(strays).items():
@@ -301,10 +352,11 @@ def _register_young() -> None:
 
 def _read_found() -> None:
     """Register the coroutines noted while they were being made."""
-    found: list[tuple[Any, int]] = [
-        (c, period) for ref, period in _found.values() if (c := ref()) is not None
-    ]
+    noted = list(_found.values())  # a copy first: a collection may add to it
     _found.clear()
+    found: list[tuple[Any, int]] = [
+        (c, period) for ref, period in noted if (c := ref()) is not None
+    ]
     for coroutine, period in found:
         origin = coroutine.cr_origin
         if origin is not None and id(origin) not in _kept:
@@ -316,7 +368,7 @@ def _register_all(objects: list[Any], period: int) -> None:
     """Register the coroutines with an origin among ``objects``, all made in ``period``."""
     kept, periods, coroutine_type = _kept, _kept_periods, CoroutineType
     for obj in objects:
-        if type(obj) is coroutine_type:
+        if type(obj) is coroutine_type and (not _FRAME_SET_LATE or obj.cr_frame is not None):
             origin = obj.cr_origin
             if origin is not None and id(origin) not in kept:
                 kept[id(origin)] = origin

@@ -345,6 +345,70 @@ class CollectionDuringCoroutineCreationTest(unittest.TestCase):
         self.assertEqual(done.returncode, 0, done.stderr[-2000:])
 
 
+class HalfMadeCoroutineTest(unittest.TestCase):
+    def test_a_half_made_coroutine_is_never_read_whatever_runs_first(self) -> None:
+        """A review found a crash (3.10, 3.11): another library's collection
+        callback, running first, made an object, so the coroutine being made
+        was no longer the newest one and the check read its unset
+        ``cr_origin``.  A freed block of the coroutine's size filled with
+        junk makes that field junk, and collections start at nearly every
+        allocation."""
+        code = textwrap.dedent(
+            """
+            import collections, gc, sys, unittest
+            import asynctoolkit
+
+            recent = collections.deque(maxlen=50)
+
+            def monitor(phase, info):  # another library's callback, first
+                if phase == "start":
+                    recent.append([info["generation"]])
+
+            gc.callbacks.insert(0, monitor)
+
+            async def leaf():
+                pass
+
+            probe = leaf()
+            SIZE = sys.getsizeof(probe)
+            probe.close()
+            del probe
+
+            class Inner(asynctoolkit.TestCase):
+                async def test_many(self):
+                    keep = []
+                    old = gc.get_threshold()
+                    try:
+                        for threshold in (1, 2, 3):
+                            gc.set_threshold(threshold)
+                            for pad in range(4):
+                                for _ in range(150):
+                                    gc.collect(0)
+                                    junk = [[] for _ in range(pad)]
+                                    block = b"A" * (SIZE - 33)  # a coroutine's size class
+                                    del block  # its slot is handed out next
+                                    coroutine = leaf()
+                                    coroutine.close()
+                                    keep.append(coroutine)
+                    finally:
+                        gc.set_threshold(*old)
+
+            result = unittest.TestResult()
+            Inner("test_many").run(result)
+            print("ok" if result.wasSuccessful() else result.failures + result.errors)
+            """
+        )
+        done = subprocess.run(
+            [sys.executable, "-X", "faulthandler", "-c", code],
+            env={**os.environ, "PYTHONPATH": ROOT},
+            capture_output=True,
+            text=True,
+            timeout=300,  # a bound, not a measure
+        )
+        self.assertEqual(done.returncode, 0, done.stderr[-2000:])
+        self.assertEqual(done.stdout.strip(), "ok")
+
+
 class CollectorHookTest(unittest.TestCase):
     def test_the_collection_callback_leaves_once_no_test_needs_it(self) -> None:
         """The check watches collections from its first test on; after the run,
