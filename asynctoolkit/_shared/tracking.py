@@ -292,15 +292,13 @@ def _on_collection(phase: str, info: dict[str, int]) -> None:
             _register_young()
             _marks.clear()
             _base = _tests_started
-    elif (
-        not _marks
-        and not _tests_running
-        and not _between_tests
-        and gc.callbacks[-1] is _on_collection
-    ):
-        global _removed_at
-        gc.callbacks.pop()  # the last callback: no other is skipped (see above)
-        _removed_at = _collections()
+    elif not _tests_running:
+        if len(_kept) >= _prune_at:
+            _prune()  # between tests too (watched for good, origins keep coming)
+        if not _marks and not _between_tests and gc.callbacks[-1] is _on_collection:
+            global _removed_at
+            gc.callbacks.pop()  # the last callback: no other is skipped (see above)
+            _removed_at = _collections()
 
 
 def _register_young() -> None:
