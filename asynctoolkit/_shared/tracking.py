@@ -141,7 +141,8 @@ def close_collector(collector: Collector) -> list[TrackedCoroutine]:
 #
 # ``_kept`` is keyed by ``id(cr_origin)`` and holds the tuple, so the id stays
 # unique.  Once only the registry holds an origin, its coroutine is gone: the
-# entry is dropped at a test start, once the registry has doubled since.
+# entry is dropped at a test start (or, between tests, at a collection's
+# end), once the registry has doubled since the last time.
 
 
 # id(origin) -> the origin, and id(origin) -> its period (how many tests had
@@ -286,7 +287,7 @@ def _periods_in_young(wanted: dict[int, Any]) -> dict[int, int]:
 def _on_collection(phase: str, info: dict[str, int]) -> None:
     # Before the survivors of generation 0 leave it, register its coroutines
     # with the period of their origin's place (see above).
-    global _base
+    global _base, _removed_at
     if phase == "start":
         if _marks or _tests_running or _between_tests:
             _register_young()
@@ -296,15 +297,32 @@ def _on_collection(phase: str, info: dict[str, int]) -> None:
         if len(_kept) >= _prune_at:
             _prune()  # between tests too (watched for good, origins keep coming)
         if not _marks and not _between_tests and gc.callbacks[-1] is _on_collection:
-            global _removed_at
             gc.callbacks.pop()  # the last callback: no other is skipped (see above)
             _removed_at = _collections()
+
+
+# What a collection may read of a coroutine (see above).
+_STARTED, _MADE, _BEING_MADE = "started", "made", "being made"
+
+
+def _state(coroutine: Any) -> str:
+    """``_STARTED`` (never dropped unawaited: not needed), ``_MADE`` (its
+    ``cr_origin`` may be read), or ``_BEING_MADE`` (maybe: not to be read)."""
+    if _FRAME_SET_LATE:
+        if coroutine.cr_running or coroutine.cr_suspended:
+            return _STARTED
+        # No frame: finished (harmless either way), or being made.
+        return _MADE if coroutine.cr_frame is not None else _BEING_MADE
+    frame = coroutine.cr_frame  # 3.10 sets it before the coroutine is tracked
+    if frame is None or frame.f_lasti != -1:
+        return _STARTED  # or finished
+    # 3.10 tracks a coroutine's frame once the coroutine is made.
+    return _MADE if gc.is_tracked(frame) else _BEING_MADE
 
 
 def _register_young() -> None:
     marks, kept, periods, coroutine_type = _marks, _kept, _kept_periods, CoroutineType
     young = gc.get_objects(0)
-    is_tracked = gc.is_tracked
     period, index = _tests_started, len(marks) - 1
     mark = marks[index][0] if index >= 0 else None
     newer: Any = None  # the object just after this one in generation 0
@@ -315,37 +333,32 @@ def _register_young() -> None:
             index -= 1
             mark = marks[index][0] if index >= 0 else None
         elif type(obj) is coroutine_type:
-            # Only a coroutine that is fully made is read (see above).
-            if _FRAME_SET_LATE:
-                if obj.cr_running or obj.cr_suspended:  # type: ignore[attr-defined]
-                    newer = obj
-                    continue  # started: it can never be dropped unawaited
-                made = obj.cr_frame is not None  # None: finished, or being made
-            else:
-                frame = obj.cr_frame  # set before the coroutine is tracked
-                if frame is None or frame.f_lasti != -1:
-                    newer = obj
-                    continue  # finished or started
-                made = is_tracked(frame)  # 3.10 tracks a coroutine's frame once it is made
-            if made:
+            state = _state(obj)
+            if state is _MADE:
                 origin = obj.cr_origin
                 if origin is not None and (key := id(origin)) not in kept:
-                    if newer is origin:
+                    if newer is origin:  # the common case, inline
                         kept[key] = origin
                         periods[key] = period
                     else:
                         strays[key] = origin
-            elif type(newer) is tuple:  # its origin, maybe still being filled: held, not read
-                if (key := id(newer)) not in kept:
-                    kept[key] = newer
-                    periods[key] = period
-            elif _FRAME_SET_LATE:  # no frame: never dying, a weak reference is safe
-                _found[id(obj)] = (weakref.ref(obj), period)
+            elif state is _BEING_MADE:
+                if type(newer) is tuple:  # its origin, maybe still being filled: held, not read
+                    _keep(newer, period)
+                elif _FRAME_SET_LATE:  # no frame: never dying, a weak reference is safe
+                    _found[id(obj)] = (weakref.ref(obj), period)
         newer = obj
     if strays:
         for key, period in _periods_in_young(strays).items():
-            kept[key] = strays[key]
-            periods[key] = period
+            _keep(strays[key], period)
+
+
+def _keep(origin: Any, period: int) -> None:
+    """Register ``origin`` (a coroutine's ``cr_origin``) as made in ``period``, unless known."""
+    key = id(origin)
+    if key not in _kept:
+        _kept[key] = origin
+        _kept_periods[key] = period
 
 
 def _read_found() -> None:
@@ -356,18 +369,13 @@ def _read_found() -> None:
         (c, period) for ref, period in noted if (c := ref()) is not None
     ]
     for coroutine, period in found:
-        origin = coroutine.cr_origin
-        if origin is not None and id(origin) not in _kept:
-            _kept[id(origin)] = origin
-            _kept_periods[id(origin)] = period
+        if coroutine.cr_origin is not None:
+            _keep(coroutine.cr_origin, period)
 
 
 def _register_all(objects: list[Any], period: int) -> None:
     """Register the coroutines with an origin among ``objects``, all made in ``period``."""
-    kept, periods, coroutine_type = _kept, _kept_periods, CoroutineType
+    coroutine_type = CoroutineType
     for obj in objects:
-        if type(obj) is coroutine_type and (not _FRAME_SET_LATE or obj.cr_frame is not None):
-            origin = obj.cr_origin
-            if origin is not None and id(origin) not in kept:
-                kept[id(origin)] = origin
-                periods[id(origin)] = period
+        if type(obj) is coroutine_type and _state(obj) is _MADE and obj.cr_origin is not None:
+            _keep(obj.cr_origin, period)
