@@ -335,14 +335,7 @@ class CollectionDuringCoroutineCreationTest(unittest.TestCase):
             unittest.main()
             """
         )
-        done = subprocess.run(
-            [sys.executable, "-c", code],
-            env={**os.environ, "PYTHONPATH": ROOT},
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        self.assertEqual(done.returncode, 0, done.stderr[-2000:])
+        run_python(self, code, timeout=300)
 
 
 class HalfMadeCoroutineTest(unittest.TestCase):
@@ -398,15 +391,7 @@ class HalfMadeCoroutineTest(unittest.TestCase):
             print("ok" if result.wasSuccessful() else result.failures + result.errors)
             """
         )
-        done = subprocess.run(
-            [sys.executable, "-X", "faulthandler", "-c", code],
-            env={**os.environ, "PYTHONPATH": ROOT},
-            capture_output=True,
-            text=True,
-            timeout=300,  # a bound, not a measure
-        )
-        self.assertEqual(done.returncode, 0, done.stderr[-2000:])
-        self.assertEqual(done.stdout.strip(), "ok")
+        self.assertEqual(run_python(self, code, timeout=300).strip(), "ok")
 
 
 class CollectorHookTest(unittest.TestCase):
@@ -431,15 +416,7 @@ class CollectorHookTest(unittest.TestCase):
             print(during - len(before), gc.callbacks == before)
             """
         )
-        done = subprocess.run(
-            [sys.executable, "-c", code],
-            env={**os.environ, "PYTHONPATH": ROOT},
-            capture_output=True,
-            text=True,
-            timeout=120,  # a bound, not a measure
-        )
-        self.assertEqual(done.returncode, 0, done.stderr[-2000:])
-        self.assertEqual(done.stdout.split(), ["1", "True"])
+        self.assertEqual(run_python(self, code, timeout=120).split(), ["1", "True"])
 
 
 class RegistryTest(unittest.TestCase):
@@ -488,3 +465,16 @@ class RegistryTest(unittest.TestCase):
         self.assertTrue(result.wasSuccessful(), result.errors + result.failures)
         self.assertEqual(len(kept), 2500)
         self.assertLess(len(gc.get_objects(0)), 4 * gc.get_threshold()[0])
+
+
+def run_python(case: unittest.TestCase, code: str, timeout: float) -> str:
+    """Run ``code`` in a fresh interpreter (a crash shows its traceback); its output."""
+    done = subprocess.run(
+        [sys.executable, "-X", "faulthandler", "-c", code],
+        env={**os.environ, "PYTHONPATH": ROOT},
+        capture_output=True,
+        text=True,
+        timeout=timeout,  # a bound, not a measure
+    )
+    case.assertEqual(done.returncode, 0, done.stderr[-2000:])
+    return done.stdout
