@@ -107,10 +107,10 @@ def close_collector(collector: Collector) -> list[TrackedCoroutine]:
 #   field then reads memory not yet written.  What tells it: from Python 3.11
 #   its frame is not set yet (``cr_frame`` is None, as for a finished one);
 #   on 3.10 its frame is not tracked by the collector yet.  It is not read:
-#   the tuple just after it (its origin, maybe still being filled) is held
-#   instead, or, with none there yet, it is noted weakly (``_found``, 3.11
-#   on: a coroutine without a frame is never a dying one) and read at the
-#   next test start or end.
+#   it is noted weakly (``_found``: neither sign is ever a dying coroutine's)
+#   and read at the next test start or end.  (Holding the tuple after it
+#   instead, as its origin, kept whatever tuple followed a finished
+#   coroutine alive, with what it refers to.)
 # - A coroutine being finalized: one dropped unawaited warns, which runs
 #   Python code whose allocations may start a collection.  CPython clears a
 #   dying object's weak references before its finalizer, never after: one
@@ -342,11 +342,8 @@ def _register_young() -> None:
                         periods[key] = period
                     else:
                         strays[key] = origin
-            elif state is _BEING_MADE:
-                if type(newer) is tuple:  # its origin, maybe still being filled: held, not read
-                    _keep(newer, period)
-                elif _FRAME_SET_LATE:  # no frame: never dying, a weak reference is safe
-                    _found[id(obj)] = (weakref.ref(obj), period)
+            elif state is _BEING_MADE:  # never a dying one: a weak reference is safe
+                _found[id(obj)] = (weakref.ref(obj), period)
         newer = obj
     if strays:
         for key, period in _periods_in_young(strays).items():
