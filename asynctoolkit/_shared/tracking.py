@@ -19,8 +19,11 @@ alive, never started, when the test began (see the comment above them).
 
 from __future__ import annotations
 
+import _thread
+import contextlib
 import contextvars
 import gc
+import signal
 import sys
 import weakref
 from collections.abc import Coroutine
@@ -233,7 +236,8 @@ def _prune() -> None:
     # Held by the registry and the call alone: its coroutine is gone.
     gone = [key for key in keys if getrefcount(kept[key]) <= 2]
     for key in gone:
-        del _kept[key], _kept_periods[key]
+        del _kept[key]  # first: no origin without its period, as above
+        del _kept_periods[key]
     _prune_at = max(_MIN_PRUNE, 2 * len(_kept))
 
 
@@ -285,6 +289,47 @@ def _periods_in_young(wanted: dict[int, Any]) -> dict[int, int]:
 
 
 def _on_collection(phase: str, info: dict[str, int]) -> None:
+    # A signal's handler may run in this callback, and gc swallows what the
+    # callback raises ("Exception ignored in"): a Ctrl-C, or the watchdog's
+    # interrupt of a stuck test, was lost and the test ran on to its limit.
+    # So a KeyboardInterrupt is caught, the work done again (it is idempotent:
+    # what the interrupt cut short is finished), and SIGINT sent again once
+    # the callback has returned.  Only a signal handled before the first
+    # instruction of this function (3.11+: its RESUME) still escapes: a window
+    # of a few instructions, where the callback's own work is the long part.
+    interrupted = False
+    while True:
+        try:
+            _collection(phase)
+            if interrupted:
+                _interrupt_again()
+            return
+        except KeyboardInterrupt:
+            interrupted = True
+
+
+def _interrupt_again() -> None:
+    """Send SIGINT to this thread again, from another, after this gc callback.
+
+    The other thread runs when this one lets go of the GIL: after the
+    callback, in all but a callback longer than the switch interval (then it
+    is caught once more and sent again).
+    """
+    # No new thread at interpreter shutdown (RuntimeError): nothing is left to stop.
+    with contextlib.suppress(RuntimeError):
+        _thread.start_new_thread(_send_interrupt, (_thread.get_ident(),))
+
+
+def _send_interrupt(ident: int) -> None:
+    # A signal, not _thread.interrupt_main(): it also ends a blocking system
+    # call (the loop's select()), as the original Ctrl-C did.
+    if hasattr(signal, "pthread_kill"):
+        signal.pthread_kill(ident, signal.SIGINT)
+    else:  # Windows: no signal to one thread
+        _thread.interrupt_main()
+
+
+def _collection(phase: str) -> None:
     # Before the survivors of generation 0 leave it, register its coroutines
     # with the period of their origin's place (see above).
     global _base, _removed_at
@@ -338,8 +383,8 @@ def _register_young() -> None:
                 origin = obj.cr_origin
                 if origin is not None and (key := id(origin)) not in kept:
                     if newer is origin:  # the common case, inline
-                        kept[key] = origin
-                        periods[key] = period
+                        periods[key] = period  # first: an interrupt between
+                        kept[key] = origin  # the two leaves no origin without its period
                     else:
                         strays[key] = origin
             elif state is _BEING_MADE:  # never a dying one: a weak reference is safe
@@ -354,8 +399,8 @@ def _keep(origin: Any, period: int) -> None:
     """Register ``origin`` (a coroutine's ``cr_origin``) as made in ``period``, unless known."""
     key = id(origin)
     if key not in _kept:
+        _kept_periods[key] = period  # first, as above
         _kept[key] = origin
-        _kept_periods[key] = period
 
 
 def _read_found() -> None:
