@@ -116,6 +116,13 @@ class TestRun:
         # the reason when no signal could be used.
         self._stuck = False
         self._stuck_reason = ""
+        # The arming whose expiry the loop ran (it cancelled the phase), and
+        # whether the watchdog's last resort interrupted the test: it had not
+        # ended GRACE_SECONDS after its limit (``_cancel_ignored``: though cancelled).
+        self._expired_token: int | None = None
+        self._late = False
+        self._cancel_ignored = False
+        self._where_ignored = ""  # its tasks's await chain, when it swallowed its cancellation
         # Set by the watchdog thread at the limit (its loop callback may not run).
         self._limit_passed = False
         self._timed_out = False
@@ -308,7 +315,18 @@ class TestRun:
                 # Raised through run_until_complete (a KeyboardInterrupt): seen, so
                 # not logged as "never retrieved" later.
                 task.exception()
-            if not task.done():
+            if not task.done() and self._cancel_ignored:
+                # It swallowed its cancellation, and the watchdog interrupted
+                # the loop: waiting for it again would wait for the next
+                # interrupt.  Its coroutine is closed where it is instead, so
+                # its finally blocks run (a patch it entered is restored).
+                self._where_ignored = report.describe_tasks([task])
+                with contextlib.suppress(BaseException):
+                    task.get_coro().close()
+                # Woken later, it ends with "cannot reuse already awaited coroutine":
+                # its report is the failure above, not "never retrieved".
+                task.add_done_callback(_retrieve)
+            elif not task.done():
                 # The loop stopped with an error (a deadlock or stalled clock):
                 # end the phase's own task so it is not reported as a leak too.
                 task.cancel()
@@ -343,19 +361,26 @@ class TestRun:
             self._disarm()
             self._arm()
 
-    def _on_stuck(self) -> str | None:
-        """In the watchdog thread: the test has not returned to its loop since its limit.
+    def _on_stuck(self, again: bool) -> str | None:
+        """In the watchdog thread: the test has not ended since its limit.
 
         Interrupts it with SIGINT in its thread, as pytest-timeout's signal
         method does with SIGALRM: the signal interrupts Python code and
         blocking system calls alike, and the KeyboardInterrupt it raises
         becomes the test's timeout failure (``call``).  Returns why it
         cannot, where it cannot: the watchdog's last resort then applies.
+
+        First (``again`` false) one second after the limit, unless the loop
+        ran the expiry and is cancelling the phase; then (``again``) at each
+        last resort, which means the phase swallowed its cancellation or the
+        interrupt.
         """
-        if self._timed_out:
-            # The loop ran the expiry: the test is not stuck outside it, its
-            # phase is being cancelled (what runs next gets a fresh limit).
-            return None
+        cancelled = self._expired_token is not None and self._expired_token == self._token
+        if cancelled and not again:
+            return None  # the loop ran the expiry: its cancellation is on its way
+        if again:
+            self._late = True
+            self._cancel_ignored = cancelled
         why = _cannot_interrupt(self._thread_ident)
         self._stuck = True
         if why is not None:
@@ -365,20 +390,29 @@ class TestRun:
         return None
 
     def _stuck_error(self, interrupt: KeyboardInterrupt) -> BaseException:
-        """The timeout failure of a test interrupted outside its loop."""
+        """The timeout failure of a test interrupted by the watchdog."""
         self._stuck = False
         self._timed_out = True
         self._timeout_report = ""
-        stack = "".join(traceback.format_tb(interrupt.__traceback__))
+        if self._cancel_ignored:
+            what = "did not end when it was cancelled"
+            # Its own await chain, not the loop's select() the signal met.
+            stack = "\n".join("  " + line for line in self._where_ignored.splitlines())
+        else:
+            what = "did not return to its event loop"
+            stack = "".join(traceback.format_tb(interrupt.__traceback__))
+        when = f" {_watchdog.GRACE_SECONDS:g}s after its limit" if self._late else ""
         how = (
             f" It could not be interrupted at once ({self._stuck_reason}): the watchdog "
             f"interrupted it {_watchdog.GRACE_SECONDS:g}s after its limit."
             if self._stuck_reason
             else ""
         )
+        self._late = self._cancel_ignored = False
+        self._where_ignored = ""
         return self._failure(
             f"timeout: the test took longer than its limit of {self.limit:g}s (real time) "
-            f"and did not return to its event loop; it was interrupted.{how} "
+            f"and {what}; it was interrupted{when if not how else ''}.{how} "
             f"Where it was:\n{stack}".rstrip()
         )
 
@@ -397,6 +431,7 @@ class TestRun:
     def _expire(self) -> None:
         if self.loop.is_closed() or self.phase is Phase.CLOSED:
             return
+        self._expired_token = self._token
         if not self._timed_out:
             self._timed_out = True
             tasks = asyncio.all_tasks(self.loop)
@@ -414,6 +449,11 @@ class TestRun:
             )
         if self._phase_task is not None:
             self._phase_task.cancel()
+
+
+def _retrieve(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 def _nothing_to_close(tasks_cleared: bool) -> list[str]:

@@ -9,9 +9,12 @@ no thread is started per test.
 
 When a deadline passes, the thread calls the ``on_expiry`` callback given to
 ``arm`` (the TestCase uses ``loop.call_soon_threadsafe`` to cancel the test).
-If the same arming is still active ``grace`` seconds later, the test is stuck
-outside the loop: the thread prints every thread's stack to stderr and
-interrupts the main thread (KeyboardInterrupt), so a suite never hangs.
+If the same arming is still active ``STUCK_GRACE`` seconds later, the test is
+stuck outside the loop: ``on_stuck`` interrupts it.  If it is still active
+``GRACE_SECONDS`` after the deadline (the test swallowed its cancellation or
+its interrupt, or no signal could reach it), the last resort: the thread
+prints every thread's stack to stderr and interrupts the test again, every
+``GRACE_SECONDS`` while a signal can reach it, so a suite never hangs.
 """
 
 from __future__ import annotations
@@ -52,9 +55,12 @@ class _Watchdog:
         self._deadline = 0.0
         self._on_expiry: Callable[[], None] | None = None
         self._expired = False
-        self._on_stuck: Callable[[], str | None] | None = None
+        self._on_stuck: Callable[[bool], str | None] | None = None
         # True once on_stuck ran for the current arming.
         self._stuck_done = False
+        # When the last resort last ran for it, and whether it could signal.
+        self._last_resort_at: float | None = None
+        self._last_resort_signals = False
         self._sleeping_until = float("inf")
         self._thread: threading.Thread | None = None
         #: How many times the thread woke up (for tests: arming must not wake it).
@@ -64,14 +70,18 @@ class _Watchdog:
         self,
         seconds: float,
         on_expiry: Callable[[], None],
-        on_stuck: Callable[[], str | None] | None = None,
+        on_stuck: Callable[[bool], str | None] | None = None,
     ) -> int:
         """Watch a new deadline ``seconds`` from now; returns its token.
 
         ``on_expiry`` is called (in the watchdog thread) at the deadline;
-        ``on_stuck``, if the same arming is still active ``STUCK_GRACE``
+        ``on_stuck(False)``, if the same arming is still active ``STUCK_GRACE``
         seconds later: it interrupts the test (returns None), or says why it
-        cannot (then the last resort follows ``GRACE_SECONDS`` after the deadline).
+        does not.  ``GRACE_SECONDS`` after the deadline, and again each
+        ``GRACE_SECONDS`` while the arming stays active, the last resort prints
+        every thread's stack and calls ``on_stuck(True)``, which must interrupt
+        the test if it can; where it cannot (or without ``on_stuck``), the main
+        thread is interrupted, once.
         """
         deadline = _monotonic() + seconds
         with self._lock:
@@ -82,6 +92,7 @@ class _Watchdog:
             self._on_stuck = on_stuck
             self._stuck_done = False
             self._expired = False
+            self._last_resort_at = None
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="asynctoolkit-watchdog", daemon=True
@@ -103,7 +114,6 @@ class _Watchdog:
             return expired
 
     def _run(self) -> None:  # pragma: no cover - timing-dependent thread body
-        interrupted_token: int | None = None
         with self._cond:
             while True:
                 self.wakeups += 1
@@ -124,23 +134,17 @@ class _Watchdog:
                     due = self._deadline
                 elif self._on_stuck is not None and not self._stuck_done:
                     due = self._deadline + STUCK_GRACE
-                else:
+                elif self._last_resort_at is None:
                     due = self._deadline + GRACE_SECONDS
+                elif self._last_resort_signals:
+                    due = self._last_resort_at + GRACE_SECONDS
+                else:  # interrupt_main() only once: it is not aimed at the test
+                    self._sleeping_until = float("inf")
+                    self._cond.wait()
+                    continue
                 if now < due:
                     self._sleeping_until = due
                     self._cond.wait(due - now)
-                    continue
-                token = self._token
-                if self._expired and self._on_stuck is not None and not self._stuck_done:
-                    self._stuck_done = True
-                    try:
-                        why = self._on_stuck()
-                    except Exception as error:  # never let the watchdog die
-                        why = f"{type(error).__name__}: {error}"
-                    if why is None:
-                        # Interrupted: nothing more to do for this arming.
-                        self._sleeping_until = float("inf")
-                        self._cond.wait()
                     continue
                 if not self._expired:
                     self._expired = True
@@ -148,19 +152,36 @@ class _Watchdog:
                     if callback is not None:
                         with contextlib.suppress(Exception):  # the loop may be closed
                             callback()
-                elif interrupted_token != token:
-                    interrupted_token = token
-                    sys.stderr.write(
-                        "\nasynctoolkit: a test is still running "
-                        f"{GRACE_SECONDS:g}s after its time limit and does not return to "
-                        "its event loop; stacks of every thread follow, then the main "
-                        "thread is interrupted.\n"
-                    )
-                    faulthandler.dump_traceback(all_threads=True)
-                    _thread.interrupt_main()
+                elif self._on_stuck is not None and not self._stuck_done:
+                    self._stuck_done = True
+                    self._call_on_stuck(again=False)
                 else:
-                    self._sleeping_until = float("inf")
-                    self._cond.wait()
+                    self._last_resort(now)
+
+    def _call_on_stuck(self, again: bool) -> str | None:
+        on_stuck = self._on_stuck
+        if on_stuck is None:
+            return "no way to interrupt the test was given"
+        try:
+            return on_stuck(again)
+        except Exception as error:  # never let the watchdog die
+            return f"{type(error).__name__}: {error}"
+
+    def _last_resort(self, now: float) -> None:
+        """The arming is still active ``GRACE_SECONDS`` after its deadline (or
+        after the last resort): print every thread's stack, and interrupt."""
+        self._last_resort_at = now
+        sys.stderr.write(
+            f"\nasynctoolkit: a test is still running {now - self._deadline:.0f}s after its "
+            "time limit: it did not end when it was cancelled or interrupted; stacks of "
+            "every thread follow, then it is interrupted.\n"
+        )
+        faulthandler.dump_traceback(all_threads=True)
+        # Again each GRACE_SECONDS while a signal can reach the test: code that
+        # swallowed one interrupt (or a collector's callback that lost it) ends.
+        self._last_resort_signals = self._call_on_stuck(again=True) is None
+        if not self._last_resort_signals:
+            _thread.interrupt_main()
 
 
 _watchdog = _Watchdog()

@@ -163,3 +163,97 @@ class FallbackTest(unittest.TestCase):
         self.assertEqual(
             (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGALRM)), before
         )
+
+
+_SWALLOWING_SUITE = """
+import asyncio, time, unittest
+import asynctoolkit
+from asynctoolkit.mock import patch
+
+VALUE = "original"
+
+class Swallows(asynctoolkit.TestCase):
+    timeout = 0.5
+
+    @patch(__name__ + ".VALUE", "patched")
+    async def test_e_its_cancellation(self):
+        for _ in range(100):
+            try:
+                await asyncio.sleep(100)
+            except asyncio.CancelledError:
+                pass
+
+    @patch(__name__ + ".VALUE", "patched")
+    def test_f_the_interrupt(self):
+        try:
+            time.sleep(100)
+        except KeyboardInterrupt:  # as a __del__ or another gc callback may lose it
+            pass
+        time.sleep(100)
+
+class After(unittest.TestCase):
+    def test_g_patch_restored(self):
+        self.assertEqual(VALUE, "original")
+"""
+
+
+@unittest.skipUnless(os.name == "posix", "needs POSIX signals")
+class SwallowedTest(unittest.TestCase):
+    """A test that swallows its cancellation, or the watchdog's interrupt, still ends.
+
+    Before, the watchdog sent one interrupt and waited: each of these tests
+    ran for its own 100 s or more (a suite with a ``while True`` hung).  Now
+    the last resort interrupts it again ``GRACE_SECONDS`` (10 s) after its
+    limit, and again each ``GRACE_SECONDS`` while it runs on.
+    """
+
+    def run_suite(self, *args: str) -> str:
+        with tempfile.TemporaryDirectory() as directory:
+            with open(os.path.join(directory, "test_swallowing.py"), "w") as f:
+                f.write(textwrap.dedent(_SWALLOWING_SUITE))
+            done = subprocess.run(
+                [sys.executable, *args],
+                cwd=directory,
+                env=dict(os.environ, PYTHONPATH=ROOT),
+                capture_output=True,
+                text=True,
+                timeout=150,  # a bound on the hang this test is about, not a measure
+            )
+        output = done.stdout + done.stderr
+        self.assertEqual(done.returncode, 1, output)
+        return output
+
+    def assert_both_interrupted(self, output: str) -> None:
+        self.assertIn(
+            "limit of 0.5s (real time) and did not end when it was cancelled; it was "
+            "interrupted 10s after its limit",
+            output,
+        )
+        self.assertIn(
+            "limit of 0.5s (real time) and did not return to its event loop; it was "
+            "interrupted 10s after its limit",
+            output,
+        )
+        self.assertIn("in test_f_the_interrupt", output)  # where it was
+        self.assertIn("is still running", output)  # the stacks were printed
+
+    def test_under_the_runner(self) -> None:
+        output = self.run_suite("-m", "asynctoolkit", "test_swallowing.py")
+        self.assertIn("1 passed, 2 failed", output)
+        self.assert_both_interrupted(output)
+
+    def test_under_pytest(self) -> None:
+        for extra in ([], ["-n", "2"]):
+            with self.subTest(extra=extra):
+                output = self.run_suite(
+                    "-m",
+                    "pytest",
+                    "-p",
+                    "no:cacheprovider",
+                    "-p",
+                    "no:randomly",
+                    "test_swallowing.py",
+                    *extra,
+                )
+                self.assertIn("2 failed, 1 passed", output)
+                self.assert_both_interrupted(output)
