@@ -15,7 +15,7 @@ import os
 import reprlib
 import weakref
 from collections.abc import Callable, Iterable, Mapping
-from types import CoroutineType, FrameType, GeneratorType
+from types import CodeType, CoroutineType, FrameType, GeneratorType
 from typing import Any
 
 from asynctoolkit._shared import asyncio_details
@@ -28,14 +28,18 @@ _repr.maxother = 80
 #: A partial of a partial of ... is unwrapped this many levels at most.
 _PARTIAL_DEPTH = 100
 
-#: Where each task was created, as (file name, line), or None if the test
+#: Where a task was created: the creating frame's code and instruction
+#: offset (``f_lasti``), turned into ``file:line`` only for a report.
+Site = tuple[CodeType, int]
+
+#: Where each task was created (a ``Site``), or None if the test
 #: machinery made it.  The checks' task factory fills in a book per running
 #: test (the test's own tasks, held until its checks let them go: see
 #: ``Watch.created``); the books of the tests running now are listed here.
-live_sites: list[Mapping[asyncio.Task[Any], tuple[str, int] | None]] = []
+live_sites: list[Mapping[asyncio.Task[Any], Site | None]] = []
 #: The sites of tasks still pending when their test let its tasks go; weak,
 #: so no task is kept alive by it.
-creation_sites: weakref.WeakKeyDictionary[asyncio.Task[Any], tuple[str, int]] = (
+creation_sites: weakref.WeakKeyDictionary[asyncio.Task[Any], Site] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -55,8 +59,16 @@ def creation_site(task: asyncio.Task[Any]) -> str | None:
         site = creation_sites.get(task)
     if site is None:
         return None
-    filename, line = site
-    return f"{short_path(filename)}:{line}"
+    code, offset = site
+    return f"{short_path(code.co_filename)}:{line_at(code, offset)}"
+
+
+def line_at(code: CodeType, offset: int) -> int:
+    """The line of the instruction at ``offset`` in ``code`` (as ``f_lineno`` reads it)."""
+    for start, end, line in code.co_lines():
+        if start <= offset < end:
+            return line if line is not None else code.co_firstlineno
+    return code.co_firstlineno
 
 
 def short_path(path: str) -> str:

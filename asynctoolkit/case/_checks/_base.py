@@ -91,7 +91,7 @@ class Watch:
         self.fresh = fresh
         #: The tasks created during the test, while a check that reads them is
         #: on, each with where it was created (``report.live_sites`` lists it).
-        self.created: dict[asyncio.Task[Any], tuple[str, int] | None] = {}
+        self.created: dict[asyncio.Task[Any], report.Site | None] = {}
         #: True once the checks cancelled every task left on the loop.
         self.tasks_cleared = False
         #: Contexts passed to the loop's exception handler during the test.
@@ -129,10 +129,12 @@ class Watch:
     ) -> asyncio.Task[Any]:
         task: asyncio.Task[Any] = _TASK(coro, loop=loop, **kwargs)
         # Where the task was created: the first frame outside asyncio and
-        # asynctoolkit, kept as (file, line) and written out only if a report
-        # names the task.  ``sys._getframe(depth)`` reaches each frame without
-        # making objects of those in between (see ``record_tasks`` for the
-        # first depth).  Inlined: it runs for every task.
+        # asynctoolkit, kept as (code, instruction offset) and written out
+        # (file:line) only if a report names the task: ``f_lineno`` decodes
+        # the line table at every call, a tenth of a crowd's cost per task.
+        # ``sys._getframe(depth)`` reaches each frame without making objects
+        # of those in between (see ``record_tasks`` for the first depth).
+        # Inlined: it runs for every task.
         site = None
         depth = self._site_depth
         while True:
@@ -140,12 +142,13 @@ class Watch:
                 frame = sys._getframe(depth)
             except ValueError:
                 break
-            filename = frame.f_code.co_filename
+            code = frame.f_code
+            filename = code.co_filename
             kind = _FILE_KINDS.get(filename)
             if kind is None:
                 kind = _file_kind(filename)
             if kind is _USER:
-                site = (filename, frame.f_lineno)
+                site = (code, frame.f_lasti)
                 break
             if kind is _UNITTEST:  # created by the test machinery itself (the test's own task)
                 break
