@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import operator
 import os
 import selectors
 import sys
+import weakref
 from collections.abc import Callable, Sequence
+from itertools import filterfalse
 from typing import Any, NamedTuple
 
 __all__: list[str] = []
@@ -492,6 +495,34 @@ def maybe_live_tasks() -> bool:
     eagerly in the set ``asyncio.tasks._eager_tasks``.
     """
     return bool(_REGISTRY_DATA) or bool(_EAGER_TASKS) or _REGISTRY_DATA is None
+
+
+def pending_tasks(loop: asyncio.AbstractEventLoop) -> set[asyncio.Task[Any]]:
+    """``asyncio.all_tasks(loop)``: the tasks of ``loop`` not done yet, found faster.
+
+    ``all_tasks`` runs Python code for each task alive in the process, done
+    or not; after a test that made 10,000 tasks, they are all still alive
+    when its checks look (about 250 ns each).  Here C code follows the weak
+    references and drops the finished tasks; only the pending ones are
+    looked at in Python.
+
+    Detail: the registry's ``data`` (see ``compact_task_registry``) is read
+    directly (a copy first: collecting a task removes its entry), and on
+    3.12+ the tasks running their first step eagerly are added, as
+    ``all_tasks`` does.  Any other shape: ``asyncio.all_tasks(loop)``.
+    """
+    data = _REGISTRY_DATA
+    if data is None:
+        return asyncio.all_tasks(loop)
+    live = filter(None, map(_follow, list(data)))
+    pending = {task for task in filterfalse(_done, live) if task.get_loop() is loop}
+    if _EAGER_TASKS:
+        pending.update(t for t in list(_EAGER_TASKS) if t.get_loop() is loop and not t.done())
+    return pending
+
+
+_follow = weakref.ref.__call__
+_done = operator.methodcaller("done")
 
 
 def _task_registry() -> tuple[Any, set[Any] | None, set[Any]]:

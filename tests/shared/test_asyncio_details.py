@@ -18,6 +18,7 @@ import sys
 import textwrap
 import threading
 import unittest
+from typing import Any
 
 from asynctoolkit._shared import asyncio_details
 
@@ -324,6 +325,56 @@ class TaskRegistryTest(unittest.TestCase):
             [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
         )
         self.assertEqual(done.stdout.strip(), "False", done.stderr)
+
+    def test_pending_tasks_is_all_tasks(self) -> None:
+        # The checks' faster all_tasks(loop): the same set, whatever the tasks' states.
+        loop = asyncio.new_event_loop()
+        other = asyncio.new_event_loop()
+        self.addCleanup(other.close)
+        self.addCleanup(loop.close)
+
+        async def wait() -> None:
+            await asyncio.sleep(10)
+
+        async def main() -> asyncio.Task[None]:
+            self.assertEqual(asyncio_details.pending_tasks(loop), asyncio.all_tasks(loop))
+            done = [asyncio.ensure_future(asyncio.sleep(0)) for _ in range(50)]
+            waiting = [asyncio.ensure_future(wait()) for _ in range(50)]
+            direct = asyncio.Task(wait(), loop=loop)  # bypasses the loop's factory
+            elsewhere = asyncio.Task(wait(), loop=other)  # another loop's: not listed
+            if sys.version_info >= (3, 12):  # eager: listed while it runs its first step
+                loop.set_task_factory(asyncio.eager_task_factory)
+                eager = asyncio.ensure_future(self._eager_check(loop))
+                loop.set_task_factory(None)
+                waiting.append(eager)
+            await asyncio.gather(*done)
+            pending = asyncio_details.pending_tasks(loop)
+            self.assertEqual(pending, asyncio.all_tasks(loop))
+            self.assertEqual(pending, {*waiting, direct, asyncio.current_task()})
+            self.assertNotIn(elsewhere, pending)
+            for task in [*waiting, direct]:
+                task.cancel()
+            ended = await asyncio.gather(*waiting, direct, return_exceptions=True)
+            # Each was cancelled while waiting (the eager one's asserts passed).
+            self.assertTrue(all(isinstance(e, asyncio.CancelledError) for e in ended), ended)
+            self.assertEqual(asyncio_details.pending_tasks(loop), {asyncio.current_task()})
+            return elsewhere
+
+        elsewhere = loop.run_until_complete(main())
+        self.assertEqual(asyncio_details.pending_tasks(loop), set())
+        self.assertEqual(asyncio_details.pending_tasks(other), {elsewhere})
+        elsewhere.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            other.run_until_complete(elsewhere)
+
+    def _eager_check(self, loop: asyncio.AbstractEventLoop) -> Any:
+        async def first_step() -> None:
+            # Runs inside ensure_future: in asyncio's set of eager tasks, not the registry.
+            self.assertEqual(asyncio_details.pending_tasks(loop), asyncio.all_tasks(loop))
+            self.assertIn(asyncio.current_task(), asyncio_details.pending_tasks(loop))
+            await asyncio.sleep(10)
+
+        return first_step()
 
     def test_compacting_keeps_live_tasks_and_their_removal(self) -> None:
         loop = asyncio.new_event_loop()
