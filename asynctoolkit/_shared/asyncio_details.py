@@ -21,7 +21,7 @@ import os
 import selectors
 import sys
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import filterfalse
 from typing import Any, NamedTuple
 
@@ -419,6 +419,18 @@ def exception_never_retrieved(task: asyncio.Future[Any]) -> bool:
     future logs "exception was never retrieved" when collected while it is set.
     """
     return bool(getattr(task, "_log_traceback", False))
+
+
+def never_retrieved(tasks: Iterable[asyncio.Task[Any]]) -> list[asyncio.Task[Any]]:
+    """The ``tasks`` for which ``exception_never_retrieved`` is true, picked by C code.
+
+    For a test's every task (10,000 in a crowd): a Python call per task cost
+    more than the rest of the check.  Every task must be an ``asyncio.Future``.
+    """
+    return list(filter(_LOG_TRACEBACK, tasks))
+
+
+_LOG_TRACEBACK = operator.attrgetter("_log_traceback")
 
 
 def forget_pending_task(task: asyncio.Task[Any]) -> None:

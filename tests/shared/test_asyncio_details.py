@@ -110,6 +110,34 @@ class InternalsTest(unittest.TestCase):
         done.set_result(1)
         self.assertFalse(asyncio_details.exception_never_retrieved(done))
 
+    def test_never_retrieved_picks_the_tasks_exception_never_retrieved_names(self) -> None:
+        async def fail() -> None:
+            raise KeyError("k")
+
+        async def wait() -> None:
+            await asyncio.sleep(10)
+
+        async def main() -> None:
+            failed = [asyncio.ensure_future(fail()) for _ in range(3)]
+            seen = asyncio.ensure_future(fail())
+            fine = asyncio.ensure_future(asyncio.sleep(0))
+            cancelled = asyncio.ensure_future(wait())
+            pending = asyncio.ensure_future(wait())
+            await asyncio.sleep(0)
+            cancelled.cancel()
+            await asyncio.sleep(0)
+            seen.exception()
+            tasks = [*failed, seen, fine, cancelled, pending]
+            expected = [t for t in tasks if asyncio_details.exception_never_retrieved(t)]
+            self.assertEqual(expected, failed)
+            self.assertEqual(asyncio_details.never_retrieved(tasks), failed)
+            for task in failed:
+                task.exception()
+            pending.cancel()
+            await asyncio.sleep(0)
+
+        self.loop.run_until_complete(main())
+
     def test_loop_state_is_read_without_creating_a_loop_and_restored_exactly(self) -> None:
         self.addCleanup(asyncio.set_event_loop, None)
         asyncio.set_event_loop(self.loop)

@@ -31,8 +31,8 @@ class UnhandledExceptions(Check):
         # A finished task whose exception nobody retrieved would only be
         # logged when collected, maybe after the run: report it now, as the
         # loop would, and mark it retrieved.
-        for task in self.watch.created:
-            if task.done() and asyncio_details.exception_never_retrieved(task):
+        for task in asyncio_details.never_retrieved(self.watch.created):
+            if task.done():
                 self.watch.exceptions.append(
                     {
                         "message": "Task exception was never retrieved",
