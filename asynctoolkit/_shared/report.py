@@ -39,9 +39,7 @@ Site = tuple[CodeType, int]
 live_sites: list[Mapping[asyncio.Task[Any], Site | None]] = []
 #: The sites of tasks still pending when their test let its tasks go; weak,
 #: so no task is kept alive by it.
-creation_sites: weakref.WeakKeyDictionary[asyncio.Task[Any], Site] = (
-    weakref.WeakKeyDictionary()
-)
+creation_sites: weakref.WeakKeyDictionary[asyncio.Task[Any], Site] = weakref.WeakKeyDictionary()
 
 
 def creation_site(task: asyncio.Task[Any]) -> str | None:

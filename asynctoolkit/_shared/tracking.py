@@ -97,7 +97,9 @@ def close_collector(collector: Collector) -> list[TrackedCoroutine]:
 #
 # - At the start of every collection (``gc.callbacks``), before the survivors
 #   leave generation 0, its coroutines with an origin are registered in
-#   ``_kept`` with the period of their origin's place.
+#   ``_kept`` with the period of their origin's place.  Where generation 0
+#   holds no mark (most collections of a long test), that is the running
+#   period for all of them, and the places are not looked at.
 # - When a coroutine is dropped unawaited, it is looked up in ``_kept``, else
 #   its origin is looked for in generation 0: nothing is searched when a test
 #   ends.
@@ -173,6 +175,10 @@ _unwatched_collections = False
 _freezes = 0
 # From 3.11 a coroutine being made has no frame yet (see above).
 _FRAME_SET_LATE = sys.version_info >= (3, 11)
+# From 3.11 "started" is read without the frame (cr_suspended); from 3.12 no
+# collection starts while a coroutine is being made (see above).
+_QUICK_STATE = sys.version_info >= (3, 11)
+_BEING_MADE_POSSIBLE = sys.version_info < (3, 12)
 
 
 def test_started(origins_outside: bool) -> int:
@@ -366,19 +372,74 @@ def _state(coroutine: Any) -> str:
 
 
 def _register_young() -> None:
+    if _marks or _unwatched():
+        _register_young_by_place()
+        return
+    # No mark in generation 0: everything in it was made since the last
+    # collection, in this period.  So is the origin of each coroutine in it
+    # that is not registered yet: one away from its coroutine (a dying one's)
+    # and not in generation 0 would have been registered when it left it, as
+    # every collection since the first test was watched.  Nothing needs the
+    # places of things: the coroutines are picked by the cheapest walk.
+    coroutine_type = CoroutineType
+    coroutines = [obj for obj in gc.get_objects(0) if type(obj) is coroutine_type]
+    kept, periods, period = _kept, _kept_periods, _tests_started
+    careful = _careful()
+    for coroutine in reversed(coroutines):  # newest first (see _careful)
+        if careful:
+            careful -= 1
+            state = _state(coroutine)
+        elif coroutine.cr_running or coroutine.cr_suspended:  # type: ignore[attr-defined]
+            continue  # started: never dropped unawaited, not needed
+        else:
+            state = _MADE  # not started, or finished: its origin may be read
+        if state is _MADE:
+            origin = coroutine.cr_origin
+            if origin is not None and (key := id(origin)) not in kept:
+                periods[key] = period  # first: an interrupt between
+                kept[key] = origin  # the two leaves no origin without its period
+        elif state is _BEING_MADE:  # never a dying one: a weak reference is safe
+            _found[id(coroutine)] = (weakref.ref(coroutine), period)
+
+
+def _careful() -> int:
+    """How many coroutines, newest first, need the full look of ``_state``.
+
+    It reads ``cr_frame``, which makes a frame object for each coroutine not
+    started.  On 3.10 every one (cheap there, and no ``cr_suspended`` to read
+    instead); on 3.11 the newest only, the one that may be being made
+    (nothing but the pieces of its origin is made after it), unless another
+    callback ran first in this collection and may have made coroutines; from
+    3.12, none (no collection starts while a coroutine is made).
+    """
+    if not _QUICK_STATE or (_BEING_MADE_POSSIBLE and gc.callbacks[0] is not _on_collection):
+        return sys.maxsize
+    return 1 if _BEING_MADE_POSSIBLE else 0
+
+
+def _register_young_by_place() -> None:
+    """``_register_young`` where generation 0 holds marks, or after unwatched
+    collections: each coroutine's period is that of its origin's place."""
     marks, kept, periods, coroutine_type = _marks, _kept, _kept_periods, CoroutineType
     young = gc.get_objects(0)
     period, index = _tests_started, len(marks) - 1
     mark = marks[index][0] if index >= 0 else None
     newer: Any = None  # the object just after this one in generation 0
     strays: dict[int, Any] = {}  # origins away from their coroutine: a dying one's
+    careful = _careful()
     for obj in reversed(young):  # newest first
         if obj is mark:
             period = marks[index][1] - 1
             index -= 1
             mark = marks[index][0] if index >= 0 else None
         elif type(obj) is coroutine_type:
-            state = _state(obj)
+            if careful:  # the newest first (see below)
+                careful -= 1
+                state = _state(obj)
+            elif obj.cr_running or obj.cr_suspended:  # type: ignore[attr-defined]
+                state = _STARTED  # never dropped unawaited: not needed
+            else:
+                state = _MADE  # not started, or finished: its origin may be read
             if state is _MADE:
                 origin = obj.cr_origin
                 if origin is not None and (key := id(origin)) not in kept:

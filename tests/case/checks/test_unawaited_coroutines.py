@@ -120,6 +120,17 @@ class CreatedBeforeTheTestTest(unittest.TestCase):
             async def test_keeps(self) -> None:
                 type(self).kept = fetch()
 
+            async def test_keeps_past_collections(self) -> None:
+                gc.collect(0)  # the collection that meets this test's start
+                type(self).kept = fetch()
+                gc.collect(0)  # it leaves generation 0 where no test started
+
+            async def test_creates_collects_twice_and_drops(self) -> None:
+                gc.collect(0)
+                created = fetch()
+                gc.collect(0)  # as above, in the test that drops it
+                del created
+
             async def test_between(self) -> None:
                 gc.collect()  # the kept coroutine moves to the oldest generation
                 for _ in range(3000):  # and young collections run during this test
@@ -188,6 +199,28 @@ class CreatedBeforeTheTestTest(unittest.TestCase):
         text = failure_text(run_test(case, "test_creates_collects_and_drops"))
         self.assertIn("fetch' was never awaited", text)
         self.assertRegex(text, r"created at \S*" + HERE + r":\d+ in test_creates_collects")
+
+    def test_kept_past_collections_inside_its_test_and_dropped_by_the_next_warns(
+        self,
+    ) -> None:
+        # Collections where generation 0 holds no test's start register what
+        # they meet as made in the running test, without looking at places.
+        case = self.make_case()
+        self.assertTrue(passed(run_test(case, "test_keeps_past_collections")))
+        text = self.dropped_by_the_test(case, "test_drops")
+        self.assertRegex(
+            text,
+            r"created before this test started, at \S*"
+            + HERE
+            + r":\d+ in test_keeps_past_collections",
+        )
+
+    def test_created_collected_where_no_test_started_and_dropped_still_fails(self) -> None:
+        case = self.make_case()
+        self.assertTrue(passed(run_test(case, "test_keeps")))
+        text = failure_text(run_test(case, "test_creates_collects_twice_and_drops"))
+        self.assertIn("fetch' was never awaited", text)
+        self.assertRegex(text, r"created at \S*" + HERE + r":\d+ in test_creates_collects_twice")
 
     def test_created_and_dropped_in_one_test_still_fails(self) -> None:
         case = self.make_case()
