@@ -154,6 +154,12 @@ def close_collector(collector: Collector) -> list[TrackedCoroutine]:
 # started when it was made): two dictionaries, no object per entry.
 _kept: dict[int, Any] = {}
 _kept_periods: dict[int, int] = {}
+# Origins registered by collections that looked at no places, not yet in
+# ``_kept``: (period, origins), oldest first, and how many origins they hold.
+# An origin may be registered more than once (a dying coroutine is met
+# again): its period is the smallest.
+_batches: list[tuple[int, list[Any]]] = []
+_batched = 0
 _MIN_PRUNE = 256
 _prune_at = _MIN_PRUNE  # the registry's size that starts the next ``_prune``
 # The marks still in generation 0, oldest first, with the number of their test.
@@ -197,7 +203,7 @@ def test_started(origins_outside: bool) -> int:
     if not _heap_searched:
         _heap_searched = True
         _register_all(gc.get_objects(), _tests_started)
-    if len(_kept) >= _prune_at:
+    if len(_kept) + _batched >= _prune_at:
         _prune()
     if len(_marks) >= gc.get_threshold()[0] and gc.isenabled():
         gc.collect(0)  # the collection the collector's count missed (see above)
@@ -236,6 +242,8 @@ def _prune() -> None:
     for them at every test, and the dead ones wait at most until then.
     """
     global _prune_at
+    if _batches:
+        _merge()
     getrefcount, kept = sys.getrefcount, _kept
     # A copy first: a collection may start at any allocation and add entries.
     keys = list(kept)
@@ -245,6 +253,27 @@ def _prune() -> None:
         del _kept[key]  # first: no origin without its period, as above
         del _kept_periods[key]
     _prune_at = max(_MIN_PRUNE, 2 * len(_kept))
+
+
+def _merge() -> None:
+    """Put the batches' origins still held by a coroutine in the registry
+    (an origin met more than once keeps its smallest period)."""
+    global _batched
+    getrefcount, kept, periods = sys.getrefcount, _kept, _kept_periods
+    # A copy first: a collection may start at any allocation and add a batch.
+    batches = _batches[:]
+    del _batches[: len(batches)]
+    _batched = sum(len(origins) for _, origins in _batches)
+    for period, origins in batches:
+        # Held by the batch, the loop and the call alone: its coroutine is gone.
+        for origin in [o for o in origins if getrefcount(o) > 3]:
+            key = id(origin)
+            if key in kept:  # the same origin: both are alive
+                if period < periods[key]:
+                    periods[key] = period
+            else:
+                periods[key] = period  # first: an interrupt between
+                kept[key] = origin  # the two leaves no origin without its period
 
 
 def test_ended() -> None:
@@ -262,6 +291,8 @@ def created_before(coroutine: Coroutine[Any, Any, Any], mark: int) -> bool:
     """
     origin: Any = getattr(coroutine, "cr_origin", None)
     key = id(origin)
+    if _batches:
+        _merge()
     if _kept.get(key) is not origin:
         period = _periods_in_young({key: origin}).get(key)
         if period is not None:
@@ -345,7 +376,7 @@ def _collection(phase: str) -> None:
             _marks.clear()
             _base = _tests_started
     elif not _tests_running:
-        if len(_kept) >= _prune_at:
+        if len(_kept) + _batched >= _prune_at:
             _prune()  # between tests too (watched for good, origins keep coming)
         if not _marks and not _between_tests and gc.callbacks[-1] is _on_collection:
             gc.callbacks.pop()  # the last callback: no other is skipped (see above)
@@ -383,23 +414,28 @@ def _register_young() -> None:
     # places of things: the coroutines are picked by the cheapest walk.
     coroutine_type = CoroutineType
     coroutines = [obj for obj in gc.get_objects(0) if type(obj) is coroutine_type]
-    kept, periods, period = _kept, _kept_periods, _tests_started
-    careful = _careful()
-    for coroutine in reversed(coroutines):  # newest first (see _careful)
-        if careful:
-            careful -= 1
-            state = _state(coroutine)
-        elif coroutine.cr_running or coroutine.cr_suspended:  # type: ignore[attr-defined]
-            continue  # started: never dropped unawaited, not needed
-        else:
-            state = _MADE  # not started, or finished: its origin may be read
-        if state is _MADE:
-            origin = coroutine.cr_origin
-            if origin is not None and (key := id(origin)) not in kept:
-                periods[key] = period  # first: an interrupt between
-                kept[key] = origin  # the two leaves no origin without its period
+    period = _tests_started
+    careful = min(_careful(), len(coroutines))
+    for coroutine in coroutines[len(coroutines) - careful :]:
+        state = _state(coroutine)
+        if state is _MADE and coroutine.cr_origin is not None:
+            _keep(coroutine.cr_origin, period)
         elif state is _BEING_MADE:  # never a dying one: a weak reference is safe
             _found[id(coroutine)] = (weakref.ref(coroutine), period)
+    if careful < len(coroutines):
+        # The others: not started (or finished), their origin may be read;
+        # a started one is never dropped unawaited.  Kept as one batch, put
+        # in the registry only when it is read (_merge): most are let go first.
+        global _batched
+        origins = [
+            origin
+            for coroutine in coroutines[: len(coroutines) - careful]
+            if not (coroutine.cr_running or coroutine.cr_suspended)  # type: ignore[attr-defined]
+            and (origin := coroutine.cr_origin) is not None
+        ]
+        if origins:
+            _batches.append((period, origins))
+            _batched += len(origins)
 
 
 def _careful() -> int:

@@ -477,6 +477,44 @@ class RegistryTest(unittest.TestCase):
             self.assertTrue(passed(run_test(Many, "test_trivial")))
         self.assertLess(sys.getrefcount(name) - before, 50)
 
+    def test_origins_registered_without_places_are_let_go_or_kept_alike(self) -> None:
+        """As above where the collection that registers them meets no test's start
+        (it batches them): the gone ones' records go, the kept ones' stay."""
+        kept: list[Any] = []
+
+        class Many(asynctoolkit.TestCase):
+            async def test_many(self) -> None:
+                gc.collect(0)  # the collection that meets this test's start
+                made = []
+                for number in range(900):  # made in this frame: their origin names it
+                    (made if number % 3 else kept).append(fetch())
+                gc.collect(0)  # registers them all, in one batch
+                for coroutine in made:
+                    coroutine.close()
+
+            async def test_trivial(self) -> None:
+                pass
+
+            async def test_drops_one(self) -> None:
+                del kept[0]
+
+        # Each origin record refers to the file name (not immortal, unlike a
+        # function's name from 3.12).
+        name = Many.test_many.__code__.co_filename
+        before = sys.getrefcount(name)
+        self.assertTrue(passed(run_test(Many, "test_many")))
+        for _ in range(3):  # the registry is pruned at a test start
+            self.assertTrue(passed(run_test(Many, "test_trivial")))
+        self.assertLess(sys.getrefcount(name) - before, 350)  # the 300 kept, at most
+        self.assertGreaterEqual(sys.getrefcount(name) - before, 300)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = run_test(Many, "test_drops_one")
+        self.assertTrue(passed(result), failure_text(result))  # made before it: a warning
+        self.assertTrue(any("created before this test" in str(w.message) for w in caught))
+        for coroutine in kept:
+            coroutine.close()
+
     def test_a_long_run_keeps_generation_zero_bounded(self) -> None:
         """Each test start leaves a mark in generation 0.  Tests that each keep a
         new object while freeing an older one hold the collector's count still,
