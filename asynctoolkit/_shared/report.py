@@ -14,7 +14,7 @@ import inspect
 import os
 import reprlib
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import CodeType, CoroutineType, FrameType, GeneratorType
 from typing import Any
 
@@ -32,11 +32,14 @@ _PARTIAL_DEPTH = 100
 #: offset (``f_lasti``), turned into ``file:line`` only for a report.
 Site = tuple[CodeType, int]
 
-#: Where each task was created (a ``Site``), or None if the test
-#: machinery made it.  The checks' task factory fills in a book per running
-#: test (the test's own tasks, held until its checks let them go: see
-#: ``Watch.created``); the books of the tests running now are listed here.
-live_sites: list[Mapping[asyncio.Task[Any], Site | None]] = []
+#: Where each task was created.  The checks' task factory fills in a book per
+#: running test: the test's own tasks (held until its checks let them go: see
+#: ``Watch.created``), each with the index of its site in the book's list of
+#: sites, or -1 if the test machinery made it.  The books of the tests running
+#: now are listed here.  (An index, not the site: a tuple per task would be one
+#: more object for the garbage collector to count, which in a crowd of tasks
+#: meant more collections.)
+live_sites: list[tuple[Mapping[asyncio.Task[Any], int], Sequence[Site]]] = []
 #: The sites of tasks still pending when their test let its tasks go; weak,
 #: so no task is kept alive by it.
 creation_sites: weakref.WeakKeyDictionary[asyncio.Task[Any], Site] = weakref.WeakKeyDictionary()
@@ -48,10 +51,11 @@ def creation_site(task: asyncio.Task[Any]) -> str | None:
     Written out only here, for a task a report names: recording a site costs
     a lookup of the creating frame and nothing more.
     """
-    site = None
-    for book in live_sites[::-1]:  # a copy: tests in other threads come and go
-        site = book.get(task)
-        if site is not None:
+    site: Site | None = None
+    for book, sites in live_sites[::-1]:  # a copy: tests in other threads come and go
+        index = book.get(task)
+        if index is not None:
+            site = sites[index] if index >= 0 else None
             break
     else:
         site = creation_sites.get(task)

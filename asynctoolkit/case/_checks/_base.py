@@ -91,7 +91,11 @@ class Watch:
         self.fresh = fresh
         #: The tasks created during the test, while a check that reads them is
         #: on, each with where it was created (``report.live_sites`` lists it).
-        self.created: dict[asyncio.Task[Any], report.Site | None] = {}
+        self.created: dict[asyncio.Task[Any], int] = {}
+        #: The sites ``created`` refers to, by index (-1: no site, the test
+        #: machinery made the task); the last one added, to add it once.
+        self.sites: list[report.Site] = []
+        self._last_site: report.Site = (_NO_CODE, -1)
         #: True once the checks cancelled every task left on the loop.
         self.tasks_cleared = False
         #: Contexts passed to the loop's exception handler during the test.
@@ -120,7 +124,7 @@ class Watch:
             # loops (uvloop's create_task has no Python frame) start at 1.
             plain = type(self.loop).create_task is asyncio.BaseEventLoop.create_task
             self._site_depth = 2 if plain else 1
-            report.live_sites.append(self.created)
+            report.live_sites.append((self.created, self.sites))
             self.task_factory = self._create_task
             self.loop.set_task_factory(self.task_factory)
 
@@ -135,7 +139,7 @@ class Watch:
         # ``sys._getframe(depth)`` reaches each frame without making objects
         # of those in between (see ``record_tasks`` for the first depth).
         # Inlined: it runs for every task.
-        site = None
+        site = -1
         depth = self._site_depth
         while True:
             try:
@@ -148,7 +152,13 @@ class Watch:
             if kind is None:
                 kind = _file_kind(filename)
             if kind is _USER:
-                site = (code, frame.f_lasti)
+                last, offset = self._last_site, frame.f_lasti
+                if code is last[0] and offset == last[1]:  # tasks made in a loop
+                    site = len(self.sites) - 1
+                else:
+                    site = len(self.sites)
+                    self._last_site = last = (code, offset)
+                    self.sites.append(last)
                 break
             if kind is _UNITTEST:  # created by the test machinery itself (the test's own task)
                 break
@@ -158,15 +168,17 @@ class Watch:
 
     def let_go_of_tasks(self) -> None:
         """Drop the test's tasks; the sites of those still pending stay known (weakly)."""
-        created = self.created
+        created, sites = self.created, self.sites
         for task, site in created.items():
-            if site is not None and not task.done():
-                report.creation_sites[task] = site
+            if site >= 0 and not task.done():
+                report.creation_sites[task] = sites[site]
         created.clear()
-        for i, book in enumerate(report.live_sites):
+        for i, (book, _) in enumerate(report.live_sites):
             if book is created:
                 del report.live_sites[i]
                 break
+        sites.clear()
+        self._last_site = (_NO_CODE, -1)
 
     # -- the loop's exception handler ---------------------------------------
     def record_exceptions(self) -> None:
@@ -220,6 +232,8 @@ _UNITTEST_DIR = os.path.dirname(unittest.__file__)
 # What each source file is, for ``_create_task``: a user's, asyncio's or
 # asynctoolkit's (skipped), or unittest's (the test machinery).
 _USER, _SKIPPED, _UNITTEST = "user", "skipped", "unittest"
+# No task was made at this code: the first site is always added.
+_NO_CODE = compile("", "<no site>", "exec")
 _FILE_KINDS: dict[str, str] = {}
 
 

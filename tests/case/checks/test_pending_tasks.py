@@ -79,6 +79,35 @@ class PendingTasksTest(unittest.TestCase):
                 rf"task '{name}' running _forever\(\), created at \S*{here_file}:{lines[key]}\n",
             )
 
+    def test_tasks_made_in_a_loop_from_two_lines_each_name_their_own(self) -> None:
+        # The factory adds a site once for tasks made in a row at one place.
+        lines: dict[str, int] = {}
+
+        class Inner(asynctoolkit.TestCase):
+            async def test_leaks(self) -> None:
+                for number in range(3):
+                    lines["even"] = sys._getframe().f_lineno + 1
+                    asyncio.create_task(_forever(), name=f"even-{number}")
+                    asyncio.create_task(_forever(), name=f"odd-{number}")
+                    lines["odd"] = sys._getframe().f_lineno - 1
+                    for _ in range(2):
+                        asyncio.create_task(_forever(), name=f"twice-{number}-{_}")
+                    lines["twice"] = sys._getframe().f_lineno - 1
+
+        text = failure_text(run_test(Inner, "test_leaks"))
+        for number in range(3):
+            for kind, name in (
+                ("even", f"even-{number}"),
+                ("odd", f"odd-{number}"),
+                ("twice", f"twice-{number}-0"),
+                ("twice", f"twice-{number}-1"),
+            ):
+                self.assertRegex(
+                    text,
+                    rf"task '{name}' running _forever\(\), created at "
+                    rf"\S*checks/test_pending_tasks.py:{lines[kind]}\n",
+                )
+
     def test_a_stall_during_the_test_names_where_its_tasks_were_created(self) -> None:
         lines: dict[str, int] = {}
 
