@@ -155,11 +155,12 @@ def on_trio(what: str, sleeps: int, delays: list[float]) -> float:
 
 # -- the pytest children --------------------------------------------------------------
 _TIMING_PLUGIN = """
-import json, os, time
+import gc, json, os, time
 import pytest
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
+    gc.collect()  # as the in-process paths do: no earlier test's garbage, the same counts
     start = time.perf_counter()
     yield
     elapsed = time.perf_counter() - start
