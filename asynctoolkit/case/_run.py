@@ -116,13 +116,14 @@ class TestRun:
         # the reason when no signal could be used.
         self._stuck = False
         self._stuck_reason = ""
-        # The arming whose expiry the loop ran (it cancelled the phase), and
-        # whether the watchdog's last resort interrupted the test: it had not
-        # ended GRACE_SECONDS after its limit (``_cancel_ignored``: though cancelled).
+        # The arming whose expiry the loop ran (it cancelled the phase), and,
+        # once the watchdog's last resort interrupted the test (it had not
+        # ended GRACE_SECONDS after its limit): whether it had been cancelled,
+        # and its task's await chain.  (One attribute for the three: past 30
+        # attributes an instance of a class loses CPython 3.11's fast
+        # attribute access, which cost every test 6k instructions.)
         self._expired_token: int | None = None
-        self._late = False
-        self._cancel_ignored = False
-        self._where_ignored = ""  # its tasks's await chain, when it swallowed its cancellation
+        self._late: _Late | None = None
         # Set by the watchdog thread at the limit (its loop callback may not run).
         self._limit_passed = False
         self._timed_out = False
@@ -315,12 +316,12 @@ class TestRun:
                 # Raised through run_until_complete (a KeyboardInterrupt): seen, so
                 # not logged as "never retrieved" later.
                 task.exception()
-            if not task.done() and self._cancel_ignored:
+            if not task.done() and self._late is not None and self._late.cancel_ignored:
                 # It swallowed its cancellation, and the watchdog interrupted
                 # the loop: waiting for it again would wait for the next
                 # interrupt.  Its coroutine is closed where it is instead, so
                 # its finally blocks run (a patch it entered is restored).
-                self._where_ignored = report.describe_tasks([task])
+                self._late.where = report.describe_tasks([task])
                 with contextlib.suppress(BaseException):
                     task.get_coro().close()
                 # Woken later, it ends with "cannot reuse already awaited coroutine":
@@ -379,8 +380,7 @@ class TestRun:
         if cancelled and not again:
             return None  # the loop ran the expiry: its cancellation is on its way
         if again:
-            self._late = True
-            self._cancel_ignored = cancelled
+            self._late = _Late(cancelled)
         why = _cannot_interrupt(self._thread_ident)
         self._stuck = True
         if why is not None:
@@ -394,22 +394,21 @@ class TestRun:
         self._stuck = False
         self._timed_out = True
         self._timeout_report = ""
-        if self._cancel_ignored:
+        late, self._late = self._late, None
+        if late is not None and late.cancel_ignored:
             what = "did not end when it was cancelled"
             # Its own await chain, not the loop's select() the signal met.
-            stack = "\n".join("  " + line for line in self._where_ignored.splitlines())
+            stack = "\n".join("  " + line for line in late.where.splitlines())
         else:
             what = "did not return to its event loop"
             stack = "".join(traceback.format_tb(interrupt.__traceback__))
-        when = f" {_watchdog.GRACE_SECONDS:g}s after its limit" if self._late else ""
+        when = f" {_watchdog.GRACE_SECONDS:g}s after its limit" if late is not None else ""
         how = (
             f" It could not be interrupted at once ({self._stuck_reason}): the watchdog "
             f"interrupted it {_watchdog.GRACE_SECONDS:g}s after its limit."
             if self._stuck_reason
             else ""
         )
-        self._late = self._cancel_ignored = False
-        self._where_ignored = ""
         return self._failure(
             f"timeout: the test took longer than its limit of {self.limit:g}s (real time) "
             f"and {what}; it was interrupted{when if not how else ''}.{how} "
@@ -449,6 +448,16 @@ class TestRun:
             )
         if self._phase_task is not None:
             self._phase_task.cancel()
+
+
+class _Late:
+    """The watchdog's last resort interrupted the test (see ``TestRun._on_stuck``)."""
+
+    def __init__(self, cancel_ignored: bool) -> None:
+        #: The loop had cancelled it at its limit: it swallowed the cancellation.
+        self.cancel_ignored = cancel_ignored
+        #: Its task's await chain, when it swallowed its cancellation.
+        self.where = ""
 
 
 def _retrieve(task: asyncio.Task[Any]) -> None:
