@@ -25,6 +25,7 @@ import contextvars
 import gc
 import signal
 import sys
+import threading
 import weakref
 from collections.abc import Coroutine
 from types import CoroutineType
@@ -184,6 +185,8 @@ _FRAME_SET_LATE = sys.version_info >= (3, 11)
 # From 3.11 "started" is read without the frame (cr_suspended); from 3.12 no
 # collection starts while a coroutine is being made (see above).
 _QUICK_STATE = sys.version_info >= (3, 11)
+# The main thread: where Python runs signal handlers.
+_MAIN_THREAD = threading.main_thread().ident
 _BEING_MADE_POSSIBLE = sys.version_info < (3, 12)
 
 
@@ -261,9 +264,9 @@ def _merge() -> None:
     global _batched
     getrefcount, kept, periods = sys.getrefcount, _kept, _kept_periods
     # A copy first: a collection may start at any allocation and add a batch.
+    # The batches leave the list only once merged: an interrupt on the way
+    # (a signal's handler) leaves them to be merged again, which is harmless.
     batches = _batches[:]
-    del _batches[: len(batches)]
-    _batched = sum(len(origins) for _, origins in _batches)
     for period, origins in batches:
         # Held by the batch, the loop and the call alone: its coroutine is gone.
         for origin in [o for o in origins if getrefcount(o) > 3]:
@@ -274,6 +277,8 @@ def _merge() -> None:
             else:
                 periods[key] = period  # first: an interrupt between
                 kept[key] = origin  # the two leaves no origin without its period
+    del _batches[: len(batches)]
+    _batched = sum(len(origins) for _, origins in _batches)
 
 
 def test_ended() -> None:
@@ -352,6 +357,8 @@ def _interrupt_again() -> None:
     callback, in all but a callback longer than the switch interval (then it
     is caught once more and sent again).
     """
+    if _thread.get_ident() != _MAIN_THREAD:
+        return  # not a signal's (they run in the main thread): nothing to send it to
     # No new thread at interpreter shutdown (RuntimeError): nothing is left to stop.
     with contextlib.suppress(RuntimeError):
         _thread.start_new_thread(_send_interrupt, (_thread.get_ident(),))
@@ -359,9 +366,13 @@ def _interrupt_again() -> None:
 
 def _send_interrupt(ident: int) -> None:
     # A signal, not _thread.interrupt_main(): it also ends a blocking system
-    # call (the loop's select()), as the original Ctrl-C did.
-    if hasattr(signal, "pthread_kill"):
-        signal.pthread_kill(ident, signal.SIGINT)
+    # call (the loop's select()), as the original Ctrl-C did.  Not where
+    # SIGINT has no Python handler (it would kill the process): there the
+    # interrupt came from interrupt_main(), which is sent again.
+    handler = signal.getsignal(signal.SIGINT)
+    if hasattr(signal, "pthread_kill") and callable(handler):
+        with contextlib.suppress(OSError):  # the thread is gone
+            signal.pthread_kill(ident, signal.SIGINT)
     else:  # Windows: no signal to one thread
         _thread.interrupt_main()
 
