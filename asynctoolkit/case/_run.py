@@ -318,15 +318,18 @@ class TestRun:
                 task.exception()
             if not task.done() and self._late is not None and self._late.cancel_ignored:
                 # It swallowed its cancellation, and the watchdog interrupted
-                # the loop: waiting for it again would wait for the next
+                # the loop: cancelling it again would wait for the next
                 # interrupt.  Its coroutine is closed where it is instead, so
-                # its finally blocks run (a patch it entered is restored).
+                # its finally blocks run (a patch it entered is restored); then
+                # it is ended as below (its next step fails at once on the
+                # closed coroutine), so it is not reported as a leak too.
                 self._late.where = report.describe_tasks([task])
                 with contextlib.suppress(BaseException):
                     task.get_coro().close()
-                # Woken later, it ends with "cannot reuse already awaited coroutine":
-                # its report is the failure above, not "never retrieved".
-                task.add_done_callback(_retrieve)
+                task.add_done_callback(_retrieve)  # that failure is not news
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    loop.run_until_complete(task)
             elif not task.done():
                 # The loop stopped with an error (a deadlock or stalled clock):
                 # end the phase's own task so it is not reported as a leak too.
@@ -352,6 +355,7 @@ class TestRun:
 
     def _arm(self) -> None:
         assert self.limit
+        self._late = None  # a new limit: what the last one's last resort did is over
         self._thread_ident = threading.get_ident()
         self._token = _watchdog.arm(self.limit, self._on_watchdog, self._on_stuck)
 
@@ -395,7 +399,7 @@ class TestRun:
         self._timed_out = True
         self._timeout_report = ""
         late, self._late = self._late, None
-        if late is not None and late.cancel_ignored:
+        if late is not None and late.cancel_ignored and late.where:
             what = "did not end when it was cancelled"
             # Its own await chain, not the loop's select() the signal met.
             stack = "\n".join("  " + line for line in late.where.splitlines())

@@ -191,6 +191,12 @@ class Swallows(asynctoolkit.TestCase):
             pass
         time.sleep(100)
 
+    async def test_h_sync_after_its_cancellation(self):
+        try:
+            await asyncio.sleep(100)
+        except asyncio.CancelledError:
+            time.sleep(100)  # stuck outside the loop once cancelled
+
 class After(unittest.TestCase):
     def test_g_patch_restored(self):
         self.assertEqual(VALUE, "original")
@@ -236,10 +242,16 @@ class SwallowedTest(unittest.TestCase):
         )
         self.assertIn("in test_f_the_interrupt", output)  # where it was
         self.assertIn("is still running", output)  # the stacks were printed
+        # Where the one stuck in sync code after its cancellation was (before,
+        # nothing: the await chain of its task, which had ended, was shown).
+        self.assertIn("time.sleep(100)  # stuck outside the loop once cancelled", output)
+        # The task that swallowed its cancellation is that test's failure, not
+        # also a leftover task (before: pending_tasks reported it as well).
+        self.assertNotIn("pending_tasks:", output)
 
     def test_under_the_runner(self) -> None:
         output = self.run_suite("-m", "asynctoolkit", "test_swallowing.py")
-        self.assertIn("1 passed, 2 failed", output)
+        self.assertIn("1 passed, 3 failed", output)
         self.assert_both_interrupted(output)
 
     def test_under_pytest(self) -> None:
@@ -255,5 +267,5 @@ class SwallowedTest(unittest.TestCase):
                     "test_swallowing.py",
                     *extra,
                 )
-                self.assertIn("2 failed, 1 passed", output)
+                self.assertIn("3 failed, 1 passed", output)
                 self.assert_both_interrupted(output)
