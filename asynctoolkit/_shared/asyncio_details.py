@@ -526,11 +526,22 @@ def pending_tasks(loop: asyncio.AbstractEventLoop) -> set[asyncio.Task[Any]]:
     data = _REGISTRY_DATA
     if data is None:
         return asyncio.all_tasks(loop)
-    live = filter(None, map(_follow, list(data)))
-    pending = {task for task in filterfalse(_done, live) if task.get_loop() is loop}
-    if _EAGER_TASKS:
-        pending.update(t for t in list(_EAGER_TASKS) if t.get_loop() is loop and not t.done())
+    # As all_tasks: the eager ones first (one may leave that set for the
+    # registry meanwhile, in another thread).
+    eager = list(_EAGER_TASKS) if _EAGER_TASKS else []
+    try:
+        live = filter(None, map(_follow, list(data)))
+        pending = {task for task in filterfalse(_done, live) if _loop_of(task) is loop}
+        pending.update(t for t in eager if _loop_of(t) is loop and not t.done())
+    except AttributeError:  # a task-like object without done(): asyncio's own way
+        return asyncio.all_tasks(loop)
     return pending
+
+
+def _loop_of(task: Any) -> Any:
+    # As asyncio.futures._get_loop: get_loop(), else the _loop attribute.
+    get_loop = getattr(task, "get_loop", None)
+    return get_loop() if get_loop is not None else task._loop
 
 
 _follow = weakref.ref.__call__

@@ -395,6 +395,25 @@ class TaskRegistryTest(unittest.TestCase):
         with contextlib.suppress(asyncio.CancelledError):
             other.run_until_complete(elsewhere)
 
+    def test_pending_tasks_reads_a_task_likes_loop_as_all_tasks_does(self) -> None:
+        # A review found it: a task-like object registered with asyncio (as
+        # third-party task classes do) with a _loop but no get_loop() made it fail.
+        loop = asyncio.new_event_loop()
+        self.addCleanup(loop.close)
+
+        class TaskLike:
+            def __init__(self) -> None:
+                self._loop = loop
+
+            def done(self) -> bool:
+                return False
+
+        task_like = TaskLike()
+        asyncio.tasks._register_task(task_like)  # type: ignore[arg-type]
+        self.addCleanup(asyncio.tasks._unregister_task, task_like)  # type: ignore[arg-type]
+        self.assertEqual(asyncio_details.pending_tasks(loop), asyncio.all_tasks(loop))
+        self.assertIn(task_like, asyncio_details.pending_tasks(loop))
+
     def _eager_check(self, loop: asyncio.AbstractEventLoop) -> Any:
         async def first_step() -> None:
             # Runs inside ensure_future: in asyncio's set of eager tasks, not the registry.
