@@ -116,13 +116,13 @@ class TestRun:
         # the reason when no signal could be used.
         self._stuck = False
         self._stuck_reason = ""
-        # The arming whose expiry the loop ran (it cancelled the phase), and,
+        # The phase task the loop's expiry cancelled, and,
         # once the watchdog's last resort interrupted the test (it had not
         # ended GRACE_SECONDS after its limit): whether it had been cancelled,
         # and its task's await chain.  (One attribute for the three: past 30
         # attributes an instance of a class loses CPython 3.11's fast
         # attribute access, which cost every test 6k instructions.)
-        self._expired_token: int | None = None
+        self._cancelled_phase: asyncio.Task[Any] | None = None
         self._late: _Late | None = None
         # Set by the watchdog thread at the limit (its loop callback may not run).
         self._limit_passed = False
@@ -355,7 +355,8 @@ class TestRun:
 
     def _arm(self) -> None:
         assert self.limit
-        self._late = None  # a new limit: what the last one's last resort did is over
+        # A new limit: what the last one's expiry and last resort did is over.
+        self._late = self._cancelled_phase = None
         self._thread_ident = threading.get_ident()
         self._token = _watchdog.arm(self.limit, self._on_watchdog, self._on_stuck)
 
@@ -380,7 +381,8 @@ class TestRun:
         last resort, which means the phase swallowed its cancellation or the
         interrupt.
         """
-        cancelled = self._expired_token is not None and self._expired_token == self._token
+        phase = self._phase_task
+        cancelled = phase is not None and phase is self._cancelled_phase
         if cancelled and not again:
             return None  # the loop ran the expiry: its cancellation is on its way
         if again:
@@ -434,7 +436,7 @@ class TestRun:
     def _expire(self) -> None:
         if self.loop.is_closed() or self.phase is Phase.CLOSED:
             return
-        self._expired_token = self._token
+        self._cancelled_phase = self._phase_task
         if not self._timed_out:
             self._timed_out = True
             tasks = asyncio.all_tasks(self.loop)
