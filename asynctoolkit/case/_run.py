@@ -316,23 +316,20 @@ class TestRun:
                 # Raised through run_until_complete (a KeyboardInterrupt): seen, so
                 # not logged as "never retrieved" later.
                 task.exception()
-            if not task.done() and self._late is not None and self._late.cancel_ignored:
-                # It swallowed its cancellation, and the watchdog interrupted
-                # the loop: cancelling it again would wait for the next
-                # interrupt.  Its coroutine is closed where it is instead, so
-                # its finally blocks run (a patch it entered is restored); then
-                # it is ended as below (its next step fails at once on the
-                # closed coroutine), so it is not reported as a leak too.
-                self._late.where = report.describe_tasks([task])
-                with contextlib.suppress(BaseException):
-                    task.get_coro().close()
-                task.add_done_callback(_retrieve)  # that failure is not news
-                task.cancel()
-                with contextlib.suppress(BaseException):
-                    loop.run_until_complete(task)
-            elif not task.done():
-                # The loop stopped with an error (a deadlock or stalled clock):
-                # end the phase's own task so it is not reported as a leak too.
+            if not task.done():
+                late = self._late
+                if late is not None and late.cancel_ignored:
+                    # It swallowed its cancellation, and the watchdog
+                    # interrupted the loop: cancelling it again would wait for
+                    # the next interrupt.  Its coroutine is closed where it is
+                    # first, so its finally blocks run (a patch it entered is
+                    # restored) and its next step fails at once.
+                    late.where = report.describe_tasks([task])
+                    with contextlib.suppress(BaseException):
+                        task.get_coro().close()
+                # The loop stopped with an error (a deadlock, a stalled clock,
+                # the interrupt): end the phase's own task so it is not
+                # reported as a leak too (run_until_complete retrieves its end).
                 task.cancel()
                 with contextlib.suppress(BaseException):
                     loop.run_until_complete(task)
@@ -472,11 +469,6 @@ class _Late:
         self.cancel_ignored = cancel_ignored
         #: Its task's await chain, when it swallowed its cancellation.
         self.where = ""
-
-
-def _retrieve(task: asyncio.Task[Any]) -> None:
-    if not task.cancelled():
-        task.exception()
 
 
 def _nothing_to_close(tasks_cleared: bool) -> list[str]:
