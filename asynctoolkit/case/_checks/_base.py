@@ -95,7 +95,7 @@ class Watch:
         #: The sites ``created`` refers to, by index (-1: no site, the test
         #: machinery made the task); the last one added, to add it once.
         self.sites: list[report.Site] = []
-        self._last_site: report.Site = (_NO_CODE, -1)
+        self._last_site: report.Site = _NO_SITE
         #: True once the checks cancelled every task left on the loop.
         self.tasks_cleared = False
         #: Contexts passed to the loop's exception handler during the test.
@@ -178,7 +178,7 @@ class Watch:
                 del report.live_sites[i]
                 break
         sites.clear()
-        self._last_site = (_NO_CODE, -1)
+        self._last_site = _NO_SITE
 
     # -- the loop's exception handler ---------------------------------------
     def record_exceptions(self) -> None:
@@ -232,8 +232,8 @@ _UNITTEST_DIR = os.path.dirname(unittest.__file__)
 # What each source file is, for ``_create_task``: a user's, asyncio's or
 # asynctoolkit's (skipped), or unittest's (the test machinery).
 _USER, _SKIPPED, _UNITTEST = "user", "skipped", "unittest"
-# No task was made at this code: the first site is always added.
-_NO_CODE = compile("", "<no site>", "exec")
+# A site no task was made at: the first site of a test is always added.
+_NO_SITE: report.Site = (compile("", "<no site>", "exec"), -1)
 _FILE_KINDS: dict[str, str] = {}
 
 
