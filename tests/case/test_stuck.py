@@ -9,7 +9,6 @@ was restored.  Before, the watchdog's KeyboardInterrupt ended the whole run.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -53,23 +52,31 @@ class After(unittest.TestCase):
 """
 
 
-class StuckTest(unittest.TestCase):
-    def setUp(self) -> None:
-        self.dir = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, self.dir)
-        with open(os.path.join(self.dir, "test_stuck_suite.py"), "w") as f:
-            f.write(textwrap.dedent(_SUITE))
+# pytest on a suite: no cache, and its tests in the order they are written.
+_PYTEST = ("-m", "pytest", "-p", "no:cacheprovider", "-p", "no:randomly")
 
-    def run_in(self, *args: str) -> subprocess.CompletedProcess[str]:
-        env = dict(os.environ, PYTHONPATH=ROOT)
-        return subprocess.run(
+
+def run_suite(suite: str, name: str, *args: str, timeout: float) -> tuple[int, str]:
+    """Write ``suite`` as ``name`` in a fresh folder and run ``python *args``
+    there; its exit status and output (stdout, then stderr).  ``timeout``
+    bounds the hang a test is about; it is not a measure."""
+    with tempfile.TemporaryDirectory() as directory:
+        with open(os.path.join(directory, name), "w") as f:
+            f.write(textwrap.dedent(suite))
+        done = subprocess.run(
             [sys.executable, *args],
-            cwd=self.dir,
-            env=env,
+            cwd=directory,
+            env=dict(os.environ, PYTHONPATH=ROOT),
             capture_output=True,
             text=True,
-            timeout=240,  # a bound on the hang this test is about, not a measure
+            timeout=timeout,
         )
+    return done.returncode, done.stdout + done.stderr
+
+
+class StuckTest(unittest.TestCase):
+    def run_in(self, *args: str) -> tuple[int, str]:
+        return run_suite(_SUITE, "test_stuck_suite.py", *args, timeout=240)
 
     def assert_three_stuck_failures(self, output: str) -> None:
         self.assertIn("did not return to its event loop", output)
@@ -78,17 +85,15 @@ class StuckTest(unittest.TestCase):
         self.assertIn("in test_c_blocking_read", output)
 
     def test_under_the_runner(self) -> None:
-        done = self.run_in("-m", "asynctoolkit", "test_stuck_suite.py")
-        output = done.stdout + done.stderr
-        self.assertEqual(done.returncode, 1, output)
+        code, output = self.run_in("-m", "asynctoolkit", "test_stuck_suite.py")
+        self.assertEqual(code, 1, output)
         self.assertIn("3 failed", output)
         self.assertIn("1 passed", output)
         self.assert_three_stuck_failures(output)
 
     def test_under_unittest(self) -> None:
-        done = self.run_in("-m", "unittest", "test_stuck_suite")
-        output = done.stdout + done.stderr
-        self.assertEqual(done.returncode, 1, output)
+        code, output = self.run_in("-m", "unittest", "test_stuck_suite")
+        self.assertEqual(code, 1, output)
         self.assertIn("FAILED (failures=3)", output)
         self.assertIn("Ran 4 tests", output)
         self.assert_three_stuck_failures(output)
@@ -96,18 +101,8 @@ class StuckTest(unittest.TestCase):
     def test_under_pytest_and_xdist(self) -> None:
         for extra in ([], ["-n", "2"]):
             with self.subTest(extra=extra):
-                done = self.run_in(
-                    "-m",
-                    "pytest",
-                    "-p",
-                    "no:cacheprovider",
-                    "-p",
-                    "no:randomly",
-                    "test_stuck_suite.py",
-                    *extra,
-                )
-                output = done.stdout + done.stderr
-                self.assertEqual(done.returncode, 1, output)
+                code, output = self.run_in(*_PYTEST, "test_stuck_suite.py", *extra)
+                self.assertEqual(code, 1, output)
                 self.assertIn("3 failed, 1 passed", output)
                 self.assertNotIn("crashed", output)
 
@@ -214,19 +209,8 @@ class SwallowedTest(unittest.TestCase):
     """
 
     def run_suite(self, *args: str) -> str:
-        with tempfile.TemporaryDirectory() as directory:
-            with open(os.path.join(directory, "test_swallowing.py"), "w") as f:
-                f.write(textwrap.dedent(_SWALLOWING_SUITE))
-            done = subprocess.run(
-                [sys.executable, *args],
-                cwd=directory,
-                env=dict(os.environ, PYTHONPATH=ROOT),
-                capture_output=True,
-                text=True,
-                timeout=150,  # a bound on the hang this test is about, not a measure
-            )
-        output = done.stdout + done.stderr
-        self.assertEqual(done.returncode, 1, output)
+        code, output = run_suite(_SWALLOWING_SUITE, "test_swallowing.py", *args, timeout=150)
+        self.assertEqual(code, 1, output)
         return output
 
     def assert_both_interrupted(self, output: str) -> None:
@@ -257,15 +241,6 @@ class SwallowedTest(unittest.TestCase):
     def test_under_pytest(self) -> None:
         for extra in ([], ["-n", "2"]):
             with self.subTest(extra=extra):
-                output = self.run_suite(
-                    "-m",
-                    "pytest",
-                    "-p",
-                    "no:cacheprovider",
-                    "-p",
-                    "no:randomly",
-                    "test_swallowing.py",
-                    *extra,
-                )
+                output = self.run_suite(*_PYTEST, "test_swallowing.py", *extra)
                 self.assertIn("3 failed, 1 passed", output)
                 self.assert_both_interrupted(output)

@@ -193,12 +193,18 @@ class CreatedBeforeTheTestTest(unittest.TestCase):
         gc.collect()  # outside any test
         self.assertIn("created before this test", self.dropped_by_the_test(case, "test_drops"))
 
-    def test_created_collected_and_dropped_in_one_test_still_fails(self) -> None:
+    def fails_for_its_own(self, name: str, created_in: str) -> None:
+        """After a test that keeps a coroutine, test ``name`` fails for the one
+        it created (in a function whose name starts with ``created_in``) and
+        dropped."""
         case = self.make_case()
         self.assertTrue(passed(run_test(case, "test_keeps")))
-        text = failure_text(run_test(case, "test_creates_collects_and_drops"))
+        text = failure_text(run_test(case, name))
         self.assertIn("fetch' was never awaited", text)
-        self.assertRegex(text, r"created at \S*" + HERE + r":\d+ in test_creates_collects")
+        self.assertRegex(text, r"created at \S*" + HERE + r":\d+ in " + created_in)
+
+    def test_created_collected_and_dropped_in_one_test_still_fails(self) -> None:
+        self.fails_for_its_own("test_creates_collects_and_drops", "test_creates_collects")
 
     def test_kept_past_collections_inside_its_test_and_dropped_by_the_next_warns(
         self,
@@ -216,18 +222,12 @@ class CreatedBeforeTheTestTest(unittest.TestCase):
         )
 
     def test_created_collected_where_no_test_started_and_dropped_still_fails(self) -> None:
-        case = self.make_case()
-        self.assertTrue(passed(run_test(case, "test_keeps")))
-        text = failure_text(run_test(case, "test_creates_collects_twice_and_drops"))
-        self.assertIn("fetch' was never awaited", text)
-        self.assertRegex(text, r"created at \S*" + HERE + r":\d+ in test_creates_collects_twice")
+        self.fails_for_its_own(
+            "test_creates_collects_twice_and_drops", "test_creates_collects_twice"
+        )
 
     def test_created_and_dropped_in_one_test_still_fails(self) -> None:
-        case = self.make_case()
-        self.assertTrue(passed(run_test(case, "test_keeps")))
-        text = failure_text(run_test(case, "test_creates_and_drops"))
-        self.assertIn("fetch' was never awaited", text)
-        self.assertRegex(text, r"created at \S*" + HERE + r":\d+ in test_creates_and_drops")
+        self.fails_for_its_own("test_creates_and_drops", "test_creates_and_drops")
 
     def test_a_warning_made_an_error_goes_where_pythons_own_would(self) -> None:
         case = self.make_case()
