@@ -409,10 +409,11 @@ class TestRun:
         else:
             what = "did not return to its event loop"
             stack = "".join(traceback.format_tb(interrupt.__traceback__))
-        when = f" {_watchdog.GRACE_SECONDS:g}s after its limit" if late is not None else ""
+        grace = _watchdog.grace_seconds()
+        when = f" {grace:g}s after its limit" if late is not None else ""
         how = (
             f" It could not be interrupted at once ({self._stuck_reason}): the watchdog "
-            f"interrupted it {_watchdog.GRACE_SECONDS:g}s after its limit."
+            f"interrupted it {grace:g}s after its limit."
             if self._stuck_reason
             else ""
         )

@@ -15,6 +15,8 @@ stuck outside the loop: ``on_stuck`` interrupts it.  If it is still active
 its interrupt, or no signal could reach it), the last resort: the thread
 prints every thread's stack to stderr and interrupts the test again, every
 ``GRACE_SECONDS`` while a signal can reach it, so a suite never hangs.
+``GRACE_SECONDS`` is 10 unless the ``ASYNCTOOLKIT_LAST_RESORT_SECONDS``
+environment variable says otherwise (read once, at the first arming).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from __future__ import annotations
 import _thread
 import contextlib
 import faulthandler
+import math
+import os
 import sys
 import threading
 import time
@@ -38,7 +42,29 @@ _monotonic = time.monotonic
 STUCK_GRACE = 1.0
 #: Seconds between a missed deadline and the last resort, where no signal
 #: could be used: every thread's stack, then ``KeyboardInterrupt`` in the main thread.
+#: The default of ``grace_seconds()``.
 GRACE_SECONDS = 10.0
+#: The environment variable that sets ``grace_seconds()`` (a number of seconds).
+GRACE_VARIABLE = "ASYNCTOOLKIT_LAST_RESORT_SECONDS"
+
+
+def _grace_from_environment() -> float:
+    """``GRACE_VARIABLE``'s value, else ``GRACE_SECONDS``; a clear error if it is not valid."""
+    text = os.environ.get(GRACE_VARIABLE, "").strip()
+    if not text:
+        return GRACE_SECONDS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (STUCK_GRACE < seconds < math.inf):
+        raise ValueError(
+            f"{GRACE_VARIABLE}={text!r}: it must be a number of seconds greater than "
+            f"{STUCK_GRACE:g} (the watchdog first interrupts a stuck test {STUCK_GRACE:g}s "
+            f"after its limit; its last resort comes after that; the default is "
+            f"{GRACE_SECONDS:g})"
+        )
+    return seconds
 
 
 class _Watchdog:
@@ -63,6 +89,8 @@ class _Watchdog:
         self._last_resort_signals = False
         self._sleeping_until = float("inf")
         self._thread: threading.Thread | None = None
+        #: Seconds from a deadline to the last resort (read when the thread starts).
+        self.grace = GRACE_SECONDS
         #: How many times the thread woke up (for tests: arming must not wake it).
         self.wakeups = 0
 
@@ -84,6 +112,10 @@ class _Watchdog:
         thread is interrupted, once.
         """
         deadline = _monotonic() + seconds
+        if self._thread is None:
+            # Before the thread exists: a wrong value fails this test (and the
+            # next, until it is fixed), naming the variable.
+            self.grace = _grace_from_environment()
         with self._lock:
             self._counter += 1
             self._token = self._counter
@@ -135,9 +167,9 @@ class _Watchdog:
                 elif self._on_stuck is not None and not self._stuck_done:
                     due = self._deadline + STUCK_GRACE
                 elif self._last_resort_at is None:
-                    due = self._deadline + GRACE_SECONDS
+                    due = self._deadline + self.grace
                 elif self._last_resort_signals:
-                    due = self._last_resort_at + GRACE_SECONDS
+                    due = self._last_resort_at + self.grace
                 else:  # interrupt_main() only once: it is not aimed at the test
                     self._sleeping_until = float("inf")
                     self._cond.wait()
@@ -187,3 +219,8 @@ class _Watchdog:
 _watchdog = _Watchdog()
 arm = _watchdog.arm
 disarm = _watchdog.disarm
+
+
+def grace_seconds() -> float:
+    """Seconds from a missed deadline to the last resort (``GRACE_SECONDS`` by default)."""
+    return _watchdog.grace

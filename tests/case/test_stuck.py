@@ -56,17 +56,20 @@ class After(unittest.TestCase):
 _PYTEST = ("-m", "pytest", "-p", "no:cacheprovider", "-p", "no:randomly")
 
 
-def run_suite(suite: str, name: str, *args: str, timeout: float) -> tuple[int, str]:
+def run_suite(
+    suite: str, name: str, *args: str, timeout: float, env: dict[str, str] | None = None
+) -> tuple[int, str]:
     """Write ``suite`` as ``name`` in a fresh folder and run ``python *args``
-    there; its exit status and output (stdout, then stderr).  ``timeout``
-    bounds the hang a test is about; it is not a measure."""
+    there, with ``env`` added to the environment; its exit status and output
+    (stdout, then stderr).  ``timeout`` bounds the hang a test is about; it
+    is not a measure."""
     with tempfile.TemporaryDirectory() as directory:
         with open(os.path.join(directory, name), "w") as f:
             f.write(textwrap.dedent(suite))
         done = subprocess.run(
             [sys.executable, *args],
             cwd=directory,
-            env=dict(os.environ, PYTHONPATH=ROOT),
+            env={**os.environ, "PYTHONPATH": ROOT, **(env or {})},
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -198,40 +201,51 @@ class After(unittest.TestCase):
 """
 
 
+#: The last resort's delay the swallowing suites run with (the default, 10 s,
+#: is kept for one test): ``ASYNCTOOLKIT_LAST_RESORT_SECONDS``.
+_GRACE = {"ASYNCTOOLKIT_LAST_RESORT_SECONDS": "2"}
+
+
 @unittest.skipUnless(os.name == "posix", "needs POSIX signals")
 class SwallowedTest(unittest.TestCase):
     """A test that swallows its cancellation, or the watchdog's interrupt, still ends.
 
     Before, the watchdog sent one interrupt and waited: each of these tests
     ran for its own 100 s or more (a suite with a ``while True`` hung).  Now
-    the last resort interrupts it again ``GRACE_SECONDS`` (10 s) after its
-    limit, and again each ``GRACE_SECONDS`` while it runs on.
+    the last resort interrupts it again ``ASYNCTOOLKIT_LAST_RESORT_SECONDS``
+    (10 s by default; 2 s here) after its limit, and again as often while it
+    runs on.
     """
 
-    def run_suite(self, *args: str) -> str:
-        code, output = run_suite(_SWALLOWING_SUITE, "test_swallowing.py", *args, timeout=150)
+    def run_suite(self, *args: str, env: dict[str, str] = _GRACE) -> str:
+        code, output = run_suite(
+            _SWALLOWING_SUITE, "test_swallowing.py", *args, timeout=150, env=env
+        )
         self.assertEqual(code, 1, output)
         return output
 
-    def assert_both_interrupted(self, output: str) -> None:
+    def assert_both_interrupted(self, output: str, grace: str = "2s") -> None:
         self.assertIn(
             "limit of 0.5s (real time) and did not end when it was cancelled; it was "
-            "interrupted 10s after its limit",
+            f"interrupted {grace} after its limit",
             output,
         )
-        self.assertIn(
-            "limit of 0.5s (real time) and did not return to its event loop; it was "
-            "interrupted 10s after its limit",
-            output,
-        )
-        self.assertIn("in test_f_the_interrupt", output)  # where it was
-        self.assertIn("is still running", output)  # the stacks were printed
+        self.assert_interrupted(output, grace)
         # Where the one stuck in sync code after its cancellation was (before,
         # nothing: the await chain of its task, which had ended, was shown).
         self.assertIn("time.sleep(100)  # stuck outside the loop once cancelled", output)
         # The task that swallowed its cancellation is that test's failure, not
         # also a leftover task (before: pending_tasks reported it as well).
         self.assertNotIn("pending_tasks:", output)
+
+    def assert_interrupted(self, output: str, grace: str) -> None:
+        self.assertIn(
+            "limit of 0.5s (real time) and did not return to its event loop; it was "
+            f"interrupted {grace} after its limit",
+            output,
+        )
+        self.assertIn("in test_f_the_interrupt", output)  # where it was
+        self.assertIn("is still running", output)  # the stacks were printed
 
     def test_under_the_runner(self) -> None:
         output = self.run_suite("-m", "asynctoolkit", "test_swallowing.py")
@@ -244,3 +258,30 @@ class SwallowedTest(unittest.TestCase):
                 output = self.run_suite(*_PYTEST, "test_swallowing.py", *extra)
                 self.assertIn("3 failed, 1 passed", output)
                 self.assert_both_interrupted(output)
+
+    def test_the_last_resort_comes_ten_seconds_after_the_limit_by_default(self) -> None:
+        output = self.run_suite(
+            "-m", "asynctoolkit", "test_swallowing.Swallows.test_f_the_interrupt", env={}
+        )
+        self.assertIn("0 passed, 1 failed", output)
+        self.assert_interrupted(output, "10s")
+
+    def test_a_last_resort_delay_that_is_not_a_number_of_seconds_fails_each_test(self) -> None:
+        for value in ("soon", "0.5", "inf", "nan"):
+            with self.subTest(value=value):
+                code, output = run_suite(
+                    _SWALLOWING_SUITE,
+                    "test_swallowing.py",
+                    "-m",
+                    "asynctoolkit",
+                    "test_swallowing.Swallows",
+                    timeout=60,
+                    env={"ASYNCTOOLKIT_LAST_RESORT_SECONDS": value},
+                )
+                self.assertEqual(code, 1, output)
+                self.assertIn("0 passed, 3 failed", output)
+                message = (
+                    f"ASYNCTOOLKIT_LAST_RESORT_SECONDS={value!r}: it must be a number of "
+                    "seconds greater than 1"
+                )
+                self.assertEqual(output.count(message), 3, output)
