@@ -125,9 +125,12 @@ def close_collector(collector: Collector) -> list[TrackedCoroutine]:
 #   coroutine being made.  A dying coroutine was put back at the end of
 #   generation 0 for its finalizer, away from its origin: its period is that
 #   of its origin's place.
-# - Coroutines made before the first test: the whole heap is searched once,
-#   then (and again when origins start being recorded outside tests: tracking
-#   was already on, or a loop runs in debug mode).
+# - Coroutines made before the first test: nothing searches the heap for
+#   them.  Every collection since the first test started is watched, so a
+#   coroutine made since then is registered, or is still in generation 0
+#   where its place tells its period.  One found nowhere was made before
+#   (it left generation 0 before the first test, or in a collection nobody
+#   watched): ``created_before`` says so.
 #
 # The collector starts on a count of allocations minus deallocations, and
 # freeing an old object lowers it too: a run whose tests each free older
@@ -173,7 +176,6 @@ _base = 0
 _found: dict[int, tuple[weakref.ReferenceType[Coroutine[Any, Any, Any]], int]] = {}
 _tests_started = 0
 _tests_running = 0
-_heap_searched = False
 _between_tests = False  # origins are recorded outside tests too: watch for good
 # Collections while the callback was off (its count when it took itself off,
 # None while on), and the collector's frozen objects at the first test.
@@ -197,15 +199,11 @@ def test_started(origins_outside: bool) -> int:
     is in debug mode, so origins may be recorded outside tests too.
     Returns the test's mark for ``created_before``; call ``test_ended`` after.
     """
-    global _tests_started, _tests_running, _heap_searched, _between_tests
-    if origins_outside and not _between_tests:
-        _between_tests = True
-        _heap_searched = False  # what was recorded until now may have left generation 0
+    global _tests_started, _tests_running, _between_tests
+    if origins_outside:
+        _between_tests = True  # watched for good from now on
     if _found:
         _read_found()
-    if not _heap_searched:
-        _heap_searched = True
-        _register_all(gc.get_objects(), _tests_started)
     if len(_kept) + _batched >= _prune_at:
         _prune()
     if len(_marks) >= gc.get_threshold()[0] and gc.isenabled():
@@ -307,9 +305,11 @@ def created_before(coroutine: Coroutine[Any, Any, Any], mark: int) -> bool:
             return found[1] < mark
     if _kept.get(key) is origin:  # again: listing generation 0 may have started a collection
         return _kept_periods[key] < mark
-    # Seen nowhere: it left generation 0 in a collection nobody watched (or
-    # was frozen), before this test started; else it was made during it.
-    return _unwatched()
+    # Seen nowhere: it left generation 0 before the first test started, or
+    # in a collection nobody watched (or was frozen), and so before this test:
+    # every coroutine made since the first test started is registered by
+    # the collection it leaves generation 0 in (see above).
+    return True
 
 
 def _periods_in_young(wanted: dict[int, Any]) -> dict[int, int]:
@@ -521,11 +521,3 @@ def _read_found() -> None:
     for coroutine, period in found:
         if coroutine.cr_origin is not None:
             _keep(coroutine.cr_origin, period)
-
-
-def _register_all(objects: list[Any], period: int) -> None:
-    """Register the coroutines with an origin among ``objects``, all made in ``period``."""
-    coroutine_type = CoroutineType
-    for obj in objects:
-        if type(obj) is coroutine_type and _state(obj) is _MADE and obj.cr_origin is not None:
-            _keep(obj.cr_origin, period)

@@ -341,6 +341,54 @@ class WholeRunTest(unittest.TestCase):
         self.assertIn("2 passed", output)
 
 
+_BEFORE_THE_FIRST_TEST = """
+import asyncio, gc, sys
+import asynctoolkit
+
+async def fetch():
+    pass
+
+# Made before any test, with its origin recorded (as a loop in debug mode or
+# code under test that turned tracking on would), then kept.
+sys.set_coroutine_origin_tracking_depth(1)
+KEPT = [fetch()]
+sys.set_coroutine_origin_tracking_depth(0)
+if {collect}:
+    gc.collect()  # it leaves generation 0 before the first test starts
+
+class Drops(asynctoolkit.TestCase):
+    async def test_drops(self):
+        KEPT.clear()
+"""
+
+
+class CreatedBeforeTheFirstTestTest(unittest.TestCase):
+    """A coroutine made before the process's first test, then dropped unawaited
+    by a test, is a warning, never that test's failure: whether the collector
+    moved it out of generation 0 before the first test or not."""
+
+    def test_it_warns_under_the_runner(self) -> None:
+        for collect in (True, False):
+            with self.subTest(collect=collect), tempfile.TemporaryDirectory() as directory:
+                with open(os.path.join(directory, "test_first.py"), "w") as f:
+                    f.write(textwrap.dedent(_BEFORE_THE_FIRST_TEST.format(collect=collect)))
+                done = subprocess.run(
+                    [sys.executable, "-m", "asynctoolkit", "test_first.py"],
+                    cwd=directory,
+                    env=dict(os.environ, PYTHONPATH=ROOT),
+                    capture_output=True,
+                    text=True,
+                    timeout=120,  # a bound, not a measure
+                )
+                output = done.stdout + done.stderr
+                self.assertEqual(done.returncode, 0, output)
+                self.assertIn("1 passed, 0 failed", output)
+                self.assertIn("coroutine 'fetch' was never awaited", output)
+                self.assertRegex(
+                    output, r"created before this test started, at \S*test_first.py:\d+"
+                )
+
+
 class CollectionDuringCoroutineCreationTest(unittest.TestCase):
     def test_a_collection_while_a_coroutine_is_made_does_not_crash(self) -> None:
         """Guards a crash seen once (a segmentation fault in a pytest run of 10,000 tasks).
