@@ -70,9 +70,40 @@ class FirstUseTest(unittest.TestCase):
             "asynctoolkit.mock._patch",
             "asynctoolkit.mock._autospec",
             "asynctoolkit.case._checks",  # with the first test or ``fail_on``
+            "asynctoolkit.case._explore",  # with ``explore``
+            "asynctoolkit.case._clocked",  # with ``ClockedTestCase``
+            "asynctoolkit._shared.exploration",
             "random",  # explored runs only
         ):
             self.assertNotIn(unused, loaded)
+
+    def test_explore_and_clocked_test_case_are_loaded_on_first_use(self) -> None:
+        loaded = _loaded_after(
+            "import asynctoolkit\n"
+            "import asynctoolkit.case as case\n"
+            "assert {'explore', 'ClockedTestCase'} <= set(dir(case))\n"
+            "from asynctoolkit.case import explore, ClockedTestCase\n"
+            "assert explore is asynctoolkit.explore\n"
+            "assert ClockedTestCase is asynctoolkit.ClockedTestCase\n"
+            "assert ClockedTestCase.__module__ == 'asynctoolkit.case'\n"
+            "from asynctoolkit.case import *\n"
+            "assert globals()['explore'] is explore\n"
+            "assert globals()['ClockedTestCase'] is ClockedTestCase\n"
+        )
+        self.assertIn("asynctoolkit.case._explore", loaded)
+        self.assertIn("asynctoolkit.case._clocked", loaded)
+
+    def test_a_test_that_is_not_explored_leaves_explore_unloaded(self) -> None:
+        loaded = _loaded_after(
+            "import unittest\n"
+            "import asynctoolkit\n"
+            "class T(asynctoolkit.TestCase):\n"
+            "    async def test_nothing(self):\n"
+            "        pass\n"
+            "assert unittest.TextTestRunner().run(T('test_nothing')).wasSuccessful()\n"
+        )
+        self.assertIn("asynctoolkit.case._checks", loaded)
+        self.assertNotIn("asynctoolkit.case._explore", loaded)
 
     def test_fail_on_and_a_test_load_the_checks(self) -> None:
         loaded = _loaded_after("from asynctoolkit import fail_on\nfail_on(pending_tasks=False)")
@@ -129,7 +160,7 @@ class FirstUseTest(unittest.TestCase):
 
 class EveryNameTest(unittest.TestCase):
     def test_each_public_name_is_its_module_s_object(self) -> None:
-        for package in (asynctoolkit, asynctoolkit.mock, asynctoolkit.selector):
+        for package in (asynctoolkit, asynctoolkit.case, asynctoolkit.mock, asynctoolkit.selector):
             for name in package.__all__:
                 with self.subTest(f"{package.__name__}.{name}"):
                     value = getattr(package, name)
@@ -180,7 +211,7 @@ class EveryNameTest(unittest.TestCase):
         self.assertIn("asynctoolkit.selector._mocks", loaded)
 
     def test_unknown_names_raise_attribute_error(self) -> None:
-        for package in (asynctoolkit, asynctoolkit.mock, asynctoolkit.selector):
+        for package in (asynctoolkit, asynctoolkit.case, asynctoolkit.mock, asynctoolkit.selector):
             with self.subTest(package.__name__), self.assertRaises(AttributeError):
                 package.no_such_name
 

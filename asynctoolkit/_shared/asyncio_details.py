@@ -23,7 +23,7 @@ import sys
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from itertools import filterfalse
-from typing import Any, NamedTuple
+from typing import Any
 
 __all__: list[str] = []
 
@@ -227,12 +227,18 @@ def task_waiter(task: asyncio.Task[Any]) -> asyncio.Future[Any] | None:
     return waiter
 
 
-class LoopState(NamedTuple):
+class LoopState:
     """What ``asyncio.set_event_loop`` has left in this thread (see ``current_loop_state``)."""
 
-    policy: object
-    loop: asyncio.AbstractEventLoop | None
-    set_called: object
+    # A plain class: defining a NamedTuple costs ten times as much at import.
+    __slots__ = ("loop", "policy", "set_called")
+
+    def __init__(
+        self, policy: object, loop: asyncio.AbstractEventLoop | None, set_called: object
+    ) -> None:
+        self.policy = policy
+        self.loop = loop
+        self.set_called = set_called
 
 
 def current_loop_state() -> LoopState:

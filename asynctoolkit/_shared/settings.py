@@ -7,6 +7,11 @@ __all__: list[str] = []
 #: The default real-time limit of one test, in seconds.
 DEFAULT_TIMEOUT = 60.0
 
+#: The attribute ``explore`` sets on a test function or class (here, not in
+#: ``exploration``: a run reads it for every test, explored or not, and
+#: imports what exploring needs only for a test that has it).
+EXPLORE_MARK = "__asynctoolkit_explore__"
+
 
 class Settings:
     """``strict``: every check on for every test (``--strict``).

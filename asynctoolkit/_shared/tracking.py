@@ -29,17 +29,21 @@ import threading
 import weakref
 from collections.abc import Coroutine
 from types import CoroutineType
-from typing import Any, NamedTuple
+from typing import Any
 
 __all__: list[str] = []
 
 
-class TrackedCoroutine(NamedTuple):
+class TrackedCoroutine:
     """A coroutine handed out by a mock, with what to call it in a report."""
 
-    coroutine: Coroutine[Any, Any, Any]
-    owner: object
-    call: object
+    # A plain class: defining a NamedTuple costs ten times as much at import.
+    __slots__ = ("call", "coroutine", "owner")
+
+    def __init__(self, coroutine: Coroutine[Any, Any, Any], owner: object, call: object) -> None:
+        self.coroutine = coroutine
+        self.owner = owner
+        self.call = call
 
 
 class Collector(list[TrackedCoroutine]):

@@ -25,13 +25,17 @@ import unittest.util
 import warnings
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Generator
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from asynctoolkit._shared import asyncio_details
-from asynctoolkit.case import _assertions, _decorators, _explore, _loops, _oneresult
+from asynctoolkit._shared.settings import EXPLORE_MARK
+from asynctoolkit.case import _assertions, _decorators, _loops, _oneresult
 from asynctoolkit.case._decorators import fail_on, ignore_loop, lenient, strict, timeout
-from asynctoolkit.case._explore import explore
 from asynctoolkit.case._run import INTERRUPTED_CLEANUP_LIMIT, Phase, TestInterrupted, TestRun
+
+if TYPE_CHECKING:
+    from asynctoolkit.case._clocked import ClockedTestCase
+    from asynctoolkit.case._explore import explore
 
 __all__ = [
     "ClockedTestCase",
@@ -193,7 +197,14 @@ class TestCase(_assertions.AsyncAssertions):
         # One frame below run() whichever way it was called: a warning about
         # the test (a returned value) points at the caller of run().
         # (So the run itself stays in this frame: no helper call in between.)
-        if explore:
+        # Explored: its method or class has the mark ``explore`` sets, and
+        # what exploring needs is imported then (not at ``import asynctoolkit``).
+        if explore and (
+            hasattr(getattr(self, self._testMethodName, None), EXPLORE_MARK)
+            or hasattr(type(self), EXPLORE_MARK)
+        ):
+            from asynctoolkit.case import _explore
+
             exploration = _explore.exploration_of(self)
             if exploration is not None:
                 once = functools.partial(self._run_one, explore=False)
@@ -491,66 +502,6 @@ class FunctionTestCase(TestCase, unittest.FunctionTestCase):
         )
 
 
-class ClockedTestCase(TestCase):
-    """A ``TestCase`` whose loop runs on virtual time.
-
-    Time starts at 0 and moves only through ``await self.advance(seconds)``,
-    ``await self.advance_to(when)``, or, with ``autojump = True``, by itself
-    whenever every task is blocked on a timer.  Every check of ``TestCase``
-    still applies.
-    """
-
-    #: Jump to the next timer whenever every task is blocked (see ``ClockedEventLoop``).
-    autojump: ClassVar[bool] = False
-    #: Make ``time.monotonic``/``time.time``/``time.perf_counter`` follow the clock.
-    patch_time: ClassVar[bool] = False
-
-    @classmethod
-    def _adopts_current_loop(cls) -> bool:
-        return False  # a plain loop cannot run on virtual time: the class makes its own
-
-    @classmethod
-    def _make_loop(cls) -> asyncio.AbstractEventLoop:
-        from asynctoolkit.clock import ClockedEventLoop
-
-        factory = cls.loop_factory
-        if factory is not None:
-            loop = factory()
-            if not isinstance(loop, ClockedEventLoop):
-                loop.close()
-                raise TypeError(
-                    f"{cls.__qualname__}.loop_factory returned a {type(loop).__qualname__}, which "
-                    "cannot run on virtual time; a ClockedTestCase needs a ClockedEventLoop "
-                    "(subclass): remove loop_factory or use TestCase instead"
-                )
-            loop.autojump = cls.autojump
-            return loop
-        return _loops.new_clocked_loop(autojump=cls.autojump)
-
-    def _begin_test(self) -> None:
-        super()._begin_test()
-        if type(self).patch_time:
-            patcher = self._clock.patch_time()
-            patcher.__enter__()
-            self.addCleanup(patcher.__exit__, None, None, None)
-
-    @property
-    def _clock(self) -> Any:
-        return self.loop
-
-    async def advance(self, seconds: float) -> None:
-        """Move virtual time forward by ``seconds``, running everything due on time."""
-        await self._clock.advance(seconds)
-
-    async def advance_to(self, when: float) -> None:
-        """Move virtual time forward to ``when`` (absolute loop time)."""
-        await self._clock.advance_to(when)
-
-    async def run_until_idle(self) -> None:
-        """Run until no callback is ready and every task is blocked; time stays."""
-        await self._clock.run_until_idle()
-
-
 class _CleanupsOutcome:
     """What ``doCleanups()`` returns inside a test's coroutine.
 
@@ -605,3 +556,21 @@ def _warn_skipped(test_id: str | tuple[type, str], message: str) -> None:
         cls, name = test_id
         test_id = f"{unittest.util.strclass(cls)}.{name}"
     warnings.warn(f"{test_id}: {message}", RuntimeWarning, stacklevel=2)
+
+
+def __getattr__(name: str) -> Any:
+    # ``explore`` and ``ClockedTestCase`` are imported on first use: most
+    # runs explore nothing, and ``import asynctoolkit`` stays cheaper.
+    if name == "explore":
+        from asynctoolkit.case._explore import explore
+
+        return explore
+    if name == "ClockedTestCase":
+        from asynctoolkit.case._clocked import ClockedTestCase
+
+        return ClockedTestCase
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), "ClockedTestCase", "explore"})
