@@ -147,7 +147,9 @@ class TestRun:
             self._previous = asyncio_details.enter_loop(self.loop)
         if self.limit:
             self._thread_ident = threading.get_ident()
-            self._token = _watchdog.arm(self.limit, self._on_watchdog, self._on_stuck)
+            self._token = _watchdog.arm(
+                self.limit, self._on_watchdog, self._on_stuck, self._cancel_wait
+            )
         if any(self._checks.values()):  # no watch at all when every check is off
             self._watch = _decorators.registry().TestWatch(
                 self.loop,
@@ -355,7 +357,9 @@ class TestRun:
         # A new limit: what the last one's expiry and last resort did is over.
         self._late = self._cancelled_phase = None
         self._thread_ident = threading.get_ident()
-        self._token = _watchdog.arm(self.limit, self._on_watchdog, self._on_stuck)
+        self._token = _watchdog.arm(
+            self.limit, self._on_watchdog, self._on_stuck, self._cancel_wait
+        )
 
     def _rearm_if_spent(self) -> None:
         """After a timeout, what still runs (tearDown, the cleanups) gets one fresh limit."""
@@ -364,7 +368,9 @@ class TestRun:
             self._disarm()
             self._arm()
 
-    def _on_stuck(self, again: bool) -> str | None:
+    def _on_stuck(
+        self, again: bool, print_stacks: Callable[[], None]
+    ) -> str | _watchdog.Later | None:
         """In the watchdog thread: the test has not ended since its limit.
 
         Interrupts it with SIGINT in its thread, as pytest-timeout's signal
@@ -376,16 +382,17 @@ class TestRun:
         First (``again`` false) one second after the limit, unless the loop
         ran the expiry and is cancelling the phase; then (``again``) at each
         last resort, which means the phase swallowed its cancellation or the
-        interrupt.
+        interrupt: ``print_stacks()`` first, then the interrupt.  Between the
+        test's phases, ``LATER``.
         """
         if self._cancelled_phase is not None and not again:
             return None  # the loop ran the expiry: its cancellation is on its way
+        if self.depth == 0:
+            # Between the test's phases (its checks, closing its loop), whose
+            # waits are bounded (``cancel_wait``): a KeyboardInterrupt there
+            # would stop the whole run.  Asked again a second later.
+            return _watchdog.LATER
         if again:
-            if self.depth == 0:
-                # Between the test's phases (its checks, closing its loop),
-                # whose waits are bounded: a KeyboardInterrupt there would
-                # stop the whole run.
-                return None
             phase = self._phase_task
             self._late = _Late(phase is not None and phase is self._cancelled_phase)
         why = _cannot_interrupt(self._thread_ident)
@@ -393,6 +400,8 @@ class TestRun:
         if why is not None:
             self._stuck_reason = why
             return why
+        if again:
+            print_stacks()
         signal.pthread_kill(self._thread_ident, signal.SIGINT)
         return None
 

@@ -48,6 +48,29 @@ GRACE_SECONDS = 10.0
 GRACE_VARIABLE = "ASYNCTOOLKIT_LAST_RESORT_SECONDS"
 
 
+class Later:
+    """The type of ``LATER``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "LATER"
+
+
+#: What ``on_stuck`` answers while the test cannot be interrupted (it is
+#: between its phases, whose waits are bounded by ``patience``): nothing is
+#: printed or interrupted, and it is asked again ``STUCK_GRACE`` seconds
+#: later.  From ``grace + max(grace, 3 * patience)`` seconds after the
+#: deadline, the last resort prints every thread's stack each ``grace``
+#: seconds, saying where the test is, and still interrupts nothing.
+LATER = Later()
+
+#: ``on_stuck(again, print_stacks)``: interrupts the test (returns None), or
+#: says why it cannot (a reason), or ``LATER``.  With ``again`` (the last
+#: resort) it calls ``print_stacks()`` just before it interrupts.
+OnStuck = Callable[[bool, Callable[[], None]], "str | Later | None"]
+
+
 def _grace_from_environment() -> float:
     """``GRACE_VARIABLE``'s value, else ``GRACE_SECONDS``; a clear error if it is not valid."""
     text = os.environ.get(GRACE_VARIABLE, "").strip()
@@ -81,12 +104,15 @@ class _Watchdog:
         self._deadline = 0.0
         self._on_expiry: Callable[[], None] | None = None
         self._expired = False
-        self._on_stuck: Callable[[bool], str | None] | None = None
-        # True once on_stuck ran for the current arming.
+        self._on_stuck: OnStuck | None = None
+        # True once on_stuck(False) interrupted the test, or could not; and
+        # when it is (again) due (``LATER`` asks again).
         self._stuck_done = False
-        # When the last resort last ran for it, and whether it could signal.
-        self._last_resort_at: float | None = None
-        self._last_resort_signals = False
+        self._stuck_due = 0.0
+        # When the next last resort is due (None: ``grace`` after the
+        # deadline; inf: never again, the main thread was interrupted).
+        self._next_resort: float | None = None
+        self._patience = 0.0
         self._sleeping_until = float("inf")
         self._thread: threading.Thread | None = None
         #: Seconds from a deadline to the last resort (read when the thread starts).
@@ -98,18 +124,22 @@ class _Watchdog:
         self,
         seconds: float,
         on_expiry: Callable[[], None],
-        on_stuck: Callable[[bool], str | None] | None = None,
+        on_stuck: OnStuck | None = None,
+        patience: float = 0.0,
     ) -> int:
         """Watch a new deadline ``seconds`` from now; returns its token.
 
         ``on_expiry`` is called (in the watchdog thread) at the deadline;
-        ``on_stuck(False)``, if the same arming is still active ``STUCK_GRACE``
-        seconds later: it interrupts the test (returns None), or says why it
-        does not.  ``GRACE_SECONDS`` after the deadline, and again each
-        ``GRACE_SECONDS`` while the arming stays active, the last resort prints
-        every thread's stack and calls ``on_stuck(True)``, which must interrupt
-        the test if it can; where it cannot (or without ``on_stuck``), the main
-        thread is interrupted, once.
+        ``on_stuck(False, ...)``, if the same arming is still active
+        ``STUCK_GRACE`` seconds later: it interrupts the test (returns None),
+        or says why it does not.  ``grace`` seconds after the deadline, and
+        again each ``grace`` seconds while the arming stays active, the last
+        resort calls ``on_stuck(True, print_stacks)``, which must print every
+        thread's stack and interrupt the test if it can, or answer ``LATER``
+        (asked again ``STUCK_GRACE`` seconds later); where it cannot (or
+        without ``on_stuck``), the stacks are printed and the main thread is
+        interrupted, once.  ``patience``: the real seconds each of the waits
+        between the test's phases may last (see ``LATER``).
         """
         deadline = _monotonic() + seconds
         if self._thread is None:
@@ -123,8 +153,10 @@ class _Watchdog:
             self._on_expiry = on_expiry
             self._on_stuck = on_stuck
             self._stuck_done = False
+            self._stuck_due = deadline + STUCK_GRACE
             self._expired = False
-            self._last_resort_at = None
+            self._next_resort = None
+            self._patience = patience
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="asynctoolkit-watchdog", daemon=True
@@ -165,11 +197,11 @@ class _Watchdog:
                 if not self._expired:
                     due = self._deadline
                 elif self._on_stuck is not None and not self._stuck_done:
-                    due = self._deadline + STUCK_GRACE
-                elif self._last_resort_at is None:
+                    due = self._stuck_due
+                elif self._next_resort is None:
                     due = self._deadline + self.grace
-                elif self._last_resort_signals:
-                    due = self._last_resort_at + self.grace
+                elif self._next_resort < math.inf:
+                    due = self._next_resort
                 else:  # interrupt_main() only once: it is not aimed at the test
                     self._sleeping_until = float("inf")
                     self._cond.wait()
@@ -185,35 +217,72 @@ class _Watchdog:
                         with contextlib.suppress(Exception):  # the loop may be closed
                             callback()
                 elif self._on_stuck is not None and not self._stuck_done:
-                    self._stuck_done = True
-                    self._call_on_stuck(again=False)
+                    answer = self._call_on_stuck(False, _nothing)
+                    # ``LATER``: asked again each STUCK_GRACE, until the last resort.
+                    if answer is LATER and now + STUCK_GRACE < self._deadline + self.grace:
+                        self._stuck_due = now + STUCK_GRACE
+                    else:
+                        self._stuck_done = True
                 else:
                     self._last_resort(now)
 
-    def _call_on_stuck(self, again: bool) -> str | None:
+    def _call_on_stuck(self, again: bool, print_stacks: Callable[[], None]) -> str | Later | None:
         on_stuck = self._on_stuck
         if on_stuck is None:
             return "no way to interrupt the test was given"
         try:
-            return on_stuck(again)
+            return on_stuck(again, print_stacks)
         except Exception as error:  # never let the watchdog die
             return f"{type(error).__name__}: {error}"
 
     def _last_resort(self, now: float) -> None:
-        """The arming is still active ``GRACE_SECONDS`` after its deadline (or
+        """The arming is still active ``grace`` seconds after its deadline (or
         after the last resort): print every thread's stack, and interrupt."""
-        self._last_resort_at = now
-        sys.stderr.write(
-            f"\nasynctoolkit: a test is still running {now - self._deadline:.0f}s after its "
-            "time limit: it did not end when it was cancelled or interrupted; stacks of "
-            "every thread follow, then it is interrupted.\n"
-        )
-        faulthandler.dump_traceback(all_threads=True)
-        # Again each GRACE_SECONDS while a signal can reach the test: code that
-        # swallowed one interrupt (or a collector's callback that lost it) ends.
-        self._last_resort_signals = self._call_on_stuck(again=True) is None
-        if not self._last_resort_signals:
+        late = now - self._deadline
+        printed = False
+
+        def print_stacks(what: str = "then it is interrupted") -> None:
+            # Before the interrupt: once it is handled, the test's thread is elsewhere.
+            nonlocal printed
+            printed = True
+            sys.stderr.write(
+                f"\nasynctoolkit: a test is still running {late:.0f}s after its time limit: "
+                "it did not end when it was cancelled or interrupted; stacks of every thread "
+                f"follow, {what}.\n"
+            )
+            faulthandler.dump_traceback(all_threads=True)
+
+        answer = self._call_on_stuck(True, print_stacks)
+        if answer is LATER:
+            # Between its phases, whose waits are bounded by ``patience``: asked
+            # again each second.  Past that, a wait there that never ends (an
+            # executor job that runs on) shows where it is, each ``grace``
+            # seconds, but is not interrupted (that would stop the whole run).
+            bound = self._deadline + self.grace + max(self.grace, 3 * self._patience)
+            if now + STUCK_GRACE <= bound:
+                self._next_resort = now + STUCK_GRACE
+            else:
+                print_stacks(_BETWEEN_PHASES)
+                self._next_resort = now + self.grace
+            return
+        if not printed:
+            print_stacks()
+        if answer is None:
+            # Again each ``grace`` seconds while a signal can reach the test: code
+            # that swallowed one interrupt (or a collector's callback that lost it) ends.
+            self._next_resort = now + self.grace
+        else:  # once: the main thread, which may not be the test's
+            self._next_resort = math.inf
             _thread.interrupt_main()
+
+
+_BETWEEN_PHASES = (
+    "and it is between its phases (its checks, or closing its loop), where it is not interrupted"
+)
+
+
+def _nothing() -> None:
+    pass
 
 
 _watchdog = _Watchdog()

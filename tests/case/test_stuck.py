@@ -285,3 +285,68 @@ class SwallowedTest(unittest.TestCase):
                     "seconds greater than 1"
                 )
                 self.assertEqual(output.count(message), 3, output)
+
+
+_BETWEEN_PHASES_SUITE = """
+import asyncio, threading, time, unittest
+import asynctoolkit
+
+class LeavesWork(asynctoolkit.TestCase):
+    timeout = 0.5
+    cancel_wait = {cancel_wait}
+
+    async def test_a_thread_outlives_the_limit(self):
+        threading.Thread(target=time.sleep, args=(3,), daemon=True).start()
+
+    async def test_an_executor_job_outlives_the_limit(self):
+        asyncio.get_running_loop().run_in_executor(None, time.sleep, 7)
+
+class After(unittest.TestCase):
+    def test_z_runs(self):
+        pass
+"""
+
+
+@unittest.skipUnless(os.name == "posix", "needs POSIX signals")
+class BetweenPhasesTest(unittest.TestCase):
+    """The limit passes while the test's checks or the close of its loop wait:
+    nothing is interrupted there, where a KeyboardInterrupt would stop the
+    whole run.
+
+    Before, the watchdog sent SIGINT one second after the limit into the
+    ``running_threads`` check's wait for a thread the test left running: the
+    run stopped there, the next test never ran.  And past its grace it
+    printed every thread's stack saying the test "is interrupted" while
+    nothing was.
+    """
+
+    def run_suite(self, test: str, cancel_wait: float) -> str:
+        code, output = run_suite(
+            _BETWEEN_PHASES_SUITE.format(cancel_wait=cancel_wait),
+            "test_phases.py",
+            "-m",
+            "asynctoolkit",
+            f"test_phases.LeavesWork.{test}",
+            "test_phases.After",
+            timeout=120,
+            env=_GRACE,
+        )
+        self.assertEqual(code, 0, output)
+        self.assertIn("2 passed, 0 failed", output)
+        self.assertNotIn("KeyboardInterrupt", output)
+        self.assertNotIn("then it is interrupted", output)
+        return output
+
+    def test_a_bounded_wait_past_the_limit_is_not_interrupted(self) -> None:
+        # The thread ends 2.5 s after the limit, past the interrupt at 1 s and
+        # the last resort at 2 s, within cancel_wait: nothing is printed.
+        output = self.run_suite("test_a_thread_outlives_the_limit", cancel_wait=10)
+        self.assertNotIn("is still running", output)
+
+    def test_a_longer_wait_shows_where_it_is_and_is_not_interrupted(self) -> None:
+        # Closing the loop waits for its executor's job (6.5 s after the
+        # limit): past the last resort's delay twice (4 s), the stacks say
+        # where the test is.
+        output = self.run_suite("test_an_executor_job_outlives_the_limit", cancel_wait=0.5)
+        self.assertIn("and it is between its phases", output)
+        self.assertIn("in close_loop", output)
