@@ -302,6 +302,19 @@ class Kept(asynctoolkit.TestCase):
 """
 
 
+def run_in_directory(directory: str, *args: str) -> tuple[int, str]:
+    """``python *args`` in ``directory``: its exit status and output (stdout, then stderr)."""
+    done = subprocess.run(
+        [sys.executable, *args],
+        cwd=directory,
+        env=dict(os.environ, PYTHONPATH=ROOT),
+        capture_output=True,
+        text=True,
+        timeout=120,  # a bound, not a measure
+    )
+    return done.returncode, done.stdout + done.stderr
+
+
 class WholeRunTest(unittest.TestCase):
     """A coroutine kept by one test and dropped by the next, under each runner."""
 
@@ -312,17 +325,8 @@ class WholeRunTest(unittest.TestCase):
             f.write(textwrap.dedent(_SUITE))
 
     def run_in(self, *args: str) -> str:
-        env = dict(os.environ, PYTHONPATH=ROOT)
-        done = subprocess.run(
-            [sys.executable, *args],
-            cwd=self.dir,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,  # a bound, not a measure
-        )
-        output = done.stdout + done.stderr
-        self.assertEqual(done.returncode, 0, output)
+        code, output = run_in_directory(self.dir, *args)
+        self.assertEqual(code, 0, output)
         self.assertIn("coroutine 'fetch' was never awaited", output)
         self.assertIn("created before this test", output)
         self.assertIn("test_b_drops", output)
@@ -372,16 +376,8 @@ class CreatedBeforeTheFirstTestTest(unittest.TestCase):
             with self.subTest(collect=collect), tempfile.TemporaryDirectory() as directory:
                 with open(os.path.join(directory, "test_first.py"), "w") as f:
                     f.write(textwrap.dedent(_BEFORE_THE_FIRST_TEST.format(collect=collect)))
-                done = subprocess.run(
-                    [sys.executable, "-m", "asynctoolkit", "test_first.py"],
-                    cwd=directory,
-                    env=dict(os.environ, PYTHONPATH=ROOT),
-                    capture_output=True,
-                    text=True,
-                    timeout=120,  # a bound, not a measure
-                )
-                output = done.stdout + done.stderr
-                self.assertEqual(done.returncode, 0, output)
+                code, output = run_in_directory(directory, "-m", "asynctoolkit", "test_first.py")
+                self.assertEqual(code, 0, output)
                 self.assertIn("1 passed, 0 failed", output)
                 self.assertIn("coroutine 'fetch' was never awaited", output)
                 self.assertRegex(
