@@ -16,7 +16,8 @@ its interrupt, or no signal could reach it), the last resort: the thread
 prints every thread's stack to stderr and interrupts the test again, every
 ``GRACE_SECONDS`` while a signal can reach it, so a suite never hangs.
 ``GRACE_SECONDS`` is 10 unless the ``ASYNCTOOLKIT_LAST_RESORT_SECONDS``
-environment variable says otherwise (read once, at the first arming).
+environment variable says otherwise (read when the thread starts, at the
+first arming with a valid value).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 __all__: list[str] = []
 
@@ -57,10 +58,10 @@ class Later:
         return "LATER"
 
 
-#: What ``on_stuck`` answers while the test cannot be interrupted (it is
-#: between its phases, whose waits are bounded by ``patience``): nothing is
+#: What ``on_stuck`` answers while the test is not to be interrupted (a
+#: ``bounded_wait``, or between its phases at the last resort): nothing is
 #: printed or interrupted, and it is asked again ``STUCK_GRACE`` seconds
-#: later.  From ``grace + max(grace, 3 * patience)`` seconds after the
+#: later.  From about ``grace + max(grace, 3 * patience)`` seconds after the
 #: deadline, the last resort prints every thread's stack each ``grace``
 #: seconds, saying where the test is, and still interrupts nothing.
 LATER = Later()
@@ -69,6 +70,28 @@ LATER = Later()
 #: says why it cannot (a reason), or ``LATER``.  With ``again`` (the last
 #: resort) it calls ``print_stacks()`` just before it interrupts.
 OnStuck = Callable[[bool, Callable[[], None]], "str | Later | None"]
+
+
+# Bounded waits of the toolkit's own in progress (``bounded_wait``).
+_bounded_waits = 0
+
+
+@contextlib.contextmanager
+def bounded_wait() -> Iterator[None]:
+    """Around a wait of the checks' own, bounded and running no user code
+    (joining the threads a test left, for up to ``cancel_wait``): ``on_stuck``
+    answers ``LATER`` meanwhile, so no interrupt lands in it."""
+    global _bounded_waits
+    _bounded_waits += 1
+    try:
+        yield
+    finally:
+        _bounded_waits -= 1
+
+
+def in_bounded_wait() -> bool:
+    """Is a ``bounded_wait`` in progress?"""
+    return _bounded_waits > 0
 
 
 def _grace_from_environment() -> float:
@@ -241,14 +264,13 @@ class _Watchdog:
         late = now - self._deadline
         printed = False
 
-        def print_stacks(what: str = "then it is interrupted") -> None:
+        def print_stacks(what: str = _INTERRUPTED) -> None:
             # Before the interrupt: once it is handled, the test's thread is elsewhere.
             nonlocal printed
             printed = True
             sys.stderr.write(
                 f"\nasynctoolkit: a test is still running {late:.0f}s after its time limit: "
-                "it did not end when it was cancelled or interrupted; stacks of every thread "
-                f"follow, {what}.\n"
+                f"{what}.\n"
             )
             faulthandler.dump_traceback(all_threads=True)
 
@@ -276,8 +298,13 @@ class _Watchdog:
             _thread.interrupt_main()
 
 
+_INTERRUPTED = (
+    "it did not end when it was cancelled or interrupted; stacks of every thread follow, "
+    "then it is interrupted"
+)
 _BETWEEN_PHASES = (
-    "and it is between its phases (its checks, or closing its loop), where it is not interrupted"
+    "it is between its phases (its checks, or closing its loop), where it is not "
+    "interrupted; stacks of every thread follow"
 )
 
 

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 
 from asynctoolkit._shared import report, threads
+from asynctoolkit.case import _watchdog
 from asynctoolkit.case._checks._base import Check, Watch, indent
 
 __all__: list[str] = []
@@ -54,10 +55,12 @@ class RunningThreads(Check):
             for t in threading.enumerate()
             if t.ident in busy and t not in known and self._counts(t)
         ]
-        # Threads told to stop in a cleanup get a moment to end.
+        # Threads told to stop in a cleanup get a moment to end (a wait the
+        # watchdog does not interrupt, even past the test's limit).
         deadline = _monotonic() + self.watch.cancel_wait
-        for thread in leftover:
-            thread.join(max(0.0, deadline - _monotonic()))
+        with _watchdog.bounded_wait():
+            for thread in leftover:
+                thread.join(max(0.0, deadline - _monotonic()))
         for thread in leftover:
             if thread.is_alive() and self._counts(thread):
                 self._found.append(self._describe(thread))
