@@ -17,6 +17,7 @@ hooks onto it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
 import inspect
@@ -247,6 +248,8 @@ class TestCase(_assertions.AsyncAssertions):
             if not failed:
                 self._end_test()
             elif self._run is not None:
+                # The test is over: its limit interrupts nothing the caller runs next.
+                self._run.drop_limit()
                 # If doCleanups() never comes, the run ends when the test is collected.
                 weakref.finalize(self, self._run.close, self.id())
 
@@ -463,7 +466,10 @@ class TestCase(_assertions.AsyncAssertions):
             if self._interrupted or run.depth > 0 or self._debugging:
                 raise  # a second Ctrl-C stops at once
             self._interrupted = True
-            run.set_limit(INTERRUPTED_CLEANUP_LIMIT)
+            # A limit for the cleanups (none if ASYNCTOOLKIT_LAST_RESORT_SECONDS is
+            # not valid: that error is each test's, not this Ctrl-C's).
+            with contextlib.suppress(ValueError):
+                run.set_limit(INTERRUPTED_CLEANUP_LIMIT)
             raise TestInterrupted(
                 "interrupted (Ctrl-C): the test was stopped; its tear-down and cleanups ran, "
                 "then the run stopped (press Ctrl-C again to stop at once)"

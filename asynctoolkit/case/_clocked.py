@@ -19,8 +19,6 @@ class ClockedTestCase(TestCase):
     still applies.
     """
 
-    __module__ = "asynctoolkit.case"
-
     #: Jump to the next timer whenever every task is blocked (see ``ClockedEventLoop``).
     autojump: ClassVar[bool] = False
     #: Make ``time.monotonic``/``time.time``/``time.perf_counter`` follow the clock.

@@ -344,6 +344,11 @@ class TestRun:
             self.context = contextvars.copy_context()
 
     # -- the time limit ---------------------------------------------------------------
+    def drop_limit(self) -> None:
+        """The time limit no longer applies (a failed ``debug()``: the run
+        waits for ``doCleanups()``, while the caller does what it likes)."""
+        self._disarm()
+
     def set_limit(self, seconds: float) -> None:
         """From now on, the run has ``seconds`` of real time (a fresh arming)."""
         self._disarm()
@@ -382,17 +387,22 @@ class TestRun:
         First (``again`` false) one second after the limit, unless the loop
         ran the expiry and is cancelling the phase; then (``again``) at each
         last resort, which means the phase swallowed its cancellation or the
-        interrupt: ``print_stacks()`` first, then the interrupt.  Between the
-        test's phases, ``LATER``.
+        interrupt: ``print_stacks()`` first, then the interrupt.  ``LATER``
+        during a bounded wait of the checks' own (``_watchdog.bounded_wait``),
+        and at the last resort between the test's phases.
         """
+        if _watchdog.in_bounded_wait():
+            # The checks wait for what the test left (a thread, up to
+            # ``cancel_wait``): no user code runs in this thread, and a
+            # KeyboardInterrupt there would stop the whole run.
+            return _watchdog.LATER
         if self._cancelled_phase is not None and not again:
             return None  # the loop ran the expiry: its cancellation is on its way
-        if self.depth == 0:
-            # Between the test's phases (its checks, closing its loop), whose
-            # waits are bounded (``cancel_wait``): a KeyboardInterrupt there
-            # would stop the whole run.  Asked again a second later.
-            return _watchdog.LATER
         if again:
+            if self.depth == 0:
+                # Between the test's phases (its checks, closing its loop): a
+                # KeyboardInterrupt there would stop the whole run.
+                return _watchdog.LATER
             phase = self._phase_task
             self._late = _Late(phase is not None and phase is self._cancelled_phase)
         why = _cannot_interrupt(self._thread_ident)

@@ -68,7 +68,9 @@ class InterruptTest(unittest.TestCase):
         self.dir = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, self.dir)
 
-    def interrupt(self, kind: str, *command: str, during_gc: bool = False) -> tuple[int, str]:
+    def interrupt(
+        self, kind: str, *command: str, during_gc: bool = False, env: dict[str, str] | None = None
+    ) -> tuple[int, str]:
         """Run ``command`` on the suite; send SIGINT once its first test has started.
 
         ``during_gc``: the test raises the KeyboardInterrupt itself, as a
@@ -77,11 +79,10 @@ class InterruptTest(unittest.TestCase):
         suite = textwrap.dedent(_SUITE).replace("{kind}", kind)
         with open(os.path.join(self.dir, "test_interrupted.py"), "w") as f:
             f.write(suite.replace("{during_gc}", str(during_gc)))
-        env = dict(os.environ, PYTHONPATH=ROOT, PYTHONUNBUFFERED="1")
         process = subprocess.Popen(
             [sys.executable, *command],
             cwd=self.dir,
-            env=env,
+            env={**os.environ, "PYTHONPATH": ROOT, "PYTHONUNBUFFERED": "1", **(env or {})},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -122,6 +123,20 @@ class InterruptTest(unittest.TestCase):
         # coroutines check's callback ("Exception ignored in"): the test slept
         # on to its limit and the run went on (seen on CI, Python 3.10).
         self.check_runner_and_unittest(during_gc=True)
+
+    def test_a_wrong_last_resort_delay_does_not_swallow_the_interrupt(self) -> None:
+        # A test without a time limit never checks ASYNCTOOLKIT_LAST_RESORT_SECONDS;
+        # the Ctrl-C's limit for the cleanups did, and its ValueError replaced
+        # the interrupt: the run went on to the next test.
+        code, output = self.interrupt(
+            "sync",
+            *("-m", "asynctoolkit", "--timeout", "0", "test_interrupted.py"),
+            env={"ASYNCTOOLKIT_LAST_RESORT_SECONDS": "soon"},
+        )
+        self.assertNotEqual(code, 0, output)
+        self.assertIn("CLEANUP RAN", output)
+        self.assertIn("interrupted (Ctrl-C)", output)
+        self.assertNotIn("SECOND TEST RAN", output)
 
     def check_runner_and_unittest(self, during_gc: bool) -> None:
         for kind in ("sync", "async"):

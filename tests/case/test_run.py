@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
+import subprocess
+import sys
+import textwrap
 import unittest
 import weakref
 
 import asynctoolkit
 from tests._inner import failure_text, passed, run_test
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 class DebugThenDoCleanupsTest(unittest.TestCase):
@@ -38,6 +44,42 @@ class DebugThenDoCleanupsTest(unittest.TestCase):
         self.assertTrue(test.doCleanups())
         self.assertEqual(events, ["sync", "async"])
         self.assertIsNone(test.loop)
+
+    def test_a_failed_debug_leaves_no_time_limit_behind(self) -> None:
+        """Before: the test's limit stayed armed after a failed debug(), and the
+        watchdog interrupted whatever the caller ran next (a KeyboardInterrupt
+        about a second after the limit)."""
+        script = textwrap.dedent(
+            """
+            import time
+            import asynctoolkit
+
+            class T(asynctoolkit.TestCase):
+                timeout = 0.2
+
+                async def test_fails(self):
+                    raise AssertionError("boom")
+
+            test = T("test_fails")
+            try:
+                test.debug()
+            except AssertionError:
+                pass
+            time.sleep(2.5)  # past the limit, the interrupt and a last resort of 2 s
+            print("not interrupted")
+            test.doCleanups()
+            """
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONPATH": ROOT, "ASYNCTOOLKIT_LAST_RESORT_SECONDS": "2"},
+            capture_output=True,
+            text=True,
+            timeout=60,  # a bound, not a measure
+        )
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("not interrupted", done.stdout)
+        self.assertNotIn("is still running", done.stderr)
 
     def test_a_failed_debug_never_cleaned_up_ends_when_the_test_is_collected(self) -> None:
         loops: list[asyncio.AbstractEventLoop] = []
