@@ -320,6 +320,8 @@ class TestRun:
                 task.exception()
             if not task.done():
                 late = self._late
+                if late is not None and late.waiting:
+                    late.where = report.describe_tasks([task])  # then cancelled, as below
                 if late is not None and late.cancel_ignored:
                     # It swallowed its cancellation, and the watchdog
                     # interrupted the loop: cancelling it again would wait for
@@ -404,7 +406,11 @@ class TestRun:
                 # KeyboardInterrupt there would stop the whole run.
                 return _watchdog.LATER
             phase = self._phase_task
-            self._late = _Late(phase is not None and phase is self._cancelled_phase)
+            cancelled = phase is not None and phase is self._cancelled_phase
+            # A phase started once the limit was spent (its expiry cancelled an
+            # earlier one), waiting in the loop: it was never cancelled.
+            waiting = phase is not None and not cancelled and _suspended(phase)
+            self._late = _Late(cancelled, waiting)
         why = _cannot_interrupt(self._thread_ident)
         self._stuck = True
         if why is not None:
@@ -421,8 +427,13 @@ class TestRun:
         self._timed_out = True
         self._timeout_report = ""
         late, self._late = self._late, None
-        if late is not None and late.cancel_ignored and late.where:
-            what = "did not end when it was cancelled"
+        if late is not None and late.where:
+            what = (
+                "did not end when it was cancelled"
+                if late.cancel_ignored
+                else "a phase that started once that limit was spent (its tear-down or "
+                "cleanups) did not end"
+            )
             # Its own await chain, not the loop's select() the signal met.
             stack = "\n".join("  " + line for line in late.where.splitlines())
         else:
@@ -484,11 +495,20 @@ _NO_PHASE = object()
 class _Late:
     """The watchdog's last resort interrupted the test (see ``TestRun._on_stuck``)."""
 
-    def __init__(self, cancel_ignored: bool) -> None:
+    def __init__(self, cancel_ignored: bool, waiting: bool = False) -> None:
         #: The loop had cancelled it at its limit: it swallowed the cancellation.
         self.cancel_ignored = cancel_ignored
-        #: Its task's await chain, when it swallowed its cancellation.
+        #: It was never cancelled (it started once the limit was spent) and
+        #: waits in the loop.
+        self.waiting = waiting
+        #: Its task's await chain, in either case.
         self.where = ""
+
+
+def _suspended(task: asyncio.Task[Any]) -> bool:
+    """Is ``task``'s coroutine suspended at an await (not running sync code)?"""
+    coro = task.get_coro()
+    return inspect.iscoroutine(coro) and inspect.getcoroutinestate(coro) == inspect.CORO_SUSPENDED
 
 
 def _nothing_to_close(tasks_cleared: bool) -> list[str]:

@@ -350,3 +350,56 @@ class BetweenPhasesTest(unittest.TestCase):
         output = self.run_suite("test_an_executor_job_outlives_the_limit", cancel_wait=0.5)
         self.assertIn("it is between its phases", output)
         self.assertIn("in close_loop", output)
+
+
+_SPENT_SUITE = """
+import asyncio, unittest
+import asynctoolkit
+
+class Spent(asynctoolkit.TestCase):
+    timeout = 0.5
+
+    async def asyncSetUp(self):
+        self.addAsyncCleanup(self.cleanup_waits_for_ever)
+
+    async def cleanup_waits_for_ever(self):
+        await asyncio.Event().wait()
+
+    async def test_a_times_out(self):
+        await asyncio.sleep(100)
+
+    async def asyncTearDown(self):
+        await asyncio.sleep(100)  # times out too, under its one further limit
+
+class After(unittest.TestCase):
+    def test_b_runs(self):
+        pass
+"""
+
+
+@unittest.skipUnless(os.name == "posix", "needs POSIX signals")
+class SpentLimitTest(unittest.TestCase):
+    """A cleanup that starts once the limits are spent and waits for ever is
+    interrupted by the last resort, and its failure says so, with its await
+    chain.  Before: "did not return to its event loop", with the stack of
+    the loop's select() where the interrupt met it."""
+
+    def test_a_phase_started_under_a_spent_limit(self) -> None:
+        code, output = run_suite(
+            _SPENT_SUITE,
+            "test_spent.py",
+            "-m",
+            "asynctoolkit",
+            "test_spent.py",
+            timeout=120,
+            env=_GRACE,
+        )
+        self.assertEqual(code, 1, output)
+        self.assertIn("1 passed, 1 failed", output)
+        self.assertIn(
+            "a phase that started once that limit was spent (its tear-down or cleanups) did "
+            "not end; it was interrupted 2s after its limit. Where it was:",
+            output,
+        )
+        self.assertIn("in cleanup_waits_for_ever", output)
+        self.assertNotIn("did not return to its event loop", output)
