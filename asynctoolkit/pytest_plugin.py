@@ -58,10 +58,15 @@ import pytest
 
 from asynctoolkit import _pytest_runs
 from asynctoolkit._shared import asyncio_details, exploration
+from asynctoolkit.case import _watchdog
 from asynctoolkit.case._run import TestRun
 from asynctoolkit.compat import _pytest_option
 
 __all__: list[str] = []
+
+# pytest imports its plugins before it captures the output: the watchdog's
+# stacks of a test stuck past its limit go to the terminal while it lasts.
+_watchdog.report_to_current_stderr()
 
 _HARNESS = "_asynctoolkit_harness"
 _MARKER = "asynctoolkit"

@@ -74,6 +74,23 @@ OnStuck = Callable[[bool, Callable[[], None]], "str | Later | None"]
 
 # Bounded waits of the toolkit's own in progress (``bounded_wait``).
 _bounded_waits = 0
+# Where the last resort writes (``report_to_current_stderr``); None: sys.stderr.
+_report_fd: int | None = None
+
+
+def report_to_current_stderr() -> None:
+    """From now on, write the last resort's stacks to file descriptor 2 as it
+    is now, even once something captures it.
+
+    The pytest plugin calls it when pytest imports it, before pytest captures
+    the output: a test stuck past its limit, or a wait between its phases
+    that lasts on, shows on the terminal while it lasts, not in the captured
+    output of a test that may never end (as pytest-timeout's dumps do).
+    """
+    global _report_fd
+    if _report_fd is None:
+        with contextlib.suppress(OSError):  # no descriptor 2: sys.stderr, as before
+            _report_fd = os.dup(2)
 
 
 @contextlib.contextmanager
@@ -268,11 +285,16 @@ class _Watchdog:
             # Before the interrupt: once it is handled, the test's thread is elsewhere.
             nonlocal printed
             printed = True
-            sys.stderr.write(
-                f"\nasynctoolkit: a test is still running {late:.0f}s after its time limit: "
-                f"{what}.\n"
-            )
-            faulthandler.dump_traceback(all_threads=True)
+            header = f"\nasynctoolkit: a test is still running {late:.0f}s after its time limit: "
+            header += f"{what}.\n"
+            fd = _report_fd
+            if fd is None:
+                sys.stderr.write(header)
+                faulthandler.dump_traceback(all_threads=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.write(fd, header.encode(errors="replace"))
+                    faulthandler.dump_traceback(file=fd, all_threads=True)
 
         answer = self._call_on_stuck(True, print_stacks)
         if answer is LATER:

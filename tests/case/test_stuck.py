@@ -351,6 +351,24 @@ class BetweenPhasesTest(unittest.TestCase):
         self.assertIn("it is between its phases", output)
         self.assertIn("in close_loop", output)
 
+    def test_under_pytest_the_stacks_show_while_it_lasts(self) -> None:
+        # pytest captures the output of a test, and shows it only if the test
+        # fails: before, the stacks of a wait that lasts on were never seen
+        # (this test passes), or not before it ended.
+        code, output = run_suite(
+            _BETWEEN_PHASES_SUITE.format(cancel_wait=0.5),
+            "test_phases.py",
+            *_PYTEST,
+            "test_phases.py::LeavesWork::test_an_executor_job_outlives_the_limit",
+            "test_phases.py::After",
+            timeout=120,
+            env=_GRACE,
+        )
+        self.assertEqual(code, 0, output)
+        self.assertIn("2 passed", output)
+        self.assertIn("it is between its phases", output)
+        self.assertIn("in close_loop", output)
+
 
 _SPENT_SUITE = """
 import asyncio, unittest
