@@ -320,15 +320,14 @@ class TestRun:
                 task.exception()
             if not task.done():
                 late = self._late
-                if late is not None and late.waiting:
-                    late.where = report.describe_tasks([task])  # then cancelled, as below
+                if late is not None and (late.cancel_ignored or late.waiting):
+                    late.where = report.describe_tasks([task])  # for the failure
                 if late is not None and late.cancel_ignored:
                     # It swallowed its cancellation, and the watchdog
                     # interrupted the loop: cancelling it again would wait for
                     # the next interrupt.  Its coroutine is closed where it is
                     # first, so its finally blocks run (a patch it entered is
                     # restored) and its next step fails at once.
-                    late.where = report.describe_tasks([task])
                     with contextlib.suppress(BaseException):
                         task.get_coro().close()
                 # The loop stopped with an error (a deadlock, a stalled clock,

@@ -145,9 +145,8 @@ class _Watchdog:
         self._on_expiry: Callable[[], None] | None = None
         self._expired = False
         self._on_stuck: OnStuck | None = None
-        # True once on_stuck(False) interrupted the test, or could not; and
-        # when it is (again) due (``LATER`` asks again).
-        self._stuck_done = False
+        # When on_stuck(False) is (again) due: ``LATER`` asks again; inf once
+        # it interrupted the test, or could not.
         self._stuck_due = 0.0
         # When the next last resort is due (None: ``grace`` after the
         # deadline; inf: never again, the main thread was interrupted).
@@ -192,7 +191,6 @@ class _Watchdog:
             self._deadline = deadline
             self._on_expiry = on_expiry
             self._on_stuck = on_stuck
-            self._stuck_done = False
             self._stuck_due = deadline + STUCK_GRACE
             self._expired = False
             self._next_resort = None
@@ -236,7 +234,7 @@ class _Watchdog:
                     continue
                 if not self._expired:
                     due = self._deadline
-                elif self._on_stuck is not None and not self._stuck_done:
+                elif self._on_stuck is not None and self._stuck_due < math.inf:
                     due = self._stuck_due
                 elif self._next_resort is None:
                     due = self._deadline + self.grace
@@ -256,13 +254,13 @@ class _Watchdog:
                     if callback is not None:
                         with contextlib.suppress(Exception):  # the loop may be closed
                             callback()
-                elif self._on_stuck is not None and not self._stuck_done:
+                elif self._on_stuck is not None and self._stuck_due < math.inf:
                     answer = self._call_on_stuck(False, _nothing)
                     # ``LATER``: asked again each STUCK_GRACE, until the last resort.
                     if answer is LATER and now + STUCK_GRACE < self._deadline + self.grace:
                         self._stuck_due = now + STUCK_GRACE
                     else:
-                        self._stuck_done = True
+                        self._stuck_due = math.inf
                 else:
                     self._last_resort(now)
 
@@ -285,8 +283,10 @@ class _Watchdog:
             # Before the interrupt: once it is handled, the test's thread is elsewhere.
             nonlocal printed
             printed = True
-            header = f"\nasynctoolkit: a test is still running {late:.0f}s after its time limit: "
-            header += f"{what}.\n"
+            header = (
+                f"\nasynctoolkit: a test is still running {late:.0f}s after its time "
+                f"limit: {what}.\n"
+            )
             fd = _report_fd
             if fd is None:
                 sys.stderr.write(header)
