@@ -18,6 +18,7 @@ import unittest
 
 import asynctoolkit
 from tests._inner import passed, run_test
+from tests._suites import run_suite
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -54,27 +55,6 @@ class After(unittest.TestCase):
 
 # pytest on a suite: no cache, and its tests in the order they are written.
 _PYTEST = ("-m", "pytest", "-p", "no:cacheprovider", "-p", "no:randomly")
-
-
-def run_suite(
-    suite: str, name: str, *args: str, timeout: float, env: dict[str, str] | None = None
-) -> tuple[int, str]:
-    """Write ``suite`` as ``name`` in a fresh folder and run ``python *args``
-    there, with ``env`` added to the environment; its exit status and output
-    (stdout, then stderr).  ``timeout`` bounds the hang a test is about; it
-    is not a measure."""
-    with tempfile.TemporaryDirectory() as directory:
-        with open(os.path.join(directory, name), "w") as f:
-            f.write(textwrap.dedent(suite))
-        done = subprocess.run(
-            [sys.executable, *args],
-            cwd=directory,
-            env={**os.environ, "PYTHONPATH": ROOT, **(env or {})},
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-    return done.returncode, done.stdout + done.stderr
 
 
 class StuckTest(unittest.TestCase):
@@ -320,21 +300,26 @@ class BetweenPhasesTest(unittest.TestCase):
     nothing was.
     """
 
-    def run_suite(self, test: str, cancel_wait: float) -> str:
+    def run_phases(self, cancel_wait: float, *command: str) -> str:
+        """The suite run by ``python *command``: it passes, nothing interrupted."""
         code, output = run_suite(
             _BETWEEN_PHASES_SUITE.format(cancel_wait=cancel_wait),
             "test_phases.py",
-            "-m",
-            "asynctoolkit",
-            f"test_phases.LeavesWork.{test}",
-            "test_phases.After",
+            *command,
             timeout=120,
             env=_GRACE,
         )
         self.assertEqual(code, 0, output)
-        self.assertIn("2 passed, 0 failed", output)
         self.assertNotIn("KeyboardInterrupt", output)
         self.assertNotIn("then it is interrupted", output)
+        return output
+
+    def run_suite(self, test: str, cancel_wait: float) -> str:
+        output = self.run_phases(
+            cancel_wait,
+            *("-m", "asynctoolkit", f"test_phases.LeavesWork.{test}", "test_phases.After"),
+        )
+        self.assertIn("2 passed, 0 failed", output)
         return output
 
     def test_a_bounded_wait_past_the_limit_is_not_interrupted(self) -> None:
@@ -355,16 +340,12 @@ class BetweenPhasesTest(unittest.TestCase):
         # pytest captures the output of a test, and shows it only if the test
         # fails: before, the stacks of a wait that lasts on were never seen
         # (this test passes), or not before it ended.
-        code, output = run_suite(
-            _BETWEEN_PHASES_SUITE.format(cancel_wait=0.5),
-            "test_phases.py",
+        output = self.run_phases(
+            0.5,
             *_PYTEST,
             "test_phases.py::LeavesWork::test_an_executor_job_outlives_the_limit",
             "test_phases.py::After",
-            timeout=120,
-            env=_GRACE,
         )
-        self.assertEqual(code, 0, output)
         self.assertIn("2 passed", output)
         self.assertIn("it is between its phases", output)
         self.assertIn("in close_loop", output)

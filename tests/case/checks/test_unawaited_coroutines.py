@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import textwrap
 import unittest
 import warnings
@@ -18,6 +16,7 @@ from typing import Any, ClassVar
 import asynctoolkit
 from asynctoolkit import fail_on
 from tests._inner import failure_text, passed, run_test
+from tests._suites import run_suite
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 HERE = "checks/test_unawaited_coroutines.py"
@@ -302,30 +301,11 @@ class Kept(asynctoolkit.TestCase):
 """
 
 
-def run_in_directory(directory: str, *args: str) -> tuple[int, str]:
-    """``python *args`` in ``directory``: its exit status and output (stdout, then stderr)."""
-    done = subprocess.run(
-        [sys.executable, *args],
-        cwd=directory,
-        env=dict(os.environ, PYTHONPATH=ROOT),
-        capture_output=True,
-        text=True,
-        timeout=120,  # a bound, not a measure
-    )
-    return done.returncode, done.stdout + done.stderr
-
-
 class WholeRunTest(unittest.TestCase):
     """A coroutine kept by one test and dropped by the next, under each runner."""
 
-    def setUp(self) -> None:
-        self.dir = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, self.dir)
-        with open(os.path.join(self.dir, "test_kept_suite.py"), "w") as f:
-            f.write(textwrap.dedent(_SUITE))
-
     def run_in(self, *args: str) -> str:
-        code, output = run_in_directory(self.dir, *args)
+        code, output = run_suite(_SUITE, "test_kept_suite.py", *args, timeout=120)
         self.assertEqual(code, 0, output)
         self.assertIn("coroutine 'fetch' was never awaited", output)
         self.assertIn("created before this test", output)
@@ -373,10 +353,13 @@ class CreatedBeforeTheFirstTestTest(unittest.TestCase):
 
     def test_it_warns_under_the_runner(self) -> None:
         for collect in (True, False):
-            with self.subTest(collect=collect), tempfile.TemporaryDirectory() as directory:
-                with open(os.path.join(directory, "test_first.py"), "w") as f:
-                    f.write(textwrap.dedent(_BEFORE_THE_FIRST_TEST.format(collect=collect)))
-                code, output = run_in_directory(directory, "-m", "asynctoolkit", "test_first.py")
+            with self.subTest(collect=collect):
+                code, output = run_suite(
+                    _BEFORE_THE_FIRST_TEST.format(collect=collect),
+                    "test_first.py",
+                    *("-m", "asynctoolkit", "test_first.py"),
+                    timeout=120,
+                )
                 self.assertEqual(code, 0, output)
                 self.assertIn("1 passed, 0 failed", output)
                 self.assertIn("coroutine 'fetch' was never awaited", output)
