@@ -45,7 +45,7 @@ from _pytest.runner import runtestprotocol
 from asynctoolkit import case
 from asynctoolkit._shared import choices, exploration
 from asynctoolkit._shared.exploration import Exploration
-from asynctoolkit._shared.settings import settings
+from asynctoolkit._shared.settings import EXPLORE_MARK, settings
 from asynctoolkit.case import _decorators, _loops
 from asynctoolkit.case._run import TestRun
 
@@ -260,9 +260,9 @@ def _exploration_of(item: pytest.Item, plan: _Plan) -> Exploration | None:
             found = _explore_arguments(marked)
     else:
         function = getattr(item, "obj", None)
-        found = getattr(function, exploration.MARK, None)
+        found = getattr(function, EXPLORE_MARK, None)
         if found is None:
-            found = getattr(getattr(item, "cls", None), exploration.MARK, None)
+            found = getattr(getattr(item, "cls", None), EXPLORE_MARK, None)
     plan.explored = found if isinstance(found, Exploration) else None
     return plan.explored
 

@@ -10,12 +10,11 @@ import os
 import sys
 
 from asynctoolkit._shared.choices import Choices
-from asynctoolkit._shared.settings import EXPLORE_MARK
 
 __all__: list[str] = []
 
-#: The attribute ``explore`` sets on a test function or class.
-MARK = EXPLORE_MARK
+# The attribute ``explore`` sets on a test function or class is
+# ``settings.EXPLORE_MARK``.
 
 #: Replays seed N in every explored test (also ``--seed N``, ``--asynctoolkit-seed N``).
 SEED_VARIABLE = "ASYNCTOOLKIT_SEED"

@@ -24,6 +24,7 @@ from asynctoolkit._shared.exploration import (
     DEFAULT_RUNS,
     Exploration,
 )
+from asynctoolkit._shared.settings import EXPLORE_MARK
 
 __all__ = ["explore"]
 
@@ -95,16 +96,16 @@ def _mark(target: _F, settings: Exploration) -> _F:
             f"@explore decorates a test method, a test class or an async test function, "
             f"not {target!r}"
         )
-    setattr(target, _exploration.MARK, settings)
+    setattr(target, EXPLORE_MARK, settings)
     return target
 
 
 def exploration_of(test: unittest.TestCase) -> Exploration | None:
     """The ``explore`` settings of ``test``'s method, else of its class, else None."""
     method = getattr(test, test._testMethodName, None)
-    settings = getattr(method, _exploration.MARK, None)
+    settings = getattr(method, EXPLORE_MARK, None)
     if settings is None:
-        settings = getattr(type(test), _exploration.MARK, None)
+        settings = getattr(type(test), EXPLORE_MARK, None)
     return settings
 
 
