@@ -198,16 +198,16 @@ class TestCase(_assertions.AsyncAssertions):
         # One frame below run() whichever way it was called: a warning about
         # the test (a returned value) points at the caller of run().
         # (So the run itself stays in this frame: no helper call in between.)
-        # Explored: its method or class has the mark ``explore`` sets, and
+        # Explored: the ``explore`` settings of its method, else of its class;
         # what exploring needs is imported then (not at ``import asynctoolkit``).
-        if explore and (
-            hasattr(getattr(self, self._testMethodName, None), EXPLORE_MARK)
-            or hasattr(type(self), EXPLORE_MARK)
-        ):
-            from asynctoolkit.case import _explore
-
-            exploration = _explore.exploration_of(self)
+        if explore:
+            method = getattr(self, self._testMethodName, None)
+            exploration = getattr(method, EXPLORE_MARK, None)
+            if exploration is None:
+                exploration = getattr(type(self), EXPLORE_MARK, None)
             if exploration is not None:
+                from asynctoolkit.case import _explore
+
                 once = functools.partial(self._run_one, explore=False)
                 return _explore.run_explored(self, result, exploration, once)
         self._interrupted = False

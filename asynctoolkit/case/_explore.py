@@ -100,15 +100,6 @@ def _mark(target: _F, settings: Exploration) -> _F:
     return target
 
 
-def exploration_of(test: unittest.TestCase) -> Exploration | None:
-    """The ``explore`` settings of ``test``'s method, else of its class, else None."""
-    method = getattr(test, test._testMethodName, None)
-    settings = getattr(method, EXPLORE_MARK, None)
-    if settings is None:
-        settings = getattr(type(test), EXPLORE_MARK, None)
-    return settings
-
-
 def run_explored(
     test: unittest.TestCase, result: Any, settings: Exploration, run_once: Callable[[Any], Any]
 ) -> Any:
