@@ -537,67 +537,115 @@ class CollectorHookTest(unittest.TestCase):
 
 
 class RegistryTest(unittest.TestCase):
+    # The registry is pruned once it has doubled since the last time, so how
+    # soon depends on what earlier tests of the process kept: each of these
+    # runs in a fresh interpreter, where the first prune comes at a known size.
+    # Each origin record refers to the file name of the code that made the
+    # coroutine: its reference count tells how many records are kept (not a
+    # function's name, nor the "<string>" of ``python -c``: both are immortal
+    # from 3.12, where the count never moves).
+
+    def run_script(self, code: str) -> str:
+        """Run ``code`` as a script file in a fresh interpreter; its output."""
+        status, output = run_suite(
+            code, "registry.py", "-X", "faulthandler", "registry.py", timeout=120
+        )
+        self.assertEqual(status, 0, output[-2000:])
+        return output
+
     def test_what_it_keeps_of_coroutines_once_gone_is_let_go(self) -> None:
         """The check keeps each coroutine's origin record while it may be dropped
         later; once the coroutine is gone, the record goes too (a run kept them
         all before: memory grew, and every later test paid to look at them)."""
+        code = """
+            import gc, sys, unittest
+            import asynctoolkit
 
-        class Many(asynctoolkit.TestCase):
-            async def test_many(self) -> None:
-                made = []
-                for _ in range(600):  # made in this frame: their origin names it
-                    made.append(fetch())
-                gc.collect()  # the check registers them at this collection
-                for coroutine in made:
-                    coroutine.close()
-
-            async def test_trivial(self) -> None:
+            async def fetch():
                 pass
 
-        name = Many.test_many.__code__.co_name  # each origin record refers to it
-        before = sys.getrefcount(name)
-        self.assertTrue(passed(run_test(Many, "test_many")))
-        for _ in range(3):
-            self.assertTrue(passed(run_test(Many, "test_trivial")))
-        self.assertLess(sys.getrefcount(name) - before, 50)
+            class Many(asynctoolkit.TestCase):
+                async def test_many(self):
+                    made = []
+                    for _ in range(600):  # made in this frame: their origin names it
+                        made.append(fetch())
+                    gc.collect()  # the check registers them at this collection
+                    for coroutine in made:
+                        coroutine.close()
+
+                async def test_trivial(self):
+                    pass
+
+            def run(name):
+                result = unittest.TestResult()
+                Many(name).run(result)
+                assert result.wasSuccessful(), result.errors + result.failures
+
+            name = Many.test_many.__code__.co_filename
+            before = sys.getrefcount(name)
+            run("test_many")
+            during = sys.getrefcount(name) - before
+            for _ in range(3):  # the registry is pruned at a test start
+                run("test_trivial")
+            print(during, sys.getrefcount(name) - before)
+            """
+        during, after = map(int, self.run_script(code).split())
+        self.assertGreater(during, 500)  # the count does see the records
+        self.assertLess(after, 50)
 
     def test_origins_registered_without_places_are_let_go_or_kept_alike(self) -> None:
         """As above where the collection that registers them meets no test's start
         (it batches them): the gone ones' records go, the kept ones' stay."""
-        kept: list[Any] = []
+        code = """
+            import gc, sys, unittest, warnings
+            import asynctoolkit
 
-        class Many(asynctoolkit.TestCase):
-            async def test_many(self) -> None:
-                gc.collect(0)  # the collection that meets this test's start
-                made = []
-                for number in range(900):  # made in this frame: their origin names it
-                    (made if number % 3 else kept).append(fetch())
-                gc.collect(0)  # registers them all, in one batch
-                for coroutine in made:
-                    coroutine.close()
-
-            async def test_trivial(self) -> None:
+            async def fetch():
                 pass
 
-            async def test_drops_one(self) -> None:
-                del kept[0], kept[-1]  # the oldest and the newest of the batch
+            kept = []
 
-        # Each origin record refers to the file name (not immortal, unlike a
-        # function's name from 3.12).
-        name = Many.test_many.__code__.co_filename
-        before = sys.getrefcount(name)
-        self.assertTrue(passed(run_test(Many, "test_many")))
-        for _ in range(3):  # the registry is pruned at a test start
-            self.assertTrue(passed(run_test(Many, "test_trivial")))
-        self.assertLess(sys.getrefcount(name) - before, 350)  # the 300 kept, at most
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            result = run_test(Many, "test_drops_one")
-        self.assertTrue(passed(result), failure_text(result))  # made before it: warnings
-        found = [w for w in caught if "created before this test" in str(w.message)]
-        self.assertEqual(len(found), 2, [str(w.message) for w in caught])
-        for coroutine in kept:
-            coroutine.close()
+            class Many(asynctoolkit.TestCase):
+                async def test_many(self):
+                    gc.collect(0)  # the collection that meets this test's start
+                    made = []
+                    for number in range(900):  # made in this frame: their origin names it
+                        (made if number % 3 else kept).append(fetch())
+                    gc.collect(0)  # registers them all, in one batch
+                    for coroutine in made:
+                        coroutine.close()
+
+                async def test_trivial(self):
+                    pass
+
+                async def test_drops_two(self):
+                    del kept[0], kept[-1]  # the oldest and the newest of the batch
+
+            def run(name):
+                result = unittest.TestResult()
+                Many(name).run(result)
+                assert result.wasSuccessful(), result.errors + result.failures
+
+            name = Many.test_many.__code__.co_filename
+            before = sys.getrefcount(name)
+            run("test_many")
+            during = sys.getrefcount(name) - before
+            for _ in range(3):  # the registry is pruned at a test start
+                run("test_trivial")
+            after = sys.getrefcount(name) - before
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                run("test_drops_two")  # made before it: warnings, no failure
+            found = [w for w in caught if "created before this test" in str(w.message)]
+            print(during, after, len(found), len(caught))
+            for coroutine in kept:
+                coroutine.close()
+            """
+        during, after, found, caught = map(int, self.run_script(code).split())
+        self.assertGreater(during, 800)  # the count does see the records
+        self.assertGreaterEqual(after, 300)  # the kept ones' records stay
+        self.assertLess(after, 350)  # the 300 kept, at most
+        self.assertEqual((found, caught), (2, 2))
 
     def test_a_long_run_keeps_generation_zero_bounded(self) -> None:
         """Each test start leaves a mark in generation 0.  Tests that each keep a
