@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import concurrent.futures
 import operator
 import os
 import selectors
 import sys
+import threading
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from itertools import filterfalse
@@ -394,6 +396,35 @@ def has_async_generators(loop: asyncio.AbstractEventLoop) -> bool:
     """
     asyncgens = getattr(loop, "_asyncgens", None)
     return True if asyncgens is None else bool(getattr(asyncgens, "data", True))
+
+
+def default_executor_threads(loop: asyncio.AbstractEventLoop) -> list[threading.Thread] | None:
+    """The worker threads of ``loop``'s default executor (empty if it has
+    none yet), or None if it is not asyncio's ``ThreadPoolExecutor``.
+
+    Detail: ``BaseEventLoop._default_executor``, None until first used, and
+    ``ThreadPoolExecutor._threads``, the set of its workers.
+    """
+    executor = getattr(loop, "_default_executor", _UNKNOWN)
+    if executor is None:
+        return []
+    if not isinstance(executor, concurrent.futures.ThreadPoolExecutor):
+        return None
+    threads = getattr(executor, "_threads", None)
+    return None if threads is None else list(threads)
+
+
+_UNKNOWN: Any = object()
+
+
+def default_executor_shutdown(loop: asyncio.AbstractEventLoop) -> None:
+    """Shut ``loop``'s default executor down without waiting for its jobs.
+
+    Detail: ``BaseEventLoop._default_executor``, as ``default_executor_threads``.
+    """
+    executor = getattr(loop, "_default_executor", None)
+    if executor is not None:
+        executor.shutdown(wait=False)
 
 
 def has_default_executor(loop: asyncio.AbstractEventLoop) -> bool:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
 import inspect
 import os
 import selectors
 import sys
+import threading
+import time
+import traceback
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, TypeVar
 
@@ -104,10 +108,17 @@ def run_on(
         asyncio_details.restore_loop_state(previous)
 
 
-def close_loop(loop: asyncio.AbstractEventLoop, tasks_left: bool = True) -> None:
+def close_loop(
+    loop: asyncio.AbstractEventLoop,
+    tasks_left: bool = True,
+    executor_wait: float = 0.0,
+    why: str = "",
+) -> None:
     """Cancel what is left on ``loop``, finalise async generators, close it.
 
     ``tasks_left=False``: the checks already cancelled every leftover task.
+    ``executor_wait``: the real seconds its default executor's jobs get to
+    end (``EXECUTOR_WAIT`` if 0), ``why`` that long, for the failure.
     Every step runs even if an earlier one failed, and the loop is closed in
     any case; then the first failure is raised (a clocked loop, for
     instance, reports executor work that outlives its ``real_timeout``).
@@ -130,13 +141,84 @@ def close_loop(loop: asyncio.AbstractEventLoop, tasks_left: bool = True) -> None
                 error = error or exc
         if executor:
             try:
-                loop.run_until_complete(loop.shutdown_default_executor())
+                _shutdown_default_executor(
+                    loop,
+                    executor_wait or EXECUTOR_WAIT,
+                    why or "asyncio.run's own wait: the test has no time limit",
+                )
             except Exception as exc:
                 error = error or exc
     finally:
         loop.close()
     if error is not None:
         raise error
+
+
+#: Real seconds closing a loop waits for its default executor's jobs when no
+#: time limit bounds the test: what ``asyncio.run`` waits from Python 3.12.
+EXECUTOR_WAIT = 300.0
+# The real clock, captured at import (``patch_time`` may change time.monotonic).
+_monotonic = time.monotonic
+
+
+class ExecutorJobsLeft(Exception):
+    """Closing a loop gave up waiting for its default executor's jobs."""
+
+
+def _shutdown_default_executor(loop: asyncio.AbstractEventLoop, seconds: float, why: str) -> None:
+    """``loop.shutdown_default_executor()``, waiting at most ``seconds`` of
+    real time for the jobs (asyncio waits for ever before 3.12); past that,
+    the loop closes without them (``ExecutorJobsLeft``)."""
+    threads = asyncio_details.default_executor_threads(loop)
+    if threads is None or type(loop).shutdown_default_executor is not _BASE_SHUTDOWN:
+        # Not asyncio's own (a clocked loop bounds it by its real_timeout).
+        loop.run_until_complete(loop.shutdown_default_executor())
+        return
+    if threads:
+        deadline = _monotonic() + seconds
+        done = loop.create_future()
+
+        def join() -> None:  # in a thread: the loop runs on meanwhile, as asyncio's does
+            for thread in threads:
+                thread.join(max(0.0, deadline - _monotonic()))
+            with contextlib.suppress(RuntimeError):  # the loop is closed
+                loop.call_soon_threadsafe(_settle, done)
+
+        # No new job from now on; the workers end once the queued ones are done.
+        asyncio_details.default_executor_shutdown(loop)
+        joiner = threading.Thread(target=join, name="asynctoolkit-executor-join", daemon=True)
+        joiner.start()
+        loop.run_until_complete(done)
+        joiner.join()
+        left = [thread for thread in threads if thread.is_alive()]
+        if left:
+            raise ExecutorJobsLeft(
+                f"its default executor was still running jobs {seconds:.1f}s (real time) "
+                f"after the loop began to close ({why}); the loop was closed without them, "
+                f"and their thread{'s run' if len(left) > 1 else ' runs'} on. Await what "
+                "run_in_executor() and asyncio.to_thread() return, or make those jobs end "
+                "with the test. Where the executor's threads were:\n"
+                + "\n".join(_stack_of(thread) for thread in left)
+            )
+    loop.run_until_complete(loop.shutdown_default_executor())  # at once now: the jobs are done
+
+
+_BASE_SHUTDOWN = asyncio.BaseEventLoop.shutdown_default_executor
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _stack_of(thread: threading.Thread) -> str:
+    """``thread``'s name and its stack, innermost call last."""
+    frame = sys._current_frames().get(thread.ident or 0)
+    lines = traceback.format_stack(frame) if frame is not None else ["  (it has ended)\n"]
+    return (
+        f"  thread {thread.name!r}:\n"
+        + "".join("  " + line for text in lines for line in text.splitlines(keepends=True)).rstrip()
+    )
 
 
 def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:

@@ -232,8 +232,20 @@ class TestRun:
         self._tasks_cleared = tasks_cleared
         if not self.owns_loop:
             return []
+        # Its executor's jobs get what is left of the test's limit (at least
+        # cancel_wait), as the test's own code would.
+        left = None if self._token is None else _watchdog.time_left(self._token)
+        wait, why = 0.0, ""
+        if left is not None:
+            wait = max(left, self._cancel_wait)
+            why = (
+                f"the rest of the test's time limit of {self.limit:g}s, at least its "
+                f"cancel_wait of {self._cancel_wait:g}s"
+            )
         try:
-            _loops.close_loop(self.loop, tasks_left=not tasks_cleared)
+            _loops.close_loop(self.loop, not tasks_cleared, wait, why)
+        except _loops.ExecutorJobsLeft as error:
+            return [f"closing the test's loop: {error}"]
         except Exception as error:
             return [f"closing the test's loop failed: {type(error).__name__}: {error}"]
         return []

@@ -215,6 +215,12 @@ class _Watchdog:
                 self._on_stuck = None
             return expired
 
+    def time_left(self, token: int) -> float | None:
+        """Real seconds until ``token``'s deadline (negative once passed);
+        None if it is no longer armed."""
+        with self._lock:
+            return self._deadline - _monotonic() if self._token == token else None
+
     def _run(self) -> None:  # pragma: no cover - timing-dependent thread body
         with self._cond:
             while True:
@@ -337,6 +343,7 @@ def _nothing() -> None:
 _watchdog = _Watchdog()
 arm = _watchdog.arm
 disarm = _watchdog.disarm
+time_left = _watchdog.time_left
 
 
 def grace_seconds() -> float:

@@ -8,16 +8,19 @@ was restored.  Before, the watchdog's KeyboardInterrupt ended the whole run.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
+import time
 import unittest
 
 import asynctoolkit
-from tests._inner import passed, run_test
+from tests._inner import failure_text, passed, run_test
 from tests._suites import run_suite
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -278,6 +281,12 @@ class LeavesWork(asynctoolkit.TestCase):
     async def test_a_thread_outlives_the_limit(self):
         threading.Thread(target=time.sleep, args=(3,), daemon=True).start()
 
+class LeavesClockedWork(asynctoolkit.ClockedTestCase):
+    # Closing a clocked loop waits for its executor's jobs up to the loop's
+    # real_timeout (10s), not the test's limit.
+    timeout = 0.5
+    cancel_wait = {cancel_wait}
+
     async def test_an_executor_job_outlives_the_limit(self):
         asyncio.get_running_loop().run_in_executor(None, time.sleep, 7)
 
@@ -290,7 +299,7 @@ class After(unittest.TestCase):
 @unittest.skipUnless(os.name == "posix", "needs POSIX signals")
 class BetweenPhasesTest(unittest.TestCase):
     """The limit passes while the test's checks wait for a thread it left
-    running, or the close of its loop for an executor job: nothing is
+    running, or the close of its clocked loop for an executor job: nothing is
     interrupted there, where a KeyboardInterrupt would stop the whole run.
 
     Before, the watchdog sent SIGINT one second after the limit into the
@@ -316,8 +325,7 @@ class BetweenPhasesTest(unittest.TestCase):
 
     def run_suite(self, test: str, cancel_wait: float) -> str:
         output = self.run_phases(
-            cancel_wait,
-            *("-m", "asynctoolkit", f"test_phases.LeavesWork.{test}", "test_phases.After"),
+            cancel_wait, *("-m", "asynctoolkit", f"test_phases.{test}", "test_phases.After")
         )
         self.assertIn("2 passed, 0 failed", output)
         return output
@@ -325,14 +333,16 @@ class BetweenPhasesTest(unittest.TestCase):
     def test_a_bounded_wait_past_the_limit_is_not_interrupted(self) -> None:
         # The thread ends 2.5 s after the limit, past the interrupt at 1 s and
         # the last resort at 2 s, within cancel_wait: nothing is printed.
-        output = self.run_suite("test_a_thread_outlives_the_limit", cancel_wait=10)
+        output = self.run_suite("LeavesWork.test_a_thread_outlives_the_limit", cancel_wait=10)
         self.assertNotIn("is still running", output)
 
     def test_a_longer_wait_shows_where_it_is_and_is_not_interrupted(self) -> None:
-        # Closing the loop waits for its executor's job (6.5 s after the
-        # limit): past the last resort's delay twice (4 s), the stacks say
+        # Closing the clocked loop waits for its executor's job (6.5 s after
+        # the limit): past the last resort's delay twice (4 s), the stacks say
         # where the test is.
-        output = self.run_suite("test_an_executor_job_outlives_the_limit", cancel_wait=0.5)
+        output = self.run_suite(
+            "LeavesClockedWork.test_an_executor_job_outlives_the_limit", cancel_wait=0.5
+        )
         self.assertIn("it is between its phases", output)
         self.assertIn("in close_loop", output)
 
@@ -343,12 +353,91 @@ class BetweenPhasesTest(unittest.TestCase):
         output = self.run_phases(
             0.5,
             *_PYTEST,
-            "test_phases.py::LeavesWork::test_an_executor_job_outlives_the_limit",
+            "test_phases.py::LeavesClockedWork::test_an_executor_job_outlives_the_limit",
             "test_phases.py::After",
         )
         self.assertIn("2 passed", output)
         self.assertIn("it is between its phases", output)
         self.assertIn("in close_loop", output)
+
+
+class ExecutorJobsTest(unittest.TestCase):
+    """Closing a test's loop waits for its default executor's jobs while the
+    test's limit lasts.  Before, it waited as long as they ran (for ever on
+    Python 3.10 and 3.11, as asyncio does), past the limit, and the test passed."""
+
+    def test_a_job_running_past_the_limit_fails_the_test_which_ends(self) -> None:
+        release = threading.Event()
+
+        def job() -> None:
+            release.wait(60)
+
+        class Inner(asynctoolkit.TestCase):
+            timeout = 1
+
+            async def test_it(self) -> None:
+                asyncio.get_running_loop().run_in_executor(None, job)
+
+        try:
+            result = run_test(Inner, "test_it")
+        finally:
+            release.set()
+        text = failure_text(result)
+        self.assertEqual(len(result.failures), 1, text)
+        self.assertIn("closing the test's loop: its default executor was still running jobs", text)
+        self.assertIn(
+            "(the rest of the test's time limit of 1s, at least its cancel_wait of 1s)", text
+        )
+        self.assertIn("thread 'asyncio_", text)
+        self.assertIn(", in job\n", text)  # where the job was
+
+    def test_a_job_that_ends_in_time_is_waited_for(self) -> None:
+        ended = threading.Event()
+
+        def job() -> None:
+            time.sleep(0.2)
+            ended.set()
+
+        for limit in (5, None):
+            with self.subTest(timeout=limit):
+                ended.clear()
+
+                class Inner(asynctoolkit.TestCase):
+                    timeout = limit
+
+                    async def test_it(self) -> None:
+                        asyncio.get_running_loop().run_in_executor(None, job)
+
+                result = run_test(Inner, "test_it")
+                self.assertTrue(passed(result), failure_text(result))
+                self.assertTrue(ended.is_set())
+
+    def test_the_run_goes_on(self) -> None:
+        suite = """
+            import asyncio, time, unittest
+            import asynctoolkit
+
+            class LeavesAJob(asynctoolkit.TestCase):
+                timeout = 0.5
+
+                async def test_a_leaves_a_job(self):
+                    asyncio.get_running_loop().run_in_executor(None, time.sleep, 4)
+
+            class After(unittest.TestCase):
+                def test_b_runs(self):
+                    pass
+            """
+        message = "closing the test's loop: its default executor was still running jobs"
+        for command, summary in [
+            (("-m", "asynctoolkit", "test_jobs"), "1 passed, 1 failed"),
+            ((*_PYTEST, "test_jobs.py"), "1 failed, 1 passed"),
+            ((*_PYTEST, "-n", "2", "test_jobs.py"), "1 failed, 1 passed"),
+        ]:
+            with self.subTest(command=command):
+                code, output = run_suite(suite, "test_jobs.py", *command, timeout=120)
+                self.assertEqual(code, 1, output)
+                self.assertIn(summary, output)
+                self.assertIn(message, output)
 
 
 _SPENT_SUITE = """

@@ -313,6 +313,27 @@ class InternalsTest(unittest.TestCase):
         self.assertEqual(reported, [])
 
 
+    def test_default_executor_threads_and_shutdown(self) -> None:
+        self.assertEqual(asyncio_details.default_executor_threads(self.loop), [])
+        release = threading.Event()
+        job = self.loop.run_in_executor(None, release.wait, 30)
+        threads = asyncio_details.default_executor_threads(self.loop)
+        assert threads is not None
+        self.assertEqual(len(threads), 1)
+        self.assertTrue(threads[0].is_alive())
+        asyncio_details.default_executor_shutdown(self.loop)  # returns at once
+        with self.assertRaises(RuntimeError):  # no new job
+            self.loop.run_in_executor(None, _noop)
+        release.set()
+        threads[0].join(10)
+        self.assertFalse(threads[0].is_alive())  # its worker ended after the job
+        self.assertTrue(self.loop.run_until_complete(job))
+
+    def test_default_executor_threads_of_another_kind_of_loop(self) -> None:
+        other = asyncio.AbstractEventLoop()  # no default executor of asyncio's
+        self.assertIsNone(asyncio_details.default_executor_threads(other))
+
+
 class TaskRegistryTest(unittest.TestCase):
     def test_maybe_live_tasks_sees_every_live_task(self) -> None:
         loop = asyncio.SelectorEventLoop()
