@@ -16,6 +16,7 @@ import os
 import sys
 import unittest
 from collections.abc import Callable, Coroutine
+from itertools import filterfalse
 from typing import Any, ClassVar
 
 from asynctoolkit._shared import report
@@ -146,19 +147,19 @@ class Watch:
                 frame = sys._getframe(depth)
             except ValueError:
                 break
-            code = frame.f_code
+            code, offset = frame.f_code, frame.f_lasti
+            last = self._last_site  # a user's frame: the first one of this walk
+            if code is last[0] and offset == last[1]:  # tasks made in a loop
+                site = len(self.sites) - 1
+                break
             filename = code.co_filename
             kind = _FILE_KINDS.get(filename)
             if kind is None:
                 kind = _file_kind(filename)
             if kind is _USER:
-                last, offset = self._last_site, frame.f_lasti
-                if code is last[0] and offset == last[1]:  # tasks made in a loop
-                    site = len(self.sites) - 1
-                else:
-                    site = len(self.sites)
-                    self._last_site = last = (code, offset)
-                    self.sites.append(last)
+                site = len(self.sites)
+                self._last_site = last = (code, offset)
+                self.sites.append(last)
                 break
             if kind is _UNITTEST:  # created by the test machinery itself (the test's own task)
                 break
@@ -169,10 +170,13 @@ class Watch:
     def let_go_of_tasks(self) -> None:
         """Drop the test's tasks; the sites of those still pending stay known (weakly)."""
         created, sites = self.created, self.sites
-        for task, site in created.items():
-            if site >= 0 and not task.done():
-                report.creation_sites[task] = sites[site]
-        created.clear()
+        if created:
+            # The pending ones picked by C code (a crowd's 10,000 are all done).
+            for task in list(filterfalse(_TASK.done, created)):
+                site = created[task]
+                if site >= 0:
+                    report.creation_sites[task] = sites[site]
+            created.clear()
         for i, (book, _) in enumerate(report.live_sites):
             if book is created:
                 del report.live_sites[i]
