@@ -312,7 +312,6 @@ class InternalsTest(unittest.TestCase):
         gc.collect()
         self.assertEqual(reported, [])
 
-
     def test_default_executor_threads_and_shutdown(self) -> None:
         self.assertEqual(asyncio_details.default_executor_threads(self.loop), [])
         release = threading.Event()
