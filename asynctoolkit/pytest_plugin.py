@@ -57,7 +57,7 @@ from typing import Any
 import pytest
 
 from asynctoolkit import _pytest_runs
-from asynctoolkit._shared import asyncio_details, exploration
+from asynctoolkit._shared import asyncio_details, exploration, threads
 from asynctoolkit.case import _watchdog
 from asynctoolkit.case._run import TestRun
 from asynctoolkit.compat import _pytest_option
@@ -151,6 +151,12 @@ def pytest_report_header(config: pytest.Config) -> str:
     if runner != "asynctoolkit":
         line += f"; {_UNMARKED} = asynctoolkit runs them on asynctoolkit"
     return line
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    waiting = threads.waiting_at_exit()
+    if waiting:
+        terminalreporter.write_line(waiting)
 
 
 def _unmarked_setting(config: pytest.Config) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import concurrent.futures
+import concurrent.futures.thread
 import operator
 import os
 import selectors
@@ -415,6 +416,25 @@ def default_executor_threads(loop: asyncio.AbstractEventLoop) -> list[threading.
 
 
 _UNKNOWN: Any = object()
+
+
+def executor_job(thread: threading.Thread) -> tuple[Callable[..., Any], tuple[Any, ...]] | None:
+    """The function and arguments a ``ThreadPoolExecutor`` worker runs now, or None.
+
+    Detail: the worker runs ``concurrent.futures.thread._WorkItem.run``,
+    whose ``self`` holds ``fn`` and ``args``: read from that frame of the
+    thread's stack (``sys._current_frames``), under the GIL.
+    """
+    frame = sys._current_frames().get(thread.ident or 0)
+    while frame is not None and frame.f_code is not _WORK_ITEM_RUN:
+        frame = frame.f_back
+    item = frame.f_locals.get("self") if frame is not None else None
+    fn, args = getattr(item, "fn", None), getattr(item, "args", None)
+    return (fn, args) if callable(fn) and isinstance(args, tuple) else None
+
+
+_WORK_ITEM_RUN = getattr(getattr(concurrent.futures.thread, "_WorkItem", None), "run", None)
+_WORK_ITEM_RUN = getattr(_WORK_ITEM_RUN, "__code__", None)
 
 
 def default_executor_shutdown(loop: asyncio.AbstractEventLoop) -> None:

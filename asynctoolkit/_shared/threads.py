@@ -38,6 +38,10 @@ starts = 0
 #: that sees the same number before and after it knows that no worker began
 #: working during it, without listing the busy ones).
 work_begun = 0
+#: The executor threads a test's loop was closed without (their jobs ran on):
+#: already reported, the ``running_threads`` check leaves them out, and a run
+#: says at its end that the process waits for those still running.
+given_up: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
 #: What a toolkit worker thread is doing for a test now (thread ident -> words).
 _work: dict[int, str] = {}
 _lock = threading.Lock()
@@ -144,6 +148,19 @@ def work_of(thread: threading.Thread) -> str | None:
     """What a toolkit worker thread is doing for a test, or None when idle."""
     ident = thread.ident
     return None if ident is None else _work.get(ident)
+
+
+def waiting_at_exit() -> str:
+    """A run's last words about the threads of ``given_up`` still running
+    (the process waits for them as it exits), or ''."""
+    left = [thread for thread in list(given_up) if thread.is_alive()]
+    if not left:
+        return ""
+    names = ", ".join(repr(thread.name) for thread in left)
+    return (
+        f"asynctoolkit: the process now waits for {len(left)} executor thread(s) still "
+        f"running jobs that tests left (see their failures): {names}"
+    )
 
 
 def target_of(thread: threading.Thread) -> Any:

@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, TypeVar
 
-from asynctoolkit._shared import asyncio_details
+from asynctoolkit._shared import asyncio_details, report, threads
 
 __all__: list[str] = []
 
@@ -111,14 +111,14 @@ def run_on(
 def close_loop(
     loop: asyncio.AbstractEventLoop,
     tasks_left: bool = True,
-    executor_wait: float = 0.0,
+    executor_wait: float | None = None,
     why: str = "",
 ) -> None:
     """Cancel what is left on ``loop``, finalise async generators, close it.
 
     ``tasks_left=False``: the checks already cancelled every leftover task.
     ``executor_wait``: the real seconds its default executor's jobs get to
-    end (``EXECUTOR_WAIT`` if 0), ``why`` that long, for the failure.
+    end (``EXECUTOR_WAIT`` if None), ``why`` that long, for the failure.
     Every step runs even if an earlier one failed, and the loop is closed in
     any case; then the first failure is raised (a clocked loop, for
     instance, reports executor work that outlives its ``real_timeout``).
@@ -143,8 +143,8 @@ def close_loop(
             try:
                 _shutdown_default_executor(
                     loop,
-                    executor_wait or EXECUTOR_WAIT,
-                    why or "asyncio.run's own wait: the test has no time limit",
+                    EXECUTOR_WAIT if executor_wait is None else max(0.0, executor_wait),
+                    why or "asyncio.run's own wait",
                 )
             except Exception as exc:
                 error = error or exc
@@ -169,17 +169,17 @@ def _shutdown_default_executor(loop: asyncio.AbstractEventLoop, seconds: float, 
     """``loop.shutdown_default_executor()``, waiting at most ``seconds`` of
     real time for the jobs (asyncio waits for ever before 3.12); past that,
     the loop closes without them (``ExecutorJobsLeft``)."""
-    threads = asyncio_details.default_executor_threads(loop)
-    if threads is None or type(loop).shutdown_default_executor is not _BASE_SHUTDOWN:
+    workers = asyncio_details.default_executor_threads(loop)
+    if workers is None or type(loop).shutdown_default_executor is not _BASE_SHUTDOWN:
         # Not asyncio's own (a clocked loop bounds it by its real_timeout).
         loop.run_until_complete(loop.shutdown_default_executor())
         return
-    if threads:
+    if workers:
         deadline = _monotonic() + seconds
         done = loop.create_future()
 
         def join() -> None:  # in a thread: the loop runs on meanwhile, as asyncio's does
-            for thread in threads:
+            for thread in workers:
                 thread.join(max(0.0, deadline - _monotonic()))
             with contextlib.suppress(RuntimeError):  # the loop is closed
                 loop.call_soon_threadsafe(_settle, done)
@@ -190,15 +190,17 @@ def _shutdown_default_executor(loop: asyncio.AbstractEventLoop, seconds: float, 
         joiner.start()
         loop.run_until_complete(done)
         joiner.join()
-        left = [thread for thread in threads if thread.is_alive()]
+        left = [thread for thread in workers if thread.is_alive()]
         if left:
+            threads.given_up.update(left)
             raise ExecutorJobsLeft(
-                f"its default executor was still running jobs {seconds:.1f}s (real time) "
-                f"after the loop began to close ({why}); the loop was closed without them, "
-                f"and their thread{'s run' if len(left) > 1 else ' runs'} on. Await what "
+                f"its default executor's jobs were given {round(seconds, 2):g}s of real time "
+                f"({why}) and are still running; the loop was closed without them, and "
+                f"their thread{'s run' if len(left) > 1 else ' runs'} on (the process "
+                f"waits for {'them' if len(left) > 1 else 'it'} at exit). Await what "
                 "run_in_executor() and asyncio.to_thread() return, or make those jobs end "
-                "with the test. Where the executor's threads were:\n"
-                + "\n".join(_stack_of(thread) for thread in left)
+                "with the test. "
+                "Still running:\n" + "\n".join(_describe_worker(thread) for thread in left)
             )
     loop.run_until_complete(loop.shutdown_default_executor())  # at once now: the jobs are done
 
@@ -211,12 +213,14 @@ def _settle(future: asyncio.Future[None]) -> None:
         future.set_result(None)
 
 
-def _stack_of(thread: threading.Thread) -> str:
-    """``thread``'s name and its stack, innermost call last."""
+def _describe_worker(thread: threading.Thread) -> str:
+    """An executor thread: its name, the job it runs, and its stack (innermost last)."""
+    job = asyncio_details.executor_job(thread)
+    running = f" running {report.describe_callback(*job)}" if job is not None else ""
     frame = sys._current_frames().get(thread.ident or 0)
     lines = traceback.format_stack(frame) if frame is not None else ["  (it has ended)\n"]
     return (
-        f"  thread {thread.name!r}:\n"
+        f"  thread {thread.name!r}{running}:\n"
         + "".join("  " + line for text in lines for line in text.splitlines(keepends=True)).rstrip()
     )
 

@@ -235,7 +235,8 @@ class TestRun:
         # Its executor's jobs get what is left of the test's limit (at least
         # cancel_wait), as the test's own code would.
         left = None if self._token is None else _watchdog.time_left(self._token)
-        wait, why = 0.0, ""
+        wait: float | None = None
+        why = "asyncio.run's own wait: the test has no time limit"
         if left is not None:
             wait = max(left, self._cancel_wait)
             why = (
@@ -268,7 +269,12 @@ class TestRun:
                 watch.finish(self._run_phase, _nothing_to_close)
             if self.owns_loop and not self.loop.is_closed():
                 try:
-                    _loops.close_loop(self.loop, tasks_left=not self._tasks_cleared)
+                    _loops.close_loop(
+                        self.loop,
+                        not self._tasks_cleared,
+                        self._cancel_wait,
+                        f"cancel_wait, {self._cancel_wait:g}s: the test's run did not finish",
+                    )
                 except Exception as error:
                     who = name() if callable(name) else name
                     warnings.warn(

@@ -16,7 +16,7 @@ import unittest
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from asynctoolkit._shared import exploration
+from asynctoolkit._shared import exploration, threads
 from asynctoolkit._shared.settings import settings
 
 __all__ = ["main"]
@@ -76,6 +76,9 @@ class _Runner(unittest.TextTestRunner):
         result = super().run(test)
         if isinstance(result, _Result):
             self.stream.writeln(result.summary_line())
+            waiting = threads.waiting_at_exit()
+            if waiting:
+                self.stream.writeln(waiting)
             self.stream.flush()
         return result
 

@@ -18,6 +18,7 @@ import textwrap
 import threading
 import time
 import unittest
+from typing import Any
 
 import asynctoolkit
 from tests._inner import failure_text, passed, run_test
@@ -366,30 +367,45 @@ class ExecutorJobsTest(unittest.TestCase):
     test's limit lasts.  Before, it waited as long as they ran (for ever on
     Python 3.10 and 3.11, as asyncio does), past the limit, and the test passed."""
 
-    def test_a_job_running_past_the_limit_fails_the_test_which_ends(self) -> None:
+    _GIVEN = "closing the test's loop: its default executor's jobs were given "
+
+    def run_leaving_a_job(self, **attributes: Any) -> str:
+        """Run a test that leaves a job running until it is over; its failures."""
         release = threading.Event()
+        cleanup_sleeps = attributes.pop("cleanup_sleeps", 0)
 
         def job() -> None:
             release.wait(60)
 
-        class Inner(asynctoolkit.TestCase):
-            timeout = 1
+        async def test_it(test: asynctoolkit.TestCase) -> None:
+            asyncio.get_running_loop().run_in_executor(None, job)
+            test.addCleanup(time.sleep, cleanup_sleeps)
 
-            async def test_it(self) -> None:
-                asyncio.get_running_loop().run_in_executor(None, job)
-
+        inner = type("Inner", (asynctoolkit.TestCase,), {"test_it": test_it, **attributes})
         try:
-            result = run_test(Inner, "test_it")
+            result = run_test(inner, "test_it")
         finally:
             release.set()
-        text = failure_text(result)
-        self.assertEqual(len(result.failures), 1, text)
-        self.assertIn("closing the test's loop: its default executor was still running jobs", text)
+        return failure_text(result)
+
+    def test_a_job_running_past_the_limit_fails_the_test_which_ends(self) -> None:
+        text = self.run_leaving_a_job(timeout=1)
+        self.assertIn(self._GIVEN, text)
         self.assertIn(
-            "(the rest of the test's time limit of 1s, at least its cancel_wait of 1s)", text
+            "s of real time (the rest of the test's time limit of 1s, at least its "
+            "cancel_wait of 1s) and are still running",
+            text,
         )
-        self.assertIn("thread 'asyncio_", text)
-        self.assertIn(", in job\n", text)  # where the job was
+        self.assertIn(".<locals>.job() defined at", text)  # the job it runs
+        self.assertIn(", in job\n", text)  # and where it is
+        # Reported once: the running_threads check leaves that thread out.
+        self.assertNotIn("running_threads", text)
+
+    def test_a_limit_spent_before_the_close_gives_the_jobs_cancel_wait(self) -> None:
+        # A cancel_wait of 0 waited 300 s, as a test without a limit does
+        # (here, until the job ended: then nothing was reported).
+        text = self.run_leaving_a_job(timeout=0.5, cancel_wait=0, cleanup_sleeps=0.8)
+        self.assertIn(self._GIVEN + "0s of real time", text)
 
     def test_a_job_that_ends_in_time_is_waited_for(self) -> None:
         ended = threading.Event()
@@ -412,7 +428,7 @@ class ExecutorJobsTest(unittest.TestCase):
                 self.assertTrue(passed(result), failure_text(result))
                 self.assertTrue(ended.is_set())
 
-    def test_the_run_goes_on(self) -> None:
+    def test_the_run_goes_on_and_says_what_the_process_waits_for(self) -> None:
         suite = """
             import asyncio, time, unittest
             import asynctoolkit
@@ -427,17 +443,19 @@ class ExecutorJobsTest(unittest.TestCase):
                 def test_b_runs(self):
                     pass
             """
-        message = "closing the test's loop: its default executor was still running jobs"
-        for command, summary in [
-            (("-m", "asynctoolkit", "test_jobs"), "1 passed, 1 failed"),
-            ((*_PYTEST, "test_jobs.py"), "1 failed, 1 passed"),
-            ((*_PYTEST, "-n", "2", "test_jobs.py"), "1 failed, 1 passed"),
+        waits = "asynctoolkit: the process now waits for 1 executor thread(s) still running"
+        for command, summary, last in [
+            (("-m", "asynctoolkit", "test_jobs"), "1 passed, 1 failed", waits),
+            ((*_PYTEST, "test_jobs.py"), "1 failed, 1 passed", waits),
+            ((*_PYTEST, "-n", "2", "test_jobs.py"), "1 failed, 1 passed", ""),
         ]:
             with self.subTest(command=command):
                 code, output = run_suite(suite, "test_jobs.py", *command, timeout=120)
                 self.assertEqual(code, 1, output)
                 self.assertIn(summary, output)
-                self.assertIn(message, output)
+                self.assertIn(self._GIVEN, output)
+                self.assertIn("running time.sleep(4)", output)
+                self.assertIn(last, output)
 
 
 _SPENT_SUITE = """

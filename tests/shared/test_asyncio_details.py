@@ -328,6 +328,37 @@ class InternalsTest(unittest.TestCase):
         self.assertFalse(threads[0].is_alive())  # its worker ended after the job
         self.assertTrue(self.loop.run_until_complete(job))
 
+    def test_executor_job_names_what_a_worker_runs(self) -> None:
+        release, started = threading.Event(), threading.Event()
+
+        def job(seconds: float) -> None:
+            started.set()
+            release.wait(seconds)
+
+        future = self.loop.run_in_executor(None, job, 30)
+        started.wait(10)
+        threads = asyncio_details.default_executor_threads(self.loop)
+        assert threads
+        try:
+            self.assertEqual(asyncio_details.executor_job(threads[0]), (job, (30,)))
+        finally:
+            release.set()
+            self.loop.run_until_complete(future)
+        self.assertIsNone(asyncio_details.executor_job(threading.current_thread()))
+
+    def test_closing_a_loop_does_not_wait_for_its_executor_jobs(self) -> None:
+        # What closing a test's loop relies on once it gave up waiting.
+        release = threading.Event()
+        self.loop.run_in_executor(None, release.wait, 30)
+        threads = asyncio_details.default_executor_threads(self.loop)
+        assert threads
+        self.loop.close()
+        try:
+            self.assertTrue(threads[0].is_alive())  # close() returned before the job ended
+        finally:
+            release.set()
+            threads[0].join(10)
+
     def test_default_executor_threads_of_another_kind_of_loop(self) -> None:
         other = asyncio.AbstractEventLoop()  # no default executor of asyncio's
         self.assertIsNone(asyncio_details.default_executor_threads(other))

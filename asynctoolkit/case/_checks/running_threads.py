@@ -69,6 +69,8 @@ class RunningThreads(Check):
         """Is ``thread`` this test's to end?"""
         if any(fnmatch.fnmatchcase(thread.name, p) for p in self.watch.allowed_threads):
             return False
+        if thread in threads.given_up:  # closing the loop reported it already
+            return False
         if thread.name.startswith(_TOOLKIT_PREFIX):
             return threads.work_of(thread) is not None  # a toolkit worker: only while busy
         site = threads.start_sites.get(thread, (0, None))[1]
