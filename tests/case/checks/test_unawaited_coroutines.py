@@ -545,25 +545,54 @@ class RegistryTest(unittest.TestCase):
     # function's name, nor the "<string>" of ``python -c``: both are immortal
     # from 3.12, where the count never moves).
 
-    def run_script(self, code: str) -> str:
-        """Run ``code`` as a script file in a fresh interpreter; its output."""
+    def run_script(self, many: str, then: str = "") -> list[int]:
+        """Run the test case ``many`` (its ``test_many`` makes coroutines in a
+        script file), then three trivial tests, then ``then``, in a fresh
+        interpreter; how many origin records refer to the file during and after
+        (and what ``then`` prints)."""
+        code = (
+            textwrap.dedent(
+                """
+                import gc, sys, unittest, warnings
+                import asynctoolkit
+
+                async def fetch():
+                    pass
+
+                kept = []
+
+                def run(name):
+                    result = unittest.TestResult()
+                    Many(name).run(result)
+                    assert result.wasSuccessful(), result.errors + result.failures
+                """
+            )
+            + textwrap.dedent(many)
+            + textwrap.dedent(
+                """
+                name = Many.test_many.__code__.co_filename
+                before = sys.getrefcount(name)
+                run("test_many")
+                print(sys.getrefcount(name) - before)
+                for _ in range(3):  # the registry is pruned at a test start
+                    run("test_trivial")
+                print(sys.getrefcount(name) - before)
+                """
+            )
+            + textwrap.dedent(then)
+        )
         status, output = run_suite(
             code, "registry.py", "-X", "faulthandler", "registry.py", timeout=120
         )
         self.assertEqual(status, 0, output[-2000:])
-        return output
+        return [int(word) for word in output.split()]
 
     def test_what_it_keeps_of_coroutines_once_gone_is_let_go(self) -> None:
         """The check keeps each coroutine's origin record while it may be dropped
         later; once the coroutine is gone, the record goes too (a run kept them
         all before: memory grew, and every later test paid to look at them)."""
-        code = """
-            import gc, sys, unittest
-            import asynctoolkit
-
-            async def fetch():
-                pass
-
+        during, after = self.run_script(
+            """
             class Many(asynctoolkit.TestCase):
                 async def test_many(self):
                     made = []
@@ -575,36 +604,16 @@ class RegistryTest(unittest.TestCase):
 
                 async def test_trivial(self):
                     pass
-
-            def run(name):
-                result = unittest.TestResult()
-                Many(name).run(result)
-                assert result.wasSuccessful(), result.errors + result.failures
-
-            name = Many.test_many.__code__.co_filename
-            before = sys.getrefcount(name)
-            run("test_many")
-            during = sys.getrefcount(name) - before
-            for _ in range(3):  # the registry is pruned at a test start
-                run("test_trivial")
-            print(during, sys.getrefcount(name) - before)
             """
-        during, after = map(int, self.run_script(code).split())
+        )
         self.assertGreater(during, 500)  # the count does see the records
         self.assertLess(after, 50)
 
     def test_origins_registered_without_places_are_let_go_or_kept_alike(self) -> None:
         """As above where the collection that registers them meets no test's start
         (it batches them): the gone ones' records go, the kept ones' stay."""
-        code = """
-            import gc, sys, unittest, warnings
-            import asynctoolkit
-
-            async def fetch():
-                pass
-
-            kept = []
-
+        during, after, found, caught = self.run_script(
+            """
             class Many(asynctoolkit.TestCase):
                 async def test_many(self):
                     gc.collect(0)  # the collection that meets this test's start
@@ -620,28 +629,17 @@ class RegistryTest(unittest.TestCase):
 
                 async def test_drops_two(self):
                     del kept[0], kept[-1]  # the oldest and the newest of the batch
-
-            def run(name):
-                result = unittest.TestResult()
-                Many(name).run(result)
-                assert result.wasSuccessful(), result.errors + result.failures
-
-            name = Many.test_many.__code__.co_filename
-            before = sys.getrefcount(name)
-            run("test_many")
-            during = sys.getrefcount(name) - before
-            for _ in range(3):  # the registry is pruned at a test start
-                run("test_trivial")
-            after = sys.getrefcount(name) - before
+            """,
+            then="""
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 run("test_drops_two")  # made before it: warnings, no failure
             found = [w for w in caught if "created before this test" in str(w.message)]
-            print(during, after, len(found), len(caught))
+            print(len(found), len(caught))
             for coroutine in kept:
                 coroutine.close()
-            """
-        during, after, found, caught = map(int, self.run_script(code).split())
+            """,
+        )
         self.assertGreater(during, 800)  # the count does see the records
         self.assertGreaterEqual(after, 300)  # the kept ones' records stay
         self.assertLess(after, 350)  # the 300 kept, at most
