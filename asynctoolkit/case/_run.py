@@ -233,8 +233,11 @@ class TestRun:
         if not self.owns_loop:
             return []
         # Its executor's jobs get what is left of the test's limit (at least
-        # cancel_wait), as the test's own code would.
-        left = None if self._token is None else _watchdog.time_left(self._token)
+        # cancel_wait), as the test's own code would.  Worked out only for a
+        # loop that made its executor (per-test cost, bench/bench_case.py).
+        left = None
+        if self._token is not None and asyncio_details.has_default_executor(self.loop):
+            left = _watchdog.time_left(self._token)
         wait: float | None = None
         why = "asyncio.run's own wait: the test has no time limit"
         if left is not None:
