@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import subprocess
 import sys
 import textwrap
 import unittest
 from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import asynctoolkit
 from asynctoolkit import fail_on
@@ -194,6 +198,52 @@ class PendingTasksTest(unittest.TestCase):
         result = unittest.TestResult()
         unittest.TestSuite([Inner("test_it")]).run(result)
         self.assertTrue(result.wasSuccessful(), failure_text(result))
+
+
+# How a test may make a task, each naming it ``{name}``.
+_WAYS = (
+    "asyncio.get_running_loop().create_task(_forever(), name={name})",
+    "asyncio.create_task(_forever(), name={name})",
+    "asyncio.ensure_future(_forever()).set_name({name})",
+)
+
+
+class CreationSitesTest(unittest.TestCase):
+    """Each leftover task names the line that made it, however the lines that
+    make tasks repeat and alternate (the task factory adds a site once for
+    tasks made in a row at one place, and knows it again by its frame)."""
+
+    @settings(max_examples=40, deadline=None)
+    @given(
+        before=st.lists(st.integers(0, len(_WAYS) - 1), max_size=3),
+        body=st.lists(st.integers(0, len(_WAYS) - 1), min_size=1, max_size=4),
+        rounds=st.integers(1, 3),
+    )
+    def test_each_task_names_its_own_line(
+        self, before: list[int], body: list[int], rounds: int
+    ) -> None:
+        lines = ["async def test_it(self):"]
+        expected: dict[str, int] = {}
+        for step, way in enumerate(before):
+            name = f"b{step}"
+            lines.append("    " + _WAYS[way].format(name=repr(name)))
+            expected[name] = len(lines)
+        lines.append(f"    for number in range({rounds}):")
+        for step, way in enumerate(body):
+            lines.append("        " + _WAYS[way].format(name=f"f'r{step}-{{number}}'"))
+            expected.update({f"r{step}-{n}": len(lines) for n in range(rounds)})
+        namespace: dict[str, Any] = {"asyncio": asyncio, "_forever": _forever}
+        exec(compile("\n".join(lines), "generated_sites.py", "exec"), namespace)
+        inner = type("Inner", (asynctoolkit.TestCase,), {"test_it": namespace["test_it"]})
+        text = failure_text(run_test(inner, "test_it"))
+        found = {
+            name: int(line)
+            for name, line in re.findall(
+                r"task '(\w+-?\d*)' running _forever\(\), created at \S*generated_sites.py:(\d+)",
+                text,
+            )
+        }
+        self.assertEqual(found, expected, text)
 
 
 class StubbornTaskTest(unittest.TestCase):
