@@ -48,21 +48,55 @@ setup, pytest 8 hands it the coroutine unrun).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib
 import inspect
+import sys
 import types
 import unittest
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import pytest
 
-from asynctoolkit import _pytest_runs
-from asynctoolkit._shared import asyncio_details, exploration, threads
-from asynctoolkit.case import _watchdog
-from asynctoolkit.case._run import TestRun
-from asynctoolkit.compat import _pytest_option
-
 __all__: list[str] = []
+
+
+@contextlib.contextmanager
+def _without_assertion_rewriting() -> Iterator[None]:
+    """Import asynctoolkit's own modules with Python's import system alone.
+
+    pytest rewrites the asserts of every module of a plugin's distribution,
+    through an import hook that reads each module's cached code back with
+    ``marshal.load`` on an open file: about 2.5M instructions a module,
+    80M for the 33 modules a run of async tests imports, 4% of pytest's
+    start-up (bench/bench_pytest.py).  The package has no assert whose
+    message a user reads.  Detail of pytest: the hook is the finder of class
+    ``_pytest.assertion.rewrite.AssertionRewritingHook`` in ``sys.meta_path``
+    (canary: tests/plugin/test_pytest_details.py).  It is taken out only
+    while this thread imports our modules, at start-up or first use.
+    """
+    hooks = [
+        (index, finder)
+        for index, finder in enumerate(sys.meta_path)
+        if type(finder).__name__ == "AssertionRewritingHook"
+        and type(finder).__module__ == "_pytest.assertion.rewrite"
+    ]
+    for _, finder in reversed(hooks):
+        sys.meta_path.remove(finder)
+    try:
+        yield
+    finally:
+        for index, finder in hooks:
+            sys.meta_path.insert(index, finder)
+
+
+with _without_assertion_rewriting():
+    from asynctoolkit import _pytest_runs
+    from asynctoolkit._shared import asyncio_details, exploration, threads
+    from asynctoolkit.case import _watchdog
+    from asynctoolkit.case._run import TestRun
+    from asynctoolkit.compat import _pytest_option
 
 # pytest imports its plugins before it captures the output: the watchdog's
 # stacks of a test stuck past its limit go to the terminal while it lasts.
@@ -302,7 +336,24 @@ def _take(item: pytest.Item, ours: bool) -> None:
     plugin's test asking for our loop is not to be looked for at its setup.
     """
     refuse = _refuse_wider_async_fixtures if ours else _refuse
+    if not _runs_loaded:
+        _load_runs()
     _pytest_runs.take(item, _HARNESS, refuse)
+
+
+_runs_loaded = False
+
+
+def _load_runs() -> None:
+    """Import what the first run needs (the checks, the selector) as the
+    plugin's modules are: not at start-up, for a suite without async tests."""
+    global _runs_loaded
+    with _without_assertion_rewriting():
+        from asynctoolkit.case import _decorators
+
+        _decorators.registry()
+        importlib.import_module("asynctoolkit.selector")
+    _runs_loaded = True
 
 
 def _refuse(item: pytest.Item) -> None:

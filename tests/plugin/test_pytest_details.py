@@ -1,4 +1,5 @@
-"""Canaries: the private pytest details the plugin relies on (asynctoolkit/_pytest_runs.py)."""
+"""Canaries: the private pytest details the plugin relies on (asynctoolkit/_pytest_runs.py,
+and the assertion-rewriting hook asynctoolkit/pytest_plugin.py imports its modules without)."""
 
 from __future__ import annotations
 
@@ -129,3 +130,49 @@ def test_function_setup_leaves_the_values_already_in_funcargs(pytester: pytest.P
     )
     result = pytester.runpytest_inprocess("-p", "no:randomly", "-p", "no:asynctoolkit")
     result.assert_outcomes(passed=1)
+
+
+def test_the_plugin_s_modules_skip_the_assertion_rewriting_hook(pytester: pytest.Pytester) -> None:
+    """pytest's hook is a finder of class ``_pytest.assertion.rewrite.AssertionRewritingHook``
+    in ``sys.meta_path``: the plugin imports its modules without it (before, each
+    one cost about 2.5M instructions more), and the test modules still get it."""
+    from _pytest.assertion.rewrite import AssertionRewritingHook
+
+    assert AssertionRewritingHook.__module__ == "_pytest.assertion.rewrite"
+    pytester.makeconftest(
+        """
+        import sys
+
+        def pytest_unconfigure(config):
+            hooked = sorted(
+                name
+                for name, module in list(sys.modules.items())
+                if name.startswith("asynctoolkit")
+                and type(getattr(module, "__loader__", None)).__name__
+                == "AssertionRewritingHook"
+            )
+            print("\\nhooked:", " ".join(hooked))
+            print("ours:", sum(name.startswith("asynctoolkit") for name in sys.modules))
+            print("in meta_path:", sum(
+                type(f).__name__ == "AssertionRewritingHook" for f in sys.meta_path
+            ))
+        """
+    )
+    pytester.makepyfile(
+        """
+        async def test_async():
+            pass
+
+        def test_rewritten():
+            left, right = 1, 2
+            assert left == right
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:asyncio", "-s")
+    result.assert_outcomes(passed=1, failed=1)
+    # Only the package and the plugin module, imported by pytest itself.
+    result.stdout.fnmatch_lines(["hooked: asynctoolkit asynctoolkit.pytest_plugin"])
+    ours = int(next(line for line in result.outlines if line.startswith("ours:")).split()[1])
+    assert ours > 20  # the checks and the rest were imported all the same
+    result.stdout.fnmatch_lines(["*assert 1 == 2*"])  # the test module is rewritten
+    result.stdout.fnmatch_lines(["in meta_path: 1"])  # the hook is back in place
