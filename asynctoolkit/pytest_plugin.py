@@ -336,24 +336,27 @@ def _take(item: pytest.Item, ours: bool) -> None:
     plugin's test asking for our loop is not to be looked for at its setup.
     """
     refuse = _refuse_wider_async_fixtures if ours else _refuse
-    if not _runs_loaded:
-        _load_runs()
+    if _to_load:
+        _load_for(item)
     _pytest_runs.take(item, _HARNESS, refuse)
 
 
-_runs_loaded = False
+# What a run may need, imported at the first test that may (as the plugin's
+# own modules are: see _without_assertion_rewriting), not at start-up: a
+# suite without async tests, or without virtual time, never imports it.
+_to_load = ["asynctoolkit.case._checks", "asynctoolkit.selector", "asynctoolkit.clock"]
 
 
-def _load_runs() -> None:
-    """Import what the first run needs (the checks, the selector) as the
-    plugin's modules are: not at start-up, for a suite without async tests."""
-    global _runs_loaded
+def _load_for(item: pytest.Item) -> None:
+    clocked = "clock" in getattr(item, "fixturenames", ()) or any(
+        marker.kwargs.get("clock") or marker.kwargs.get("explore")
+        for marker in item.iter_markers(_MARKER)
+    )
     with _without_assertion_rewriting():
-        from asynctoolkit.case import _decorators
-
-        _decorators.registry()
-        importlib.import_module("asynctoolkit.selector")
-    _runs_loaded = True
+        for name in list(_to_load):
+            if clocked or name != "asynctoolkit.clock":
+                importlib.import_module(name)
+                _to_load.remove(name)
 
 
 def _refuse(item: pytest.Item) -> None:

@@ -160,7 +160,13 @@ def test_the_plugin_s_modules_skip_the_assertion_rewriting_hook(pytester: pytest
     )
     pytester.makepyfile(
         """
+        import pytest
+
         async def test_async():
+            pass
+
+        @pytest.mark.asynctoolkit(clock=True)
+        async def test_clocked():
             pass
 
         def test_rewritten():
@@ -169,10 +175,10 @@ def test_the_plugin_s_modules_skip_the_assertion_rewriting_hook(pytester: pytest
         """
     )
     result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:asyncio", "-s")
-    result.assert_outcomes(passed=1, failed=1)
+    result.assert_outcomes(passed=2, failed=1)
     # Only the package and the plugin module, imported by pytest itself.
     result.stdout.fnmatch_lines(["hooked: asynctoolkit asynctoolkit.pytest_plugin"])
     ours = int(next(line for line in result.outlines if line.startswith("ours:")).split()[1])
-    assert ours > 20  # the checks and the rest were imported all the same
+    assert ours > 30  # the checks, the clock and the rest were imported all the same
     result.stdout.fnmatch_lines(["*assert 1 == 2*"])  # the test module is rewritten
     result.stdout.fnmatch_lines(["in meta_path: 1"])  # the hook is back in place
