@@ -340,18 +340,28 @@ def _on_collection(phase: str, info: dict[str, int]) -> None:
     # interrupt of a stuck test, was lost and the test ran on to its limit.
     # So a KeyboardInterrupt is caught, the work done again (it is idempotent:
     # what the interrupt cut short is finished), and SIGINT sent again once
-    # the callback has returned.  Only a signal handled before the first
+    # the collection is over: at its "stop" (sent at "start", it often landed
+    # in the weak references' callbacks of the garbage being collected, where
+    # Python swallows it too).  Only a signal handled before the first
     # instruction of this function (3.11+: its RESUME) still escapes: a window
     # of a few instructions, where the callback's own work is the long part.
+    global _interrupt_at_stop
     interrupted = False
     while True:
         try:
             _collection(phase)
-            if interrupted:
+            if interrupted and phase == "start":
+                _interrupt_at_stop = True
+            elif interrupted or _interrupt_at_stop:  # (a "stop" of ours may have been skipped)
+                _interrupt_at_stop = False
                 _interrupt_again()
             return
         except KeyboardInterrupt:
             interrupted = True
+
+
+# A KeyboardInterrupt caught at a collection's start, to send again at its stop.
+_interrupt_at_stop = False
 
 
 def _interrupt_again() -> None:

@@ -99,16 +99,18 @@ class InterruptTest(unittest.TestCase):
             try:
                 rest, _ = process.communicate(timeout=15)
             except subprocess.TimeoutExpired:
-                if during_gc:
-                    raise
                 # Still running: the Ctrl-C was lost where Python itself
                 # swallows exceptions (a weak reference's callback, a
                 # __del__: it says "Exception ignored").  A user presses
-                # it again; the test says where the first one went.
+                # it again; the test says where the first one went: never
+                # in the check's own gc callback (CI, 3.11, once: an
+                # interrupt sent again at a collection's start landed in
+                # the callbacks of the garbage it collected).
                 process.send_signal(signal.SIGINT)
                 rest, _ = process.communicate(timeout=120)
                 output = "".join(lines) + rest
                 assert "Exception ignored" in output, "a Ctrl-C lost without a trace:\n" + output
+                assert "_on_collection" not in output, "lost in the check's callback:\n" + output
         finally:
             if process.poll() is None:
                 process.kill()
