@@ -74,7 +74,10 @@ def _without_assertion_rewriting() -> Iterator[None]:
     message a user reads.  Detail of pytest: the hook is the finder of class
     ``_pytest.assertion.rewrite.AssertionRewritingHook`` in ``sys.meta_path``
     (canary: tests/plugin/test_pytest_details.py).  It is taken out only
-    while this thread imports our modules, at start-up or first use.
+    while the plugin imports our modules, at start-up and when the first
+    async test is collected (another thread importing meanwhile would skip
+    it too).  A module a test file imports first (``asynctoolkit.mock``)
+    is rewritten as before.
     """
     hooks = [
         (index, finder)
@@ -341,20 +344,23 @@ def _take(item: pytest.Item, ours: bool) -> None:
     _pytest_runs.take(item, _HARNESS, refuse)
 
 
-# What a run may need, imported at the first test that may (as the plugin's
-# own modules are: see _without_assertion_rewriting), not at start-up: a
-# suite without async tests, or without virtual time, never imports it.
+# What a run may need, imported when the first async test that may need it
+# is collected (as the plugin's own modules are: see
+# _without_assertion_rewriting), not at start-up: a suite without async
+# tests, or without virtual time, never imports it.
 _to_load = ["asynctoolkit.case._checks", "asynctoolkit.selector", "asynctoolkit.clock"]
 
 
 def _load_for(item: pytest.Item) -> None:
-    clocked = "clock" in getattr(item, "fixturenames", ()) or any(
+    names = [name for name in _to_load if name != "asynctoolkit.clock"]
+    if "clock" in getattr(item, "fixturenames", ()) or any(
         marker.kwargs.get("clock") or marker.kwargs.get("explore")
         for marker in item.iter_markers(_MARKER)
-    )
-    with _without_assertion_rewriting():
-        for name in list(_to_load):
-            if clocked or name != "asynctoolkit.clock":
+    ):
+        names = list(_to_load)
+    if names:
+        with _without_assertion_rewriting():
+            for name in names:
                 importlib.import_module(name)
                 _to_load.remove(name)
 

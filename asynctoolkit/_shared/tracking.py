@@ -350,9 +350,10 @@ def _on_collection(phase: str, info: dict[str, int]) -> None:
     while True:
         try:
             _collection(phase)
-            if interrupted and phase == "start":
-                _interrupt_at_stop = True
-            elif interrupted or _interrupt_at_stop:  # (a "stop" of ours may have been skipped)
+            if phase == "start":
+                if interrupted:
+                    _interrupt_at_stop = True
+            elif _thread.get_ident() == _MAIN_THREAD and (interrupted or _interrupt_at_stop):
                 _interrupt_at_stop = False
                 _interrupt_again()
             return
@@ -360,7 +361,10 @@ def _on_collection(phase: str, info: dict[str, int]) -> None:
             interrupted = True
 
 
-# A KeyboardInterrupt caught at a collection's start, to send again at its stop.
+# A KeyboardInterrupt caught at a collection's start, sent again at its stop.
+# Only the main thread sets or sends it (signals' handlers run there).  Should
+# gc skip our "stop" (a callback before ours removed itself), it goes at the
+# main thread's next collection's stop.
 _interrupt_at_stop = False
 
 
