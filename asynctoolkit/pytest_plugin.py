@@ -352,12 +352,11 @@ _to_load = ["asynctoolkit.case._checks", "asynctoolkit.selector", "asynctoolkit.
 
 
 def _load_for(item: pytest.Item) -> None:
-    names = [name for name in _to_load if name != "asynctoolkit.clock"]
-    if "clock" in getattr(item, "fixturenames", ()) or any(
+    clocked = "clock" in getattr(item, "fixturenames", ()) or any(
         marker.kwargs.get("clock") or marker.kwargs.get("explore")
         for marker in item.iter_markers(_MARKER)
-    ):
-        names = list(_to_load)
+    )
+    names = [name for name in _to_load if clocked or name != "asynctoolkit.clock"]
     if names:
         with _without_assertion_rewriting():
             for name in names:

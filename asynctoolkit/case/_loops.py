@@ -111,14 +111,14 @@ def run_on(
 def close_loop(
     loop: asyncio.AbstractEventLoop,
     tasks_left: bool = True,
-    executor_wait: float | None = None,
-    why: str = "",
+    executor_wait: Callable[[], tuple[float, str]] | None = None,
 ) -> None:
     """Cancel what is left on ``loop``, finalise async generators, close it.
 
     ``tasks_left=False``: the checks already cancelled every leftover task.
-    ``executor_wait``: the real seconds its default executor's jobs get to
-    end (``EXECUTOR_WAIT`` if None), ``why`` that long, for the failure.
+    ``executor_wait()``: the real seconds its default executor's jobs get to
+    end and why that long, for the failure; asked only if it has one
+    (default: ``EXECUTOR_WAIT``, asyncio.run's own wait).
     Every step runs even if an earlier one failed, and the loop is closed in
     any case; then the first failure is raised (a clocked loop, for
     instance, reports executor work that outlives its ``real_timeout``).
@@ -141,11 +141,10 @@ def close_loop(
                 error = error or exc
         if executor:
             try:
-                _shutdown_default_executor(
-                    loop,
-                    EXECUTOR_WAIT if executor_wait is None else max(0.0, executor_wait),
-                    why or "asyncio.run's own wait",
+                seconds, why = (
+                    executor_wait() if executor_wait else (EXECUTOR_WAIT, "asyncio.run's own wait")
                 )
+                _shutdown_default_executor(loop, max(0.0, seconds), why)
             except Exception as exc:
                 error = error or exc
     finally:

@@ -232,27 +232,30 @@ class TestRun:
         self._tasks_cleared = tasks_cleared
         if not self.owns_loop:
             return []
-        # Its executor's jobs get what is left of the test's limit (at least
-        # cancel_wait), as the test's own code would.  Worked out only for a
-        # loop that made its executor (per-test cost, bench/bench_case.py).
-        left = None
-        if self._token is not None and asyncio_details.has_default_executor(self.loop):
-            left = _watchdog.time_left(self._token)
-        wait: float | None = None
-        why = "asyncio.run's own wait: the test has no time limit"
-        if left is not None:
-            wait = max(left, self._cancel_wait)
-            why = (
-                f"the rest of the test's time limit of {self.limit:g}s, at least its "
-                f"cancel_wait of {self._cancel_wait:g}s"
-            )
         try:
-            _loops.close_loop(self.loop, not tasks_cleared, wait, why)
+            _loops.close_loop(self.loop, not tasks_cleared, self._executor_wait)
         except _loops.ExecutorJobsLeft as error:
             return [f"closing the test's loop: {error}"]
         except Exception as error:
             return [f"closing the test's loop failed: {type(error).__name__}: {error}"]
         return []
+
+    def _executor_wait(self) -> tuple[float, str]:
+        """What the loop's executor jobs get: the rest of the test's limit (at
+        least cancel_wait), as the test's own code would."""
+        left = None if self._token is None else _watchdog.time_left(self._token)
+        if left is None:
+            return _loops.EXECUTOR_WAIT, "asyncio.run's own wait: the test has no time limit"
+        return max(left, self._cancel_wait), (
+            f"the rest of the test's time limit of {self.limit:g}s, at least its "
+            f"cancel_wait of {self._cancel_wait:g}s"
+        )
+
+    def _interrupted_wait(self) -> tuple[float, str]:
+        return (
+            self._cancel_wait,
+            f"cancel_wait, {self._cancel_wait:g}s: the test's run did not finish",
+        )
 
     def close(self, name: str | Callable[[], str] = "") -> None:
         """End the run whatever its phase: nothing of it may escape.
@@ -272,12 +275,7 @@ class TestRun:
                 watch.finish(self._run_phase, _nothing_to_close)
             if self.owns_loop and not self.loop.is_closed():
                 try:
-                    _loops.close_loop(
-                        self.loop,
-                        not self._tasks_cleared,
-                        self._cancel_wait,
-                        f"cancel_wait, {self._cancel_wait:g}s: the test's run did not finish",
-                    )
+                    _loops.close_loop(self.loop, not self._tasks_cleared, self._interrupted_wait)
                 except Exception as error:
                     who = name() if callable(name) else name
                     warnings.warn(
