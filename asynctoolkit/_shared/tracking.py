@@ -342,14 +342,16 @@ def _on_collection(phase: str, info: dict[str, int]) -> None:
     # what the interrupt cut short is finished), and SIGINT sent again once
     # the collection is over: at its "stop" (sent at "start", it often landed
     # in the weak references' callbacks of the garbage being collected, where
-    # Python swallows it too).  Only a signal handled before the first
-    # instruction of this function (3.11+: its RESUME) still escapes: a window
-    # of a few instructions, where the callback's own work is the long part.
-    global _interrupt_at_stop
+    # Python swallows it too).  A signal handled at this function's very
+    # first instruction (Python checks for them there, before any try)
+    # escapes: gc hands it to ``sys.unraisablehook``, where the check's hook
+    # calls ``interrupt_escaped`` during a test.
+    global _interrupt_at_stop, _last_phase
     interrupted = False
     while True:
         try:
             _collection(phase)
+            _last_phase = phase
             if phase == "start":
                 if interrupted:
                     _interrupt_at_stop = True
@@ -366,6 +368,32 @@ def _on_collection(phase: str, info: dict[str, int]) -> None:
 # gc skip our "stop" (a callback before ours removed itself), it goes at the
 # main thread's next collection's stop.
 _interrupt_at_stop = False
+# The phase of the callback's last call that ran to its end.
+_last_phase = "stop"
+
+
+def interrupt_escaped(unraisable: Any) -> bool:
+    """Send again a Ctrl-C that escaped the collection callback; True if ``unraisable`` was one.
+
+    For a ``sys.unraisablehook``: gc reports there what its callbacks raise.
+    A KeyboardInterrupt raised as the callback was entered (a signal handled
+    at its first instruction, before its ``try``) is sent again as one caught
+    inside it would be: at the stop of the collection whose start it cut
+    short, or at once if it cut a stop short.  The main thread's only (where
+    signals' handlers run); anything else is not this callback's to handle.
+    """
+    global _interrupt_at_stop
+    if not (
+        unraisable.object is _on_collection
+        and isinstance(unraisable.exc_value, KeyboardInterrupt)
+        and _thread.get_ident() == _MAIN_THREAD
+    ):
+        return False
+    if _last_phase == "stop":  # a start was cut short: its stop sends it
+        _interrupt_at_stop = True
+    else:
+        _interrupt_again()
+    return True
 
 
 def _interrupt_again() -> None:

@@ -73,7 +73,8 @@ class UnawaitedCoroutines(Check):
             and isinstance(unraisable.exc_value, RuntimeWarning)
             and _UNAWAITED.match(str(unraisable.exc_value))
         ):
-            self._forward(unraisable)
+            if not tracking.interrupt_escaped(unraisable):  # a Ctrl-C gc would swallow
+                self._forward(unraisable)
             return
         frame = inspect.currentframe()
         caller = frame.f_back if frame is not None else None  # where the last reference went
