@@ -70,7 +70,6 @@ import asyncio
 import collections
 import concurrent.futures
 import contextlib
-import math
 import selectors
 import time
 from collections.abc import Callable, Iterator
@@ -79,6 +78,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from asynctoolkit._shared import asyncio_details
 from asynctoolkit.clock._arguments import (
+    advance_target,
+    advance_to_target,
     check_callback,
     checked_autojump,
     checked_seconds,
@@ -88,9 +89,9 @@ from asynctoolkit.clock._arguments import (
     too_large,
 )
 from asynctoolkit.clock._core import DeadlockError, StalledClockError, VirtualClock
-from asynctoolkit.clock._grid import _FAST_SECONDS, smallest_step, to_grid
-from asynctoolkit.clock._handles import ClockTimer, new_handle
-from asynctoolkit.clock._messages import fmt_time, not_clockable, unmoved
+from asynctoolkit.clock._grid import _FAST_SECONDS, to_grid
+from asynctoolkit.clock._handles import SLEEP_CALLBACK, ClockTimer, new_handle
+from asynctoolkit.clock._messages import fmt_time, not_clockable
 from asynctoolkit.clock._selector import ClockSelector
 from asynctoolkit.clock._time_patch import patched_time
 from asynctoolkit.clock._work import RealWork, RecordingExecutor
@@ -107,6 +108,7 @@ _P = TypeVar("_P", bound=asyncio.BaseProtocol)
 # The real wall clock, captured before ``patch_time`` may replace it.
 _real_time_ns = time.time_ns
 _new_object = object.__new__
+_FUTURE = asyncio.Future
 
 
 class ClockedEventLoop(asyncio.SelectorEventLoop):
@@ -179,6 +181,11 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         # Real wall-clock time when virtual time was 0 (for ``patch_time``).
         self._vepoch_ns = _real_time_ns()
         self._vadd = self._vclock.add
+        # The context of asyncio.sleep's timers (see ``_handles``), unless a
+        # subclass's ``call_soon`` might read it.
+        self._vsleep_context = (
+            Context() if type(self).call_soon is ClockedEventLoop.call_soon else None
+        )
         super().__init__(self._vclock.selector)
         self._vclock.attach()
         self._vready = True
@@ -247,17 +254,7 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         """
         span = checked_seconds("advance", seconds)
         self._check_caller("advance")
-        now = self.time()
-        # The same instant as a timer set now with ``call_later(seconds)``.
-        target = to_grid(now + span)
-        if not math.isfinite(target):
-            raise ValueError(
-                f"advance({seconds!r}) from t={fmt_time(now)} goes past the largest "
-                "time a float can hold (the target is too large for a float)"
-            )
-        if span > 0 and not target > now:
-            raise ValueError(unmoved(f"advance({seconds!r})", now, smallest_step(now)))
-        await self._vclock.wait_until(max(target, now))
+        await self._vclock.wait_until(advance_target(seconds, span, self.time()))
 
     async def advance_to(self, when: float) -> None:
         """Move virtual time forward to ``when`` (absolute loop time), like ``advance``.
@@ -272,13 +269,7 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
                 f"t={fmt_time(self.time())} and never goes backwards"
             )
         self._check_caller("advance_to")
-        # Due times are whole nanoseconds: ``when`` rounds the same way, so a
-        # timer set with ``call_at(when)`` fires within this call.
-        now = self.time()
-        grid = to_grid(target)
-        if target > now and not grid > now:
-            raise ValueError(unmoved(f"advance_to({when!r})", now, smallest_step(now)))
-        await self._vclock.wait_until(max(grid, now))
+        await self._vclock.wait_until(advance_to_target(when, target, self.time()))
 
     def begin_real_work(self, what: str) -> int:
         """Count ``what``, work going on in another thread, as real work.
@@ -365,7 +356,15 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         # ``ClockTimer(due, callback, args, self, context, clock)`` in this frame: the
         # slots its ``__init__`` sets outside debug mode (see ``_handles``).
         timer = _new_object(ClockTimer)
-        timer._context = copy_context() if context is None else context
+        if context is None:
+            # asyncio.sleep's timer, on its own future: no copy (see ``_handles``).
+            if callback is SLEEP_CALLBACK and len(args) == 2:
+                future, _ = args  # type: ignore[misc]  # two, as just checked
+                if future.__class__ is _FUTURE and future._loop is self:
+                    context = self._vsleep_context  # None if call_soon is overridden
+            if context is None:
+                context = copy_context()
+        timer._context = context
         timer._loop = self
         timer._callback = callback
         timer._args = args

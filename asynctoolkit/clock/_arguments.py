@@ -8,6 +8,9 @@ import math
 import reprlib
 import sys
 
+from asynctoolkit.clock._grid import smallest_step, to_grid
+from asynctoolkit.clock._messages import fmt_time, unmoved
+
 __all__: list[str] = []
 
 
@@ -24,6 +27,36 @@ def checked_seconds(method: str, value: object, *, negative_ok: bool = False) ->
     if seconds < 0 and not negative_ok:
         raise ValueError(f"{method}({value!r}): time only moves forward; pass 0 or more seconds")
     return seconds
+
+
+def advance_target(seconds: object, span: float, now: float) -> float:
+    """Where ``advance(seconds)`` (``span``: checked) takes a clock at ``now``.
+
+    The same instant as a timer set now with ``call_later(seconds)``.  Raises
+    ValueError for a target beyond floats, or a span too small to move the clock.
+    """
+    target = to_grid(now + span)
+    if not math.isfinite(target):
+        raise ValueError(
+            f"advance({seconds!r}) from t={fmt_time(now)} goes past the largest "
+            "time a float can hold (the target is too large for a float)"
+        )
+    if span > 0 and not target > now:
+        raise ValueError(unmoved(f"advance({seconds!r})", now, smallest_step(now)))
+    return max(target, now)
+
+
+def advance_to_target(when: object, target: float, now: float) -> float:
+    """Where ``advance_to(when)`` (``target``: checked, not before ``now``) takes the clock.
+
+    Due times are whole nanoseconds: ``when`` rounds the same way, so a timer
+    set with ``call_at(when)`` fires within the advance.  Raises ValueError
+    for a target later than ``now`` but too close to it to move the clock.
+    """
+    grid = to_grid(target)
+    if target > now and not grid > now:
+        raise ValueError(unmoved(f"advance_to({when!r})", now, smallest_step(now)))
+    return max(grid, now)
 
 
 def too_large(call: str) -> str:

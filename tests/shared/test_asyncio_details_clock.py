@@ -200,6 +200,48 @@ class ClockInternalsTest(unittest.TestCase):
             self.assertEqual(getattr(handle, name), getattr(plain, name), name)
         self.assertEqual(self.loop._timer_cancelled_count, 0)  # type: ignore[attr-defined]
 
+    def test_sleep_times_its_own_future_with_the_callback_the_clock_knows(self) -> None:
+        from asynctoolkit.clock._handles import SLEEP_CALLBACK
+
+        made: list[asyncio.Future[Any]] = []
+        timers: list[tuple[object, tuple[object, ...]]] = []
+
+        class Recording(asyncio.SelectorEventLoop):
+            def create_future(self) -> asyncio.Future[Any]:
+                made.append(super().create_future())
+                return made[-1]
+
+            def call_later(self, delay: float, callback: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+                timers.append((callback, args))
+                return super().call_later(delay, callback, *args, **kwargs)
+
+        loop = Recording(selectors.DefaultSelector())
+        self.addCleanup(loop.close)
+        self.assertEqual(loop.run_until_complete(asyncio.sleep(0.001, "done")), "done")
+        self.assertEqual(len(made), 1)
+        self.assertIs(type(made[0]), asyncio.Future)
+        self.assertIs(made[0].get_loop(), loop)
+        self.assertEqual(timers, [(SLEEP_CALLBACK, (made[0], "done"))])
+
+    def test_the_sleep_callback_runs_no_done_callback_in_its_own_context(self) -> None:
+        from asynctoolkit.clock._handles import SLEEP_CALLBACK
+
+        var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="unset")
+        waiter, timer = contextvars.copy_context(), contextvars.copy_context()
+        waiter.run(var.set, "waiter")
+        timer.run(var.set, "timer")
+        future = self.loop.create_future()
+        seen: list[str] = []
+        future.add_done_callback(lambda f: seen.append(var.get()), context=waiter)
+        timer.run(SLEEP_CALLBACK, future, 7)
+        self.assertEqual((future.result(), seen), (7, []))  # scheduled, not run
+        self.loop.run_until_complete(asyncio.sleep(0))
+        self.assertEqual(seen, ["waiter"])
+        cancelled = self.loop.create_future()
+        cancelled.cancel()
+        timer.run(SLEEP_CALLBACK, cancelled, 7)  # left as it is
+        self.assertTrue(cancelled.cancelled())
+
 
 #: What ``Handle.__init__`` and ``TimerHandle.__init__`` set (``ClockTimer`` sets them itself).
 _TIMER_SLOTS = {
