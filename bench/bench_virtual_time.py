@@ -99,13 +99,35 @@ Work = Callable[[], Coroutine[Any, Any, None]]
 
 
 # -- the runners -------------------------------------------------------------------
+# How many full collections (generation 2) the garbage collector ran during
+# the last timed run: one costs tens of milliseconds in a crowd, so whether a
+# run meets one decides much of its time (each run starts from a full
+# collection of its own, outside the timing, with the collector's counts at 0).
+last_full_collections = 0
+
+
+def _full_collections() -> int:
+    return int(gc.get_stats()[2]["collections"])
+
+
+def _timed_start() -> tuple[float, int]:
+    gc.collect()
+    return time.perf_counter(), _full_collections()
+
+
+def _timed_end(start: tuple[float, int]) -> float:
+    global last_full_collections
+    elapsed = time.perf_counter() - start[0]
+    last_full_collections = _full_collections() - start[1]
+    return elapsed
+
+
 def on_loop(make_loop: Callable[[], asyncio.AbstractEventLoop], work: Work) -> float:
     loop = make_loop()
     try:
-        gc.collect()
-        start = time.perf_counter()
+        start = _timed_start()
         loop.run_until_complete(work())
-        return time.perf_counter() - start
+        return _timed_end(start)
     finally:
         loop.close()
 
@@ -125,10 +147,9 @@ def in_case(work: Work) -> float:
 
     result = unittest.TestResult()
     test = VirtualTime("test_work")
-    gc.collect()
-    start = time.perf_counter()
+    start = _timed_start()
     test.run(result)
-    elapsed = time.perf_counter() - start
+    elapsed = _timed_end(start)
     if not result.wasSuccessful():
         raise SystemExit(f"the ClockedTestCase run failed: {result.errors + result.failures}")
     return elapsed
@@ -144,13 +165,12 @@ def on_trio(what: str, sleeps: int, delays: list[float]) -> float:
             for delay in delays:
                 nursery.start_soon(trio.sleep, delay)
 
-    gc.collect()
-    start = time.perf_counter()
+    start = _timed_start()
     trio.run(
         trio_day if what == "day" else trio_crowd,
         clock=trio.testing.MockClock(autojump_threshold=0),
     )
-    return time.perf_counter() - start
+    return _timed_end(start)
 
 
 # -- the pytest children --------------------------------------------------------------
@@ -161,11 +181,13 @@ import pytest
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
     gc.collect()  # as the in-process paths do: no earlier test's garbage, the same counts
+    full = gc.get_stats()[2]["collections"]
     start = time.perf_counter()
     yield
     elapsed = time.perf_counter() - start
+    full = gc.get_stats()[2]["collections"] - full
     with open(os.environ["BENCH_TIMES"], "a") as out:
-        out.write(json.dumps([item.originalname, elapsed]) + "\\n")
+        out.write(json.dumps([item.originalname, elapsed, full]) + "\\n")
 """
 
 _WORK = """
@@ -257,7 +279,8 @@ class PytestChildren:
             with open(os.path.join(folder, name), "w") as file:
                 file.write(textwrap.dedent(text))
 
-    def run(self, side: str) -> dict[str, float]:
+    def run(self, side: str) -> dict[str, tuple[float, int]]:
+        """Each test's real seconds, and the full collections it met."""
         times = os.path.join(self.folder, f"times-{side}.jsonl")
         if os.path.exists(times):
             os.remove(times)
@@ -284,7 +307,7 @@ class PytestChildren:
         if done.returncode != 0:
             raise SystemExit(f"the pytest child ({side}) failed:\n{done.stdout}\n{done.stderr}")
         with open(times) as file:
-            return {name: elapsed for name, elapsed in map(json.loads, file)}
+            return {name: (elapsed, full) for name, elapsed, full in map(json.loads, file)}
 
 
 def pytest_asyncio_present() -> bool:
@@ -343,9 +366,11 @@ def main() -> None:
         print("skipped the pytest children: pytest-asyncio is not installed")
 
     times: dict[tuple[str, str], list[float]] = {}
+    fulls: dict[tuple[str, str], list[int]] = {}
 
-    def record(what: str, who: str, seconds: float) -> None:
+    def record(what: str, who: str, seconds: float, full: int | None = None) -> None:
         times.setdefault((what, who), []).append(seconds)
+        fulls.setdefault((what, who), []).append(last_full_collections if full is None else full)
 
     # One small run of each path first, not timed: the first ClockedTestCase
     # test of a process imports the test machinery (a start-up cost, which
@@ -369,8 +394,8 @@ def main() -> None:
         if children is not None:
             ours, theirs = children.run("ours"), children.run("solipsism")
             for what in works:
-                record(what, "plugin", ours[f"test_{what}"])
-                record(what, "solipsism-pytest", theirs[f"test_{what}"])
+                record(what, "plugin", *ours[f"test_{what}"])
+                record(what, "solipsism-pytest", *theirs[f"test_{what}"])
     folder.cleanup()
 
     label = {"day": f"day: {sleeps:,} x sleep(1)", "crowd": f"crowd: {count:,} tasks"}
@@ -396,6 +421,11 @@ def main() -> None:
                 n = len(times[what, peer])
                 print(ratio_line(f"ClockedEventLoop / {name}", times[what, "loop"][:n],
                                  times[what, peer], "< 1x"))  # fmt: skip
+    print("full collections (generation 2) met by a run, fewest-most over the rounds:")
+    for what in works:
+        cells = ", ".join(f"{who} {min(n)}" + (f"-{max(n)}" if max(n) > min(n) else "")
+                          for (w, who), n in fulls.items() if w == what)  # fmt: skip
+        print(f"  {label[what]}: {cells}")
     print(f"load average after: {load()}")
 
 
