@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import concurrent.futures
-import concurrent.futures.thread
+import functools
 import operator
 import os
 import selectors
@@ -375,9 +375,11 @@ def custom_policy() -> Any:
 
 
 def shutdown_needed(loop: asyncio.AbstractEventLoop) -> tuple[bool, bool]:
-    """(``has_async_generators(loop)``, ``has_default_executor(loop)``) in one call.
+    """(``has_async_generators(loop)``, whether ``loop`` made its default executor).
 
     Asked when every test loop closes (per-test cost, ``bench/bench_case.py``).
+    Detail: ``BaseEventLoop._default_executor``, None until first used;
+    unknown loops answer True (the safe answer).
     """
     asyncgens = getattr(loop, "_asyncgens", None)
     return (
@@ -426,15 +428,22 @@ def executor_job(thread: threading.Thread) -> tuple[Callable[..., Any], tuple[An
     thread's stack (``sys._current_frames``), under the GIL.
     """
     frame = sys._current_frames().get(thread.ident or 0)
-    while frame is not None and frame.f_code is not _WORK_ITEM_RUN:
+    run = _work_item_run()
+    while frame is not None and frame.f_code is not run:
         frame = frame.f_back
     item = frame.f_locals.get("self") if frame is not None else None
     fn, args = getattr(item, "fn", None), getattr(item, "args", None)
     return (fn, args) if callable(fn) and isinstance(args, tuple) else None
 
 
-_WORK_ITEM_RUN = getattr(getattr(concurrent.futures.thread, "_WorkItem", None), "run", None)
-_WORK_ITEM_RUN = getattr(_WORK_ITEM_RUN, "__code__", None)
+@functools.cache
+def _work_item_run() -> Any:
+    # On first need: a run that never closes a loop with a default executor
+    # does not import concurrent.futures.thread (about a millisecond).
+    import concurrent.futures.thread
+
+    run = getattr(getattr(concurrent.futures.thread, "_WorkItem", None), "run", None)
+    return getattr(run, "__code__", None)
 
 
 def default_executor_shutdown(loop: asyncio.AbstractEventLoop) -> None:
@@ -445,17 +454,6 @@ def default_executor_shutdown(loop: asyncio.AbstractEventLoop) -> None:
     executor = getattr(loop, "_default_executor", None)
     if executor is not None:
         executor.shutdown(wait=False)
-
-
-def has_default_executor(loop: asyncio.AbstractEventLoop) -> bool:
-    """True if ``loop`` created its default executor (so it has threads to join).
-
-    Detail: ``BaseEventLoop._default_executor``, None until first used;
-    unknown loops answer True (safe default).
-    """
-    if not hasattr(loop, "_default_executor"):
-        return True
-    return getattr(loop, "_default_executor", None) is not None
 
 
 #: Run a handle's callback now, exactly as the loop runs a ready handle.

@@ -312,6 +312,24 @@ class InternalsTest(unittest.TestCase):
         gc.collect()
         self.assertEqual(reported, [])
 
+    def test_shutdown_needed_sees_async_generators_and_the_default_executor(self) -> None:
+        self.assertEqual(asyncio_details.shutdown_needed(self.loop), (False, False))
+
+        async def numbers() -> Any:
+            yield 1
+
+        generator = numbers()
+
+        async def first() -> None:
+            await generator.__anext__()  # left open: the loop must close it
+
+        self.loop.run_until_complete(first())
+        self.assertEqual(asyncio_details.shutdown_needed(self.loop), (True, False))
+        self.loop.run_until_complete(self.loop.run_in_executor(None, _noop))
+        self.assertEqual(asyncio_details.shutdown_needed(self.loop), (True, True))
+        self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+        self.loop.run_until_complete(self.loop.shutdown_default_executor())
+
     def test_default_executor_threads_and_shutdown(self) -> None:
         self.assertEqual(asyncio_details.default_executor_threads(self.loop), [])
         release = threading.Event()
