@@ -99,30 +99,29 @@ Work = Callable[[], Coroutine[Any, Any, None]]
 
 
 # -- the runners -------------------------------------------------------------------
-# How many full collections (generation 2) the garbage collector ran during
-# the last timed run: one costs tens of milliseconds in a crowd, so whether a
-# run meets one decides much of its time (each run starts from a full
-# collection of its own, outside the timing, with the collector's counts at 0).
-last_full_collections = 0
+# Each runner returns a run's real seconds and how many full collections
+# (generation 2) the garbage collector ran during it: one costs tens of
+# milliseconds in a crowd, so whether a run meets one decides much of its
+# time.  Each run starts from a full collection of its own, outside the
+# timing, with the collector's counts at 0.
+Timed = tuple[float, int]
 
 
 def _full_collections() -> int:
     return int(gc.get_stats()[2]["collections"])
 
 
-def _timed_start() -> tuple[float, int]:
+def _timed_start() -> Timed:
     gc.collect()
     return time.perf_counter(), _full_collections()
 
 
-def _timed_end(start: tuple[float, int]) -> float:
-    global last_full_collections
+def _timed_end(start: Timed) -> Timed:
     elapsed = time.perf_counter() - start[0]
-    last_full_collections = _full_collections() - start[1]
-    return elapsed
+    return elapsed, _full_collections() - start[1]
 
 
-def on_loop(make_loop: Callable[[], asyncio.AbstractEventLoop], work: Work) -> float:
+def on_loop(make_loop: Callable[[], asyncio.AbstractEventLoop], work: Work) -> Timed:
     loop = make_loop()
     try:
         start = _timed_start()
@@ -136,7 +135,7 @@ def clocked() -> asyncio.AbstractEventLoop:
     return ClockedEventLoop(autojump=True)
 
 
-def in_case(work: Work) -> float:
+def in_case(work: Work) -> Timed:
     """One ClockedTestCase test (autojump, default checks) running ``work``, whole."""
 
     class VirtualTime(asynctoolkit.ClockedTestCase):
@@ -149,13 +148,13 @@ def in_case(work: Work) -> float:
     test = VirtualTime("test_work")
     start = _timed_start()
     test.run(result)
-    elapsed = _timed_end(start)
+    timed = _timed_end(start)
     if not result.wasSuccessful():
         raise SystemExit(f"the ClockedTestCase run failed: {result.errors + result.failures}")
-    return elapsed
+    return timed
 
 
-def on_trio(what: str, sleeps: int, delays: list[float]) -> float:
+def on_trio(what: str, sleeps: int, delays: list[float]) -> Timed:
     async def trio_day() -> None:
         for _ in range(sleeps):
             await trio.sleep(1)
@@ -279,7 +278,7 @@ class PytestChildren:
             with open(os.path.join(folder, name), "w") as file:
                 file.write(textwrap.dedent(text))
 
-    def run(self, side: str) -> dict[str, tuple[float, int]]:
+    def run(self, side: str) -> dict[str, Timed]:
         """Each test's real seconds, and the full collections it met."""
         times = os.path.join(self.folder, f"times-{side}.jsonl")
         if os.path.exists(times):
@@ -368,9 +367,9 @@ def main() -> None:
     times: dict[tuple[str, str], list[float]] = {}
     fulls: dict[tuple[str, str], list[int]] = {}
 
-    def record(what: str, who: str, seconds: float, full: int | None = None) -> None:
-        times.setdefault((what, who), []).append(seconds)
-        fulls.setdefault((what, who), []).append(last_full_collections if full is None else full)
+    def record(what: str, who: str, timed: Timed) -> None:
+        times.setdefault((what, who), []).append(timed[0])
+        fulls.setdefault((what, who), []).append(timed[1])
 
     # One small run of each path first, not timed: the first ClockedTestCase
     # test of a process imports the test machinery (a start-up cost, which
@@ -394,8 +393,8 @@ def main() -> None:
         if children is not None:
             ours, theirs = children.run("ours"), children.run("solipsism")
             for what in works:
-                record(what, "plugin", *ours[f"test_{what}"])
-                record(what, "solipsism-pytest", *theirs[f"test_{what}"])
+                record(what, "plugin", ours[f"test_{what}"])
+                record(what, "solipsism-pytest", theirs[f"test_{what}"])
     folder.cleanup()
 
     label = {"day": f"day: {sleeps:,} x sleep(1)", "crowd": f"crowd: {count:,} tasks"}

@@ -344,8 +344,9 @@ def _on_collection(phase: str, info: dict[str, int]) -> None:
     # in the weak references' callbacks of the garbage being collected, where
     # Python swallows it too).  A signal handled at this function's very
     # first instruction (Python checks for them there, before any try)
-    # escapes: gc hands it to ``sys.unraisablehook``, where the check's hook
-    # calls ``interrupt_escaped`` during a test.
+    # escapes: gc hands it to ``sys.unraisablehook`` before it goes on, where
+    # the check's hook (during a test) calls ``interrupt_escaped``, which does
+    # the cut call's work and has SIGINT sent again the same way.
     global _interrupt_at_stop, _last_phase
     interrupted = False
     while True:
@@ -375,24 +376,31 @@ _last_phase = "stop"
 def interrupt_escaped(unraisable: Any) -> bool:
     """Send again a Ctrl-C that escaped the collection callback; True if ``unraisable`` was one.
 
-    For a ``sys.unraisablehook``: gc reports there what its callbacks raise.
-    A KeyboardInterrupt raised as the callback was entered (a signal handled
-    at its first instruction, before its ``try``) is sent again as one caught
-    inside it would be: at the stop of the collection whose start it cut
-    short, or at once if it cut a stop short.  The main thread's only (where
-    signals' handlers run); anything else is not this callback's to handle.
+    For a ``sys.unraisablehook``: gc reports there what its callbacks raise,
+    before it goes on.  A KeyboardInterrupt raised as the callback was
+    entered (a signal handled at its first instruction, before its ``try``)
+    is handled as one caught inside it: the cut call's work is done now, and
+    SIGINT is sent again at the collection's stop (at once, for a cut stop).
+    The main thread's only (where signals' handlers run); anything else is
+    not this callback's to handle.
     """
     global _interrupt_at_stop
+    traceback = unraisable.exc_traceback
+    frame = traceback.tb_frame if traceback is not None else None  # the callback's own
+    ours = frame is not None and frame.f_code is _on_collection.__code__
     if not (
-        unraisable.object is _on_collection
-        and isinstance(unraisable.exc_value, KeyboardInterrupt)
+        isinstance(unraisable.exc_value, KeyboardInterrupt)
+        and (ours or unraisable.object is _on_collection)
         and _thread.get_ident() == _MAIN_THREAD
     ):
         return False
-    if _last_phase == "stop":  # a start was cut short: its stop sends it
-        _interrupt_at_stop = True
-    else:
-        _interrupt_again()
+    # The phase of the cut call (its argument), else the one after the last
+    # call that ran to its end.
+    phase = frame.f_locals.get("phase") if ours and frame is not None else None
+    if phase not in ("start", "stop"):
+        phase = "start" if _last_phase == "stop" else "stop"
+    _interrupt_at_stop = True  # sent by this stop, or by the stop after this start
+    _on_collection(phase, {})
     return True
 
 

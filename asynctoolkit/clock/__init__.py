@@ -81,6 +81,7 @@ from asynctoolkit.clock._arguments import (
     advance_target,
     advance_to_target,
     check_callback,
+    check_caller,
     checked_autojump,
     checked_seconds,
     checked_spin_limit,
@@ -182,10 +183,8 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         self._vepoch_ns = _real_time_ns()
         self._vadd = self._vclock.add
         # The context of asyncio.sleep's timers (see ``_handles``), unless a
-        # subclass's ``call_soon`` might read it.
-        self._vsleep_context = (
-            Context() if type(self).call_soon is ClockedEventLoop.call_soon else None
-        )
+        # subclass's ``call_soon`` (which the timer calls) might read it.
+        self._vsleep_context = Context() if type(self).call_soon is _CALL_SOON else None
         super().__init__(self._vclock.selector)
         self._vclock.attach()
         self._vready = True
@@ -253,7 +252,7 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         or below the spacing of floats after a huge advance).
         """
         span = checked_seconds("advance", seconds)
-        self._check_caller("advance")
+        check_caller(self, "advance")
         await self._vclock.wait_until(advance_target(seconds, span, self.time()))
 
     async def advance_to(self, when: float) -> None:
@@ -268,7 +267,7 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
                 f"advance_to({when!r}) is in the past: the clock is at "
                 f"t={fmt_time(self.time())} and never goes backwards"
             )
-        self._check_caller("advance_to")
+        check_caller(self, "advance_to")
         await self._vclock.wait_until(advance_to_target(when, target, self.time()))
 
     def begin_real_work(self, what: str) -> int:
@@ -291,7 +290,7 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         Pending executor jobs and I/O are not waited for: a task waiting on
         them counts as blocked.
         """
-        self._check_caller("run_until_idle")
+        check_caller(self, "run_until_idle")
         await self._vclock.wait_idle()
 
     @contextlib.contextmanager
@@ -358,12 +357,13 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         timer = _new_object(ClockTimer)
         if context is None:
             # asyncio.sleep's timer, on its own future: no copy (see ``_handles``).
-            if callback is SLEEP_CALLBACK and len(args) == 2:
-                future, _ = args  # type: ignore[misc]  # two, as just checked
-                if future.__class__ is _FUTURE and future._loop is self:
-                    context = self._vsleep_context  # None if call_soon is overridden
-            if context is None:
+            context = self._vsleep_context  # None if a subclass overrides call_soon
+            if context is None or callback is not SLEEP_CALLBACK or len(args) != 2:
                 context = copy_context()
+            else:
+                future, _ = args  # type: ignore[misc]  # two, as just checked
+                if type(future) is not _FUTURE or future._loop is not self:
+                    context = copy_context()
         timer._context = context
         timer._loop = self
         timer._callback = callback
@@ -581,16 +581,8 @@ class ClockedEventLoop(asyncio.SelectorEventLoop):
         assert self._vpool is not None
         return self._vpool
 
-    def _check_caller(self, method: str) -> None:
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:  # pragma: no cover - an await always has a running loop
-            running = None
-        if running is not self:
-            raise RuntimeError(
-                f"{method}() must be awaited by a task running on this ClockedEventLoop, "
-                f"not on {running!r}"
-            )
+
+_CALL_SOON = ClockedEventLoop.call_soon
 
 
 def clock_of(loop: asyncio.AbstractEventLoop | None = None) -> ClockedEventLoop:

@@ -59,6 +59,19 @@ def advance_to_target(when: object, target: float, now: float) -> float:
     return max(grid, now)
 
 
+def check_caller(loop: asyncio.AbstractEventLoop, method: str) -> None:
+    """Refuse ``method`` (``advance``...) awaited from a task of another loop than ``loop``."""
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:  # pragma: no cover - an await always has a running loop
+        running = None
+    if running is not loop:
+        raise RuntimeError(
+            f"{method}() must be awaited by a task running on this ClockedEventLoop, "
+            f"not on {running!r}"
+        )
+
+
 def too_large(call: str) -> str:
     """Why ``call`` names a time beyond what the loop's float clock can hold."""
     return (

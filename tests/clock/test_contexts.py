@@ -13,6 +13,12 @@ from tests._clocked import ClockedLoopTest, close_loop, run_bounded
 _VAR: contextvars.ContextVar[str] = contextvars.ContextVar("test_contexts", default="unset")
 
 
+def _context_of(timer: asyncio.TimerHandle) -> contextvars.Context:
+    # Handle.get_context() from Python 3.12; the attribute it reads before.
+    get = getattr(timer, "get_context", None)
+    return get() if get is not None else timer._context  # type: ignore[attr-defined,no-any-return]
+
+
 def _contexts_alive() -> int:
     gc.collect()
     return sum(1 for obj in gc.get_objects() if type(obj) is contextvars.Context)
@@ -63,7 +69,8 @@ class TimerContextTest(ClockedLoopTest):
         async def main() -> None:
             _VAR.set("when scheduled")
             self.loop.call_later(1, lambda: seen.append(_VAR.get()))
-            # The sleep callback, on a future of the caller's: asyncio's way, unchanged.
+            # The sleep's callback, scheduled by the caller on a future of its own:
+            # done callbacks keep the context they were added in, either way.
             future = self.loop.create_future()
             future.add_done_callback(lambda f: result.append((f.result(), _VAR.get())))
             self.loop.call_later(1, asyncio.futures._set_result_unless_cancelled, future, 5)  # type: ignore[attr-defined]
@@ -95,3 +102,45 @@ class TimerContextTest(ClockedLoopTest):
 
         run_bounded(loop, main())
         self.assertEqual(seen, ["sleeper"])
+
+
+class WhichTimersShareTest(ClockedLoopTest):
+    def sleep_timers(self, *futures: asyncio.Future[Any]) -> list[asyncio.TimerHandle]:
+        """The timers of two sleeps, then of ``call_later(1, <sleep's callback>, f, None)``
+        for each of ``futures``, in that order."""
+
+        async def main() -> list[asyncio.TimerHandle]:
+            sleepers = [asyncio.ensure_future(asyncio.sleep(5)) for _ in range(2)]
+            await asyncio.sleep(0)
+            for future in futures:
+                self.loop.call_later(6, asyncio.futures._set_result_unless_cancelled, future, None)  # type: ignore[attr-defined]
+            timers = self.loop.pending_timers()
+            for sleeper in sleepers:
+                sleeper.cancel()
+            for timer in timers[2:]:
+                timer.cancel()
+            await asyncio.gather(*sleepers, return_exceptions=True)
+            return timers
+
+        return self.run_loop(main())
+
+    def test_the_sleeps_of_a_loop_share_one_context_that_is_no_task_own(self) -> None:
+        first, second = self.sleep_timers()
+        self.assertIs(_context_of(first), _context_of(second))
+        self.assertEqual(len(_context_of(first)), 0)
+
+    def test_a_future_of_another_kind_or_loop_gets_a_copy(self) -> None:
+        class Special(asyncio.Future):  # type: ignore[type-arg]
+            pass
+
+        other = ClockedEventLoop()
+        self.addCleanup(close_loop, other)
+        timers = self.sleep_timers(Special(loop=self.loop), other.create_future())
+        shared = _context_of(timers[0])
+        for timer in timers[2:]:
+            self.assertIsNot(_context_of(timer), shared)
+
+    def test_debug_mode_gets_a_copy_per_timer(self) -> None:
+        self.loop.set_debug(True)
+        first, second = self.sleep_timers()
+        self.assertIsNot(_context_of(first), _context_of(second))
