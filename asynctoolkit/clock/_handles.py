@@ -79,14 +79,16 @@ _cancel_handle = asyncio.Handle.cancel
 
 # asyncio.sleep's timer: ``loop.call_later(delay, SLEEP_CALLBACK, future, result)``,
 # on the future ``sleep`` made with ``loop.create_future()`` (a detail of
-# asyncio: tests/shared checks it).  The callback runs no code of anyone's: it
-# sets the future's result unless it was cancelled, and the loop's ``call_soon``
-# schedules the future's done callbacks, each in the context it was added with.
-# So ``ClockedEventLoop.call_later`` gives those timers one context of the
-# loop's instead of a copy of the current one each: a sleep makes one object
-# fewer for the garbage collector to count and go through (a crowd of
-# sleeping tasks: about a ninth of what it keeps alive).
+# asyncio: tests/shared checks it).  The callback runs no asyncio or user
+# callback: it sets the future's result unless it was cancelled, and the
+# loop's own ``call_soon`` schedules the future's done callbacks, each in the
+# context it was added with.  So ``ClockedEventLoop.call_later`` gives those
+# timers one context of the loop's instead of a copy of the current one each
+# (unless a subclass overrides ``call_soon``): a sleep makes one object fewer
+# for the garbage collector to count and go through (a crowd of sleeping
+# tasks: about a ninth of what it keeps alive).
 SLEEP_CALLBACK: Callable[..., object] = asyncio.futures._set_result_unless_cancelled  # type: ignore[attr-defined]
+
 _new_object = object.__new__
 
 
