@@ -347,12 +347,11 @@ def _on_collection(phase: str, info: dict[str, int]) -> None:
     # escapes: gc hands it to ``sys.unraisablehook`` before it goes on, where
     # the check's hook (during a test) calls ``interrupt_escaped``, which does
     # the cut call's work and has SIGINT sent again the same way.
-    global _interrupt_at_stop, _last_phase
+    global _interrupt_at_stop
     interrupted = False
     while True:
         try:
             _collection(phase)
-            _last_phase = phase
             if phase == "start":
                 if interrupted:
                     _interrupt_at_stop = True
@@ -369,8 +368,6 @@ def _on_collection(phase: str, info: dict[str, int]) -> None:
 # gc skip our "stop" (a callback before ours removed itself), it goes at the
 # main thread's next collection's stop.
 _interrupt_at_stop = False
-# The phase of the callback's last call that ran to its end.
-_last_phase = "stop"
 
 
 def interrupt_escaped(unraisable: Any) -> bool:
@@ -385,34 +382,33 @@ def interrupt_escaped(unraisable: Any) -> bool:
     not this callback's to handle.
     """
     global _interrupt_at_stop
+    # The callback is known by its frame, the traceback's first (gc names it
+    # as the object too, but not from Python 3.14); the frame holds the phase.
     traceback = unraisable.exc_traceback
-    frame = traceback.tb_frame if traceback is not None else None  # the callback's own
-    ours = frame is not None and frame.f_code is _on_collection.__code__
+    frame = traceback.tb_frame if traceback is not None else None
     if not (
         isinstance(unraisable.exc_value, KeyboardInterrupt)
-        and (ours or unraisable.object is _on_collection)
+        and frame is not None
+        and frame.f_code is _on_collection.__code__
         and _thread.get_ident() == _MAIN_THREAD
     ):
         return False
-    # The phase of the cut call (its argument), else the one after the last
-    # call that ran to its end.
-    phase = frame.f_locals.get("phase") if ours and frame is not None else None
-    if phase not in ("start", "stop"):
-        phase = "start" if _last_phase == "stop" else "stop"
+    phase = frame.f_locals.get("phase")
+    if phase not in ("start", "stop"):  # pragma: no cover - gc passes one or the other
+        return False
     _interrupt_at_stop = True  # sent by this stop, or by the stop after this start
     _on_collection(phase, {})
     return True
 
 
 def _interrupt_again() -> None:
-    """Send SIGINT to this thread again, from another, after this gc callback.
+    """Send SIGINT to this thread (the main one: callers check) again, from
+    another, after this gc callback.
 
     The other thread runs when this one lets go of the GIL: after the
     callback, in all but a callback longer than the switch interval (then it
     is caught once more and sent again).
     """
-    if _thread.get_ident() != _MAIN_THREAD:
-        return  # not a signal's (they run in the main thread): nothing to send it to
     # No new thread at interpreter shutdown (RuntimeError): nothing is left to stop.
     with contextlib.suppress(RuntimeError):
         _thread.start_new_thread(_send_interrupt, (_thread.get_ident(),))
