@@ -23,6 +23,8 @@ _SUITE = """
 import asyncio, gc, sys, time, unittest
 import asynctoolkit
 
+GC_AT = {gc_at}  # a name: "'stop' is not None" is a SyntaxWarning from Python 3.12
+
 def interrupt_during_gc_callbacks(at):
     # Ctrl-C handled while the garbage collector runs its callbacks, as a
     # profile function raising KeyboardInterrupt (as a signal's handler does):
@@ -56,8 +58,8 @@ class A(asynctoolkit.TestCase):
 
     async def test_1_{kind}(self):
         print("STARTED", flush=True)
-        if {gc_at} is not None:
-            interrupt_during_gc_callbacks({gc_at})
+        if GC_AT is not None:
+            interrupt_during_gc_callbacks(GC_AT)
         if "{kind}" == "async":
             await asyncio.sleep(60)
         else:
