@@ -98,14 +98,19 @@ class InterruptTest(unittest.TestCase):
             text=True,
         )
         assert process.stdout is not None
-        lines: list[str] = []
+        head = b""
         try:
-            for line in process.stdout:
-                lines.append(line)
-                if "STARTED" in line:
-                    if gc_at is None:
-                        process.send_signal(signal.SIGINT)
+            # From the pipe itself: a file object's read-ahead would keep what
+            # follows STARTED from communicate() (a gc scenario's child runs on
+            # to its end at once, and its report was lost).
+            while b"STARTED" not in head:
+                chunk = os.read(process.stdout.fileno(), 4096)
+                if not chunk:
                     break
+                head += chunk
+            if gc_at is None and b"STARTED" in head:
+                process.send_signal(signal.SIGINT)
+            lines = [head.decode(errors="replace")]
             try:
                 rest, _ = process.communicate(timeout=15)
             except subprocess.TimeoutExpired:
