@@ -26,6 +26,7 @@ import gc
 import signal
 import sys
 import threading
+import time
 import weakref
 from collections.abc import Coroutine
 from types import CoroutineType
@@ -419,12 +420,27 @@ def _send_interrupt(ident: int) -> None:
     # call (the loop's select()), as the original Ctrl-C did.  Not where
     # SIGINT has no Python handler (it would kill the process): there the
     # interrupt came from interrupt_main(), which is sent again.
+    #
+    # Not at once: this thread runs as soon as the main one lets go of the
+    # GIL, and that is often just before it blocks in a system call (the
+    # loop's select(), time.sleep()).  A signal handled in between only sets
+    # Python's flag, and the call then blocks for its whole timeout: the
+    # interrupt was lost until then (test_interrupt's gc scenarios, now and
+    # then on a busy CI machine).  A short wait lets the main thread reach
+    # the call first; a real Ctrl-C comes at a random moment anyway.
+    _sleep(_SEND_DELAY)
     handler = signal.getsignal(signal.SIGINT)
     if hasattr(signal, "pthread_kill") and callable(handler):
         with contextlib.suppress(OSError):  # the thread is gone
             signal.pthread_kill(ident, signal.SIGINT)
     else:  # Windows: no signal to one thread
         _thread.interrupt_main()
+
+
+# Real seconds the sender waits (see above); ``time.sleep`` as imported, in
+# case a test replaces it.
+_SEND_DELAY = 0.05
+_sleep = time.sleep
 
 
 def _collection(phase: str) -> None:
