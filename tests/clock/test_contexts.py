@@ -19,9 +19,16 @@ def _context_of(timer: asyncio.TimerHandle) -> contextvars.Context:
     return get() if get is not None else timer._context  # type: ignore[attr-defined,no-any-return]
 
 
-def _contexts_alive() -> int:
+def _contexts_alive() -> list[contextvars.Context]:
     gc.collect()
-    return sum(1 for obj in gc.get_objects() if type(obj) is contextvars.Context)
+    return [obj for obj in gc.get_objects() if type(obj) is contextvars.Context]
+
+
+def _contexts_made_since(before: list[contextvars.Context]) -> int:
+    # ``before`` holds the earlier contexts alive, so none of them can die (and
+    # lower the count) or lend its id to a new one in between.
+    earlier = {id(context) for context in before}
+    return sum(1 for context in _contexts_alive() if id(context) not in earlier)
 
 
 class TimerContextTest(ClockedLoopTest):
@@ -36,7 +43,7 @@ class TimerContextTest(ClockedLoopTest):
             before = _contexts_alive()
             tasks = [asyncio.ensure_future(asyncio.sleep(i + 1)) for i in range(300)]
             await asyncio.sleep(0)  # every task sleeps on its timer now
-            counts.append(_contexts_alive() - before)
+            counts.append(_contexts_made_since(before))
             await asyncio.gather(*tasks)
 
         self.run_loop(main())
