@@ -59,6 +59,10 @@ _FINDINGS = "_asynctoolkit_findings"
 _EXPLORE_SECTION = "asynctoolkit explore"
 _CHECKS_SECTION = "asynctoolkit checks also found"
 
+#: Set by the plugin at ``pytest_configure``: asyncio's debug mode for every
+#: test's loop (pytest-asyncio's ``asyncio_debug`` setting).
+LOOP_DEBUG = pytest.StashKey[bool]()
+
 #: The run of the test being set up, run or torn down (pytest runs one test
 #: at a time per process, also under xdist), and that test.
 active: TestRun | None = None
@@ -144,6 +148,8 @@ def _start(item: pytest.Item, harness: str, refuse: Callable[[pytest.Item], None
         plan.checked = True
     clocked, autojump, limit, enabled = _settings(item, plan)
     loop = _loops.new_clocked_loop(autojump) if clocked else _loops.new_loop()
+    if item.config.stash.get(LOOP_DEBUG, False):
+        loop.set_debug(True)
     name = item.nodeid
 
     def warn(message: str) -> None:

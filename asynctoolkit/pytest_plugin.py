@@ -42,7 +42,9 @@ however it was declared.  The tests pytest-asyncio runs get their async
 fixtures from it: in its ``strict`` mode only those declared with
 ``@pytest_asyncio.fixture`` (pytest itself cannot run a plain
 ``@pytest.fixture`` async fixture for them: pytest 9 fails such a test at
-setup, pytest 8 hands it the coroutine unrun).
+setup, pytest 8 hands it the coroutine unrun).  Its ``asyncio_debug``
+setting puts our tests' loops in debug mode too.  While it is not loaded, its
+marker, ``event_loop`` and ini options are offered (``_pytest_asyncio.py``).
 """
 
 from __future__ import annotations
@@ -95,7 +97,7 @@ def _without_assertion_rewriting() -> Iterator[None]:
 
 
 with _without_assertion_rewriting():
-    from asynctoolkit import _pytest_runs
+    from asynctoolkit import _pytest_asyncio, _pytest_runs
     from asynctoolkit._shared import asyncio_details, exploration, threads
     from asynctoolkit.case import _watchdog
     from asynctoolkit.case._run import TestRun
@@ -107,14 +109,15 @@ _watchdog.report_to_current_stderr()
 
 _HARNESS = "_asynctoolkit_harness"
 _MARKER = "asynctoolkit"
-_THEIR_MARKER = "asyncio"  # pytest-asyncio's
+_THEIR_MARKER = _pytest_asyncio.MARKER
 
 # Who runs an async test marked neither ``asyncio`` nor ``asynctoolkit``.
 _UNMARKED = "asynctoolkit_unmarked"
 _UNMARKED_CHOICES = ("pytest-asyncio", "asynctoolkit")
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    _pytest_asyncio.remember_parser(parser, pluginmanager)
     _pytest_option.add_ini_option(parser)  # asynctoolkit_asynctest: the asynctest layer
     help_text = (
         "who runs async tests marked neither asyncio nor asynctoolkit: 'pytest-asyncio' "
@@ -159,27 +162,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if seed is not None:
         exploration.set_replay_seed(seed)
     _unmarked_setting(config)  # a misspelt value is an error before collection
-    if not _pytest_asyncio_loaded(config):
-        # A suite written for pytest-asyncio runs on asynctoolkit unchanged.
-        config.addinivalue_line(
-            "markers",
-            f"{_THEIR_MARKER}: pytest-asyncio's marker; while pytest-asyncio is not loaded, "
-            "asynctoolkit runs the async tests it marks (its loop_scope is not used)",
-        )
-        config.pluginmanager.register(_PytestAsyncioNames(), "asynctoolkit-pytest-asyncio-names")
-
-
-class _PytestAsyncioNames:
-    """Fixtures of pytest-asyncio that asynctoolkit offers while it is not loaded."""
-
-    @pytest.fixture
-    def event_loop(self, loop: asyncio.AbstractEventLoop) -> asyncio.AbstractEventLoop:
-        """The test's event loop, as ``loop`` (for suites written for pytest-asyncio < 1.0).
-
-        Offered while pytest-asyncio is not loaded.  Synchronous tests and
-        fixtures may drive it with ``event_loop.run_until_complete(...)``.
-        """
-        return loop
+    # A suite written for pytest-asyncio runs on asynctoolkit unchanged.
+    _pytest_asyncio.offer_if_absent(config)
+    config.stash[_pytest_runs.LOOP_DEBUG] = _pytest_asyncio.debug(config)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -207,31 +192,11 @@ def _unmarked_setting(config: pytest.Config) -> str:
     return value
 
 
-_LOADED = pytest.StashKey[bool]()
-
-
-def _pytest_asyncio_loaded(config: pytest.Config) -> bool:
-    if _LOADED not in config.stash:
-        config.stash[_LOADED] = any(
-            getattr(plugin, "__name__", "").partition(".")[0] == "pytest_asyncio"
-            for plugin in config.pluginmanager.get_plugins()
-        )
-    return config.stash[_LOADED]
-
-
-def _pytest_asyncio_mode(config: pytest.Config) -> str | None:
-    """pytest-asyncio's mode (``"strict"``, ``"auto"``), or None when it is not loaded."""
-    if not _pytest_asyncio_loaded(config):
-        return None
-    mode = config.getoption("asyncio_mode", None) or config.getini("asyncio_mode")
-    return str(getattr(mode, "value", mode)).strip().lower() or "strict"
-
-
 def _unmarked_runner(config: pytest.Config) -> tuple[str, str]:
     """Which plugin runs unmarked async tests, and why (for the report header)."""
     if _unmarked_setting(config) == "asynctoolkit":
         return "asynctoolkit", f"{_UNMARKED} = asynctoolkit"
-    mode = _pytest_asyncio_mode(config)
+    mode = _pytest_asyncio.mode(config)
     if mode is None:
         return "asynctoolkit", "pytest-asyncio is not loaded"
     if mode == "auto":
@@ -270,7 +235,7 @@ def _is_ours(item: pytest.Item) -> bool:
         return False  # unittest classes run themselves (asynctoolkit.TestCase included)
     if item.get_closest_marker(_MARKER) is not None:
         return True
-    if item.get_closest_marker(_THEIR_MARKER) is not None and _pytest_asyncio_loaded(item.config):
+    if item.get_closest_marker(_THEIR_MARKER) is not None and _pytest_asyncio.loaded(item.config):
         return False  # pytest-asyncio's
     return inspect.iscoroutinefunction(item.obj)
 
@@ -307,7 +272,7 @@ def pytest_pycollect_makeitem_release(
 ) -> Generator[None, Any, None]:
     # Outermost: after pytest-asyncio has made its items.
     outcome = yield
-    if outcome.excinfo is not None or not _pytest_asyncio_loaded(collector.config):
+    if outcome.excinfo is not None or not _pytest_asyncio.loaded(collector.config):
         return
     items = _items(outcome.get_result())
     released = [_released(item) if _is_ours(item) else item for item in items]
@@ -322,7 +287,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         ours = isinstance(item, pytest.Function) and _is_ours(item)
         if ours and isinstance(item, pytest.Function):
-            if _pytest_asyncio_loaded(item.config):
+            if _pytest_asyncio.loaded(item.config):
                 _drop_their_markers(item)
             # First fixture: the run is there before any other is set up.
             if _HARNESS in item.fixturenames:
@@ -451,7 +416,7 @@ def pytest_fixture_setup(
     if (
         run is not None
         and fixturedef.argname == "event_loop"
-        and _pytest_asyncio_loaded(request.config)
+        and _pytest_asyncio.loaded(request.config)
     ):
         # pytest-asyncio before 1.0 adds its ``event_loop`` to the async
         # fixtures it wraps, so our tests set it up too: it closes the current

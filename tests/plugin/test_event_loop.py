@@ -117,3 +117,75 @@ def test_a_synchronous_fixture_moves_virtual_time_by_advance_or_autojump(
         """
     )
     run_pytest(pytester, *_WITHOUT_PYTEST_ASYNCIO).assert_outcomes(passed=3)
+
+
+_THEIR_SETTINGS = """
+[pytest]
+asyncio_mode = auto
+asyncio_default_fixture_loop_scope = function
+asyncio_default_test_loop_scope = function
+asyncio_debug = {debug}
+"""
+
+
+@pytest.mark.parametrize("debug", ["true", "false"])
+def test_pytest_asyncio_settings_are_known_without_it_and_asyncio_debug_is_honoured(
+    pytester: pytest.Pytester, debug: str
+) -> None:
+    """Before, each setting was an unknown config option: a warning, and
+    under ``--strict-config`` an error that failed the run.
+    """
+    pytester.makeini(_THEIR_SETTINGS.format(debug=debug))
+    expected = debug == "true"
+    pytester.makepyfile(
+        f"""
+        import asyncio, pytest
+
+        async def test_unmarked():
+            assert asyncio.get_running_loop().get_debug() is {expected}
+
+        @pytest.mark.asyncio
+        async def test_marked(event_loop):
+            assert event_loop.get_debug() is {expected}
+
+        @pytest.mark.asynctoolkit(clock=True)
+        async def test_clocked(clock):
+            assert clock.get_debug() is {expected}
+        """
+    )
+    result = run_pytest(
+        pytester,
+        *_WITHOUT_PYTEST_ASYNCIO,
+        "--strict-config",
+        "-W",
+        "error::pytest.PytestConfigWarning",
+    )
+    result.assert_outcomes(passed=3)
+    result.stdout.no_fnmatch_line("*Unknown config option*")
+
+
+@needs_pytest_asyncio
+@pytest.mark.parametrize("how", ["ini", "option"])
+def test_pytest_asyncio_debug_setting_puts_our_tests_loops_in_debug_mode_beside_it(
+    pytester: pytest.Pytester, how: str
+) -> None:
+    ini = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+    pytester.makeini(ini + ("asyncio_debug = true\n" if how == "ini" else ""))
+    pytester.makepyfile(
+        """
+        import asyncio, pytest
+
+        @pytest.mark.asynctoolkit
+        async def test_ours():
+            assert asyncio.get_running_loop().get_debug()
+
+        @pytest.mark.asyncio
+        async def test_theirs():
+            assert asyncio.get_running_loop().get_debug()
+
+        async def test_unmarked_in_strict_mode(loop):
+            assert loop.get_debug()
+        """
+    )
+    option = ["--asyncio-debug"] if how == "option" else []
+    run_pytest(pytester, "-p", "asyncio", *option).assert_outcomes(passed=3)
