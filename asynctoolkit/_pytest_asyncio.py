@@ -33,7 +33,7 @@ _parsers: weakref.WeakKeyDictionary[Any, pytest.Parser] = weakref.WeakKeyDiction
 
 _UNUSED_SCOPE = "; asynctoolkit does not use it: every test it runs has a loop of its own"
 # (name, help, type, default), as pytest-asyncio 1.x declares them.
-_SETTINGS: tuple[tuple[str, str, Any, str | None], ...] = (
+_SETTINGS: tuple[tuple[str, str, Any, object], ...] = (
     (
         "asyncio_mode",
         "pytest-asyncio's mode (strict, auto); while pytest-asyncio is not loaded, "
@@ -46,7 +46,7 @@ _SETTINGS: tuple[tuple[str, str, Any, str | None], ...] = (
         "asyncio's debug mode for the loops of the async tests (pytest-asyncio's setting, "
         "which asynctoolkit honours)",
         "bool",
-        "false",
+        False,
     ),
     (
         "asyncio_default_fixture_loop_scope",
@@ -87,9 +87,12 @@ def debug(config: pytest.Config) -> bool:
     if option is not None:
         return bool(option)
     try:
-        return bool(config.getini("asyncio_debug"))
-    except ValueError:  # neither plugin declared it: a configure hook of ours did not run
+        value = config.getini("asyncio_debug")
+    except ValueError:  # neither plugin declared it (pytest-asyncio before 0.25)
         return False
+    # Unset, pytest hands back the declared default as it is: pytest-asyncio
+    # declares the string "false" (and reads it as this does).
+    return value if isinstance(value, bool) else str(value).strip().lower() == "true"
 
 
 def remember_parser(parser: pytest.Parser, pluginmanager: Any) -> None:

@@ -124,18 +124,19 @@ _THEIR_SETTINGS = """
 asyncio_mode = auto
 asyncio_default_fixture_loop_scope = function
 asyncio_default_test_loop_scope = function
-asyncio_debug = {debug}
+{debug}
 """
 
 
-@pytest.mark.parametrize("debug", ["true", "false"])
+@pytest.mark.parametrize("debug", ["true", "false", None])
 def test_pytest_asyncio_settings_are_known_without_it_and_asyncio_debug_is_honoured(
-    pytester: pytest.Pytester, debug: str
+    pytester: pytest.Pytester, debug: str | None
 ) -> None:
     """Before, each setting was an unknown config option: a warning, and
     under ``--strict-config`` an error that failed the run.
     """
-    pytester.makeini(_THEIR_SETTINGS.format(debug=debug))
+    line = "" if debug is None else f"asyncio_debug = {debug}"
+    pytester.makeini(_THEIR_SETTINGS.format(debug=line))
     expected = debug == "true"
     pytester.makepyfile(
         f"""
@@ -165,26 +166,27 @@ def test_pytest_asyncio_settings_are_known_without_it_and_asyncio_debug_is_honou
 
 
 @needs_pytest_asyncio
-@pytest.mark.parametrize("how", ["ini", "option"])
+@pytest.mark.parametrize("how", ["ini", "option", "unset"])
 def test_pytest_asyncio_debug_setting_puts_our_tests_loops_in_debug_mode_beside_it(
     pytester: pytest.Pytester, how: str
 ) -> None:
     ini = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
     pytester.makeini(ini + ("asyncio_debug = true\n" if how == "ini" else ""))
+    expected = how != "unset"
     pytester.makepyfile(
-        """
+        f"""
         import asyncio, pytest
 
         @pytest.mark.asynctoolkit
         async def test_ours():
-            assert asyncio.get_running_loop().get_debug()
+            assert asyncio.get_running_loop().get_debug() is {expected}
 
         @pytest.mark.asyncio
         async def test_theirs():
-            assert asyncio.get_running_loop().get_debug()
+            assert asyncio.get_running_loop().get_debug() is {expected}
 
         async def test_unmarked_in_strict_mode(loop):
-            assert loop.get_debug()
+            assert loop.get_debug() is {expected}
         """
     )
     option = ["--asyncio-debug"] if how == "option" else []
