@@ -73,6 +73,7 @@ class FirstUseTest(unittest.TestCase):
             "asynctoolkit.case._explore",  # with ``explore``
             "asynctoolkit.case._clocked",  # with ``ClockedTestCase``
             "asynctoolkit._shared.exploration",
+            "asynctoolkit._shared.tracking",  # the checks' gc watch, not the mocks'
             "random",  # explored runs only
         ):
             self.assertNotIn(unused, loaded)

@@ -26,7 +26,7 @@ import types
 import unittest.mock as _um
 from typing import Any, ClassVar
 
-from asynctoolkit._shared import tracking
+from asynctoolkit._shared import mock_coroutines
 from asynctoolkit.mock._assertions import AwaitAssertions
 from asynctoolkit.mock._awaited import AwaitedEvent
 from asynctoolkit.mock._family import Family
@@ -356,14 +356,14 @@ class AsyncMock(AwaitAssertions, MAGIC_MIXIN, Mock):  # type: ignore[misc]
         check_call(self, args, kwargs)
         call = record_call(self, args, kwargs)
         coroutine = self._atk_await_call(call, args, kwargs)
-        tracking.track_coroutine(coroutine, self, call)
+        mock_coroutines.track_coroutine(coroutine, self, call)
         return coroutine
 
     def _execute_mock_call(self, /, *args: Any, **kwargs: Any) -> Any:
         # Reached only through unittest.mock internals that bypass __call__.
         call = self.call_args
         coroutine = self._atk_await_call(call, args, kwargs)
-        tracking.track_coroutine(coroutine, self, call)
+        mock_coroutines.track_coroutine(coroutine, self, call)
         return coroutine
 
     def reset_mock(

@@ -11,7 +11,7 @@ import warnings
 from typing import Any
 
 import asynctoolkit
-from asynctoolkit._shared import tracking
+from asynctoolkit._shared import mock_coroutines
 from asynctoolkit.mock import ANY, DEFAULT, CoroutineMock, MagicMock, Mock, call, return_once
 from tests._inner import failure_text, passed, run_test
 
@@ -444,12 +444,12 @@ class RealTimeDeadlineTest(unittest.TestCase):
 class TrackingTest(unittest.TestCase):
     def test_every_call_is_reported_with_the_mock_and_the_call(self) -> None:
         context = contextvars.copy_context()
-        collector = tracking.open_collector(context)
+        collector = mock_coroutines.open_collector(context)
         m = CoroutineMock()
         first = context.run(m, 1)
         asyncio.run(context.run(m, 2))
         m(3).close()  # outside the test's context: not collected
-        collected = tracking.close_collector(collector)
+        collected = mock_coroutines.close_collector(collector)
         self.assertEqual([(t.owner, t.call) for t in collected], [(m, call(1)), (m, call(2))])
         self.assertIs(collected[0].coroutine, first)
         self.assertEqual(inspect.getcoroutinestate(first), inspect.CORO_CREATED)
@@ -458,8 +458,8 @@ class TrackingTest(unittest.TestCase):
 
     def test_nothing_is_kept_outside_a_test(self) -> None:
         context = contextvars.copy_context()
-        collector = tracking.open_collector(context)
-        tracking.close_collector(collector)
+        collector = mock_coroutines.open_collector(context)
+        mock_coroutines.close_collector(collector)
         m = CoroutineMock()
         m().close()
         context.run(m).close()  # the collector is closed: nothing is kept

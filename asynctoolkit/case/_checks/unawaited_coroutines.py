@@ -24,7 +24,7 @@ import warnings
 from types import CoroutineType
 from typing import Any
 
-from asynctoolkit._shared import report, tracking
+from asynctoolkit._shared import mock_coroutines, report, tracking
 from asynctoolkit.case._checks._base import Check, Watch, indent
 
 __all__: list[str] = []
@@ -64,7 +64,7 @@ class UnawaitedCoroutines(Check):
         self._forward = sys.unraisablehook
         sys.unraisablehook = self._unraisable
         # What CoroutineMock calls hand out in the test's context.
-        self._collector = tracking.open_collector(watch.context)
+        self._collector = mock_coroutines.open_collector(watch.context)
 
     def _unraisable(self, unraisable: Any) -> None:
         coroutine = unraisable.object
@@ -106,7 +106,7 @@ class UnawaitedCoroutines(Check):
 
     def findings(self) -> list[str]:
         lines = list(self._dropped)
-        for tracked in tracking.close_collector(self._collector):
+        for tracked in mock_coroutines.close_collector(self._collector):
             coro = tracked.coroutine
             if inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:
                 lines.append(f"{tracked.owner!r} was called as {tracked.call!r} but never awaited")
@@ -120,7 +120,7 @@ class UnawaitedCoroutines(Check):
         ]
 
     def restore(self) -> None:
-        tracking.close_collector(self._collector)  # if findings() never ran
+        mock_coroutines.close_collector(self._collector)  # if findings() never ran
         if self._catcher is not None:
             sys.unraisablehook = self._forward
             self._catcher.__exit__(None, None, None)
