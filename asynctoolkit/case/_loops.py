@@ -167,10 +167,24 @@ class ExecutorJobsLeft(Exception):
 def _shutdown_default_executor(loop: asyncio.AbstractEventLoop, seconds: float, why: str) -> None:
     """``loop.shutdown_default_executor()``, waiting at most ``seconds`` of
     real time for the jobs (asyncio waits for ever before 3.12); past that,
-    the loop closes without them (``ExecutorJobsLeft``)."""
+    the loop closes without them (``ExecutorJobsLeft``).
+
+    The jobs are waited for first, by joining the executor's workers; the
+    loop's own ``shutdown_default_executor`` (a subclass's override too) runs
+    only once they are done, when it returns at once: called with jobs left,
+    it would wait for them.  A ``ClockedEventLoop`` bounds its own by its
+    ``real_timeout``.  A loop whose workers cannot be seen (uvloop) gets its
+    own, without a bound.
+    """
+    clock = sys.modules.get("asynctoolkit.clock")  # no clocked loop before it is imported
+    if clock is not None and isinstance(loop, clock.ClockedEventLoop):
+        loop.run_until_complete(loop.shutdown_default_executor())
+        return
     workers = asyncio_details.default_executor_threads(loop)
-    if workers is None or type(loop).shutdown_default_executor is not _BASE_SHUTDOWN:
-        # Not asyncio's own (a clocked loop bounds it by its real_timeout).
+    if workers is None:
+        # Workers out of sight (uvloop): its own shutdown, which waits for
+        # the jobs.  Cutting it short would leave its shutdown thread to
+        # fail on the closed loop when the jobs end, in a later test.
         loop.run_until_complete(loop.shutdown_default_executor())
         return
     if workers:
@@ -202,9 +216,6 @@ def _shutdown_default_executor(loop: asyncio.AbstractEventLoop, seconds: float, 
                 "Still running:\n" + "\n".join(_describe_worker(thread) for thread in left)
             )
     loop.run_until_complete(loop.shutdown_default_executor())  # at once now: the jobs are done
-
-
-_BASE_SHUTDOWN = asyncio.BaseEventLoop.shutdown_default_executor
 
 
 def _settle(future: asyncio.Future[None]) -> None:

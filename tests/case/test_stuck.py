@@ -407,6 +407,41 @@ class ExecutorJobsTest(unittest.TestCase):
         text = self.run_leaving_a_job(timeout=0.5, cancel_wait=0, cleanup_sleeps=0.8)
         self.assertIn(self._GIVEN + "0s of real time", text)
 
+    def test_a_loop_class_with_its_own_executor_shutdown_is_bounded_too(self) -> None:
+        """Before, closing a loop whose class overrides shutdown_default_executor
+        waited as long as the job ran (here up to 60 s), past the limit, and the
+        test passed."""
+        calls: list[str] = []
+
+        class OwnShutdown(asyncio.SelectorEventLoop):  # type: ignore[misc,valid-type]
+            async def shutdown_default_executor(self, *args: Any) -> None:
+                calls.append("shutdown")
+                await super().shutdown_default_executor(*args)
+
+        text = self.run_leaving_a_job(timeout=1, loop_factory=OwnShutdown)
+        self.assertIn(self._GIVEN, text)
+        self.assertIn(", in job\n", text)  # the job, and where it is
+        self.assertEqual(calls, [])  # not called: it would wait for the job
+
+    def test_a_loop_class_with_its_own_executor_shutdown_gets_it_called(self) -> None:
+        calls: list[str] = []
+
+        class OwnShutdown(asyncio.SelectorEventLoop):  # type: ignore[misc,valid-type]
+            async def shutdown_default_executor(self, *args: Any) -> None:
+                calls.append("shutdown")
+                await super().shutdown_default_executor(*args)
+
+        class Inner(asynctoolkit.TestCase):
+            loop_factory = OwnShutdown
+            timeout = 5
+
+            async def test_it(self) -> None:
+                await asyncio.get_running_loop().run_in_executor(None, time.sleep, 0.05)
+
+        result = run_test(Inner, "test_it")
+        self.assertTrue(passed(result), failure_text(result))
+        self.assertEqual(calls, ["shutdown"])
+
     def test_a_job_that_ends_in_time_is_waited_for(self) -> None:
         ended = threading.Event()
 
