@@ -169,24 +169,29 @@ def _shutdown_default_executor(loop: asyncio.AbstractEventLoop, seconds: float, 
     real time for the jobs (asyncio waits for ever before 3.12); past that,
     the loop closes without them (``ExecutorJobsLeft``).
 
-    The jobs are waited for first, by joining the executor's workers; the
-    loop's own ``shutdown_default_executor`` (a subclass's override too) runs
-    only once they are done, when it returns at once: called with jobs left,
-    it would wait for them.  A ``ClockedEventLoop`` bounds its own by its
-    ``real_timeout``.  A loop whose workers cannot be seen (uvloop) gets its
-    own, without a bound.
+    asyncio's own: the executor takes no new job, its workers are joined (in
+    a thread, the loop running meanwhile), then its shutdown returns at once.
+    A subclass's override runs first, as ``asyncio.run`` runs it (it may end
+    the jobs itself), awaited at most ``seconds`` (``_await_own_shutdown``).
+    A ``ClockedEventLoop`` bounds its own by its ``real_timeout``.  A loop
+    whose workers are out of sight (uvloop) runs its own, without a bound.
     """
     clock = sys.modules.get("asynctoolkit.clock")  # no clocked loop before it is imported
     if clock is not None and isinstance(loop, clock.ClockedEventLoop):
         loop.run_until_complete(loop.shutdown_default_executor())
         return
-    workers = asyncio_details.default_executor_threads(loop)
-    if workers is None:
-        # Workers out of sight (uvloop): its own shutdown, which waits for
-        # the jobs.  Cutting it short would leave its shutdown thread to
-        # fail on the closed loop when the jobs end, in a later test.
+    if asyncio_details.default_executor_threads(loop) is None:
+        # uvloop: cutting its shutdown short would leave its shutdown thread
+        # to fail on the closed loop when the jobs end, in a later test.
         loop.run_until_complete(loop.shutdown_default_executor())
         return
+    if type(loop).shutdown_default_executor is not _BASE_SHUTDOWN:
+        _await_own_shutdown(loop, seconds, why)
+        return
+    # No new job from now on, then the workers (a job could have started one
+    # more before); they end once the queued jobs are done.
+    asyncio_details.default_executor_shutdown(loop)
+    workers = asyncio_details.default_executor_threads(loop) or []
     if workers:
         deadline = _monotonic() + seconds
         done = loop.create_future()
@@ -197,8 +202,6 @@ def _shutdown_default_executor(loop: asyncio.AbstractEventLoop, seconds: float, 
             with contextlib.suppress(RuntimeError):  # the loop is closed
                 loop.call_soon_threadsafe(_settle, done)
 
-        # No new job from now on; the workers end once the queued ones are done.
-        asyncio_details.default_executor_shutdown(loop)
         joiner = threading.Thread(target=join, name="asynctoolkit-executor-join", daemon=True)
         joiner.start()
         loop.run_until_complete(done)
@@ -206,16 +209,55 @@ def _shutdown_default_executor(loop: asyncio.AbstractEventLoop, seconds: float, 
         left = [thread for thread in workers if thread.is_alive()]
         if left:
             threads.given_up.update(left)
-            raise ExecutorJobsLeft(
-                f"its default executor's jobs were given {round(seconds, 2):g}s of real time "
-                f"({why}) and are still running; the loop was closed without them, and "
-                f"their thread{'s run' if len(left) > 1 else ' runs'} on (the process "
-                f"waits for {'them' if len(left) > 1 else 'it'} at exit). Await what "
-                "run_in_executor() and asyncio.to_thread() return, or make those jobs end "
-                "with the test. "
-                "Still running:\n" + "\n".join(_describe_worker(thread) for thread in left)
-            )
+            raise ExecutorJobsLeft(_jobs_left(seconds, why, left))
     loop.run_until_complete(loop.shutdown_default_executor())  # at once now: the jobs are done
+
+
+_BASE_SHUTDOWN = asyncio.BaseEventLoop.shutdown_default_executor
+# The overridden shutdowns left pending (``_await_own_shutdown``), kept for
+# the rest of the process: never cancelled nor collected.
+_abandoned: list[asyncio.Task[None]] = []
+
+
+def _await_own_shutdown(loop: asyncio.AbstractEventLoop, seconds: float, why: str) -> None:
+    """A loop class's own ``shutdown_default_executor``, awaited at most ``seconds``.
+
+    Past that, it is left pending: cancelled or collected, asyncio's, which
+    an override calls, would join its shutdown thread on the way out (until
+    the jobs end).  That thread sees the loop closed when they do.
+    """
+    before = set(threading.enumerate())
+    task = loop.create_task(loop.shutdown_default_executor())
+    loop.run_until_complete(asyncio.wait([task], timeout=seconds))
+    if task.done():
+        task.result()  # what it raised, if anything
+        return
+    asyncio_details.forget_pending_task(task)
+    _abandoned.append(task)
+    left = [t for t in asyncio_details.default_executor_threads(loop) or () if t.is_alive()]
+    # Reported here, with the thread the shutdown started (asyncio's waits
+    # in one for the jobs): not again by running_threads.
+    threads.given_up.update([*left, *(t for t in threading.enumerate() if t not in before)])
+    if left:
+        raise ExecutorJobsLeft(_jobs_left(seconds, why, left))
+    raise ExecutorJobsLeft(
+        f"its shutdown_default_executor() ({type(loop).__qualname__}'s own) did not return "
+        f"within {round(seconds, 2):g}s of real time ({why}); the loop was closed without it"
+    )
+
+
+def _jobs_left(seconds: float, why: str, left: list[threading.Thread]) -> str:
+    """``ExecutorJobsLeft``'s message for the workers ``left`` running."""
+    many = len(left) > 1
+    return (
+        f"its default executor's jobs were given {round(seconds, 2):g}s of real time "
+        f"({why}) and are still running; the loop was closed without them, and "
+        f"their thread{'s run' if many else ' runs'} on (the process "
+        f"waits for {'them' if many else 'it'} at exit). Await what "
+        "run_in_executor() and asyncio.to_thread() return, or make those jobs end "
+        "with the test. "
+        "Still running:\n" + "\n".join(_describe_worker(thread) for thread in left)
+    )
 
 
 def _settle(future: asyncio.Future[None]) -> None:

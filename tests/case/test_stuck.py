@@ -421,7 +421,31 @@ class ExecutorJobsTest(unittest.TestCase):
         text = self.run_leaving_a_job(timeout=1, loop_factory=OwnShutdown)
         self.assertIn(self._GIVEN, text)
         self.assertIn(", in job\n", text)  # the job, and where it is
-        self.assertEqual(calls, [])  # not called: it would wait for the job
+        self.assertNotIn("running_threads", text)  # reported once
+        self.assertEqual(calls, ["shutdown"])  # run first, as asyncio.run does
+
+    def test_a_loop_class_whose_own_executor_shutdown_ends_the_jobs_passes(self) -> None:
+        # Its override runs before the jobs are waited for: joining them
+        # first waited out the limit and failed the test.
+        release = threading.Event()
+
+        class EndsItsJobs(asyncio.SelectorEventLoop):  # type: ignore[misc,valid-type]
+            async def shutdown_default_executor(self, *args: Any) -> None:
+                release.set()
+                await super().shutdown_default_executor(*args)
+
+        class Inner(asynctoolkit.TestCase):
+            loop_factory = EndsItsJobs
+            timeout = 5
+
+            async def test_it(self) -> None:
+                asyncio.get_running_loop().run_in_executor(None, release.wait, 60)
+
+        try:
+            result = run_test(Inner, "test_it")
+        finally:
+            release.set()
+        self.assertTrue(passed(result), failure_text(result))
 
     def test_a_loop_class_with_its_own_executor_shutdown_gets_it_called(self) -> None:
         calls: list[str] = []
