@@ -26,10 +26,13 @@ MARKER = "asyncio"
 
 _LOADED = pytest.StashKey[bool]()
 
-# The parser each run's plugin manager gave ``pytest_addoption``: the ini
-# options are added at ``pytest_configure``, once every plugin is known
-# (pytest checks for unknown ones after collection).
-_parsers: weakref.WeakKeyDictionary[Any, pytest.Parser] = weakref.WeakKeyDictionary()
+# The parser each run's plugin manager gave ``pytest_addoption``, by the
+# manager's id: the ini options are added at ``pytest_configure``, once every
+# plugin is known (pytest checks for unknown ones after collection).  Held
+# weakly: the parser refers to its config, which refers to the manager, so
+# a run that never configures (``--version``) or keeps pytest-asyncio drops
+# its entry with them.
+_parsers: weakref.WeakValueDictionary[int, pytest.Parser] = weakref.WeakValueDictionary()
 
 _UNUSED_SCOPE = "; asynctoolkit does not use it: every test it runs has a loop of its own"
 # (name, help, type, default), as pytest-asyncio 1.x declares them.
@@ -97,11 +100,12 @@ def debug(config: pytest.Config) -> bool:
 
 def remember_parser(parser: pytest.Parser, pluginmanager: Any) -> None:
     """Keep the run's parser, for ``offer_if_absent``."""
-    _parsers[pluginmanager] = parser
+    _parsers[id(pluginmanager)] = parser
 
 
 def offer_if_absent(config: pytest.Config) -> None:
     """While pytest-asyncio is not loaded, offer its marker, fixture and ini options."""
+    parser = _parsers.pop(id(config.pluginmanager), None)
     if loaded(config):
         return
     config.addinivalue_line(
@@ -110,7 +114,6 @@ def offer_if_absent(config: pytest.Config) -> None:
         "asynctoolkit runs the async tests it marks (its loop_scope is not used)",
     )
     config.pluginmanager.register(_Fixtures(), "asynctoolkit-pytest-asyncio-names")
-    parser = _parsers.pop(config.pluginmanager, None)
     if parser is not None:
         for name, help_text, kind, default in _SETTINGS:
             parser.addini(name, help_text, type=kind, default=default)

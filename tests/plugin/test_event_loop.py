@@ -191,3 +191,22 @@ def test_pytest_asyncio_debug_setting_puts_our_tests_loops_in_debug_mode_beside_
     )
     option = ["--asyncio-debug"] if how == "option" else []
     run_pytest(pytester, "-p", "asyncio", *option).assert_outcomes(passed=3)
+
+
+@needs_pytest_asyncio
+@pytest.mark.parametrize("plugins", [["-p", "asyncio"], ["-p", "no:asyncio"]])
+def test_the_parsers_kept_for_pytest_asyncio_settings_go_with_their_runs(
+    pytester: pytest.Pytester, plugins: list[str]
+) -> None:
+    # Before, a run with pytest-asyncio loaded kept its parser, and with it
+    # its whole configuration, for the rest of the process (in-process runs).
+    import gc
+
+    from asynctoolkit import _pytest_asyncio
+
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile("def test_sync(): pass")
+    for _ in range(2):
+        pytester.inline_run("-p", "no:randomly", "-p", "no:cacheprovider", *plugins)
+    gc.collect()
+    assert len(_pytest_asyncio._parsers) == 0
