@@ -407,18 +407,23 @@ class ExecutorJobsTest(unittest.TestCase):
         text = self.run_leaving_a_job(timeout=0.5, cancel_wait=0, cleanup_sleeps=0.8)
         self.assertIn(self._GIVEN + "0s of real time", text)
 
+    @staticmethod
+    def own_shutdown_loop(calls: list[str]) -> type[asyncio.AbstractEventLoop]:
+        """A loop class whose own shutdown_default_executor notes each call in ``calls``."""
+
+        class OwnShutdown(asyncio.SelectorEventLoop):
+            async def shutdown_default_executor(self, *args: Any) -> None:
+                calls.append("shutdown")
+                await super().shutdown_default_executor(*args)
+
+        return OwnShutdown
+
     def test_a_loop_class_with_its_own_executor_shutdown_is_bounded_too(self) -> None:
         """Before, closing a loop whose class overrides shutdown_default_executor
         waited as long as the job ran (here up to 60 s), past the limit, and the
         test passed."""
         calls: list[str] = []
-
-        class OwnShutdown(asyncio.SelectorEventLoop):  # type: ignore[misc,valid-type]
-            async def shutdown_default_executor(self, *args: Any) -> None:
-                calls.append("shutdown")
-                await super().shutdown_default_executor(*args)
-
-        text = self.run_leaving_a_job(timeout=1, loop_factory=OwnShutdown)
+        text = self.run_leaving_a_job(timeout=1, loop_factory=self.own_shutdown_loop(calls))
         self.assertIn(self._GIVEN, text)
         self.assertIn(", in job\n", text)  # the job, and where it is
         self.assertNotIn("running_threads", text)  # reported once
@@ -429,7 +434,7 @@ class ExecutorJobsTest(unittest.TestCase):
         # first waited out the limit and failed the test.
         release = threading.Event()
 
-        class EndsItsJobs(asyncio.SelectorEventLoop):  # type: ignore[misc,valid-type]
+        class EndsItsJobs(asyncio.SelectorEventLoop):
             async def shutdown_default_executor(self, *args: Any) -> None:
                 release.set()
                 await super().shutdown_default_executor(*args)
@@ -450,13 +455,8 @@ class ExecutorJobsTest(unittest.TestCase):
     def test_a_loop_class_with_its_own_executor_shutdown_gets_it_called(self) -> None:
         calls: list[str] = []
 
-        class OwnShutdown(asyncio.SelectorEventLoop):  # type: ignore[misc,valid-type]
-            async def shutdown_default_executor(self, *args: Any) -> None:
-                calls.append("shutdown")
-                await super().shutdown_default_executor(*args)
-
         class Inner(asynctoolkit.TestCase):
-            loop_factory = OwnShutdown
+            loop_factory = self.own_shutdown_loop(calls)
             timeout = 5
 
             async def test_it(self) -> None:
