@@ -37,17 +37,19 @@ from __future__ import annotations
 import contextvars
 import warnings
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from _pytest.runner import runtestprotocol
 
 from asynctoolkit import case
-from asynctoolkit._shared import choices, exploration
-from asynctoolkit._shared.exploration import Exploration
+from asynctoolkit._shared import choices
 from asynctoolkit._shared.settings import EXPLORE_MARK, settings
 from asynctoolkit.case import _decorators, _loops
 from asynctoolkit.case._run import TestRun
+
+if TYPE_CHECKING:
+    from asynctoolkit._shared.exploration import Exploration
 
 __all__: list[str] = []
 
@@ -259,7 +261,7 @@ def _exploration_of(item: pytest.Item, plan: _Plan) -> Exploration | None:
     found: object
     if marked is not None and marked is not False:
         if marked is True:
-            found = exploration.Exploration()
+            found = _explore_arguments()
         elif isinstance(marked, dict):
             found = _explore_arguments(**marked)
         else:
@@ -269,11 +271,22 @@ def _exploration_of(item: pytest.Item, plan: _Plan) -> Exploration | None:
         found = getattr(function, EXPLORE_MARK, None)
         if found is None:
             found = getattr(getattr(item, "cls", None), EXPLORE_MARK, None)
-    plan.explored = found if isinstance(found, Exploration) else None
-    return plan.explored
+    if found is not None:
+        # Imported by the first explored test, not at start-up (bench/bench_pytest.py).
+        from asynctoolkit._shared.exploration import Exploration
+
+        if isinstance(found, Exploration):
+            plan.explored = found
+            return found
+    plan.explored = None
+    return None
 
 
-def _explore_arguments(runs: Any = exploration.DEFAULT_RUNS, **kwargs: Any) -> Exploration:
+def _explore_arguments(*given: Any, **kwargs: Any) -> Exploration:
+    """The marker's ``explore=RUNS`` (``given``) or ``explore={...}`` (``kwargs``)."""
+    from asynctoolkit._shared import exploration
+
+    runs = given[0] if given else kwargs.pop("runs", exploration.DEFAULT_RUNS)
     unknown = sorted(set(kwargs) - {"seed", "jitter", "latency", "faults"})
     if unknown:
         raise pytest.UsageError(
@@ -331,6 +344,8 @@ def _one_report(reports: list[pytest.TestReport]) -> list[pytest.TestReport]:
 def _explore(
     item: pytest.Item, nextitem: pytest.Item | None, explored: Exploration
 ) -> list[pytest.TestReport]:
+    from asynctoolkit._shared import exploration
+
     seeds = exploration.seeds(explored)
     reports: list[pytest.TestReport] = []
     # Between runs, only the test's own (function-scoped) fixtures are finalised.

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import unittest
 
 import asynctoolkit
@@ -151,6 +152,43 @@ class FirstUseTest(unittest.TestCase):
         )
         self.assertIn("asynctoolkit.selector._mocks", loaded)
 
+    def test_an_async_test_function_under_pytest_leaves_test_case_and_the_rest_unloaded(
+        self,
+    ) -> None:
+        # pytest's start-up with the plugin costs what the plugin imports
+        # (bench/bench_pytest.py): a run of async test functions needs no
+        # TestCase, no exploration, no asynctest layer.
+        with tempfile.TemporaryDirectory() as directory:
+            with open(os.path.join(directory, "test_one.py"), "w") as file:
+                file.write(
+                    "import json, sys\n"
+                    "async def test_one():\n"
+                    "    print('LOADED', json.dumps(sorted(sys.modules)))\n"
+                )
+            options = ["-p", "no:asyncio", "-p", "no:randomly", "-p", "no:cacheprovider"]
+            done = subprocess.run(
+                [sys.executable, "-m", "pytest", "-q", "-s", *options, "test_one.py"],
+                cwd=directory,
+                env=dict(os.environ, PYTHONPATH=ROOT),
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        line = next(line for line in done.stdout.splitlines() if line.startswith("LOADED"))
+        loaded = set(json.loads(line.partition(" ")[2]))
+        self.assertIn("asynctoolkit._pytest_hooks", loaded)
+        self.assertIn("asynctoolkit.case._checks", loaded)
+        for unused in (
+            "asynctoolkit.case._testcase",
+            "asynctoolkit.case._assertions",
+            "asynctoolkit._shared.exploration",
+            "asynctoolkit.compat._install",
+            "asynctoolkit.helpers",
+        ):
+            self.assertNotIn(unused, loaded)
+
     def test_a_name_used_late_loads_its_module(self) -> None:
         loaded = _loaded_after(
             "import asynctoolkit\n"
@@ -191,6 +229,13 @@ class EveryNameTest(unittest.TestCase):
         self.assertEqual(
             {name: f"asynctoolkit.mock.{module}.{name}" for name, module in lazy_mock.items()},
             in_mock,
+        )
+
+        in_case = _names_imported_for_type_checkers(asynctoolkit.case)
+        lazy_case = asynctoolkit.case._LAZY
+        self.assertEqual(
+            {name: f"asynctoolkit.case.{module}.{name}" for name, module in lazy_case.items()},
+            in_case,
         )
 
         in_selector = _names_imported_for_type_checkers(asynctoolkit.selector)

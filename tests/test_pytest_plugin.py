@@ -311,3 +311,28 @@ def test_hypothesis_runs_async_examples_through_asynctoolkit_function(
         """
     )
     _run(pytester).assert_outcomes(passed=2)
+
+
+def test_the_module_pytest_loads_carries_every_hook_and_fixture() -> None:
+    # pytest registers asynctoolkit.pytest_plugin; its hooks and fixtures are
+    # written in _pytest_hooks.py and listed in its __all__: one left out of
+    # the list would silently never run.
+    import asynctoolkit._pytest_hooks as hooks
+    import asynctoolkit.pytest_plugin as plugin
+
+    def is_fixture(value: object) -> bool:
+        # pytest 8.4 wraps a fixture function; earlier ones mark the function.
+        return type(value).__name__ == "FixtureFunctionDefinition" or hasattr(
+            value, "_pytestfixturefunction"
+        )
+
+    defined = {
+        name
+        for name, value in vars(hooks).items()
+        if getattr(value, "__module__", None) == hooks.__name__
+        and (name.startswith("pytest_") or is_fixture(value))
+    }
+    assert {"loop", "clock", "_asynctoolkit_harness", "pytest_configure"} <= defined
+    assert defined == set(hooks.__all__)
+    for name in defined:
+        assert getattr(plugin, name) is getattr(hooks, name), name

@@ -31,8 +31,8 @@ DEFAULT_BASE = 0
 class Exploration:
     """The arguments of one ``explore``: how many runs, which seed, which ranges.
 
-    A plain class rather than a dataclass: the pytest plugin imports this
-    module at every start-up (bench/bench_pytest.py times it).
+    A plain class rather than a dataclass: every explored run imports this
+    module, and ``import asynctoolkit`` may too (bench/bench_import.py).
     """
 
     __slots__ = ("faults", "jitter", "latency", "runs", "seed")

@@ -27,6 +27,23 @@ watches the file by then.  ``asynctoolkit``'s own namespace is not changed.
 
 from __future__ import annotations
 
-from asynctoolkit.compat._install import install_asynctest
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from asynctoolkit.compat._install import install_asynctest
 
 __all__ = ["install_asynctest"]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use: the pytest plugin reads its ini option at every
+    # start-up, and most runs never install the layer (bench/bench_pytest.py).
+    if name == "install_asynctest":
+        from asynctoolkit.compat._install import install_asynctest
+
+        return install_asynctest
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), "install_asynctest"})

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from asynctoolkit.compat._install import install_asynctest
-
 if TYPE_CHECKING:
     import pytest
 
@@ -35,6 +33,9 @@ def install_if_enabled(config: pytest.Config) -> None:
     """Install the asynctest layer if the configuration sets ``asynctoolkit_asynctest = true``."""
     if not config.getini(INI_NAME):
         return
+    # Imported only when asked for (start-up, bench/bench_pytest.py).
+    from asynctoolkit.compat._install import install_asynctest
+
     try:
         install_asynctest()
     except RuntimeError as error:

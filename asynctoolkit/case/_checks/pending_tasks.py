@@ -10,7 +10,6 @@ from typing import Any
 from asynctoolkit._shared import asyncio_details, report
 from asynctoolkit.case import _loops
 from asynctoolkit.case._checks._base import Check, Settle, Watch, indent
-from asynctoolkit.helpers import exhaust_callbacks
 
 __all__: list[str] = []
 
@@ -38,6 +37,9 @@ class PendingTasks(Check):
         leftover = self._leftover()
         if leftover:
             # A cleanup may have just cancelled them: let those requests land.
+            # (Imported here: most runs never leave a task, bench/bench_pytest.py.)
+            from asynctoolkit.helpers import exhaust_callbacks
+
             with contextlib.suppress(RuntimeError):
                 settle(exhaust_callbacks())
             leftover = self._leftover()
