@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Any, TypeVar
 
-from asynctoolkit._shared.settings import settings
+from asynctoolkit._shared.settings import EXPLORE_MARK, settings
 
 __all__ = ["fail_on", "ignore_loop", "lenient", "strict", "timeout"]
 
@@ -59,7 +59,7 @@ def fail_on(**checks: bool) -> Callable[[_F], _F]:
             raise TypeError(f"fail_on({name}=...) takes True or False, not {value!r}")
 
     def decorate(target: _F) -> _F:
-        _settings_changed()
+        settings_changed()
         # Only the target's own settings are stored (several decorators on one
         # target add up); a test merges those of every class of its MRO.
         own: Mapping[str, bool] = getattr(target, "__dict__", {}).get(CHECKS_ATTR, {})
@@ -106,7 +106,7 @@ def timeout(seconds: float | None) -> Callable[[_F], _F]:
     limit = validate_timeout(seconds)
 
     def decorate(target: _F) -> _F:
-        _settings_changed()
+        settings_changed()
         setattr(target, TIMEOUT_ATTR, limit)
         return target
 
@@ -189,7 +189,7 @@ _generation = 0
 _CACHE_ATTR = "__asynctoolkit_settings_cache__"
 
 
-def _settings_changed() -> None:
+def settings_changed() -> None:
     global _generation
     _generation += 1
 
@@ -217,6 +217,43 @@ def settings_of(owner: type, name: str) -> Settings:
             enabled_checks(owner, method),
             turned_on_by_strict(owner, method),
         )
+        if len(per_class) > 1000:  # settings changed many times: start afresh
+            per_class.clear()
+        per_class[key] = found
+    return found
+
+
+_MISSING: Any = object()
+
+
+def exploration_of(owner: type, name: str) -> Any:
+    """The ``explore`` settings of test ``name`` of ``owner``: its method's, else
+    its class's (or a parent's), else None.
+
+    Read from the method's own ``__dict__``, and for the class cached as
+    ``settings_of`` caches, until a decorator stores new settings
+    (``explore`` too): looking an absent attribute up on a method or a class
+    raises and catches an AttributeError, 6k instructions a test
+    (bench/bench_case.py).
+    """
+    method = getattr(owner, name, None)
+    own = getattr(method, "__dict__", None)
+    if own:  # a function's is empty unless a decorator marked it
+        found = own.get(EXPLORE_MARK)
+        if found is not None:
+            return found
+    elif own is None and method is not None:  # not a function: read it as it is
+        found = getattr(method, EXPLORE_MARK, None)
+        if found is not None:
+            return found
+    per_class: dict[tuple[Any, ...], Any] | None = owner.__dict__.get(_CACHE_ATTR)
+    if per_class is None:
+        per_class = {}
+        setattr(owner, _CACHE_ATTR, per_class)
+    key = (EXPLORE_MARK, _generation)
+    found = per_class.get(key, _MISSING)
+    if found is _MISSING:
+        found = getattr(owner, EXPLORE_MARK, None)
         if len(per_class) > 1000:  # settings changed many times: start afresh
             per_class.clear()
         per_class[key] = found

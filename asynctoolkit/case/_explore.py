@@ -25,6 +25,7 @@ from asynctoolkit._shared.exploration import (
     Exploration,
 )
 from asynctoolkit._shared.settings import EXPLORE_MARK
+from asynctoolkit.case import _decorators
 
 __all__ = ["explore"]
 
@@ -96,6 +97,7 @@ def _mark(target: _F, settings: Exploration) -> _F:
             f"@explore decorates a test method, a test class or an async test function, "
             f"not {target!r}"
         )
+    _decorators.settings_changed()  # TestCase caches each test's exploration
     setattr(target, EXPLORE_MARK, settings)
     return target
 

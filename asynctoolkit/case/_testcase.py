@@ -20,7 +20,6 @@ from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any, ClassVar
 
 from asynctoolkit._shared import asyncio_details
-from asynctoolkit._shared.settings import EXPLORE_MARK
 from asynctoolkit.case import _assertions, _decorators, _loops, _oneresult
 from asynctoolkit.case._run import INTERRUPTED_CLEANUP_LIMIT, Phase, TestInterrupted, TestRun
 
@@ -178,10 +177,7 @@ class TestCase(_assertions.AsyncAssertions):
         # Explored: the ``explore`` settings of its method, else of its class;
         # what exploring needs is imported then (not at ``import asynctoolkit``).
         if explore:
-            method = getattr(self, self._testMethodName, None)
-            exploration = getattr(method, EXPLORE_MARK, None)
-            if exploration is None:
-                exploration = getattr(type(self), EXPLORE_MARK, None)
+            exploration = _decorators.exploration_of(type(self), self._testMethodName)
             if exploration is not None:
                 from asynctoolkit.case import _explore
 

@@ -70,13 +70,13 @@ class TestWatch:
     ) -> None:
         watch = self._watch = Watch(loop, context, warn, fresh, cancel_wait, allowed_threads)
         self._by_strict = by_strict
+        plan = self._plan = _plan_of(enabled)
         checks: list[Check] = []
         self._checks = checks
         try:
             # Started in registry order (the order they report in).
-            for check in CHECKS:
-                if enabled.get(check.name):
-                    checks.append(check(watch))
+            for check in plan.classes:
+                checks.append(check(watch))
         except BaseException:
             self._restore()
             raise
@@ -96,38 +96,35 @@ class TestWatch:
         Only the hooks a check overrides are called, and each step's guard
         is inline: per-test cost, ``bench/bench_case.py``.
         """
-        checks = self._checks
+        checks, plan = self._checks, self._plan
         created = self._watch.created
         problems: list[str] = []
         try:
-            for check in checks:
-                if type(check).stop is not _NO_STOP:
-                    try:
-                        check.stop()
-                    except Exception as error:
-                        problems.append(_crashed(check, error))
-            users = sum(1 for check in checks if check.uses_created_tasks) if created else 0
-            if not users:
-                self._watch.let_go_of_tasks()
-            for check in checks:
-                if type(check).finish is not _NO_FINISH:
-                    try:
-                        check.finish(settle)
-                    except Exception as error:
-                        problems.append(_crashed(check, error))
-                if users and check.uses_created_tasks:
-                    users -= 1
-                    if not users:
-                        # Let the test's tasks go before the other checks collect
-                        # garbage: what they hold (a grpc.aio channel) may unregister then.
+            for i in plan.stop:
+                try:
+                    checks[i].stop()
+                except Exception as error:
+                    problems.append(_crashed(checks[i], error))
+            if not created:
+                self._watch.let_go_of_tasks()  # nothing to read
+            for i in plan.finish:
+                if i < 0:
+                    if created:
+                        # Past the last check that reads the test's tasks: let them
+                        # go before the others collect garbage (what they hold, a
+                        # grpc.aio channel, may unregister then).
                         self._watch.let_go_of_tasks()
+                    continue
+                try:
+                    checks[i].finish(settle)
+                except Exception as error:
+                    problems.append(_crashed(checks[i], error))
             closing = close(self._watch.tasks_cleared)
-            for check in checks:
-                if type(check).after_close is not _NO_AFTER_CLOSE:
-                    try:
-                        check.after_close()
-                    except Exception as error:
-                        problems.append(_crashed(check, error))
+            for i in plan.after_close:
+                try:
+                    checks[i].after_close()
+                except Exception as error:
+                    problems.append(_crashed(checks[i], error))
             by_strict = self._by_strict
             for check in checks:
                 try:
@@ -151,10 +148,11 @@ class TestWatch:
     def _restore(self) -> None:
         """Put back what the checks changed, every step even if one fails."""
         error: BaseException | None = None
-        for check in reversed(self._checks):
-            if type(check).restore is not _NO_RESTORE:
+        checks = self._checks
+        for i in self._plan.restore:
+            if i < len(checks):  # started (a check that failed to start has no restore)
                 try:
-                    check.restore()
+                    checks[i].restore()
                 except BaseException as exc:
                     error = error or exc
         self._watch.restore()
@@ -163,12 +161,62 @@ class TestWatch:
             raise error
 
 
-# The hooks of ``Check`` that do nothing: a check that does not override one
-# is not called for it.
-_NO_STOP = Check.stop
-_NO_FINISH = Check.finish
-_NO_AFTER_CLOSE = Check.after_close
-_NO_RESTORE = Check.restore
+class _Plan:
+    """What the checks of one set of enabled names call, worked out once.
+
+    ``classes``: the enabled checks, in registry order; the others are
+    indices into them, of the checks that override each hook (a hook
+    ``Check`` leaves empty is not called: per-test cost, bench/bench_case.py),
+    ``restore`` last first; ``finish`` also holds -1, where the test's
+    tasks are let go.
+    """
+
+    __slots__ = ("after_close", "classes", "finish", "restore", "stop")
+
+    def __init__(self, classes: tuple[type[Check], ...]) -> None:
+        self.classes = classes
+
+        def overriding(hook: str) -> tuple[int, ...]:
+            return tuple(
+                i
+                for i, check in enumerate(classes)
+                if getattr(check, hook) is not getattr(Check, hook)
+            )
+
+        self.stop = overriding("stop")
+        finish = overriding("finish")
+        users = [i for i, check in enumerate(classes) if check.uses_created_tasks]
+        last = users[-1] if users else -1
+        # -1 marks where the test's tasks are let go: after the last check
+        # that reads them, before the next check's finish.
+        self.finish = (*(i for i in finish if i <= last), -1, *(i for i in finish if i > last))
+        self.after_close = overriding("after_close")
+        self.restore = overriding("restore")[::-1]
+
+
+# Plans by the enabled names, and by the mapping of enabled names they were
+# last found for, kept with it (so that its id is not reused): ``settings_of``
+# hands each test of a class the same mapping, found by identity (per-test
+# cost, bench/bench_case.py); the pytest plugin makes one per test.
+_by_names: dict[tuple[str, ...], _Plan] = {}
+_by_mapping: dict[int, tuple[Mapping[str, bool], _Plan]] = {}
+
+
+def _plan_of(enabled: Mapping[str, bool]) -> _Plan:
+    found = _by_mapping.get(id(enabled))
+    if found is not None and found[0] is enabled:
+        return found[1]
+    names = tuple(name for name, on in enabled.items() if on)
+    plan = _by_names.get(names)
+    if plan is None:
+        plan = _Plan(tuple(check for check in CHECKS if check.name in names))
+        if len(_by_names) > 100:  # many different sets: start afresh
+            _by_names.clear()
+        _by_names[names] = plan
+    if len(_by_mapping) > 100:
+        _by_mapping.clear()
+    _by_mapping[id(enabled)] = (enabled, plan)
+    return plan
 
 
 def _crashed(check: Check, error: Exception) -> str:

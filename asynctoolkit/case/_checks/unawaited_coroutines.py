@@ -120,7 +120,8 @@ class UnawaitedCoroutines(Check):
         ]
 
     def restore(self) -> None:
-        mock_coroutines.close_collector(self._collector)  # if findings() never ran
+        if not self._collector.closed:  # findings() never ran
+            mock_coroutines.close_collector(self._collector)
         if self._catcher is not None:
             sys.unraisablehook = self._forward
             self._catcher.__exit__(None, None, None)
