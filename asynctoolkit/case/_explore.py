@@ -97,7 +97,7 @@ def _mark(target: _F, settings: Exploration) -> _F:
             f"@explore decorates a test method, a test class or an async test function, "
             f"not {target!r}"
         )
-    _decorators.settings_changed()  # TestCase caches each test's exploration
+    _decorators.settings_changed()  # TestCase caches each class's exploration
     setattr(target, EXPLORE_MARK, settings)
     return target
 

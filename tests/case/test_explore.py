@@ -143,6 +143,31 @@ class ExploreTest(unittest.TestCase):
         self.assertTrue(passed(run_test(Whole, "test_it")))
         self.assertEqual(STARTS, ["run"] * 4)
 
+    def test_a_class_or_method_decorated_after_a_run_is_explored_at_the_next(self) -> None:
+        # TestCase caches each class's exploration; a decorator applied later
+        # (the class's, a parent's, a method's) is seen all the same.
+        class Parent(ClockedTestCase):
+            __test__ = False
+            autojump = True
+
+        class Late(Parent):
+            __test__ = False
+
+            async def test_it(self) -> None:
+                STARTS.append("run")
+                await asyncio.sleep(1)
+
+        self.assertTrue(passed(run_test(Late, "test_it")))
+        self.assertEqual(STARTS, ["run"])
+        explore(runs=3)(Parent)
+        STARTS.clear()
+        self.assertTrue(passed(run_test(Late, "test_it")))
+        self.assertEqual(STARTS, ["run"] * 3)
+        explore(runs=2)(Late.test_it)
+        STARTS.clear()
+        self.assertTrue(passed(run_test(Late, "test_it")))
+        self.assertEqual(STARTS, ["run"] * 2)
+
     def test_bad_arguments_are_refused_at_once(self) -> None:
         for kwargs, error in [
             ({"runs": 0}, ValueError),
