@@ -77,6 +77,39 @@ class TestRun:
     ``by_strict``: checks ``--strict`` turned on against the test's ``fail_on``.
     """
 
+    # Slots: a run is made for every test, and stores 28 attributes at once
+    # (per-test cost, bench/bench_case.py).
+    __slots__ = (
+        "_allowed_threads",
+        "_by_strict",
+        "_cancel_wait",
+        "_cancelled_phase",
+        "_checks",
+        "_failure",
+        "_forbid",
+        "_late",
+        "_limit_passed",
+        "_phase_task",
+        "_previous",
+        "_rearmed",
+        "_restore_get_event_loop",
+        "_stuck",
+        "_stuck_reason",
+        "_tasks_cleared",
+        "_thread_ident",
+        "_timed_out",
+        "_timeout_report",
+        "_token",
+        "_warn",
+        "_watch",
+        "context",
+        "depth",
+        "limit",
+        "loop",
+        "owns_loop",
+        "phase",
+    )
+
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
@@ -119,9 +152,9 @@ class TestRun:
         # The phase task the loop's expiry cancelled (None: it did not run), and,
         # once the watchdog's last resort interrupted the test (it had not
         # ended GRACE_SECONDS after its limit): whether it had been cancelled,
-        # and its task's await chain.  (One attribute for the three: past 30
-        # attributes an instance of a class loses CPython 3.11's fast
-        # attribute access, which cost every test 6k instructions.)
+        # and its task's await chain.  (One attribute for the three: before
+        # the slots, past 30 attributes an instance of a class lost CPython
+        # 3.11's fast attribute access, which cost every test 6k instructions.)
         self._cancelled_phase: asyncio.Task[Any] | object | None = None
         self._late: _Late | None = None
         # Set by the watchdog thread at the limit (its loop callback may not run).

@@ -57,6 +57,8 @@ class TestWatch:
     checks that ``--strict`` turned on against the test's own ``fail_on``.
     """
 
+    __slots__ = ("_by_strict", "_checks", "_plan", "_watch", "task_factory")
+
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,

@@ -36,7 +36,11 @@ class Check:
 
     Subclasses set the class attributes and override what they need; the
     registry (``asynctoolkit.case._checks``) lists them in report order.
+    Each declares the attributes it sets in ``__slots__``: one of each is made
+    for every test (per-test cost, bench/bench_case.py).
     """
+
+    __slots__ = ("loop", "watch")
 
     #: The name users write in ``fail_on(name=False)``.
     name: ClassVar[str]
@@ -71,6 +75,24 @@ class Check:
 
 class Watch:
     """The checks of one test on ``loop``, and what they share."""
+
+    __slots__ = (
+        "_default_patched",
+        "_last_site",
+        "_previous_handler",
+        "_site_depth",
+        "_warn",
+        "allowed_threads",
+        "cancel_wait",
+        "context",
+        "created",
+        "exceptions",
+        "fresh",
+        "loop",
+        "sites",
+        "task_factory",
+        "tasks_cleared",
+    )
 
     def __init__(
         self,

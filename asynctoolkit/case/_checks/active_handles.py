@@ -13,6 +13,7 @@ __all__: list[str] = []
 
 
 class ActiveHandles(Check):
+    __slots__ = ("_before", "_found")
     name = "active_handles"
     default = False
     fails_a_test_that = "leaves callbacks or timers scheduled"

@@ -12,6 +12,7 @@ __all__: list[str] = []
 
 
 class ActiveSelectorCallbacks(Check):
+    __slots__ = ("_count_before", "_fds_before", "_found", "_selector")
     name = "active_selector_callbacks"
     default = True
     fails_a_test_that = "leaves a reader or writer registered on the loop"

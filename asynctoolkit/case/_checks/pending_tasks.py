@@ -15,6 +15,7 @@ __all__: list[str] = []
 
 
 class PendingTasks(Check):
+    __slots__ = ("_before", "_found")
     name = "pending_tasks"
     default = True
     fails_a_test_that = "leaves a task pending (it is cancelled after the report)"

@@ -20,6 +20,7 @@ _TOOLKIT_PREFIX = "asynctoolkit-"
 
 
 class RunningThreads(Check):
+    __slots__ = ("_busy_before", "_found", "_starts_before", "_unwatch", "_work_before")
     name = "running_threads"
     default = True
     fails_a_test_that = "leaves a thread it started running after its cleanups and the loop's close"

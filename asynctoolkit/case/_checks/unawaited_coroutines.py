@@ -39,6 +39,7 @@ _MACHINERY = (os.path.dirname(asyncio.__file__), os.path.dirname(unittest.__file
 
 
 class UnawaitedCoroutines(Check):
+    __slots__ = ("_catcher", "_collector", "_depth", "_dropped", "_forward", "_mark")
     name = "unawaited_coroutines"
     default = True
     fails_a_test_that = "creates a coroutine (or calls a `CoroutineMock`) and never awaits it"

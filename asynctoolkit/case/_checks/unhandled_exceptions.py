@@ -14,6 +14,7 @@ __all__: list[str] = []
 
 
 class UnhandledExceptions(Check):
+    __slots__ = ()
     name = "unhandled_exceptions"
     default = True
     fails_a_test_that = (

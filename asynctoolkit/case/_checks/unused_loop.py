@@ -8,6 +8,7 @@ __all__: list[str] = []
 
 
 class UnusedLoop(Check):
+    __slots__ = ("_marker", "_ran")
     name = "unused_loop"
     default = False
     fails_a_test_that = "never runs the loop"
