@@ -96,6 +96,18 @@ class FirstUseTest(unittest.TestCase):
         self.assertIn("asynctoolkit.case._explore", loaded)
         self.assertIn("asynctoolkit.case._clocked", loaded)
 
+    def test_the_test_cases_loaded_on_first_use_show_their_source(self) -> None:
+        # inspect (and the tools built on it) finds a class's source through
+        # its __module__: it must name the module the class is written in.
+        loaded = _loaded_after(
+            "import inspect\n"
+            "from asynctoolkit.case import ClockedTestCase, FunctionTestCase, TestCase\n"
+            "for cls in (TestCase, FunctionTestCase, ClockedTestCase):\n"
+            "    source = inspect.getsource(cls)\n"
+            "    assert source.startswith(f'class {cls.__name__}('), (cls, source[:80])\n"
+        )
+        self.assertIn("asynctoolkit.case._testcase", loaded)
+
     def test_a_test_that_is_not_explored_leaves_explore_unloaded(self) -> None:
         loaded = _loaded_after(
             "import unittest\n"

@@ -68,7 +68,6 @@ class TestCase(_assertions.AsyncAssertions):
         --timeout S`` changes the default for classes that set none.
     """
 
-    __module__ = "asynctoolkit.case"  # where users find it
     use_default_loop: ClassVar[bool] = False
     cancel_wait: ClassVar[float] = _loops.CANCEL_WAIT
     allowed_threads: ClassVar[tuple[str, ...]] = ()
@@ -455,7 +454,6 @@ class FunctionTestCase(TestCase, unittest.FunctionTestCase):
     ``testFunc``, ``setUp`` and ``tearDown`` may be coroutine functions.
     """
 
-    __module__ = "asynctoolkit.case"  # where users find it
 
     # unittest.FunctionTestCase drops what the functions return; keep it, so
     # that a coroutine is awaited on the test's loop.
