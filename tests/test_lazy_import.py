@@ -244,7 +244,7 @@ class EveryNameTest(unittest.TestCase):
         )
 
         in_case = _names_imported_for_type_checkers(asynctoolkit.case)
-        lazy_case = asynctoolkit.case._LAZY
+        lazy_case = asynctoolkit.case._SOURCES
         self.assertEqual(
             {name: f"asynctoolkit.case.{module}.{name}" for name, module in lazy_case.items()},
             in_case,

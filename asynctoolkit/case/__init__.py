@@ -16,8 +16,9 @@ hooks onto it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from asynctoolkit._shared import lazy
 from asynctoolkit.case._decorators import fail_on, ignore_loop, lenient, strict, timeout
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ __all__ = [
 # Imported on first use: the pytest plugin's async test functions need none
 # of them (start-up, bench/bench_pytest.py), most runs explore nothing, and
 # ``import asynctoolkit`` stays cheaper.
-_LAZY = {
+_SOURCES = {
     "TestCase": "_testcase",
     "FunctionTestCase": "_testcase",
     "ClockedTestCase": "_clocked",
@@ -48,16 +49,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value  # found directly from now on
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy.names(__name__, globals(), _SOURCES)

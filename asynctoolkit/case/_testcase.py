@@ -454,7 +454,6 @@ class FunctionTestCase(TestCase, unittest.FunctionTestCase):
     ``testFunc``, ``setUp`` and ``tearDown`` may be coroutine functions.
     """
 
-
     # unittest.FunctionTestCase drops what the functions return; keep it, so
     # that a coroutine is awaited on the test's loop.
     def setUp(self) -> Any:

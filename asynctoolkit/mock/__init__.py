@@ -41,10 +41,10 @@ Example::
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from unittest.mock import ANY, DEFAULT, call, seal, sentinel
 
+from asynctoolkit._shared import lazy
 from asynctoolkit.mock._awaited import DEFAULT_AWAIT_TIMEOUT, AwaitedEvent
 from asynctoolkit.mock._classes import (
     AsyncMock,
@@ -105,15 +105,4 @@ _SOURCES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    # Called only for a name not set yet: its first use.
-    module = _SOURCES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value  # later uses find it directly
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_SOURCES})
+__getattr__, __dir__ = lazy.names(__name__, globals(), _SOURCES)

@@ -20,7 +20,6 @@ transports from ``loop.create_connection(..., sock=SocketMock())`` or
 from __future__ import annotations
 
 import asyncio
-import importlib
 import selectors
 import socket
 from collections.abc import Callable, Iterator, Mapping
@@ -28,7 +27,7 @@ from selectors import EVENT_READ, EVENT_WRITE, SelectorKey
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from asynctoolkit._shared import asyncio_details
+from asynctoolkit._shared import asyncio_details, lazy
 from asynctoolkit.selector._descriptors import (
     FileDescriptor,
     fd,
@@ -57,18 +56,7 @@ __all__ = [
 _SOURCES = {"FileMock": "_mocks", "SocketMock": "_mocks", "SSLSocketMock": "_mocks"}
 
 
-def __getattr__(name: str) -> Any:
-    # Called only for a name not set yet: its first use.
-    module = _SOURCES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value  # later uses find it directly
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_SOURCES})
+__getattr__, __dir__ = lazy.names(__name__, globals(), _SOURCES)
 
 
 _ALL_EVENTS = EVENT_READ | EVENT_WRITE
