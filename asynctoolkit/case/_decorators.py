@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping
-from types import ModuleType
+from types import FunctionType, ModuleType
 from typing import Any, TypeVar
 
 from asynctoolkit._shared.settings import EXPLORE_MARK, settings
@@ -59,11 +59,11 @@ def fail_on(**checks: bool) -> Callable[[_F], _F]:
             raise TypeError(f"fail_on({name}=...) takes True or False, not {value!r}")
 
     def decorate(target: _F) -> _F:
-        settings_changed()
         # Only the target's own settings are stored (several decorators on one
         # target add up); a test merges those of every class of its MRO.
         own: Mapping[str, bool] = getattr(target, "__dict__", {}).get(CHECKS_ATTR, {})
         setattr(target, CHECKS_ATTR, {**own, **checks})
+        settings_changed()  # after: a test reading in between caches nothing stale
         return target
 
     return decorate
@@ -106,8 +106,8 @@ def timeout(seconds: float | None) -> Callable[[_F], _F]:
     limit = validate_timeout(seconds)
 
     def decorate(target: _F) -> _F:
-        settings_changed()
         setattr(target, TIMEOUT_ATTR, limit)
+        settings_changed()  # after: a test reading in between caches nothing stale
         return target
 
     return decorate
@@ -226,26 +226,26 @@ def settings_of(owner: type, name: str) -> Settings:
 _MISSING: Any = object()
 
 
-def exploration_of(owner: type, name: str) -> Any:
-    """The ``explore`` settings of test ``name`` of ``owner``: its method's, else
-    its class's (or a parent's), else None.
+def exploration_of(test: object, name: str) -> Any:
+    """The ``explore`` settings of test method ``name`` of ``test``: its method's,
+    else its class's (or a parent's), else None.
 
-    Read from the method's own ``__dict__``, and for the class cached as
-    ``settings_of`` caches, until a decorator stores new settings
-    (``explore`` too): looking an absent attribute up on a method or a class
-    raises and catches an AttributeError, 6k instructions a test
-    (bench/bench_case.py).
+    A plain function on the class is read through its own ``__dict__``, and
+    the class's setting is cached as ``settings_of`` caches, until a
+    decorator stores new settings (``explore`` too): looking an absent
+    attribute up on a bound method or a class raises and catches an
+    AttributeError, 6k instructions a test (bench/bench_case.py).  Anything
+    else (a method set on the instance, a descriptor, a decorator object) is
+    looked up on the instance, as unittest finds the method.
     """
+    owner = type(test)
     method = getattr(owner, name, None)
-    own = getattr(method, "__dict__", None)
-    if own:  # a function's is empty unless a decorator marked it
-        found = own.get(EXPLORE_MARK)
-        if found is not None:
-            return found
-    elif own is None and method is not None:  # not a function: read it as it is
-        found = getattr(method, EXPLORE_MARK, None)
-        if found is not None:
-            return found
+    if type(method) is FunctionType and name not in getattr(test, "__dict__", ()):
+        found = method.__dict__.get(EXPLORE_MARK)
+    else:
+        found = getattr(getattr(test, name, None), EXPLORE_MARK, None)
+    if found is not None:
+        return found
     per_class: dict[tuple[Any, ...], Any] | None = owner.__dict__.get(_CACHE_ATTR)
     if per_class is None:
         per_class = {}

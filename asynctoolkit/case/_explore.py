@@ -97,8 +97,10 @@ def _mark(target: _F, settings: Exploration) -> _F:
             f"@explore decorates a test method, a test class or an async test function, "
             f"not {target!r}"
         )
-    _decorators.settings_changed()  # TestCase caches each class's exploration
     setattr(target, EXPLORE_MARK, settings)
+    # After: TestCase caches each class's exploration, and a test reading
+    # in between would cache the old one under the new generation.
+    _decorators.settings_changed()
     return target
 
 

@@ -176,7 +176,7 @@ class TestCase(_assertions.AsyncAssertions):
         # Explored: the ``explore`` settings of its method, else of its class;
         # what exploring needs is imported then (not at ``import asynctoolkit``).
         if explore:
-            exploration = _decorators.exploration_of(type(self), self._testMethodName)
+            exploration = _decorators.exploration_of(self, self._testMethodName)
             if exploration is not None:
                 from asynctoolkit.case import _explore
 

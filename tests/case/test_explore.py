@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import types
 import unittest
 from typing import Any
 
@@ -167,6 +168,93 @@ class ExploreTest(unittest.TestCase):
         STARTS.clear()
         self.assertTrue(passed(run_test(Late, "test_it")))
         self.assertEqual(STARTS, ["run"] * 2)
+
+    def test_a_test_reading_while_explore_decorates_caches_nothing_stale(self) -> None:
+        # Another thread's test may read the class's exploration while
+        # explore() decorates it: replayed here at the moment the cached
+        # settings are declared stale.
+        from asynctoolkit.case import _decorators
+
+        class Late(ClockedTestCase):
+            __test__ = False
+            autojump = True
+
+            async def test_it(self) -> None:
+                STARTS.append("run")
+                await asyncio.sleep(1)
+
+        changed = _decorators.settings_changed
+
+        def changed_then_read() -> None:
+            changed()
+            _decorators.exploration_of(Late("test_it"), "test_it")
+
+        _decorators.settings_changed = changed_then_read
+        try:
+            explore(runs=3)(Late)
+        finally:
+            _decorators.settings_changed = changed
+        self.assertTrue(passed(run_test(Late, "test_it")))
+        self.assertEqual(STARTS, ["run"] * 3)
+
+    def test_a_method_that_is_not_a_plain_function_is_explored(self) -> None:
+        # Found as unittest finds it, on the instance: a decorator object that
+        # forwards attributes to the function, a descriptor that gives the
+        # function to an instance only, a method set on the instance.
+        class Forwarding:
+            def __init__(self, func: Any) -> None:
+                self.func = func
+
+            def __get__(self, obj: object, cls: type) -> Any:
+                return self if obj is None else types.MethodType(self, obj)
+
+            def __call__(self, *args: Any) -> Any:
+                return self.func(*args)
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(self.func, name)
+
+        class ToInstances:
+            def __init__(self, func: Any) -> None:
+                self.func = func
+
+            def __get__(self, obj: object, cls: type) -> Any:
+                return self if obj is None else self.func.__get__(obj, cls)
+
+        async def body() -> None:
+            STARTS.append("run")
+            await asyncio.sleep(1)
+
+        class Odd(ClockedTestCase):
+            __test__ = False
+            autojump = True
+
+            @Forwarding
+            @explore(runs=3)
+            async def test_forwarding(self) -> None:
+                await body()
+
+            @ToInstances
+            @explore(runs=3)
+            async def test_to_instances(self) -> None:
+                await body()
+
+            def __init__(self, name: str = "runTest") -> None:
+                @explore(runs=3)
+                async def test_on_instance() -> None:
+                    await body()
+
+                self.test_on_instance = test_on_instance
+                super().__init__(name)
+
+            async def test_on_instance(self) -> None:  # replaced on each instance
+                await body()
+
+        for name in ("test_forwarding", "test_to_instances", "test_on_instance"):
+            with self.subTest(name):
+                STARTS.clear()
+                self.assertTrue(passed(run_test(Odd, name)))
+                self.assertEqual(STARTS, ["run"] * 3)
 
     def test_bad_arguments_are_refused_at_once(self) -> None:
         for kwargs, error in [
