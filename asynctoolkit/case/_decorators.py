@@ -223,20 +223,17 @@ def settings_of(owner: type, name: str) -> Settings:
     return found
 
 
-_MISSING: Any = object()
-
-
 def exploration_of(test: object, name: str) -> Any:
     """The ``explore`` settings of test method ``name`` of ``test``: its method's,
     else its class's (or a parent's), else None.
 
     A plain function on the class is read through its own ``__dict__``, and
-    the class's setting is cached as ``settings_of`` caches, until a
-    decorator stores new settings (``explore`` too): looking an absent
-    attribute up on a bound method or a class raises and catches an
-    AttributeError, 6k instructions a test (bench/bench_case.py).  Anything
-    else (a method set on the instance, a descriptor, a decorator object) is
-    looked up on the instance, as unittest finds the method.
+    ``TestCase`` declares the class's setting (None), so that neither look-up
+    misses: looking an absent attribute up on a bound method or a class
+    raises and catches an AttributeError, 6k instructions a test
+    (bench/bench_case.py).  Anything else (a method set on the instance, a
+    descriptor, a decorator object) is looked up on the instance, as
+    unittest finds the method.
     """
     owner = type(test)
     method = getattr(owner, name, None)
@@ -244,17 +241,6 @@ def exploration_of(test: object, name: str) -> Any:
         found = method.__dict__.get(EXPLORE_MARK)
     else:
         found = getattr(getattr(test, name, None), EXPLORE_MARK, None)
-    if found is not None:
-        return found
-    per_class: dict[tuple[Any, ...], Any] | None = owner.__dict__.get(_CACHE_ATTR)
-    if per_class is None:
-        per_class = {}
-        setattr(owner, _CACHE_ATTR, per_class)
-    key = (EXPLORE_MARK, _generation)
-    found = per_class.get(key, _MISSING)
-    if found is _MISSING:
+    if found is None:
         found = getattr(owner, EXPLORE_MARK, None)
-        if len(per_class) > 1000:  # settings changed many times: start afresh
-            per_class.clear()
-        per_class[key] = found
     return found

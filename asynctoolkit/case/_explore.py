@@ -25,7 +25,6 @@ from asynctoolkit._shared.exploration import (
     Exploration,
 )
 from asynctoolkit._shared.settings import EXPLORE_MARK
-from asynctoolkit.case import _decorators
 
 __all__ = ["explore"]
 
@@ -98,9 +97,6 @@ def _mark(target: _F, settings: Exploration) -> _F:
             f"not {target!r}"
         )
     setattr(target, EXPLORE_MARK, settings)
-    # After: TestCase caches each class's exploration, and a test reading
-    # in between would cache the old one under the new generation.
-    _decorators.settings_changed()
     return target
 
 

@@ -68,7 +68,8 @@ class TestRun:
 
     ``owns_loop``: the loop was made for this test and is closed by it.
     ``limit``: real seconds the test may take, or None.  ``checks``: the
-    enabled checks (name -> True).  ``warn``: where a skipped check is said.
+    enabled checks (name -> True), a mapping not changed once a run used
+    it.  ``warn``: where a skipped check is said.
     ``failure``: the exception type a timeout raises (the test's
     ``failureException``).  ``forbid_get_event_loop``: make
     ``asyncio.get_event_loop()`` outside a coroutine fail during the test.

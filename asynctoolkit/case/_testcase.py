@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any, ClassVar
 
 from asynctoolkit._shared import asyncio_details
+from asynctoolkit._shared.settings import EXPLORE_MARK
 from asynctoolkit.case import _assertions, _decorators, _loops, _oneresult
 from asynctoolkit.case._run import INTERRUPTED_CLEANUP_LIMIT, Phase, TestInterrupted, TestRun
 
@@ -448,6 +449,11 @@ class TestCase(_assertions.AsyncAssertions):
             ) from None
 
 
+# explore's mark, None until a decorator sets one: read on every test, the
+# class attribute is always found (_decorators.exploration_of).
+setattr(TestCase, EXPLORE_MARK, None)
+
+
 class FunctionTestCase(TestCase, unittest.FunctionTestCase):
     """``unittest.FunctionTestCase`` with the features of ``TestCase``.
 
@@ -468,6 +474,15 @@ class FunctionTestCase(TestCase, unittest.FunctionTestCase):
 
     def runTest(self) -> Any:
         return self._testFunc()  # type: ignore[attr-defined]
+
+    # unittest names the class by its module in str() and repr() (a verbose
+    # run's lines, a failure's heading): ours by the path users import it
+    # from, as before it moved to this module.
+    def __str__(self) -> str:
+        return f"{_class_name(type(self))} ({self._testFunc.__name__})"  # type: ignore[attr-defined]
+
+    def __repr__(self) -> str:
+        return f"<{_class_name(type(self))} tec={self._testFunc!r}>"  # type: ignore[attr-defined]
 
     def _configuration(self) -> _decorators.Settings:
         # ``fail_on``/``timeout`` may decorate the test function itself.
@@ -526,6 +541,13 @@ async def _async_cleanups(
     if errors:
         raise errors[0]
     return True
+
+
+def _class_name(cls: type) -> str:
+    """``unittest.util.strclass``, with the public path for this module's classes."""
+    if cls.__module__ == __name__:
+        return f"asynctoolkit.case.{cls.__qualname__}"
+    return unittest.util.strclass(cls)
 
 
 def _warn_skipped(test_id: str | tuple[type, str], message: str) -> None:

@@ -9,6 +9,7 @@ import re
 import selectors
 import socket
 import unittest
+import unittest.util
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -436,6 +437,20 @@ class UnittestSemanticsTest(unittest.TestCase):
         result = unittest.TestResult()
         asynctoolkit.FunctionTestCase(leaky).run(result)
         self.assertIn("pending_tasks", failure_text(result))
+
+    def test_function_test_case_is_named_by_its_public_path(self) -> None:
+        # What a verbose run prints and a failure's heading, as unittest's.
+        async def check_it() -> None:
+            pass
+
+        test = asynctoolkit.FunctionTestCase(check_it)
+        self.assertEqual(str(test), "asynctoolkit.case.FunctionTestCase (check_it)")
+        self.assertEqual(repr(test), f"<asynctoolkit.case.FunctionTestCase tec={check_it!r}>")
+
+        class Mine(asynctoolkit.FunctionTestCase):
+            pass
+
+        self.assertEqual(str(Mine(check_it)), f"{unittest.util.strclass(Mine)} (check_it)")
 
     def test_returning_a_value_warns(self) -> None:
         class Inner(asynctoolkit.TestCase):

@@ -103,6 +103,34 @@ class DecoratorsTest(unittest.TestCase):
         self.assertEqual(Inner.__asynctoolkit_checks__, {"unused_loop": False})
 
 
+class SettingsCacheTest(unittest.TestCase):
+    def test_a_test_reading_while_fail_on_decorates_caches_nothing_stale(self) -> None:
+        # The settings of a class's tests are cached until a decorator stores
+        # new ones; another thread's test may read them while fail_on
+        # decorates: replayed here at the moment the cache is declared stale.
+        from asynctoolkit.case import _decorators
+
+        class Late(asynctoolkit.TestCase):
+            __test__ = False
+
+            async def test_leaks(self) -> None:
+                asyncio.get_running_loop().create_task(asyncio.sleep(60))
+
+        self.assertIn("pending_tasks", failure_text(run_test(Late, "test_leaks")))
+        changed = _decorators.settings_changed
+
+        def changed_then_read() -> None:
+            changed()
+            _decorators.settings_of(Late, "test_leaks")
+
+        _decorators.settings_changed = changed_then_read
+        try:
+            fail_on(pending_tasks=False)(Late)
+        finally:
+            _decorators.settings_changed = changed
+        self.assertTrue(passed(run_test(Late, "test_leaks")))
+
+
 class TimeoutTest(unittest.TestCase):
     def test_a_hanging_test_fails_with_the_await_chains(self) -> None:
         async def stuck_inner() -> None:

@@ -169,34 +169,6 @@ class ExploreTest(unittest.TestCase):
         self.assertTrue(passed(run_test(Late, "test_it")))
         self.assertEqual(STARTS, ["run"] * 2)
 
-    def test_a_test_reading_while_explore_decorates_caches_nothing_stale(self) -> None:
-        # Another thread's test may read the class's exploration while
-        # explore() decorates it: replayed here at the moment the cached
-        # settings are declared stale.
-        from asynctoolkit.case import _decorators
-
-        class Late(ClockedTestCase):
-            __test__ = False
-            autojump = True
-
-            async def test_it(self) -> None:
-                STARTS.append("run")
-                await asyncio.sleep(1)
-
-        changed = _decorators.settings_changed
-
-        def changed_then_read() -> None:
-            changed()
-            _decorators.exploration_of(Late("test_it"), "test_it")
-
-        _decorators.settings_changed = changed_then_read
-        try:
-            explore(runs=3)(Late)
-        finally:
-            _decorators.settings_changed = changed
-        self.assertTrue(passed(run_test(Late, "test_it")))
-        self.assertEqual(STARTS, ["run"] * 3)
-
     def test_a_method_that_is_not_a_plain_function_is_explored(self) -> None:
         # Found as unittest finds it, on the instance: a decorator object that
         # forwards attributes to the function, a descriptor that gives the

@@ -50,7 +50,9 @@ DEFAULT_CHECKS: Mapping[str, bool] = {check.name: check.default for check in CHE
 class TestWatch:
     """Runs the ``enabled`` checks of one test on ``loop``.
 
-    ``enabled`` maps names to True (names mapped to False are ignored);
+    ``enabled`` maps names to True (names mapped to False are ignored); it
+    is read once per mapping object (``_plan_of``): change the checks by
+    passing another mapping, not by changing this one;
     ``warn`` receives a message for each check this loop cannot support;
     ``fresh`` says the loop was made for this test; ``cancel_wait`` is the
     real time cancelled leftover tasks get to finish; ``by_strict`` names the
@@ -107,11 +109,12 @@ class TestWatch:
                     checks[i].stop()
                 except Exception as error:
                     problems.append(_crashed(checks[i], error))
-            if not created:
+            recorded = bool(created)  # before the finish steps, which may add some
+            if not recorded:
                 self._watch.let_go_of_tasks()  # nothing to read
             for i in plan.finish:
                 if i < 0:
-                    if created:
+                    if recorded:
                         # Past the last check that reads the test's tasks: let them
                         # go before the others collect garbage (what they hold, a
                         # grpc.aio channel, may unregister then).
