@@ -16,7 +16,6 @@ need grpcio either.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # At run time each module is imported on first use (``__getattr__``).
@@ -196,13 +195,16 @@ def __getattr__(name: str) -> Any:
     # Without grpcio, the ImportError raised by ``asynctoolkit.rpc`` says
     # what to install.
     module = _MODULE_OF.get(name)
+    if module is None and name not in _MODULES:
+        raise AttributeError(f"module 'asynctoolkit' has no attribute {name!r}")
+    # Past pytest's assertion rewriting while the plugin runs (_shared/lazy.py).
+    from asynctoolkit._shared import lazy
+
     if module is not None:
-        value = getattr(importlib.import_module(f"asynctoolkit.{module}"), name)
+        value = getattr(lazy.import_module(f"asynctoolkit.{module}"), name)
         globals()[name] = value  # later uses find it directly
         return value
-    if name in _MODULES:
-        return importlib.import_module(f"asynctoolkit.{name}")  # which sets the attribute
-    raise AttributeError(f"module 'asynctoolkit' has no attribute {name!r}")
+    return lazy.import_module(f"asynctoolkit.{name}")  # which sets the attribute
 
 
 def __dir__() -> list[str]:

@@ -70,8 +70,9 @@ def _without_assertion_rewriting() -> Iterator[None]:
     (canary: tests/plugin/test_pytest_details.py).  It is taken out only
     while the plugin imports our modules, at start-up and when the first
     async test is collected (another thread importing meanwhile would skip
-    it too).  A module a test file imports first (``asynctoolkit.mock``)
-    is rewritten as before.
+    it too), and when a name is first used (``from asynctoolkit import
+    TestCase``: ``_shared/lazy.py``).  A module a test file imports itself
+    (``import asynctoolkit.mock``) is rewritten as before.
     """
     hooks = [
         (index, finder)

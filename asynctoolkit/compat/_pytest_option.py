@@ -33,11 +33,12 @@ def install_if_enabled(config: pytest.Config) -> None:
     """Install the asynctest layer if the configuration sets ``asynctoolkit_asynctest = true``."""
     if not config.getini(INI_NAME):
         return
-    # Imported only when asked for (start-up, bench/bench_pytest.py).
-    from asynctoolkit.compat._install import install_asynctest
+    # Imported only when asked for (start-up, bench/bench_pytest.py), past
+    # pytest's assertion rewriting as the plugin's modules are.
+    from asynctoolkit._shared import lazy
 
     try:
-        install_asynctest()
+        lazy.import_module("asynctoolkit.compat._install").install_asynctest()
     except RuntimeError as error:
         import pytest
 

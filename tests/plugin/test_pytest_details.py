@@ -161,6 +161,7 @@ def test_the_plugin_s_modules_skip_the_assertion_rewriting_hook(pytester: pytest
     pytester.makepyfile(
         """
         import pytest
+        from asynctoolkit import CoroutineMock, TestCase
 
         async def test_async():
             pass
@@ -172,11 +173,16 @@ def test_the_plugin_s_modules_skip_the_assertion_rewriting_hook(pytester: pytest
         def test_rewritten():
             left, right = 1, 2
             assert left == right
+
+        class TestOnTestCase(TestCase):  # its modules are imported on first use
+            async def test_case(self):
+                await CoroutineMock()()
         """
     )
     result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:asyncio", "-s")
-    result.assert_outcomes(passed=2, failed=1)
-    # Only the package and the plugin module, imported by pytest itself.
+    result.assert_outcomes(passed=3, failed=1)
+    # Only the package and the plugin module, imported by pytest itself: not
+    # those of TestCase and the mocks, imported on the test module's first use.
     result.stdout.fnmatch_lines(["hooked: asynctoolkit asynctoolkit.pytest_plugin"])
     ours = int(next(line for line in result.outlines if line.startswith("ours:")).split()[1])
     assert ours > 30  # the checks, the clock and the rest were imported all the same
