@@ -10,7 +10,6 @@ listed in ``__all__``, which is what ``pytest_plugin.py`` imports.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import inspect
 import types
 import unittest
@@ -20,7 +19,7 @@ from typing import Any
 import pytest
 
 from asynctoolkit import _pytest_asyncio, _pytest_runs
-from asynctoolkit._shared import asyncio_details, threads
+from asynctoolkit._shared import asyncio_details, lazy, threads
 from asynctoolkit.case import _watchdog
 from asynctoolkit.case._run import TestRun
 from asynctoolkit.compat import _pytest_option
@@ -255,8 +254,8 @@ def _take(item: pytest.Item, ours: bool) -> None:
 
 
 # What a run may need, imported when the first async test that may need it
-# is collected (as the plugin's own modules are: see
-# pytest_plugin._without_assertion_rewriting), not at start-up: a suite without async
+# is collected, past pytest's assertion rewriting as the plugin's own
+# modules are (_shared/lazy.py), not at start-up: a suite without async
 # tests, or without virtual time, never imports it.
 _to_load = ["asynctoolkit.case._checks", "asynctoolkit.selector", "asynctoolkit.clock"]
 
@@ -267,13 +266,9 @@ def _load_for(item: pytest.Item) -> None:
         for marker in item.iter_markers(_MARKER)
     )
     names = [name for name in _to_load if clocked or name != "asynctoolkit.clock"]
-    if names:
-        from asynctoolkit.pytest_plugin import _without_assertion_rewriting
-
-        with _without_assertion_rewriting():
-            for name in names:
-                importlib.import_module(name)
-                _to_load.remove(name)
+    for name in names:
+        lazy.import_module(name)
+        _to_load.remove(name)
 
 
 def _refuse(item: pytest.Item) -> None:

@@ -27,23 +27,17 @@ watches the file by then.  ``asynctoolkit``'s own namespace is not changed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from asynctoolkit._shared import lazy
 
 if TYPE_CHECKING:
     from asynctoolkit.compat._install import install_asynctest
 
 __all__ = ["install_asynctest"]
 
+# Imported on first use: the pytest plugin reads its ini option at every
+# start-up, and most runs never install the layer (bench/bench_pytest.py).
+_SOURCES = {"install_asynctest": "_install"}
 
-def __getattr__(name: str) -> Any:
-    # Imported on first use: the pytest plugin reads its ini option at every
-    # start-up, and most runs never install the layer (bench/bench_pytest.py).
-    if name == "install_asynctest":
-        from asynctoolkit.compat._install import install_asynctest
-
-        return install_asynctest
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), "install_asynctest"})
+__getattr__, __dir__ = lazy.names(__name__, globals(), _SOURCES)

@@ -34,11 +34,12 @@ def install_if_enabled(config: pytest.Config) -> None:
     if not config.getini(INI_NAME):
         return
     # Imported only when asked for (start-up, bench/bench_pytest.py), past
-    # pytest's assertion rewriting as the plugin's modules are.
-    from asynctoolkit._shared import lazy
+    # pytest's assertion rewriting as the plugin's modules are (``compat``'s
+    # names are imported on first use, _shared/lazy.py).
+    from asynctoolkit.compat import install_asynctest
 
     try:
-        lazy.import_module("asynctoolkit.compat._install").install_asynctest()
+        install_asynctest()
     except RuntimeError as error:
         import pytest
 
