@@ -12,6 +12,9 @@ Our three paths, each against async-solipsism's ``EventLoop`` (goal: at most
 - ``loop``: ``ClockedEventLoop(autojump=True).run_until_complete``;
 - ``case``: a ``ClockedTestCase`` with ``autojump = True`` and the default
   checks, one test, run by ``unittest`` (the whole test: loop, checks, close);
+  printed again with ``unawaited_coroutines`` off (no goal): that check turns
+  on coroutine origin tracking, two more objects for the garbage collector
+  per coroutine, which in the crowd brings a full collection;
 - ``plugin``: an ``async def`` test marked
   ``@pytest.mark.asynctoolkit(clock="autojump")`` with the default checks,
   in a pytest child process, against the same test body run by
@@ -135,12 +138,17 @@ def clocked() -> asyncio.AbstractEventLoop:
     return ClockedEventLoop(autojump=True)
 
 
-def in_case(work: Work) -> Timed:
-    """One ClockedTestCase test (autojump, default checks) running ``work``, whole."""
+def in_case(work: Work, unawaited: bool = True) -> Timed:
+    """One ClockedTestCase test (autojump, default checks) running ``work``, whole.
+
+    ``unawaited=False`` turns ``unawaited_coroutines`` off: the line that
+    shows what that check costs (each coroutine records where it was made).
+    """
 
     class VirtualTime(asynctoolkit.ClockedTestCase):
         autojump = True
 
+        @asynctoolkit.fail_on(unawaited_coroutines=unawaited)
         async def test_work(self) -> None:
             await work()
 
@@ -379,12 +387,14 @@ def main() -> None:
         on_loop(clocked, warm_up)
         on_loop(async_solipsism.EventLoop, warm_up)
         in_case(warm_up)
+        in_case(warm_up, unawaited=False)
 
     for round_ in range(rounds):
         for what, work in works.items():
             record(what, "loop", on_loop(clocked, work))
             record(what, "solipsism", on_loop(async_solipsism.EventLoop, work))
             record(what, "case", in_case(work))
+            record(what, "case-no-unawaited", in_case(work, unawaited=False))
             if trio is not None:
                 record(what, "trio", on_trio(what, sleeps, delays))
             # looptime needs a minute for a full day: two rounds are enough to rank it.
@@ -411,6 +421,8 @@ def main() -> None:
                          "<= 0.8x"))  # fmt: skip
         print(ratio_line("ClockedTestCase / async-solipsism", times[what, "case"], solipsism,
                          "<= 0.8x"))  # fmt: skip
+        print(ratio_line("  the same, unawaited_coroutines off", times[what, "case-no-unawaited"],
+                         solipsism, "none: what the check costs"))  # fmt: skip
         if (what, "plugin") in times:
             under = times[what, "solipsism-pytest"]
             print(ratio_line("pytest plugin / async-solipsism under pytest",
